@@ -1,0 +1,155 @@
+#include "common/json_reader.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace lvsim {
+
+nlohmann::json parse_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(located(path, "", "cannot open file"));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_json_text(ss.str(), path);
+}
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& origin) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw FormatError(located(origin, "", "malformed JSON at byte " + std::to_string(e.byte)));
+  }
+}
+
+JsonObject::JsonObject(const nlohmann::json& j, std::string file, std::string path)
+    : j_(j), file_(std::move(file)), path_(std::move(path)) {
+  if (!j_.is_object()) throw ConfigError(located(file_, path_.empty() ? "(top level)" : path_, "expected an object"));
+}
+
+bool JsonObject::has(const std::string& key) const { return j_.contains(key); }
+
+void JsonObject::fail(const std::string& key, const std::string& what) const {
+  throw ConfigError(located(file_, field(key), what));
+}
+
+const nlohmann::json& JsonObject::at(const std::string& key) {
+  auto it = j_.find(key);
+  if (it == j_.end()) fail(key, "missing required field");
+  read_.insert(key);
+  return *it;
+}
+
+const nlohmann::json* JsonObject::find(const std::string& key) {
+  auto it = j_.find(key);
+  if (it == j_.end()) return nullptr;
+  read_.insert(key);
+  return &*it;
+}
+
+std::string JsonObject::get_string(const std::string& key) {
+  const auto& v = at(key);
+  if (!v.is_string()) fail(key, "expected a string");
+  return v.get<std::string>();
+}
+
+std::string JsonObject::get_string(const std::string& key, const std::string& fallback) {
+  return has(key) ? get_string(key) : fallback;
+}
+
+std::string JsonObject::get_enum(const std::string& key, const std::vector<std::string>& allowed) {
+  std::string s = get_string(key);
+  for (const auto& a : allowed)
+    if (a == s) return s;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  fail(key, "unknown value \"" + s + "\" (expected one of: " + list + ")");
+}
+
+std::string JsonObject::get_enum(const std::string& key, const std::vector<std::string>& allowed,
+                                 const std::string& fallback) {
+  return has(key) ? get_enum(key, allowed) : fallback;
+}
+
+int64_t JsonObject::get_int(const std::string& key, int64_t min, int64_t max) {
+  const auto& v = at(key);
+  if (!v.is_number_integer()) fail(key, "expected an integer");
+  int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX) ? INT64_MAX : v.get<int64_t>();
+  if (x < min || x > max)
+    fail(key, "value " + std::to_string(x) + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  return x;
+}
+
+int64_t JsonObject::get_int(const std::string& key, int64_t min, int64_t max, int64_t fallback) {
+  return has(key) ? get_int(key, min, max) : fallback;
+}
+
+static std::string fmt_double(double x) {
+  std::ostringstream ss;
+  ss << x;
+  return ss.str();
+}
+
+double JsonObject::get_double(const std::string& key, double min, double max) {
+  const auto& v = at(key);
+  if (!v.is_number()) fail(key, "expected a number");
+  double x = v.get<double>();
+  if (!std::isfinite(x)) fail(key, "not a finite number");
+  if (x < min || x > max) fail(key, "value " + fmt_double(x) + " out of range [" + fmt_double(min) + ", " + fmt_double(max) + "]");
+  return x;
+}
+
+double JsonObject::get_double(const std::string& key, double min, double max, double fallback) {
+  return has(key) ? get_double(key, min, max) : fallback;
+}
+
+bool JsonObject::get_bool(const std::string& key) {
+  const auto& v = at(key);
+  if (!v.is_boolean()) fail(key, "expected true or false");
+  return v.get<bool>();
+}
+
+bool JsonObject::get_bool(const std::string& key, bool fallback) { return has(key) ? get_bool(key) : fallback; }
+
+std::vector<int64_t> JsonObject::get_int_array(const std::string& key, size_t n, int64_t min, int64_t max) {
+  const auto& v = at(key);
+  if (!v.is_array() || (n != 0 && v.size() != n) || v.empty())
+    fail(key, n ? "expected an array of " + std::to_string(n) + " integers" : "expected a non-empty array of integers");
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_number_integer()) fail(key + "[" + std::to_string(i) + "]", "expected an integer");
+    int64_t x = v[i].get<int64_t>();
+    if (x < min || x > max)
+      fail(key + "[" + std::to_string(i) + "]",
+           "value " + std::to_string(x) + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    out.push_back(x);
+  }
+  return out;
+}
+
+std::vector<double> JsonObject::get_double_array(const std::string& key, double min, double max) {
+  const auto& v = at(key);
+  if (!v.is_array() || v.empty()) fail(key, "expected a non-empty array of numbers");
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_number()) fail(key + "[" + std::to_string(i) + "]", "expected a number");
+    double x = v[i].get<double>();
+    if (!std::isfinite(x) || x < min || x > max)
+      fail(key + "[" + std::to_string(i) + "]", "value " + fmt_double(x) + " out of range [" + fmt_double(min) + ", " + fmt_double(max) + "]");
+    out.push_back(x);
+  }
+  return out;
+}
+
+JsonObject JsonObject::get_object(const std::string& key) {
+  const auto& v = at(key);
+  if (!v.is_object()) fail(key, "expected an object");
+  return JsonObject(v, file_, field(key));
+}
+
+void JsonObject::finish() const {
+  for (auto it = j_.begin(); it != j_.end(); ++it)
+    if (!read_.count(it.key())) fail(it.key(), "unknown key");
+}
+
+}  // namespace lvsim
