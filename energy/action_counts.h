@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace lvsim {
@@ -37,7 +38,7 @@ struct ActionCounts {
     return s;
   }
   ActionCounts& operator+=(const ActionCounts& o) {
-    for (size_t i = 0; i < macs_by_weight_bits.size(); ++i) macs_by_weight_bits[i] += o.macs_by_weight_bits[i];
+    for (std::size_t i = 0; i < macs_by_weight_bits.size(); ++i) macs_by_weight_bits[i] += o.macs_by_weight_bits[i];
     pe_register_writes += o.pe_register_writes;
     pe_hops += o.pe_hops;
     weight_sram_reads += o.weight_sram_reads;

@@ -109,6 +109,9 @@ struct Network {
   std::vector<Layer> layers;
   int output = -1;                        // index of the layer whose output are the class scores
 
+  /// Quantization of the tensor produced by `source` (a layer index, or -1 for the network input).
+  const ActivationQuant& quant_of(int source) const { return source < 0 ? input_quant : layers[size_t(source)].out_quant; }
+
   int64_t total_macs() const {
     int64_t s = 0;
     for (const auto& l : layers) s += l.macs();

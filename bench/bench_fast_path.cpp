@@ -1,0 +1,194 @@
+// Fast-path throughput: whole-network images/s (1 and 2 threads) on the reference CNN, the GEMM of
+// each of its conv/linear layers alone, and the dense 196*B x 800 x 64 GEMM (the second conv's
+// shape) for every kernel, in GMAC/s. Uses workloads/networks/fmnist-cnn.json when present, else
+// the same architecture with random weights. Figures: docs/performance.md.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "common/rng.h"
+#include "workloads/fast_inference.h"
+#include "workloads/int8_gemm.h"
+#include "workloads/network_json.h"
+#include "workloads/quantization.h"
+
+using namespace lvsim;
+
+namespace {
+
+constexpr int64_t kImages = 10000;
+
+// The reference CNN's architecture (11.47 M MAC/image) with random 8-bit weights and asymmetric
+// zero points (so the sum-of-activations correction runs, as with "robust" quantization).
+Network reference_cnn_random() {
+  SplitMix64 r(42);
+  Network net;
+  net.name = "fmnist-cnn-random";
+  net.input_shape = {1, 28, 28};
+  net.input_quant = {0.02, 30};
+  net.preprocess.mean = {0.0};
+  net.preprocess.std = {1.0};
+  net.preprocess.multiplier = {int64_t(1) << 24};
+  net.preprocess.offset = {0};
+  auto add = [&](Layer L, Shape out) {
+    L.name = std::string(layer_type_name(L.type)) + std::to_string(net.layers.size());
+    L.inputs = {int(net.layers.size()) - 1};
+    L.in_shape = net.layers.empty() ? net.input_shape : net.layers.back().out_shape;
+    L.in_quant = net.layers.empty() ? net.input_quant : net.layers.back().out_quant;
+    if (!L.has_weights()) L.out_quant = L.in_quant;
+    L.out_shape = out;
+    net.layers.push_back(L);
+  };
+  auto weighted = [&](LayerType t, int out_c, int k, int pad, int64_t per_out, Shape out) {
+    Layer L;
+    L.type = t;
+    L.out_channels = out_c;
+    L.kernel_h = L.kernel_w = k;
+    L.pad_h = L.pad_w = pad;
+    L.weight.bits = 8;
+    L.weight.out_channels = out_c;
+    L.weight.per_out = per_out;
+    for (int64_t i = 0; i < out_c * per_out; ++i) L.weight.stored.push_back(uint8_t(r.next()));
+    L.weight.scale.assign(size_t(out_c), 0.01);
+    L.weight.zero_point.assign(size_t(out_c), 121);
+    for (int o = 0; o < out_c; ++o) L.bias.push_back(int32_t(r.next() % 2001) - 1000);
+    L.requant.assign(size_t(out_c), make_requant(1.0 / double(per_out * 64)));
+    L.out_quant = {0.05, 40};
+    add(L, out);
+  };
+  auto simple = [&](LayerType t, Shape out, int k = 1) {
+    Layer L;
+    L.type = t;
+    L.kernel_h = L.kernel_w = L.stride_h = L.stride_w = k;
+    add(L, out);
+  };
+  weighted(LayerType::Conv2d, 32, 5, 2, 25, {32, 28, 28});
+  simple(LayerType::Relu, {32, 28, 28});
+  simple(LayerType::MaxPool2d, {32, 14, 14}, 2);
+  weighted(LayerType::Conv2d, 64, 5, 2, 800, {64, 14, 14});
+  simple(LayerType::Relu, {64, 14, 14});
+  simple(LayerType::MaxPool2d, {64, 7, 7}, 2);
+  simple(LayerType::Flatten, {3136, 1, 1});
+  weighted(LayerType::Linear, 256, 1, 0, 3136, {256, 1, 1});
+  simple(LayerType::Relu, {256, 1, 1});
+  weighted(LayerType::Linear, 10, 1, 0, 256, {10, 1, 1});
+  net.output = int(net.layers.size()) - 1;
+  return net;
+}
+
+const Network& reference_cnn() {
+  static const Network net = [] {
+    const std::string path = std::string(LVSIM_SOURCE_DIR) + "/workloads/networks/fmnist-cnn.json";
+    return std::filesystem::exists(path) ? load_network(path) : reference_cnn_random();
+  }();
+  return net;
+}
+
+const std::vector<uint8_t>& pixels() {
+  static const std::vector<uint8_t> p = [] {
+    SplitMix64 r(7);
+    std::vector<uint8_t> v(size_t(kImages * reference_cnn().input_shape.size()));
+    for (auto& x : v) x = uint8_t(r.next());
+    return v;
+  }();
+  return p;
+}
+
+void BM_FastPredict(benchmark::State& state) {
+  const Network& net = reference_cnn();
+  const FastInference fast(net, stored_weights(net));
+  const int threads = int(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(fast.predict(pixels().data(), kImages, threads));
+  const double images = double(kImages) * double(state.iterations());
+  state.counters["images_per_s"] = benchmark::Counter(images, benchmark::Counter::kIsRate);
+  state.counters["GMAC_per_s"] = benchmark::Counter(images * double(net.total_macs()) * 1e-9, benchmark::Counter::kIsRate);
+  state.SetLabel(net.name + " " + int8_kernel_name(fast.kernel()));
+}
+BENCHMARK(BM_FastPredict)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One dense GEMM M x K x N (A rows contiguous), split over `threads` by rows, for a kernel.
+void dense_gemm(benchmark::State& state, Int8Kernel kernel, int64_t m, int64_t k, int64_t n, int threads) {
+  if (!int8_kernel_supported(kernel)) {
+    state.SkipWithError("kernel not supported on this CPU");
+    return;
+  }
+  SplitMix64 r(1);
+  std::vector<uint8_t> a(size_t(m * k + 64));
+  for (auto& v : a) v = uint8_t(r.next());
+  const PackedInt8B b = PackedInt8B::pack(k, n, [&](int64_t, int64_t) { return int8_t(r.next()); });
+  std::vector<const uint8_t*> rows;
+  for (int64_t i = 0; i < m; ++i) rows.push_back(a.data() + i * k);
+  const int64_t offset = 0;
+  std::vector<int32_t> c(size_t(m * b.n_padded));
+  const Int8GemmA ga{rows.data(), &offset, 1, b.k_padded};
+  for (auto _ : state) {
+    std::vector<std::thread> pool;
+    const int64_t chunk = (m + threads - 1) / threads;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        const int64_t first = t * chunk, rows_t = std::min(chunk, m - first);
+        Int8GemmA part = ga;
+        part.rows = rows.data() + first;
+        int8_gemm(kernel, part, rows_t, b, c.data() + first * b.n_padded, b.n_padded);
+      });
+    for (auto& th : pool) th.join();
+    benchmark::ClobberMemory();
+  }
+  state.counters["GMAC_per_s"] =
+      benchmark::Counter(double(m * k * n) * double(state.iterations()) * 1e-9, benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(int8_kernel_name(kernel)) + " " + std::to_string(m) + "x" + std::to_string(k) + "x" +
+                 std::to_string(n));
+}
+
+// The second conv layer as a dense GEMM over a batch of 64 images: 196*64 x 800 x 64.
+void BM_GemmConv2Shape(benchmark::State& state) {
+  dense_gemm(state, Int8Kernel(state.range(0)), 196 * 64, 800, 64, int(state.range(1)));
+}
+BENCHMARK(BM_GemmConv2Shape)
+    ->ArgsProduct({{int(Int8Kernel::Portable), int(Int8Kernel::Avx2), int(Int8Kernel::Avx512Vnni)}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Each conv/linear layer of the reference CNN alone, one thread, batches as FastInference runs
+// them (conv: one image per GEMM as an implicit GEMM; linear: M = kBatchImages). Reported per image.
+void BM_LayerGemm(benchmark::State& state) {
+  const Network& net = reference_cnn();
+  const int layer = int(state.range(0));
+  const Layer& L = net.layers[size_t(layer)];
+  // A single-layer network (with its own input quantization) timed through FastInference.
+  Network one;
+  one.name = L.name;
+  one.input_shape = L.in_shape;
+  one.input_quant = L.in_quant;
+  one.preprocess.mean.assign(size_t(L.in_shape.c), 0.0);
+  one.preprocess.std.assign(size_t(L.in_shape.c), 1.0);
+  one.preprocess.multiplier.assign(size_t(L.in_shape.c), int64_t(1) << 24);
+  one.preprocess.offset.assign(size_t(L.in_shape.c), 0);
+  Layer copy = L;
+  copy.inputs = {-1};
+  one.layers = {copy};
+  one.output = 0;
+  const FastInference fast(one, stored_weights(one));
+  const int64_t images = 2048;
+  SplitMix64 r(3);
+  std::vector<uint8_t> in(size_t(images * L.in_shape.size()));
+  for (auto& v : in) v = uint8_t(r.next());
+  for (auto _ : state) benchmark::DoNotOptimize(fast.predict(in.data(), images, 1));
+  const double n = double(images) * double(state.iterations());
+  state.counters["images_per_s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
+  state.counters["GMAC_per_s"] = benchmark::Counter(n * double(L.macs()) * 1e-9, benchmark::Counter::kIsRate);
+  state.SetLabel(L.name + " M=" + std::to_string(L.gemm_m()) + " K=" + std::to_string(L.weight.per_out) +
+                 " N=" + std::to_string(L.out_channels));
+}
+
+void layer_args(benchmark::internal::Benchmark* b) {
+  const Network& net = reference_cnn();
+  for (size_t l = 0; l < net.layers.size(); ++l)
+    if (net.layers[l].has_weights()) b->Arg(int64_t(l));
+}
+BENCHMARK(BM_LayerGemm)->Apply(layer_args)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

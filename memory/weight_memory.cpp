@@ -1,0 +1,130 @@
+#include "memory/weight_memory.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace lvsim {
+
+WeightMemory::WeightMemory(const WeightSramParams& params, const Network& net)
+    : params_(params), layout_(params, net) {
+  if (params_.secded()) secded_ = std::make_unique<Secded>(params_.word_bits);
+  banks_.reserve(size_t(params_.banks));
+  for (int b = 0; b < params_.banks; ++b) banks_.emplace_back(params_.rows_per_bank, params_.word_bits, params_.check_bits());
+  stats_.reads_per_bank.assign(size_t(params_.banks), 0);
+
+  clean_.resize(net.layers.size());
+  for (int l = 0; l < layout_.layer_count(); ++l) {
+    const int64_t n = layout_.weight_count(l);
+    if (n == 0) continue;
+    const int m = layout_.weight_bits(l);
+    const int per_word = layout_.weights_per_word(l);
+    const uint8_t mask = uint8_t((1u << m) - 1);
+    const std::vector<uint8_t>& src = net.layers[size_t(l)].weight.stored;
+    std::vector<uint8_t>& dst = clean_[size_t(l)];
+    dst.resize(size_t(n));
+    for (int64_t k = 0; k < layout_.words(l); ++k) {
+      uint64_t word = 0;
+      const int64_t begin = k * per_word, end = std::min(n, begin + per_word);
+      for (int64_t i = begin; i < end; ++i) {
+        dst[size_t(i)] = uint8_t(src[size_t(i)] & mask);
+        word |= uint64_t(dst[size_t(i)]) << ((i - begin) * m);
+      }
+      const WordAddress a = layout_.word_address(layout_.first_word(l) + k);
+      banks_[size_t(a.bank)].write(a.row, word, secded_ ? secded_->encode(word) : uint16_t(0));
+      ++stats_.word_writes;
+    }
+  }
+}
+
+void WeightMemory::throw_bad_bank(int b) const {
+  throw std::out_of_range("WeightMemory: bank " + std::to_string(b) + " outside 0.." + std::to_string(banks_.size() - 1));
+}
+
+void WeightMemory::clear_faults() {
+  for (auto& b : banks_) b.clear_faults();
+  faulty_words_.clear();
+}
+
+void WeightMemory::set_faults(std::vector<std::pair<WordAddress, WordFaultMasks>> faults) {
+  clear_faults();
+  for (const auto& [a, m] : faults)
+    if (a.bank < 0 || a.bank >= params_.banks || a.row < 0 || a.row >= params_.rows_per_bank)
+      throw std::out_of_range("WeightMemory::set_faults: word (bank " + std::to_string(a.bank) + ", row " +
+                              std::to_string(a.row) + ") outside the weight SRAM");
+  std::sort(faults.begin(), faults.end(), [&](const auto& x, const auto& y) {
+    return layout_.global_word(x.first) < layout_.global_word(y.first);
+  });
+  size_t i = 0;
+  while (i < faults.size()) {
+    const WordAddress a = faults[i].first;
+    WordFaultMasks m = faults[i].second;
+    for (++i; i < faults.size() && faults[i].first == a; ++i) {
+      const WordFaultMasks& o = faults[i].second;
+      m.and_mask &= o.and_mask;
+      m.or_mask |= o.or_mask;
+      m.xor_mask ^= o.xor_mask;
+      m.check_and_mask &= o.check_and_mask;
+      m.check_or_mask |= o.check_or_mask;
+      m.check_xor_mask ^= o.check_xor_mask;
+    }
+    if (m.empty()) continue;
+    banks_[size_t(a.bank)].set_fault(a.row, m);
+    faulty_words_.push_back(layout_.global_word(a));
+  }
+}
+
+uint64_t WeightMemory::resolve(const SramWord& raw, const SramWord& clean) {
+  if (!(raw == clean)) ++stats_.faulty_word_reads;
+  if (!secded_) return raw.data;
+  const SecdedDecode d = secded_->decode(raw.data, raw.check);
+  if (d.status == EccStatus::Corrected) ++stats_.ecc_corrected;
+  if (d.status == EccStatus::Detected) {
+    ++stats_.ecc_detected;
+    if (params_.zero_on_double_error()) {
+      ++stats_.ecc_zeroed;
+      return 0;
+    }
+  } else if (d.data != clean.data) {
+    ++stats_.ecc_silent;
+  }
+  return d.data;
+}
+
+std::vector<uint8_t> WeightMemory::read_layer(int layer) {
+  std::vector<uint8_t> out;
+  read_layer(layer, out);
+  return out;
+}
+
+void WeightMemory::read_layer(int layer, std::vector<uint8_t>& out) {
+  const std::vector<uint8_t>& clean = clean_.at(size_t(layer));
+  out.assign(clean.begin(), clean.end());  // every fault-free word reads (and decodes) as written
+  const int64_t first = layout_.first_word(layer), words = layout_.words(layer);
+  if (words == 0) return;
+
+  // Read counts: words first..first+words-1, interleaved over the banks.
+  const int banks = params_.banks;
+  stats_.word_reads += words;
+  for (int k = 0; k < banks; ++k) {
+    const int b = int((first + k) % banks);
+    const int64_t n = words / banks + (k < words % banks ? 1 : 0);
+    stats_.reads_per_bank[size_t(b)] += n;
+    banks_[size_t(b)].count_reads(n);
+  }
+
+  const int m = layout_.weight_bits(layer);
+  const int per_word = layout_.weights_per_word(layer);
+  const uint64_t mask = (uint64_t(1) << m) - 1;
+  const int64_t n = int64_t(clean.size());
+  auto it = std::lower_bound(faulty_words_.begin(), faulty_words_.end(), first);
+  for (; it != faulty_words_.end() && *it < first + words; ++it) {
+    const WordAddress a = layout_.word_address(*it);
+    const SramBank& b = banks_[size_t(a.bank)];
+    const uint64_t word = resolve(b.sense(a.row), b.stored(a.row));
+    const int64_t begin = (*it - first) * per_word, end = std::min(n, begin + per_word);
+    for (int64_t i = begin; i < end; ++i) out[size_t(i)] = uint8_t((word >> ((i - begin) * m)) & mask);
+  }
+}
+
+}  // namespace lvsim

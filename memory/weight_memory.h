@@ -1,0 +1,104 @@
+// The whole weight SRAM of one accelerator: all banks, the network's weight layout, optional
+// SECDED, and the persistent faults of the chip at the current voltage. Every weight that reaches
+// a PE (cycle-level controller or fast path) is read through here, so faults act in one place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "memory/secded.h"
+#include "memory/sram_bank.h"
+#include "memory/weight_layout.h"
+#include "memory/weight_sram_params.h"
+#include "memory/word_faults.h"
+#include "workloads/network.h"
+
+namespace lvsim {
+
+/// Word-level counters of the weight SRAM (plain counters; energy is computed from them elsewhere).
+struct WeightReadStats {
+  int64_t word_reads = 0;         // words read (read_word calls + words of read_layer calls)
+  int64_t word_writes = 0;        // words written (the initial weight load)
+  int64_t ecc_corrected = 0;      // reads SECDED corrected (a data or a check bit)
+  int64_t ecc_detected = 0;       // reads with a detected uncorrectable (double) error
+  int64_t ecc_silent = 0;         // (SECDED) reads whose decoded data differ from the stored data without
+                                  // detection (miscorrection or undetected); known only because the
+                                  // simulator keeps the clean value
+  int64_t ecc_zeroed = 0;         // detected words replaced by zero (on_double_error = zero_word)
+  int64_t faulty_word_reads = 0;  // reads whose cells returned a value differing from the stored one
+  std::vector<int64_t> reads_per_bank;
+  void reset() {
+    std::vector<int64_t> b(reads_per_bank.size(), 0);
+    *this = WeightReadStats{};
+    reads_per_bank = std::move(b);
+  }
+};
+
+/// All weight SRAM banks loaded with one network's weight patterns; reads apply faults and ECC.
+/// Not thread-safe (reads update counters): use one instance per thread, or read layers up front.
+class WeightMemory {
+ public:
+  /// Lays out the network (ConfigError if it does not fit) and writes every weight word (clean,
+  /// ECC-encoded when enabled); counts the writes.
+  WeightMemory(const WeightSramParams& params, const Network& net);
+
+  const WeightLayout& layout() const { return layout_; }
+  const WeightSramParams& params() const { return params_; }
+
+  /// Persistent faults: masks per word (from a fault map / chip model at a voltage). Replaces all
+  /// previous faults. Several entries for one word are merged (they must touch disjoint cells);
+  /// empty masks are dropped. std::out_of_range for an address outside the SRAM.
+  void set_faults(std::vector<std::pair<WordAddress, WordFaultMasks>> faults);
+  void clear_faults();
+  /// Global word numbers (layout().word_address) with faults, ascending.
+  const std::vector<int64_t>& faulty_words() const { return faulty_words_; }
+
+  /// One word as the array sees it: faults applied, then ECC decoded if enabled (a detected
+  /// double error gives the word as read, or 0 with on_double_error = zero_word). Counts one read.
+  uint64_t read_word(WordAddress a) {
+    SramBank& b = bank(a.bank);
+    const SramWord raw = b.read(a.row);
+    ++stats_.word_reads;
+    ++stats_.reads_per_bank[size_t(a.bank)];
+    if (!b.fault(a.row)) return raw.data;  // a clean word is a valid codeword: decodes to itself
+    return resolve(raw, b.stored(a.row));
+  }
+  /// Every weight pattern of a layer as read (each word of the layer read once, in word order):
+  /// what the fast path uses; identical to read_word + extract. Layers without weights: empty.
+  std::vector<uint8_t> read_layer(int layer);
+  /// As read_layer, into `out` (reuses its storage).
+  void read_layer(int layer, std::vector<uint8_t>& out);
+  /// Unpacks weight `index` of `layer` from a word that read_word returned.
+  uint8_t extract(int layer, int64_t index, uint64_t word) const {
+    return uint8_t((word >> layout_.locate(layer, index).bit) & ((uint64_t(1) << layout_.weight_bits(layer)) - 1));
+  }
+
+  SramBank& bank(int b) {
+    if (b < 0 || b >= int(banks_.size())) throw_bad_bank(b);
+    return banks_[size_t(b)];
+  }
+  const SramBank& bank(int b) const { return banks_.at(size_t(b)); }
+  /// The SECDED code in use, or nullptr without ECC.
+  const Secded* secded() const { return secded_.get(); }
+
+  WeightReadStats& stats() { return stats_; }
+  const WeightReadStats& stats() const { return stats_; }
+
+ private:
+  /// Faulty-word read path: counts error events, decodes, applies on_double_error.
+  uint64_t resolve(const SramWord& raw, const SramWord& clean);
+  [[noreturn]] void throw_bad_bank(int b) const;
+
+  WeightSramParams params_;
+  WeightLayout layout_;
+  std::unique_ptr<Secded> secded_;
+  std::vector<SramBank> banks_;
+  std::vector<std::vector<uint8_t>> clean_;  // per layer: the patterns as written (fault-free read result)
+  std::vector<int64_t> faulty_words_;
+  WeightReadStats stats_;
+};
+
+}  // namespace lvsim

@@ -1,0 +1,91 @@
+#include "models/architecture.h"
+
+#include <algorithm>
+
+#include "common/errors.h"
+#include "memory/weight_layout.h"
+
+namespace lvsim {
+
+const char* dataflow_name(Dataflow d) {
+  switch (d) {
+    case Dataflow::WeightStationary: return "weight_stationary";
+    case Dataflow::OutputStationary: return "output_stationary";
+    case Dataflow::InputStationary: return "input_stationary";
+  }
+  return "?";
+}
+
+ArchitectureParams ArchitectureParams::from_json(JsonObject& o) {
+  ArchitectureParams p;
+  p.name = o.get_string("name", "");
+  {
+    JsonObject a = o.get_object("array");
+    p.rows = int(a.get_int("rows", 1, 4096));
+    p.cols = int(a.get_int("cols", 1, 4096));
+    const std::string df =
+        a.get_enum("dataflow", {"weight_stationary", "output_stationary", "input_stationary"});
+    p.dataflow = df == "weight_stationary"   ? Dataflow::WeightStationary
+                 : df == "output_stationary" ? Dataflow::OutputStationary
+                                             : Dataflow::InputStationary;
+    a.finish();
+  }
+  {
+    JsonObject pe = o.get_object("pe");
+    p.pe.weight_bits_max = int(pe.get_int("weight_bits_max", 2, 8));
+    p.pe.activation_bits = int(pe.get_int("activation_bits", 8, 8, 8));
+    p.pe.accumulator_bits = int(pe.get_int("accumulator_bits", 32, 32, 32));
+    pe.finish();
+  }
+  {
+    JsonObject w = o.get_object("weight_sram");
+    p.weight_sram = WeightSramParams::from_json(w);
+  }
+  p.input_buffer_bytes = o.get_int("input_buffer_bytes", 1, int64_t(1) << 40);
+  p.output_buffer_bytes = o.get_int("output_buffer_bytes", 1, int64_t(1) << 40);
+  p.post_processing_lanes = int(o.get_int("post_processing_lanes", 1, 1 << 20));
+  p.clock_hz = o.get_double("clock_hz", 1e3, 1e12);
+  o.finish();
+  return p;
+}
+
+ArchitectureParams ArchitectureParams::from_json_file(const std::string& path) {
+  const nlohmann::json doc = parse_json_file(path);
+  JsonObject o(doc, path, "");
+  ArchitectureParams p = from_json(o);
+  if (p.name.empty()) {
+    const size_t slash = path.find_last_of('/');
+    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    const size_t dot = base.rfind(".json");
+    p.name = dot == std::string::npos ? base : base.substr(0, dot);
+  }
+  return p;
+}
+
+void ArchitectureParams::check_fits(const Network& net) const {
+  const std::string where = name.empty() ? "architecture" : name;
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& L = net.layers[i];
+    int64_t in_bytes = 0;
+    for (int src : L.inputs) in_bytes += src < 0 ? net.input_shape.size() : net.layers[size_t(src)].out_shape.size();
+    if (in_bytes > input_buffer_bytes)
+      throw ConfigError(located(where, "input_buffer_bytes",
+                                "layer '" + L.name + "' needs " + std::to_string(in_bytes) + " bytes of inputs, buffer holds " +
+                                    std::to_string(input_buffer_bytes)));
+    if (!L.has_weights()) continue;
+    if (L.weight.bits > pe.weight_bits_max)
+      throw ConfigError(located(where, "pe.weight_bits_max",
+                                "layer '" + L.name + "' has " + std::to_string(L.weight.bits) +
+                                    "-bit weights, the PEs take at most " + std::to_string(pe.weight_bits_max)));
+    const int64_t acc_bytes = L.gemm_m() * L.gemm_n() * 4;
+    if (acc_bytes > output_buffer_bytes)
+      throw ConfigError(located(where, "output_buffer_bytes",
+                                "layer '" + L.name + "' needs " + std::to_string(acc_bytes) +
+                                    " bytes of 32-bit accumulators per group, buffer holds " +
+                                    std::to_string(output_buffer_bytes)));
+  }
+  WeightLayout check(weight_sram, net);  // ConfigError when the weights do not fit
+  (void)check;
+}
+
+}  // namespace lvsim

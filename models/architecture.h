@@ -1,0 +1,57 @@
+// The accelerator's architecture file (docs/architecture.md): systolic array geometry and
+// dataflow, PE widths, weight SRAM, activation/output buffers, post-processing lanes, clock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/json_reader.h"
+#include "memory/weight_sram_params.h"
+#include "workloads/network.h"
+
+namespace lvsim {
+
+/// How a conv/linear GEMM (M output pixels, K reduction, N filters) is mapped onto the array
+/// (SCALE-Sim's convention, docs/timing-model.md).
+enum class Dataflow {
+  WeightStationary,  // rows = K, cols = N, streamed T = M
+  OutputStationary,  // rows = M, cols = N, streamed T = K
+  InputStationary,   // rows = K, cols = M, streamed T = N
+};
+
+const char* dataflow_name(Dataflow d);
+
+/// Widths of one processing element.
+struct PeParams {
+  int weight_bits_max = 8;   // widest weight pattern the multiplier takes (2..8)
+  int activation_bits = 8;   // activation codes (8)
+  int accumulator_bits = 32; // partial sums (32, two's complement wrap-around)
+};
+
+/// Immutable accelerator description read from an architecture JSON file.
+struct ArchitectureParams {
+  std::string name;                 // label for reports (default: the file name)
+  int rows = 16;                    // PE rows (R)
+  int cols = 16;                    // PE columns (C)
+  Dataflow dataflow = Dataflow::WeightStationary;
+  PeParams pe;
+  WeightSramParams weight_sram;
+  int64_t input_buffer_bytes = 256 * 1024;   // activation codes of a layer's inputs (+ im2col source)
+  int64_t output_buffer_bytes = 512 * 1024;  // int32 accumulators of one group of a layer's outputs
+  int post_processing_lanes = 16;   // output elements the post-processing unit finishes per cycle
+  double clock_hz = 500e6;
+
+  /// Reads an architecture object (keys: name, array{rows, cols, dataflow}, pe{...}, weight_sram{...},
+  /// input_buffer_bytes, output_buffer_bytes, post_processing_lanes, clock_hz); unknown keys rejected.
+  static ArchitectureParams from_json(JsonObject& o);
+  /// Parses and reads a whole architecture file; ConfigError/FormatError name the file and field.
+  static ArchitectureParams from_json_file(const std::string& path);
+
+  /// ConfigError when the network cannot run on this architecture: weights wider than the PE,
+  /// weights not fitting the SRAM, activations or accumulators exceeding the buffers.
+  void check_fits(const Network& net) const;
+
+  int64_t pes() const { return int64_t(rows) * cols; }
+};
+
+}  // namespace lvsim

@@ -1,0 +1,370 @@
+#include "models/controller.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace lvsim {
+
+Controller::Controller(const ArchitectureParams& arch, SystolicArray& array, WeightMemory& weights,
+                       PostProcessingUnit& post)
+    : arch_(arch), array_(array), weights_(weights), post_(post) {
+  if (array.rows() != arch.rows || array.cols() != arch.cols)
+    throw std::invalid_argument("Controller: array dimensions differ from the architecture");
+}
+
+void Controller::start_layer(const Network& net, int layer, const std::vector<const std::vector<uint8_t>*>& inputs) {
+  net_ = &net;
+  layer_ = layer;
+  inputs_ = inputs;
+  const Layer& L = net.layers.at(size_t(layer));
+  if (inputs.size() != L.inputs.size()) throw std::invalid_argument("Controller: wrong number of layer inputs");
+  measured_ = LayerTiming{};
+  counts_ = ActionCounts{};
+  post_.reset_counts();
+  array_.clear();
+  array_at_start_ = array_.stats();
+  cycle_ = 0;
+  phase_cycle_ = 0;
+  mapped_pes_ = 0;
+  cur_index_ = -1;
+  output_.clear();
+  reads_now_.clear();
+  fetch_ = Fetch{};
+  if (!L.has_weights()) {
+    gm_ = GemmMapping{};
+    post_.start_layer(net, layer, inputs, &output_);
+    state_ = post_.busy() ? State::Post : State::Done;
+    return;
+  }
+  gm_ = map_gemm(arch_, L);
+  // The input buffer as the array edge reads it: im2col rows with the input zero point subtracted
+  // (padding positions hold z_in, so they contribute 0).
+  const std::vector<uint8_t>& in = *inputs.at(0);
+  const Shape is = L.in_shape, os = L.out_shape;
+  const int32_t za = L.in_quant.zero_point;
+  const int cin_g = is.c / L.groups;
+  im2col_.assign(size_t(gm_.groups * gm_.m * gm_.k), 0);
+  for (int64_t g = 0; g < gm_.groups; ++g)
+    for (int64_t m = 0; m < gm_.m; ++m) {
+      const int y = int(m / os.w), x = int(m % os.w);
+      int16_t* row = im2col_.data() + (g * gm_.m + m) * gm_.k;
+      int64_t k = 0;
+      for (int c = 0; c < cin_g; ++c)
+        for (int ky = 0; ky < L.kernel_h; ++ky)
+          for (int kx = 0; kx < L.kernel_w; ++kx, ++k) {
+            const int iy = y * L.stride_h - L.pad_h + ky, ix = x * L.stride_w - L.pad_w + kx;
+            if (iy < 0 || iy >= is.h || ix < 0 || ix >= is.w) continue;
+            row[k] = int16_t(int32_t(in[size_t((int64_t(g * cin_g + c) * is.h + iy) * is.w + ix)]) - za);
+          }
+    }
+  out_buf_.assign(size_t(gm_.groups * gm_.m * gm_.n), 0);
+  plan_folds();
+  begin_fetch(0);
+  state_ = State::WaitFetch;
+}
+
+// Fold order: group, then column tiles, then row tiles (WS/IS: K-folds of one output tile run
+// back to back and accumulate in the output buffer).
+void Controller::plan_folds() {
+  folds_.clear();
+  const int64_t R = arch_.rows, C = arch_.cols;
+  for (int64_t g = 0; g < gm_.groups; ++g)
+    for (int64_t ct = 0; ct < gm_.col_tiles; ++ct)
+      for (int64_t rt = 0; rt < gm_.row_tiles; ++rt) {
+        Fold f;
+        f.group = g;
+        f.row0 = rt * R;
+        f.rows = std::min(R, gm_.row_extent - f.row0);
+        f.col0 = ct * C;
+        f.cols = std::min(C, gm_.col_extent - f.col0);
+        switch (arch_.dataflow) {
+          case Dataflow::WeightStationary:
+            f.o0 = g * gm_.n + f.col0, f.o1 = f.o0 + f.cols, f.k0 = f.row0, f.k1 = f.row0 + f.rows;
+            break;
+          case Dataflow::OutputStationary:
+            f.o0 = g * gm_.n + f.col0, f.o1 = f.o0 + f.cols, f.k0 = 0, f.k1 = gm_.k;
+            break;
+          case Dataflow::InputStationary:
+            f.o0 = g * gm_.n, f.o1 = f.o0 + gm_.n, f.k0 = f.row0, f.k1 = f.row0 + f.rows;
+            break;
+        }
+        folds_.push_back(f);
+      }
+}
+
+void Controller::begin_fetch(int fold) {
+  const WeightLayout& layout = weights_.layout();
+  const Fold& f = folds_[size_t(fold)];
+  fetch_ = Fetch{};
+  fetch_.fold = fold;
+  for (int64_t o = f.o0; o < f.o1; ++o) {
+    const int64_t lo = layout.global_word(layer_, o * gm_.k + f.k0), hi = layout.global_word(layer_, o * gm_.k + f.k1 - 1);
+    for (int64_t w = lo; w <= hi; ++w) fetch_.words.push_back(w);
+  }
+  std::sort(fetch_.words.begin(), fetch_.words.end());
+  fetch_.words.erase(std::unique(fetch_.words.begin(), fetch_.words.end()), fetch_.words.end());
+  fetch_.values.assign(fetch_.words.size(), 0);
+  fetch_.rows_per_bank.assign(size_t(arch_.weight_sram.banks), {});
+  fetch_.next.assign(size_t(arch_.weight_sram.banks), 0);
+  for (int64_t w : fetch_.words) {
+    const WordAddress a = layout.word_address(w);
+    fetch_.rows_per_bank[size_t(a.bank)].push_back(a.row);
+  }
+}
+
+// Each bank delivers at most read_ports_per_bank words per cycle.
+void Controller::fetch_cycle() {
+  const WeightLayout& layout = weights_.layout();
+  const int ports = arch_.weight_sram.read_ports_per_bank;
+  bool left = false;
+  for (size_t b = 0; b < fetch_.rows_per_bank.size(); ++b) {
+    const std::vector<int64_t>& rows = fetch_.rows_per_bank[b];
+    size_t& next = fetch_.next[b];
+    for (int p = 0; p < ports && next < rows.size(); ++p, ++next) {
+      const WordAddress a{int(b), rows[next]};
+      const int64_t w = layout.global_word(a);
+      const size_t i = size_t(std::lower_bound(fetch_.words.begin(), fetch_.words.end(), w) - fetch_.words.begin());
+      fetch_.values[i] = weights_.read_word(a);
+      reads_now_.push_back(a);
+      ++counts_.weight_sram_reads;
+      if (arch_.weight_sram.secded()) ++counts_.ecc_decodes;
+    }
+    left = left || next < rows.size();
+  }
+  fetch_.done = !left;
+}
+
+void Controller::stage(const Fetch& fetch, std::vector<int16_t>& staged) {
+  const Fold& f = folds_[size_t(fetch.fold)];
+  const WeightTensor& W = net_->layers[size_t(layer_)].weight;
+  const WeightLayout& layout = weights_.layout();
+  const int64_t nk = f.k1 - f.k0;
+  staged.assign(size_t((f.o1 - f.o0) * nk), 0);
+  for (int64_t o = f.o0; o < f.o1; ++o) {
+    const int32_t zw = W.zero_point[size_t(o)];
+    for (int64_t k = f.k0; k < f.k1; ++k) {
+      const int64_t index = o * gm_.k + k;
+      const int64_t w = layout.global_word(layer_, index);
+      const size_t i = size_t(std::lower_bound(fetch.words.begin(), fetch.words.end(), w) - fetch.words.begin());
+      const uint8_t pattern = weights_.extract(layer_, index, fetch.values[i]);
+      staged[size_t((o - f.o0) * nk + (k - f.k0))] = int16_t(W.decode(pattern) - zw);
+    }
+  }
+}
+
+void Controller::begin_fold(int fold) {
+  stage(fetch_, staged_);
+  cur_ = folds_[size_t(fold)];
+  cur_index_ = fold;
+  ++measured_.folds;
+  fold_start_ = cycle_;
+  mapped_pes_ += cur_.rows * cur_.cols;
+  phase_cycle_ = 0;
+  state_ = arch_.dataflow == Dataflow::OutputStationary ? State::OsCompute : State::Load;
+  if (fold + 1 < int(folds_.size())) begin_fetch(fold + 1);
+  else fetch_ = Fetch{};
+}
+
+void Controller::accumulate(int64_t g, int64_t m, int64_t n, int32_t v, bool first) {
+  int32_t& slot = out_buf_[size_t((g * gm_.m + m) * gm_.n + n)];
+  if (first) {
+    slot = v;
+  } else {
+    slot = int32_t(uint32_t(slot) + uint32_t(v));
+    counts_.output_buffer_reads += 4;
+  }
+  counts_.output_buffer_writes += 4;
+}
+
+void Controller::before_edge() {
+  reads_now_.clear();
+  if (fetch_.fold >= 0 && !fetch_.done) fetch_cycle();
+  const int R = arch_.rows, C = arch_.cols;
+  const int64_t T = gm_.stream;
+  const int bits = state_ == State::Post || state_ == State::Done ? 0 : net_->layers[size_t(layer_)].weight.bits;
+  int16_t* left = array_.left_in();
+  int16_t* top = array_.top_in();
+  switch (state_) {
+    case State::WaitFetch:
+    case State::Done:
+      array_.set_mode(ArrayMode::Idle);
+      break;
+    case State::Post:
+      array_.set_mode(ArrayMode::Idle);
+      post_.tick();
+      break;
+    case State::Load: {
+      array_.set_mode(ArrayMode::LoadStationary);
+      const int64_t rr = R - 1 - phase_cycle_;  // the first row pushed ends up deepest
+      for (int c = 0; c < C; ++c) {
+        int16_t v = 0;
+        if (rr < cur_.rows && c < cur_.cols) {
+          if (arch_.dataflow == Dataflow::WeightStationary) {
+            v = weight(cur_.o0 + c, cur_.row0 + rr);
+          } else {
+            v = activation(cur_.group, cur_.col0 + c, cur_.row0 + rr);
+            ++counts_.input_buffer_reads;
+          }
+        }
+        top[c] = v;
+      }
+      break;
+    }
+    case State::Stream: {
+      array_.set_mode(ArrayMode::Stream);
+      const int64_t n = phase_cycle_;
+      for (int r = 0; r < R; ++r) {
+        const int64_t t = n - r;  // operand vector t enters row r skewed by r cycles
+        int16_t v = 0;
+        if (r < cur_.rows && t >= 0 && t < T) {
+          if (arch_.dataflow == Dataflow::WeightStationary) {
+            v = activation(cur_.group, t, cur_.row0 + r);
+            ++counts_.input_buffer_reads;
+          } else {
+            v = weight(cur_.o0 + t, cur_.row0 + r);
+          }
+          counts_.macs_by_weight_bits[size_t(bits)] += cur_.cols;
+        }
+        left[r] = v;
+      }
+      break;
+    }
+    case State::OsCompute: {
+      array_.set_mode(ArrayMode::OsCompute);
+      const int64_t n = phase_cycle_;
+      for (int r = 0; r < R; ++r) {
+        const int64_t k = n - r;
+        int16_t v = 0;
+        if (r < cur_.rows && k >= 0 && k < gm_.k) {
+          v = activation(cur_.group, cur_.row0 + r, k);
+          ++counts_.input_buffer_reads;
+          counts_.macs_by_weight_bits[size_t(bits)] += cur_.cols;
+        }
+        left[r] = v;
+      }
+      for (int c = 0; c < C; ++c) {
+        const int64_t k = n - c;
+        top[c] = c < cur_.cols && k >= 0 && k < gm_.k ? weight(cur_.o0 + c, k) : int16_t(0);
+      }
+      break;
+    }
+    case State::OsDrain:
+      array_.set_mode(ArrayMode::OsDrain);
+      break;
+  }
+}
+
+void Controller::after_edge() {
+  const int64_t R = arch_.rows, C = arch_.cols;
+  const int64_t T = gm_.stream;
+  if (state_ == State::Done) return;
+  ++cycle_;  // from here on: cycles completed, i.e. the index of the next cycle
+  bool fold_ended = false;
+  switch (state_) {
+    case State::Done:
+      break;
+    case State::WaitFetch:
+      ++measured_.stall_cycles;
+      if (fetch_.done) begin_fold(cur_index_ + 1);
+      break;
+    case State::Post:
+      ++measured_.post_cycles;
+      if (!post_.busy()) state_ = State::Done;
+      break;
+    case State::Load:
+      ++measured_.array_cycles;
+      if (++phase_cycle_ == R) state_ = State::Stream, phase_cycle_ = 0;
+      break;
+    case State::Stream: {
+      ++measured_.array_cycles;
+      const int64_t n = phase_cycle_;
+      const int32_t* out = array_.bottom_out();
+      const bool first = cur_.row0 == 0;
+      for (int64_t c = 0; c < cur_.cols; ++c) {
+        const int64_t t = n - (R - 1) - c;  // vector t's sum leaves column c R-1+c cycles after it entered
+        if (t < 0 || t >= T) continue;
+        if (arch_.dataflow == Dataflow::WeightStationary) accumulate(cur_.group, t, cur_.col0 + c, out[c], first);
+        else accumulate(cur_.group, cur_.col0 + c, t, out[c], first);
+      }
+      if (++phase_cycle_ == T + R + C - 2) fold_ended = true;
+      break;
+    }
+    case State::OsCompute:
+      ++measured_.array_cycles;
+      if (++phase_cycle_ == R + C + T - 2) state_ = State::OsDrain, phase_cycle_ = 0;
+      break;
+    case State::OsDrain: {
+      ++measured_.array_cycles;
+      const int64_t d = phase_cycle_;  // row d's accumulators leave at the top on drain step d
+      if (d < cur_.rows) {
+        const int32_t* out = array_.top_out();
+        for (int64_t c = 0; c < cur_.cols; ++c) accumulate(cur_.group, cur_.row0 + d, cur_.col0 + c, out[c], true);
+      }
+      if (++phase_cycle_ == R) fold_ended = true;
+      break;
+    }
+  }
+  if (fold_ended) {
+    measured_.fold_cycles = cycle_ - fold_start_;
+    if (cur_index_ + 1 < int(folds_.size())) {
+      if (fetch_.done) begin_fold(cur_index_ + 1);
+      else state_ = State::WaitFetch;
+    } else {
+      finish_array_part();
+    }
+  }
+}
+
+void Controller::finish_array_part() {
+  post_.start_requantize(*net_, layer_, &out_buf_, &output_);
+  state_ = post_.busy() ? State::Post : State::Done;
+}
+
+LayerRun Controller::finish() {
+  if (busy()) throw std::logic_error("Controller::finish: layer still running");
+  const int64_t pes = int64_t(arch_.rows) * arch_.cols;
+  LayerTiming& t = measured_;
+  t.cycles = cycle_;
+  t.macs = counts_.macs();
+  t.weight_words_read = counts_.weight_sram_reads;
+  if (t.folds > 0) {
+    t.mapping_efficiency = double(mapped_pes_) / double(t.folds * pes);
+    t.compute_utilization = double(t.macs) / double(t.array_cycles * pes);
+    t.utilization = double(t.macs) / double((t.array_cycles + t.stall_cycles) * pes);
+    t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch_, gm_.stream) - 1;
+  }
+  const ArrayStats& s = array_.stats();
+  counts_.pe_register_writes = s.register_writes - array_at_start_.register_writes;
+  counts_.pe_hops = s.hops - array_at_start_.hops;
+  const ActionCounts& p = post_.counts();
+  counts_.input_buffer_reads += p.input_buffer_reads;
+  counts_.input_buffer_writes += p.input_buffer_writes;
+  counts_.output_buffer_reads += p.output_buffer_reads;
+  counts_.output_buffer_writes += p.output_buffer_writes;
+  counts_.post_ops += p.post_ops;
+  counts_.cycles = cycle_;
+  t.counts = counts_;
+  LayerRun run;
+  run.output = std::move(output_);
+  run.cycles = t.cycles;
+  run.stall_cycles = t.stall_cycles;
+  run.timing = t;
+  run.counts = counts_;
+  return run;
+}
+
+LayerRun run_layer_cycle(const ArchitectureParams& arch, const Network& net, int layer,
+                         const std::vector<const std::vector<uint8_t>*>& inputs, WeightMemory& wm) {
+  SystolicArray array(arch.rows, arch.cols);
+  PostProcessingUnit post(arch.post_processing_lanes);
+  Controller ctl(arch, array, wm, post);
+  ctl.start_layer(net, layer, inputs);
+  while (ctl.busy()) {
+    ctl.before_edge();
+    array.step();
+    ctl.after_edge();
+  }
+  return ctl.finish();
+}
+
+}  // namespace lvsim

@@ -1,0 +1,118 @@
+// Cycle-level controller of the accelerator for one layer at a time: tiles conv (im2col) and
+// linear GEMMs into folds per the dataflow, fetches each fold's weight words from the weight SRAM
+// (read ports per bank modelled; double-buffered staging), drives the array's edges cycle by
+// cycle, accumulates K-folds in the output buffer, and hands the results to the post-processing
+// unit. Schedule and counts: docs/timing-model.md.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "energy/action_counts.h"
+#include "memory/weight_memory.h"
+#include "models/architecture.h"
+#include "models/post_processing_unit.h"
+#include "models/systolic_array.h"
+#include "models/timing_model.h"
+#include "workloads/network.h"
+
+namespace lvsim {
+
+/// Result of one layer run cycle by cycle.
+struct LayerRun {
+  std::vector<uint8_t> output;
+  int64_t cycles = 0;
+  int64_t stall_cycles = 0;
+  LayerTiming timing;    // as measured (same fields as the closed form layer_timing)
+  ActionCounts counts;   // == timing.counts
+};
+
+/// Cycle-by-cycle layer sequencer around a SystolicArray, a WeightMemory and a PostProcessingUnit.
+/// Per clock cycle the owner calls before_edge(), then the array's step(), then after_edge().
+class Controller {
+ public:
+  Controller(const ArchitectureParams& arch, SystolicArray& array, WeightMemory& weights, PostProcessingUnit& post);
+
+  /// Begins a layer. `inputs` (in Layer::inputs order) must stay alive until the layer finishes.
+  void start_layer(const Network& net, int layer, const std::vector<const std::vector<uint8_t>*>& inputs);
+  /// True while the started layer has cycles left.
+  bool busy() const { return state_ != State::Done; }
+
+  /// First half of a cycle: issues this cycle's SRAM reads, sets the array mode and edge inputs.
+  void before_edge();
+  /// Second half (after the array's clock edge): collects outputs, post-processing, next state.
+  void after_edge();
+
+  /// The finished layer's output, cycles and counts (call once busy() is false).
+  LayerRun finish();
+
+  /// The output buffer of the current conv/linear layer: [group][M][N] 32-bit sums, bias not added.
+  const std::vector<int32_t>& accumulators() const { return out_buf_; }
+  /// Cycles of the current layer so far; words read this cycle (for tracing).
+  int64_t layer_cycle() const { return cycle_; }
+  int layer() const { return layer_; }
+  const std::vector<WordAddress>& reads_this_cycle() const { return reads_now_; }
+
+ private:
+  enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, Done };
+  struct Fold {
+    int64_t group = 0, row0 = 0, rows = 0, col0 = 0, cols = 0;  // array-dimension tiles
+    int64_t o0 = 0, o1 = 0, k0 = 0, k1 = 0;                      // its weights: filters x reduction
+  };
+  /// Weight words of one fold, fetched at most `ports` per bank per cycle.
+  struct Fetch {
+    int fold = -1;
+    std::vector<std::vector<int64_t>> rows_per_bank;  // rows still to read, per bank
+    std::vector<size_t> next;                         // next index per bank
+    std::vector<int64_t> words;                       // global word numbers, ascending
+    std::vector<uint64_t> values;                     // as read (faults, ECC applied)
+    bool done = false;
+  };
+
+  void plan_folds();
+  void begin_fetch(int fold);
+  void fetch_cycle();
+  /// Turns the fetched words of a fold into zero-point-adjusted weights [o - o0][k - k0].
+  void stage(const Fetch& f, std::vector<int16_t>& staged);
+  void begin_fold(int fold);
+  void finish_array_part();
+  int16_t weight(int64_t o, int64_t k) const {
+    return staged_[size_t((o - cur_.o0) * (cur_.k1 - cur_.k0) + (k - cur_.k0))];
+  }
+  int16_t activation(int64_t g, int64_t m, int64_t k) const { return im2col_[size_t((g * gm_.m + m) * gm_.k + k)]; }
+  void accumulate(int64_t g, int64_t m, int64_t n, int32_t v, bool first);
+
+  const ArchitectureParams arch_;
+  SystolicArray& array_;
+  WeightMemory& weights_;
+  PostProcessingUnit& post_;
+
+  const Network* net_ = nullptr;
+  int layer_ = -1;
+  std::vector<const std::vector<uint8_t>*> inputs_;
+  GemmMapping gm_;
+  std::vector<Fold> folds_;
+  std::vector<int16_t> im2col_;     // [g][m][k]: input buffer as the edge reads it, a - z_in
+  std::vector<int32_t> out_buf_;    // [g][m][n]: output buffer, 32-bit partial sums
+  std::vector<int16_t> staged_, staged_next_;
+  Fold cur_;
+  int cur_index_ = -1;
+  Fetch fetch_;
+  State state_ = State::Done;
+  int64_t phase_cycle_ = 0;         // cycle within the current state
+  int64_t cycle_ = 0;
+  int64_t fold_start_ = 0;
+  std::vector<WordAddress> reads_now_;
+  std::vector<uint8_t> output_;
+  LayerTiming measured_;
+  ActionCounts counts_;
+  int64_t mapped_pes_ = 0;
+  ArrayStats array_at_start_;
+};
+
+/// Runs one layer cycle by cycle on a fresh array (non-weight layers: post-processing unit only).
+/// The weights come from `wm` word by word (read_word), faults included.
+LayerRun run_layer_cycle(const ArchitectureParams& arch, const Network& net, int layer,
+                         const std::vector<const std::vector<uint8_t>*>& inputs, WeightMemory& wm);
+
+}  // namespace lvsim

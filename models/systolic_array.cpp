@@ -1,0 +1,190 @@
+#include "models/systolic_array.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#if defined(__AVX512BW__)
+#include <immintrin.h>
+#endif
+
+namespace lvsim {
+namespace {
+
+// out[c] = in[c] + x[c] * y[c] for c < n: 16-bit operands, 32-bit two's complement wrap-around
+// sums (as the hardware adder). `out` may equal `in`.
+inline void mac_row(int32_t* out, const int32_t* in, const int16_t* x, const int16_t* y, int n) {
+  int c = 0;
+#if defined(__AVX512BW__)
+  // vpmaddwd on (x zero-extended, y sign-extended) 32-bit lanes: lo(x)*lo(y) + 0*hi(y) = x*y.
+  for (; c + 16 <= n; c += 16) {
+    const __m512i xv = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + c)));
+    const __m512i yv = _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + c)));
+    const __m512i iv = _mm512_loadu_si512(in + c);
+    _mm512_storeu_si512(out + c, _mm512_add_epi32(iv, _mm512_madd_epi16(xv, yv)));
+  }
+#endif
+  for (; c < n; ++c) out[c] = int32_t(uint32_t(in[c]) + uint32_t(int32_t(x[c]) * int32_t(y[c])));
+}
+
+// As mac_row with x already zero-extended to 32 bits (x32[c] = uint16_t(x[c])).
+inline void mac_row_x32(int32_t* out, const int32_t* in, const uint32_t* x32, const int16_t* y, int n) {
+  int c = 0;
+#if defined(__AVX512BW__)
+  for (; c + 16 <= n; c += 16) {
+    const __m512i xv = _mm512_loadu_si512(x32 + c);
+    const __m512i yv = _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + c)));
+    const __m512i iv = _mm512_loadu_si512(in + c);
+    _mm512_storeu_si512(out + c, _mm512_add_epi32(iv, _mm512_madd_epi16(xv, yv)));
+  }
+#endif
+  for (; c < n; ++c) out[c] = int32_t(uint32_t(in[c]) + uint32_t(int32_t(int16_t(x32[c])) * int32_t(y[c])));
+}
+
+}  // namespace
+
+SystolicArray::SystolicArray(int rows, int cols) : rows_(rows), cols_(cols) {
+  if (rows < 1 || cols < 1) throw std::invalid_argument("SystolicArray: rows and cols must be >= 1");
+  const size_t n = size_t(rows) * size_t(cols);
+  stat_.assign(n, 0);
+  stat32_.assign(n, 0);
+  hor_slack_ = std::max(256, 4 * cols);
+  hor_stride_ = cols + hor_slack_;
+  hor_.assign(size_t(rows) * size_t(hor_stride_), 0);
+  hor_base_ = hor_slack_;
+  ver_slack_ = std::max(64, 2 * rows);
+  ver_.assign(size_t(rows + ver_slack_) * size_t(cols), 0);
+  ver_base_ = ver_slack_;
+  psum_slack_ = std::max(64, 4 * rows);
+  psum_.assign(size_t(rows + psum_slack_) * size_t(cols), 0);
+  psum_base_ = psum_slack_;
+  zeros_.assign(size_t(cols), 0);
+  left_.assign(size_t(rows), 0);
+  top_.assign(size_t(cols), 0);
+  top_out_.assign(size_t(cols), 0);
+}
+
+void SystolicArray::clear() {
+  std::fill(stat_.begin(), stat_.end(), 0);
+  std::fill(stat32_.begin(), stat32_.end(), 0);
+  std::fill(hor_.begin(), hor_.end(), 0);
+  hor_base_ = hor_slack_;
+  std::fill(ver_.begin(), ver_.end(), 0);
+  ver_base_ = ver_slack_;
+  std::fill(psum_.begin(), psum_.end(), 0);
+  psum_base_ = psum_slack_;
+  std::fill(left_.begin(), left_.end(), 0);
+  std::fill(top_.begin(), top_.end(), 0);
+  std::fill(top_out_.begin(), top_out_.end(), 0);
+}
+
+void SystolicArray::step() {
+  const int64_t pes = int64_t(rows_) * cols_;
+  ++stats_.cycles;
+  switch (mode_) {
+    case ArrayMode::Idle:
+      ++stats_.idle_cycles;
+      break;
+    case ArrayMode::LoadStationary:
+      step_load();
+      ++stats_.load_cycles;
+      stats_.register_writes += pes;
+      stats_.hops += int64_t(rows_ - 1) * cols_;
+      break;
+    case ArrayMode::Stream:
+      step_stream();
+      ++stats_.stream_cycles;
+      stats_.register_writes += 2 * pes;
+      stats_.hops += int64_t(rows_) * (cols_ - 1) + int64_t(rows_ - 1) * cols_;
+      break;
+    case ArrayMode::OsCompute:
+      step_os_compute();
+      ++stats_.os_compute_cycles;
+      stats_.register_writes += 3 * pes;
+      stats_.hops += int64_t(rows_) * (cols_ - 1) + int64_t(rows_ - 1) * cols_;
+      break;
+    case ArrayMode::OsDrain:
+      step_os_drain();
+      ++stats_.os_drain_cycles;
+      stats_.register_writes += pes;
+      stats_.hops += int64_t(rows_ - 1) * cols_;
+      break;
+  }
+}
+
+void SystolicArray::shift_operands() {
+  if (hor_base_ == 0) {
+    for (int r = 0; r < rows_; ++r) {
+      int16_t* row = hor_.data() + int64_t(r) * hor_stride_;
+      std::memmove(row + hor_slack_, row, size_t(cols_) * sizeof(int16_t));
+    }
+    hor_base_ = hor_slack_;
+  }
+  --hor_base_;
+  for (int r = 0; r < rows_; ++r) hor_[size_t(r) * size_t(hor_stride_) + size_t(hor_base_)] = left_[size_t(r)];
+}
+
+void SystolicArray::shift_verticals() {
+  if (ver_base_ == 0) {
+    std::memmove(ver_.data() + int64_t(ver_slack_) * cols_, ver_.data(), size_t(rows_) * size_t(cols_) * sizeof(int16_t));
+    ver_base_ = ver_slack_;
+  }
+  --ver_base_;
+  std::copy_n(top_.data(), cols_, ver_.data() + int64_t(ver_base_) * cols_);
+}
+
+// Stationary registers form one shift chain per column: row r takes row r-1's value, row 0 takes
+// top_in. Updated in place from the bottom row up so every row reads its neighbour's old value.
+void SystolicArray::step_load() {
+  const int C = cols_;
+  for (int r = rows_ - 1; r >= 1; --r)
+    std::copy_n(stat_.data() + int64_t(r - 1) * C, C, stat_.data() + int64_t(r) * C);
+  std::copy_n(top_.data(), C, stat_.data());
+  for (int r = rows_ - 1; r >= 1; --r)
+    std::copy_n(stat32_.data() + int64_t(r - 1) * C, C, stat32_.data() + int64_t(r) * C);
+  for (int c = 0; c < C; ++c) stat32_[size_t(c)] = uint16_t(top_[size_t(c)]);
+}
+
+// next operand(r, c) = operand(r, c-1) (column 0: left_in[r]); next psum(r, c) = psum(r-1, c) (row 0:
+// 0) + stationary(r, c) * next operand(r, c): the PE multiplies the operand arriving this edge.
+// The partial-sum window moves up one row, so new row r (r >= 1) is stored where old row r-1 was
+// and is updated in place; new row 0 starts from 0.
+void SystolicArray::step_stream() {
+  shift_operands();
+  const int C = cols_;
+  if (psum_base_ == 0) {
+    std::memmove(psum_.data() + int64_t(psum_slack_) * C, psum_.data(), size_t(rows_) * size_t(C) * sizeof(int32_t));
+    psum_base_ = psum_slack_;
+  }
+  --psum_base_;
+  for (int r = 0; r < rows_; ++r) {
+    const int16_t* a = hor_.data() + int64_t(r) * hor_stride_ + hor_base_;
+    const uint32_t* w = stat32_.data() + int64_t(r) * C;
+    int32_t* p = psum_.data() + int64_t(psum_base_ + r) * C;
+    mac_row_x32(p, r > 0 ? p : zeros_.data(), w, a, C);
+  }
+}
+
+// next act(r, c) = act(r, c-1) (column 0: left_in[r]); next weight(r, c) = weight(r-1, c) (row 0:
+// top_in[c]); acc(r, c) += next act * next weight.
+void SystolicArray::step_os_compute() {
+  shift_operands();
+  shift_verticals();
+  const int C = cols_;
+  for (int r = 0; r < rows_; ++r) {
+    const int16_t* a = hor_.data() + int64_t(r) * hor_stride_ + hor_base_;
+    const int16_t* v = ver_.data() + int64_t(ver_base_ + r) * C;
+    int32_t* acc = psum_.data() + int64_t(psum_base_ + r) * C;
+    mac_row(acc, acc, v, a, C);
+  }
+}
+
+void SystolicArray::step_os_drain() {
+  const int C = cols_;
+  int32_t* p = psum_.data() + int64_t(psum_base_) * C;
+  std::copy_n(p, C, top_out_.data());
+  for (int r = 0; r + 1 < rows_; ++r) std::copy_n(p + int64_t(r + 1) * C, C, p + int64_t(r) * C);
+  std::fill_n(p + int64_t(rows_ - 1) * C, C, 0);
+}
+
+}  // namespace lvsim

@@ -1,0 +1,111 @@
+// Plain C++ register-level model of an R x C systolic MAC array (no SystemC): every PE's registers
+// live in struct-of-arrays form (int16 operands, int32 partial sums, row-major R x C), and step()
+// advances the whole array by one clock edge with loops along the columns that the compiler
+// vectorizes. The controller sets the mode and the edge inputs before each step and reads the edge
+// outputs after it. Register-level semantics per mode: docs/timing-model.md ("Array registers").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace lvsim {
+
+/// What the array does on the next clock edge (chosen by the controller).
+enum class ArrayMode {
+  Idle,            // clock edge with no register change (stall or post-processing cycle)
+  LoadStationary,  // stationary registers shift down one row; top_in enters row 0 (WS/IS fill)
+  Stream,          // WS/IS: operands shift right (left_in enters column 0), partial sums shift down
+                   // accumulating stationary x operand; row R-1's sums leave at the bottom
+  OsCompute,       // OS: activations shift right, weights shift down, each PE accumulates in place
+  OsDrain,         // OS: accumulators shift up one row; row 0 leaves at the top, zeros enter row R-1
+};
+
+/// Plain per-mode event counters of the array (reset by reset_stats()).
+struct ArrayStats {
+  int64_t cycles = 0;             // clock edges, all modes
+  int64_t idle_cycles = 0;
+  int64_t load_cycles = 0;
+  int64_t stream_cycles = 0;
+  int64_t os_compute_cycles = 0;
+  int64_t os_drain_cycles = 0;
+  int64_t register_writes = 0;    // PE register updates (the array is not clock-gated per PE)
+  int64_t hops = 0;               // values moved from one PE to a neighbouring PE
+  void reset() { *this = ArrayStats{}; }
+};
+
+/// R x C systolic array of MAC PEs: weight-, input- and output-stationary register transfers.
+class SystolicArray {
+ public:
+  SystolicArray(int rows, int cols);
+
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+
+  /// Clears every PE register and edge register (not the stats).
+  void clear();
+
+  void set_mode(ArrayMode m) { mode_ = m; }
+  ArrayMode mode() const { return mode_; }
+
+  /// Edge inputs for the next step: left_in()[r] enters row r at column 0 (streamed operand);
+  /// top_in()[c] enters column c at row 0 (stationary operand in LoadStationary, weight in OsCompute).
+  /// They keep their value until overwritten.
+  int16_t* left_in() { return left_.data(); }
+  int16_t* top_in() { return top_.data(); }
+
+  /// One clock edge of the whole array in the current mode.
+  void step();
+
+  /// After a Stream step: the partial sums in row R-1 (leaving the array at the bottom), C values.
+  const int32_t* bottom_out() const { return psum_.data() + int64_t(psum_base_ + rows_ - 1) * cols_; }
+  /// After an OsDrain step: the accumulators that left row 0 at the top, C values.
+  const int32_t* top_out() const { return top_out_.data(); }
+
+  /// Register views (for tests and tracing).
+  int16_t stationary(int r, int c) const { return stat_[idx(r, c)]; }
+  /// Horizontally moving operand register (WS/IS: activation or weight; OS: activation).
+  int16_t operand(int r, int c) const { return hor_[size_t(r) * size_t(hor_stride_) + size_t(hor_base_ + c)]; }
+  /// Vertically moving weight register (OS only).
+  int16_t vertical(int r, int c) const { return ver_[size_t(ver_base_ + r) * size_t(cols_) + size_t(c)]; }
+  /// Partial sum (WS/IS) or accumulator (OS) register.
+  int32_t psum(int r, int c) const { return psum_[size_t(psum_base_ + r) * size_t(cols_) + size_t(c)]; }
+
+  const ArrayStats& stats() const { return stats_; }
+  void reset_stats() { stats_.reset(); }
+
+ private:
+  size_t idx(int r, int c) const { return size_t(r) * size_t(cols_) + size_t(c); }
+  void step_load();
+  void step_stream();
+  void step_os_compute();
+  void step_os_drain();
+
+  int rows_, cols_;
+  ArrayMode mode_ = ArrayMode::Idle;
+  void shift_operands();  // operand registers one column right, left_in into column 0
+  void shift_verticals();  // vertical registers one row down, top_in into row 0
+
+  std::vector<int16_t> stat_;       // stationary operand registers
+  std::vector<uint32_t> stat32_;    // the same, zero-extended to 32 bits (the multiplier's input form)
+  // Shift-register chains stored as sliding windows: row r's operand registers (columns 0..C-1)
+  // are hor_[r * hor_stride_ + hor_base_ ..]; a shift right moves the window base one element
+  // left and writes left_in at the new column 0, so no register value is copied per cycle. When
+  // the base reaches 0 the windows are moved back to the far end (every `slack` cycles).
+  std::vector<int16_t> hor_;
+  int hor_stride_ = 0, hor_base_ = 0, hor_slack_ = 0;
+  // OS vertical weight registers, the same way along rows: row r is ver_[(ver_base_ + r) * C ..].
+  std::vector<int16_t> ver_;
+  int ver_base_ = 0, ver_slack_ = 0;
+  // Partial sums / accumulators: row r is psum_[(psum_base_ + r) * C ..]. In Stream mode the
+  // downward shift moves the window base one row up, so each PE's new sum lands in place of its
+  // upper neighbour's old one (read and written once, no copy).
+  std::vector<int32_t> psum_;
+  int psum_base_ = 0, psum_slack_ = 0;
+  std::vector<int32_t> zeros_;      // C zeros: the partial sum entering row 0
+  std::vector<int16_t> left_, top_;
+  std::vector<int32_t> top_out_;
+  ArrayStats stats_;
+};
+
+}  // namespace lvsim

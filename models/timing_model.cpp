@@ -1,0 +1,169 @@
+#include "models/timing_model.h"
+
+#include <algorithm>
+
+#include "memory/weight_layout.h"
+#include "models/post_processing_unit.h"
+
+namespace lvsim {
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L) {
+  GemmMapping g;
+  if (!L.has_weights()) return g;
+  g.groups = L.groups;
+  g.m = L.gemm_m();
+  g.k = L.gemm_k();
+  g.n = L.gemm_n();
+  switch (arch.dataflow) {
+    case Dataflow::WeightStationary: g.row_extent = g.k, g.col_extent = g.n, g.stream = g.m; break;
+    case Dataflow::OutputStationary: g.row_extent = g.m, g.col_extent = g.n, g.stream = g.k; break;
+    case Dataflow::InputStationary: g.row_extent = g.k, g.col_extent = g.m, g.stream = g.n; break;
+  }
+  g.row_tiles = ceil_div(g.row_extent, arch.rows);
+  g.col_tiles = ceil_div(g.col_extent, arch.cols);
+  return g;
+}
+
+int64_t fold_cycles(const ArchitectureParams& arch, int64_t stream) {
+  return 2 * int64_t(arch.rows) + arch.cols + stream - 2;
+}
+
+int64_t scalesim_fold_cycles(const ArchitectureParams& arch, int64_t stream) {
+  const int64_t R = arch.rows, C = arch.cols;
+  return arch.dataflow == Dataflow::OutputStationary ? R + C + stream - 2 : 2 * R + C + stream - 2;
+}
+
+std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Network& net, int layer,
+                                       int64_t* total_words) {
+  const Layer& L = net.layers.at(size_t(layer));
+  const GemmMapping g = map_gemm(arch, L);
+  const WeightLayout layout(arch.weight_sram, net);
+  const int64_t B = arch.weight_sram.banks, P = arch.weight_sram.read_ports_per_bank;
+  const int64_t wpw = layout.weights_per_word(layer), first = layout.first_word(layer), K = g.k;
+  std::vector<int64_t> fetch;
+  std::vector<int64_t> per_bank(static_cast<size_t>(B), 0);
+  int64_t words_all = 0;
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t ct = 0; ct < g.col_tiles; ++ct)
+      for (int64_t rt = 0; rt < g.row_tiles; ++rt) {
+        const int64_t r0 = rt * arch.rows, r1 = std::min(g.row_extent, r0 + arch.rows);
+        const int64_t c0 = ct * arch.cols, c1 = std::min(g.col_extent, c0 + arch.cols);
+        // The fold's weights: filters [o0, o1) x reduction indices [k0, k1).
+        int64_t o0 = 0, o1 = 0, k0 = 0, k1 = K;
+        switch (arch.dataflow) {
+          case Dataflow::WeightStationary: o0 = grp * g.n + c0, o1 = grp * g.n + c1, k0 = r0, k1 = r1; break;
+          case Dataflow::OutputStationary: o0 = grp * g.n + c0, o1 = grp * g.n + c1; break;
+          case Dataflow::InputStationary: o0 = grp * g.n, o1 = (grp + 1) * g.n, k0 = r0, k1 = r1; break;
+        }
+        // Each filter's range occupies a run of consecutive words; runs of consecutive filters
+        // ascend and may share their boundary word (read once per fold).
+        std::fill(per_bank.begin(), per_bank.end(), 0);
+        int64_t base = 0, words = 0, last = -1;
+        for (int64_t o = o0; o < o1; ++o) {
+          int64_t lo = first + (o * K + k0) / wpw;
+          const int64_t hi = first + (o * K + k1 - 1) / wpw;
+          lo = std::max(lo, last + 1);
+          if (lo > hi) continue;
+          const int64_t n = hi - lo + 1;
+          base += n / B;  // every bank gets n / B words of the run, the rest go to the banks from lo on
+          for (int64_t i = 0; i < n % B; ++i) ++per_bank[size_t((lo + i) % B)];
+          words += n;
+          last = hi;
+        }
+        int64_t most = 0;
+        for (int64_t b = 0; b < B; ++b) most = std::max(most, base + per_bank[size_t(b)]);
+        fetch.push_back(ceil_div(most, P));
+        words_all += words;
+      }
+  if (total_words) *total_words = words_all;
+  return fetch;
+}
+
+LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int layer) {
+  const Layer& L = net.layers.at(size_t(layer));
+  LayerTiming t;
+  ActionCounts& a = t.counts;
+  const int64_t R = arch.rows, C = arch.cols, pes = R * C;
+  const int64_t elements = PostProcessingUnit::job_elements(L);
+  t.post_cycles = PostProcessingUnit::job_cycles(elements, arch.post_processing_lanes);
+  if (!L.has_weights()) {
+    if (L.type != LayerType::Flatten) {
+      for (int src : L.inputs)
+        a.input_buffer_reads += src < 0 ? net.input_shape.size() : net.layers[size_t(src)].out_shape.size();
+      a.input_buffer_writes = elements;
+      a.post_ops = elements;
+    }
+    t.cycles = t.post_cycles;
+    a.cycles = t.cycles;
+    return t;
+  }
+  const GemmMapping g = map_gemm(arch, L);
+  const int64_t T = g.stream;
+  t.folds = g.folds();
+  t.fold_cycles = fold_cycles(arch, T);
+  t.array_cycles = t.folds * t.fold_cycles;
+  // Double-buffered weight staging: fold f+1's words are fetched while fold f runs; the first
+  // fold's fetch is never hidden.
+  const std::vector<int64_t> fetch = fold_fetch_cycles(arch, net, layer, &t.weight_words_read);
+  for (size_t f = 0; f < fetch.size(); ++f) t.stall_cycles += f == 0 ? fetch[f] : std::max<int64_t>(0, fetch[f] - t.fold_cycles);
+  t.cycles = t.stall_cycles + t.array_cycles + t.post_cycles;
+  t.macs = g.groups * g.m * g.k * g.n;
+  t.mapping_efficiency = double(g.groups * g.row_extent * g.col_extent) / double(t.folds * pes);
+  t.compute_utilization = double(t.macs) / double(t.array_cycles * pes);
+  t.utilization = double(t.macs) / double((t.array_cycles + t.stall_cycles) * pes);
+  t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch, T) - 1;
+
+  a.macs_by_weight_bits[size_t(L.weight.bits)] = t.macs;
+  const int64_t hops_stream = R * (C - 1) + (R - 1) * C;
+  if (arch.dataflow == Dataflow::OutputStationary) {
+    const int64_t compute = R + C + T - 2;
+    a.pe_register_writes = t.folds * (3 * pes * compute + pes * R);
+    a.pe_hops = t.folds * (hops_stream * compute + (R - 1) * C * R);
+  } else {
+    const int64_t stream = T + R + C - 2;
+    a.pe_register_writes = t.folds * (pes * R + 2 * pes * stream);
+    a.pe_hops = t.folds * ((R - 1) * C * R + hops_stream * stream);
+  }
+  a.weight_sram_reads = t.weight_words_read;
+  if (arch.weight_sram.secded()) a.ecc_decodes = t.weight_words_read;
+  const int64_t mkn = g.groups * g.m * g.n;
+  switch (arch.dataflow) {
+    case Dataflow::WeightStationary:  // every fold streams all M pixels over its K rows
+      a.input_buffer_reads = g.groups * g.col_tiles * g.m * g.k;
+      a.output_buffer_writes = 4 * g.row_tiles * mkn;
+      a.output_buffer_reads = 4 * (g.row_tiles - 1) * mkn;
+      break;
+    case Dataflow::OutputStationary:  // every fold streams its pixels' full K
+      a.input_buffer_reads = g.groups * g.col_tiles * g.m * g.k;
+      a.output_buffer_writes = 4 * mkn;
+      break;
+    case Dataflow::InputStationary:   // each activation is loaded once as a stationary operand
+      a.input_buffer_reads = g.groups * g.m * g.k;
+      a.output_buffer_writes = 4 * g.row_tiles * mkn;
+      a.output_buffer_reads = 4 * (g.row_tiles - 1) * mkn;
+      break;
+  }
+  // Post-processing: reads each accumulator, writes each output code, one op per element.
+  a.output_buffer_reads += 4 * elements;
+  a.input_buffer_writes += elements;
+  a.post_ops += elements;
+  a.cycles = t.cycles;
+  return t;
+}
+
+void write_compute_report_csv(std::ostream& os, const Network& net, const std::vector<LayerTiming>& timings) {
+  os << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n";
+  for (size_t i = 0; i < timings.size() && i < net.layers.size(); ++i) {
+    if (!net.layers[i].has_weights()) continue;
+    const LayerTiming& t = timings[i];
+    os << i << ", " << (t.array_cycles + t.stall_cycles) << ", " << t.stall_cycles << ", " << 100.0 * t.utilization
+       << ", " << 100.0 * t.mapping_efficiency << ", " << 100.0 * t.compute_utilization << ",\n";
+  }
+}
+
+}  // namespace lvsim

@@ -1,0 +1,67 @@
+// Closed-form timing and action counts of one layer on the accelerator (docs/timing-model.md):
+// what the cycle-level controller measures, computed without simulating, so the fast path can
+// report cycles and counts. Tested equal to the cycle model on every tested shape.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <vector>
+
+#include "energy/action_counts.h"
+#include "models/architecture.h"
+#include "workloads/network.h"
+
+namespace lvsim {
+
+/// How a conv/linear layer's per-group GEMM (M pixels, K reduction, N filters) maps onto the
+/// array: the extents tiled over array rows and columns, and the streamed length T per fold.
+struct GemmMapping {
+  int64_t groups = 1, m = 0, k = 0, n = 0;
+  int64_t row_extent = 0;   // WS: K, OS: M, IS: K
+  int64_t col_extent = 0;   // WS: N, OS: N, IS: M
+  int64_t stream = 0;       // T: WS: M, OS: K, IS: N
+  int64_t row_tiles = 0, col_tiles = 0;  // ceil(extent / array dimension)
+  int64_t folds() const { return groups * row_tiles * col_tiles; }
+};
+
+GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L);
+
+/// Cycles of one fold (constant within a layer): 2R + C + T - 2 for every dataflow (WS/IS: R
+/// load + T + R + C - 2 stream/drain; OS: R + C + T - 2 compute + R drain).
+int64_t fold_cycles(const ArchitectureParams& arch, int64_t stream);
+/// SCALE-Sim's per-fold cycles: 2R + C + T - 2 (WS, IS), R + C + T - 2 (OS).
+int64_t scalesim_fold_cycles(const ArchitectureParams& arch, int64_t stream);
+
+/// Per-layer timing: cycles and where they go, utilization, and the counted actions.
+struct LayerTiming {
+  int64_t cycles = 0;         // stall + array + post
+  int64_t array_cycles = 0;   // folds * fold_cycles (array busy: load/stream/compute/drain)
+  int64_t stall_cycles = 0;   // array idle waiting for weight words from the SRAM
+  int64_t post_cycles = 0;    // post-processing unit after the array (ceil(elements / lanes))
+  int64_t folds = 0;
+  int64_t fold_cycles = 0;    // cycles of one fold (0 for layers without weights)
+  int64_t macs = 0;           // real MACs (idle PEs excluded)
+  int64_t weight_words_read = 0;
+  double mapping_efficiency = 0;   // mapped PEs averaged over folds / (R * C)
+  double compute_utilization = 0;  // MACs / (array_cycles * R * C)
+  double utilization = 0;          // MACs / ((array_cycles + stall_cycles) * R * C) (SCALE-Sim "Overall Util")
+  int64_t scalesim_cycles = 0;     // SCALE-Sim's reported total for the same mapping: folds * per-fold - 1
+  ActionCounts counts;             // counts.cycles == cycles
+
+  bool operator==(const LayerTiming&) const = default;
+};
+
+/// Closed form of layer `layer` (any type; layers without weights: post-processing only).
+LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int layer);
+
+/// Weight words fetched for each fold of a conv/linear layer, per bank (fold order as the
+/// controller: group, then tiles). fetch cycles of a fold = max over banks of ceil(words / ports).
+std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Network& net, int layer,
+                                       int64_t* total_words = nullptr);
+
+/// Writes SCALE-Sim COMPUTE_REPORT.csv columns (LayerID, Total Cycles, Stall Cycles, Overall Util %,
+/// Mapping Efficiency %, Compute Util %) for the layers with weights; Total Cycles = array + stall
+/// cycles (post-processing is not part of SCALE-Sim's model).
+void write_compute_report_csv(std::ostream& os, const Network& net, const std::vector<LayerTiming>& timings);
+
+}  // namespace lvsim

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Every kind of bad input gives exit code 2, exactly one line on stderr naming the file and the
+# field, nothing on stdout and no output file.
+set -uo pipefail
+LVSIM=$1
+SRC=$2
+DATA=/usr/share/datasets/fashion-mnist
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+GOOD=$SRC/tests/data/cli-tiny.json
+fails=0
+
+# expect_error NAME PATTERN -- lvsim arguments...
+expect_error() {
+  local name=$1 pattern=$2
+  shift 3
+  rm -f "$T/out.json"
+  "$LVSIM" "$@" --output "$T/out.json" >"$T/stdout" 2>"$T/stderr"
+  local rc=$?
+  local lines
+  lines=$(wc -l <"$T/stderr")
+  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$T/stdout" ] || [ -e "$T/out.json" ] ||
+     ! grep -qE -- "$pattern" "$T/stderr"; then
+    echo "FAIL $name: rc=$rc stderr-lines=$lines stdout=$(wc -c <"$T/stdout")B; stderr: $(cat "$T/stderr")"
+    fails=$((fails + 1))
+  else
+    echo "ok   $name: $(cat "$T/stderr")"
+  fi
+}
+variant() {  # variant NAME SED-EXPRESSION: a copy of the good network with one edit
+  sed -e "$2" "$GOOD" >"$T/$1.json"
+  if cmp -s "$GOOD" "$T/$1.json"; then echo "FAIL: variant $1 did not change the file"; fails=$((fails + 1)); fi
+}
+
+# The good file works (so the failures below are caused by the edits).
+"$LVSIM" run --network "$GOOD" --data "$DATA" --images 20 --json >"$T/good.json" 2>"$T/stderr" ||
+  { echo "FAIL good network: $(cat "$T/stderr")"; fails=$((fails + 1)); }
+
+expect_error missing_network "nope\.json" -- run --network "$T/nope.json" --data "$DATA"
+printf '{"format": "lvsim-network", "version": 1, "layers": [' >"$T/truncated.json"
+expect_error malformed_json "truncated\.json.*byte [0-9]+" -- run --network "$T/truncated.json" --data "$DATA"
+variant unknown_type 's/"type": "flatten"/"type": "squash"/'
+expect_error unknown_layer_type "unknown_type\.json.*layers\[1\].*squash" -- run --network "$T/unknown_type.json" --data "$DATA"
+variant unknown_key 's/"kernel": \[28, 28\]/"kernel": [28, 28], "kernal": [2, 2]/'
+expect_error unknown_key "unknown_key\.json.*kernal" -- run --network "$T/unknown_key.json" --data "$DATA"
+variant shape_mismatch 's/"shape": \[10, 1\]/"shape": [10, 2]/'
+expect_error weight_shape_mismatch "shape_mismatch\.json.*layers\[2\].*weight" -- run --network "$T/shape_mismatch.json" --data "$DATA"
+variant weight_count 's/0.1, -0.2, 0.3, /0.1, 0.3, /'
+expect_error weight_count_mismatch "weight_count\.json.*layers\[2\].*weight" -- run --network "$T/weight_count.json" --data "$DATA"
+variant bits 's/"bits": 8/"bits": 9/'
+expect_error bits_out_of_range "bits\.json.*bits" -- run --network "$T/bits.json" --data "$DATA"
+variant nan_weight 's/0.1, -0.2/NaN, -0.2/'
+expect_error nan_weight "nan_weight\.json" -- run --network "$T/nan_weight.json" --data "$DATA"
+variant inf_weight 's/0.1, -0.2/1e999, -0.2/'
+expect_error inf_weight "inf_weight\.json.*weight" -- run --network "$T/inf_weight.json" --data "$DATA"
+variant bad_input_ref 's/"input": "pool"/"input": "pool9"/'
+expect_error bad_input_ref "bad_input_ref\.json.*layers\[1\].*pool9" -- run --network "$T/bad_input_ref.json" --data "$DATA"
+variant image_shape 's/"shape": \[1, 28, 28\]/"shape": [3, 32, 32]/; s/"kernel": \[28, 28\]/"kernel": [32, 32]/; s/"mean": \[0.5\], "std": \[0.5\]/"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]/'
+expect_error dataset_does_not_fit "t10k-images.*(shape|1x28x28|3x32x32)" -- run --network "$T/image_shape.json" --data "$DATA"
+
+# Truncated and mismatched data files.
+mkdir -p "$T/trunc"
+zcat "$DATA/t10k-images-idx3-ubyte.gz" | head -c 100000 >"$T/trunc/t10k-images-idx3-ubyte"
+zcat "$DATA/t10k-labels-idx1-ubyte.gz" >"$T/trunc/t10k-labels-idx1-ubyte"
+expect_error truncated_images "t10k-images-idx3-ubyte.*" -- run --network "$GOOD" --data "$T/trunc"
+mkdir -p "$T/mismatch"
+zcat "$DATA/t10k-images-idx3-ubyte.gz" >"$T/mismatch/t10k-images-idx3-ubyte"
+zcat "$DATA/train-labels-idx1-ubyte.gz" >"$T/mismatch/t10k-labels-idx1-ubyte"
+expect_error images_labels_mismatch "t10k-(images|labels)" -- run --network "$GOOD" --data "$T/mismatch"
+mkdir -p "$T/empty"
+expect_error missing_data "empty" -- run --network "$GOOD" --data "$T/empty"
+
+# Bad command-line values.
+expect_error bad_mode "mode" -- run --network "$GOOD" --data "$DATA" --mode turbo
+expect_error bad_images "images" -- run --network "$GOOD" --data "$DATA" --images -3
+
+if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
+echo "all bad-input cases rejected cleanly"

@@ -1,0 +1,188 @@
+// Synthetic single-layer networks with random shapes and weights for the models tests.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "common/rng.h"
+#include "workloads/network.h"
+#include "workloads/quantization.h"
+
+namespace lvsim::test {
+
+inline int uniform_int(SplitMix64& r, int lo, int hi) { return lo + int(r.next() % uint64_t(hi - lo + 1)); }
+
+struct ConvShape {
+  bool linear = false;
+  int cin = 1, h = 1, w = 1, cout = 1, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, groups = 1;
+};
+
+/// A random conv2d (or linear) shape, small enough for a cycle-level run.
+inline ConvShape random_shape(SplitMix64& r) {
+  ConvShape s;
+  s.linear = r.next() % 4 == 0;
+  if (s.linear) {
+    s.cin = uniform_int(r, 1, 70);
+    s.cout = uniform_int(r, 1, 23);
+    return s;
+  }
+  s.groups = r.next() % 4 == 0 ? uniform_int(r, 2, 3) : 1;
+  s.cin = s.groups * uniform_int(r, 1, 4);
+  s.cout = s.groups * uniform_int(r, 1, 7);
+  s.kh = uniform_int(r, 1, 3);
+  s.kw = uniform_int(r, 1, 3);
+  s.sh = uniform_int(r, 1, 2);
+  s.sw = uniform_int(r, 1, 2);
+  s.ph = uniform_int(r, 0, s.kh / 2);
+  s.pw = uniform_int(r, 0, s.kw / 2);
+  s.h = uniform_int(r, s.kh, 8);
+  s.w = uniform_int(r, s.kw, 8);
+  return s;
+}
+
+/// A one-layer network with random m-bit weights (random storage, per-channel zero points and
+/// scales), random int32 biases, and requantization spreading the outputs over the code range.
+inline Network make_layer_network(const ConvShape& s, int bits, uint64_t seed) {
+  SplitMix64 r(seed);
+  Network net;
+  net.name = "synthetic";
+  net.input_shape = Shape{s.cin, s.h, s.w};
+  net.input_quant = ActivationQuant{0.02, uniform_int(r, 0, 255)};
+  net.preprocess.mean.assign(size_t(s.cin), 0.5);
+  net.preprocess.std.assign(size_t(s.cin), 0.25);
+  derive_preprocess(net.preprocess, net.input_quant);
+  Layer L;
+  L.name = s.linear ? "fc" : "conv";
+  L.type = s.linear ? LayerType::Linear : LayerType::Conv2d;
+  L.inputs = {-1};
+  L.in_quant = net.input_quant;
+  L.out_quant = ActivationQuant{0.05, uniform_int(r, 0, 255)};
+  L.out_channels = s.cout;
+  if (s.linear) {
+    L.in_shape = Shape{s.cin * s.h * s.w, 1, 1};
+    L.out_shape = Shape{s.cout, 1, 1};
+  } else {
+    L.in_shape = net.input_shape;
+    L.kernel_h = s.kh, L.kernel_w = s.kw, L.stride_h = s.sh, L.stride_w = s.sw, L.pad_h = s.ph, L.pad_w = s.pw;
+    L.groups = s.groups;
+    L.out_shape = Shape{s.cout, (s.h + 2 * s.ph - s.kh) / s.sh + 1, (s.w + 2 * s.pw - s.kw) / s.sw + 1};
+  }
+  WeightTensor& W = L.weight;
+  W.bits = bits;
+  W.storage = r.next() % 2 ? WeightStorage::Unsigned : WeightStorage::TwosComplement;
+  W.per_channel = true;
+  W.out_channels = s.cout;
+  W.per_out = int64_t(L.in_shape.c / L.groups) * L.kernel_h * L.kernel_w;
+  W.stored.resize(size_t(W.out_channels * W.per_out));
+  for (auto& p : W.stored) p = uint8_t(r.next() & ((1u << bits) - 1));
+  const int lo = W.storage == WeightStorage::Unsigned ? 0 : -(1 << (bits - 1));
+  const int hi = W.storage == WeightStorage::Unsigned ? (1 << bits) - 1 : (1 << (bits - 1)) - 1;
+  for (int o = 0; o < s.cout; ++o) {
+    W.scale.push_back(0.001 * (1 + int(r.next() % 8)));
+    W.zero_point.push_back(uniform_int(r, lo, hi));
+    L.bias.push_back(int32_t(r.next() % 20001) - 10000);
+  }
+  // Accumulators are about sqrt(K) * 2^bits * 128 in magnitude: scale them into ~[-100, 100].
+  const double spread = std::sqrt(double(W.per_out)) * double(1 << bits) * 64.0;
+  for (int o = 0; o < s.cout; ++o) L.requant.push_back(make_requant(100.0 / spread * (1.0 + 0.1 * o)));
+  net.layers.push_back(L);
+  net.output = 0;
+  return net;
+}
+
+inline std::vector<uint8_t> random_input(const Network& net, uint64_t seed) {
+  SplitMix64 r(seed);
+  std::vector<uint8_t> in(size_t(net.input_shape.size()));
+  for (auto& v : in) v = uint8_t(r.next());
+  return in;
+}
+
+/// Accumulators [o][m] (bias not added) by the definition, with its own direct convolution loop.
+inline std::vector<int32_t> direct_accumulators(const Network& net, const std::vector<uint8_t>& in) {
+  const Layer& L = net.layers[0];
+  const WeightTensor& W = L.weight;
+  const int cin_g = L.in_shape.c / L.groups, cout_g = L.out_channels / L.groups;
+  const int za = L.in_quant.zero_point;
+  std::vector<int32_t> acc(size_t(L.out_shape.size()));
+  for (int o = 0; o < L.out_channels; ++o)
+    for (int y = 0; y < L.out_shape.h; ++y)
+      for (int x = 0; x < L.out_shape.w; ++x) {
+        int64_t sum = 0;
+        for (int c = 0; c < cin_g; ++c)
+          for (int ky = 0; ky < L.kernel_h; ++ky)
+            for (int kx = 0; kx < L.kernel_w; ++kx) {
+              const int iy = y * L.stride_h - L.pad_h + ky, ix = x * L.stride_w - L.pad_w + kx;
+              if (iy < 0 || ix < 0 || iy >= L.in_shape.h || ix >= L.in_shape.w) continue;
+              const int ci = (o / cout_g) * cin_g + c;
+              const int64_t wi = (int64_t(o) * cin_g + c) * L.kernel_h * L.kernel_w + ky * L.kernel_w + kx;
+              sum += int64_t(W.decode(W.stored[size_t(wi)]) - W.zero_point[size_t(o)]) *
+                     (in[size_t((int64_t(ci) * L.in_shape.h + iy) * L.in_shape.w + ix)] - za);
+            }
+        acc[size_t((int64_t(o) * L.out_shape.h + y) * L.out_shape.w + x)] = int32_t(sum);
+      }
+  return acc;
+}
+
+
+/// A small network exercising every layer type: conv -> relu -> add(conv, relu) -> maxpool (padded)
+/// -> avgpool -> flatten -> linear, with random weights.
+inline Network make_mini_network(uint64_t seed) {
+  ConvShape cs;
+  cs.cin = 3, cs.h = 9, cs.w = 9, cs.cout = 6, cs.kh = 3, cs.kw = 3, cs.ph = 1, cs.pw = 1;
+  Network net = make_layer_network(cs, 8, seed);
+  net.input_quant = net.layers[0].in_quant;
+  const Layer conv = net.layers[0];
+  Layer relu;
+  relu.name = "relu";
+  relu.type = LayerType::Relu;
+  relu.inputs = {0};
+  relu.in_shape = relu.out_shape = conv.out_shape;
+  relu.in_quant = relu.out_quant = conv.out_quant;
+  net.layers.push_back(relu);
+  Layer add;
+  add.name = "add";
+  add.type = LayerType::Add;
+  add.inputs = {0, 1};
+  add.in_shape = add.out_shape = conv.out_shape;
+  add.in_quant = conv.out_quant;
+  add.out_quant = ActivationQuant{0.08, 20};
+  make_add_requant({conv.out_quant, relu.out_quant}, add.out_quant, add.add_multiplier, add.add_shift);
+  net.layers.push_back(add);
+  Layer mp;
+  mp.name = "maxpool";
+  mp.type = LayerType::MaxPool2d;
+  mp.inputs = {2};
+  mp.in_shape = add.out_shape;
+  mp.kernel_h = mp.kernel_w = 3, mp.stride_h = mp.stride_w = 2, mp.pad_h = mp.pad_w = 1;
+  mp.out_shape = Shape{6, 5, 5};
+  mp.in_quant = mp.out_quant = add.out_quant;
+  net.layers.push_back(mp);
+  Layer ap;
+  ap.name = "avgpool";
+  ap.type = LayerType::AvgPool2d;
+  ap.inputs = {3};
+  ap.in_shape = mp.out_shape;
+  ap.kernel_h = ap.kernel_w = 2, ap.stride_h = ap.stride_w = 1;
+  ap.out_shape = Shape{6, 4, 4};
+  ap.in_quant = ap.out_quant = mp.out_quant;
+  net.layers.push_back(ap);
+  Layer fl;
+  fl.name = "flatten";
+  fl.type = LayerType::Flatten;
+  fl.inputs = {4};
+  fl.in_shape = ap.out_shape;
+  fl.out_shape = Shape{96, 1, 1};
+  fl.in_quant = fl.out_quant = ap.out_quant;
+  net.layers.push_back(fl);
+  ConvShape ls;
+  ls.linear = true, ls.cin = 96, ls.cout = 10;
+  Layer fc = make_layer_network(ls, 5, derive_seed(seed, 7)).layers[0];
+  fc.inputs = {5};
+  fc.in_quant = fl.out_quant;
+  net.layers.push_back(fc);
+  net.output = int(net.layers.size()) - 1;
+  return net;
+}
+
+}  // namespace lvsim::test

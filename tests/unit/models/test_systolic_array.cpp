@@ -1,0 +1,151 @@
+// Hand-worked register-level traces of a 2x2 array (expected values computed by hand).
+#include <catch2/catch.hpp>
+
+#include "models/systolic_array.h"
+
+using namespace lvsim;
+
+namespace {
+
+void set_left(SystolicArray& a, int16_t r0, int16_t r1) {
+  a.left_in()[0] = r0;
+  a.left_in()[1] = r1;
+}
+void set_top(SystolicArray& a, int16_t c0, int16_t c1) {
+  a.top_in()[0] = c0;
+  a.top_in()[1] = c1;
+}
+
+}  // namespace
+
+// out[m][n] = sum_k A[m][k] W[k][n], M = 3 pixels, K = 2, N = 2; W = [[1, 2], [3, 4]],
+// A = [[1, -1], [2, 0], [-3, 5]] -> out = [[-2, -2], [2, 4], [12, 14]].
+TEST_CASE("2x2 weight-stationary array, cycle by cycle", "[systolic_array]") {
+  SystolicArray a(2, 2);
+  // Load: W row 1 first (it shifts down to row 1), then row 0.
+  a.set_mode(ArrayMode::LoadStationary);
+  set_top(a, 3, 4);
+  a.step();
+  CHECK(a.stationary(0, 0) == 3);
+  CHECK(a.stationary(0, 1) == 4);
+  CHECK(a.stationary(1, 0) == 0);
+  set_top(a, 1, 2);
+  a.step();
+  CHECK(a.stationary(0, 0) == 1);
+  CHECK(a.stationary(0, 1) == 2);
+  CHECK(a.stationary(1, 0) == 3);
+  CHECK(a.stationary(1, 1) == 4);
+
+  a.set_mode(ArrayMode::Stream);
+  // n = 0: row 0 gets A[0][0]; row 1 starts one cycle later (skew).
+  set_left(a, 1, 0);
+  a.step();
+  CHECK(a.operand(0, 0) == 1);
+  CHECK(a.operand(0, 1) == 0);
+  CHECK(a.psum(0, 0) == 1);
+  CHECK(a.psum(0, 1) == 0);
+  CHECK(a.psum(1, 0) == 0);
+  // n = 1
+  set_left(a, 2, -1);
+  a.step();
+  CHECK(a.operand(0, 0) == 2);
+  CHECK(a.operand(0, 1) == 1);
+  CHECK(a.operand(1, 0) == -1);
+  CHECK(a.psum(0, 0) == 2);
+  CHECK(a.psum(0, 1) == 2);
+  CHECK(a.psum(1, 0) == -2);  // out[0][0] leaves column 0
+  CHECK(a.psum(1, 1) == 0);
+  CHECK(a.bottom_out()[0] == -2);
+  // n = 2
+  set_left(a, -3, 0);
+  a.step();
+  CHECK(a.psum(0, 0) == -3);
+  CHECK(a.psum(0, 1) == 4);
+  CHECK(a.psum(1, 0) == 2);   // out[1][0]
+  CHECK(a.psum(1, 1) == -2);  // out[0][1]
+  // n = 3
+  set_left(a, 0, 5);
+  a.step();
+  CHECK(a.operand(1, 0) == 5);
+  CHECK(a.operand(0, 1) == -3);
+  CHECK(a.psum(1, 0) == 12);  // out[2][0]
+  CHECK(a.psum(1, 1) == 4);   // out[1][1]
+  // n = 4
+  set_left(a, 0, 0);
+  a.step();
+  CHECK(a.operand(1, 1) == 5);
+  CHECK(a.psum(1, 1) == 14);  // out[2][1]: the last output, 2R + C + T - 2 = 7 cycles in all
+  CHECK(a.stats().cycles == 7);
+  CHECK(a.stats().load_cycles == 2);
+  CHECK(a.stats().stream_cycles == 5);
+  CHECK(a.stats().register_writes == 2 * 4 + 5 * 2 * 4);
+  CHECK(a.stats().hops == 2 * 2 + 5 * (2 + 2));
+}
+
+// OS: M = 2 pixels (rows), N = 2 filters (cols), K = 3: A = [[1, 2, 3], [-1, 0, 2]],
+// W = [[1, -1], [2, 0], [0, 3]] (K x N) -> out = [[5, 8], [-1, 7]].
+TEST_CASE("2x2 output-stationary array, cycle by cycle", "[systolic_array]") {
+  SystolicArray a(2, 2);
+  a.set_mode(ArrayMode::OsCompute);
+  set_left(a, 1, 0);
+  set_top(a, 1, 0);
+  a.step();
+  CHECK(a.psum(0, 0) == 1);
+  CHECK(a.vertical(0, 0) == 1);
+  set_left(a, 2, -1);
+  set_top(a, 2, -1);
+  a.step();
+  CHECK(a.operand(0, 1) == 1);
+  CHECK(a.vertical(1, 0) == 1);
+  CHECK(a.psum(0, 0) == 5);
+  CHECK(a.psum(0, 1) == -1);
+  CHECK(a.psum(1, 0) == -1);
+  CHECK(a.psum(1, 1) == 0);
+  set_left(a, 3, 0);
+  set_top(a, 0, 0);
+  a.step();
+  CHECK(a.psum(0, 0) == 5);
+  CHECK(a.psum(0, 1) == -1);
+  CHECK(a.psum(1, 0) == -1);
+  CHECK(a.psum(1, 1) == 1);
+  set_left(a, 0, 2);
+  set_top(a, 0, 3);
+  a.step();
+  CHECK(a.psum(0, 1) == 8);
+  CHECK(a.psum(1, 1) == 1);
+  set_left(a, 0, 0);
+  set_top(a, 0, 0);
+  a.step();
+  CHECK(a.operand(1, 1) == 2);
+  CHECK(a.vertical(1, 1) == 3);
+  CHECK(a.psum(1, 1) == 7);
+  a.set_mode(ArrayMode::OsDrain);
+  a.step();
+  CHECK(a.top_out()[0] == 5);
+  CHECK(a.top_out()[1] == 8);
+  CHECK(a.psum(0, 0) == -1);
+  CHECK(a.psum(0, 1) == 7);
+  CHECK(a.psum(1, 0) == 0);
+  a.step();
+  CHECK(a.top_out()[0] == -1);
+  CHECK(a.top_out()[1] == 7);
+  CHECK(a.psum(0, 0) == 0);
+  CHECK(a.stats().cycles == 7);  // R + C + T - 2 = 5 compute + R = 2 drain
+  CHECK(a.stats().register_writes == 5 * 3 * 4 + 2 * 4);
+  CHECK(a.stats().hops == 5 * 4 + 2 * 2);
+}
+
+TEST_CASE("idle steps change nothing but the cycle count", "[systolic_array]") {
+  SystolicArray a(3, 2);
+  a.set_mode(ArrayMode::LoadStationary);
+  set_top(a, 7, -7);
+  a.step();
+  a.set_mode(ArrayMode::Idle);
+  a.step();
+  a.step();
+  CHECK(a.stationary(0, 0) == 7);
+  CHECK(a.stationary(0, 1) == -7);
+  CHECK(a.stats().cycles == 3);
+  CHECK(a.stats().idle_cycles == 2);
+  CHECK(a.stats().register_writes == 6);
+}

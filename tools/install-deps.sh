@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages lvsim builds and runs with (sudo when not root).
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+PKGS=(build-essential cmake ninja-build pkg-config
+      libsystemc-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev
+      libbenchmark-dev libdnnl-dev zlib1g-dev dataset-fashion-mnist)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

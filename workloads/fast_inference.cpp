@@ -1,0 +1,376 @@
+#include "workloads/fast_inference.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "workloads/quantization.h"
+
+namespace lvsim {
+
+// Why the accumulator can be split: with w8 = decode(w) - off (off = 128 for unsigned storage, 0 for
+// two's complement, so w8 is a signed byte) and a the unsigned input code,
+//   sum_k (decode(w) - zw)(a - za) = sum_k w8*a - za*sum_k w8 + (off - zw)*(sum_k a - K*za),
+// an identity over the integers and so also modulo 2^32, where the hardware's 32-bit adders live.
+// The GEMM kernels compute sum w8*a; sum w8 is a per-channel constant of the given (possibly
+// faulty) patterns; sum a is a per-pixel box sum. Padding positions physically hold za, as in
+// docs/quantization.md, so every sum runs over all K positions of the window.
+struct FastInference::GemmLayer {
+  std::vector<PackedInt8B> b;  // per group: K' x (out_channels / groups), K' in (ky, kx, c) order
+  std::vector<uint32_t> c0;    // per output channel: bias - za*sum(w8) - c1*K*za   (mod 2^32)
+  std::vector<uint32_t> c1;    // per output channel: off - zw
+  std::vector<char> group_needs_sum;  // some channel of the group has c1 != 0
+  std::vector<int64_t> multiplier, shift;  // per output channel (Layer::requant)
+  int segments = 1;
+  int64_t segment_length = 0;  // bytes per segment, a multiple of 4 (zero weights beyond kw*Cg)
+};
+
+struct FastInference::Workspace {
+  std::vector<uint8_t> input;               // [n][input size] preprocessed codes
+  std::vector<std::vector<uint8_t>> act;    // per layer: [n][out size] codes
+  std::vector<uint8_t> padded;              // conv input: [groups][Hp][Wp][Cg]
+  std::vector<const uint8_t*> rows;         // GEMM row pointers
+  std::vector<int64_t> segment_offset;
+  std::vector<int32_t> c;                   // GEMM result [rows][n_padded]
+  std::vector<int32_t> plane_sum, box_sum;  // sum of a over channels per position / per window
+  std::vector<int32_t> row_sum;             // window-row sums of plane_sum
+  std::vector<uint8_t> chw;                 // a linear layer's C x H x W input
+};
+
+namespace {
+
+constexpr int64_t kSlackBytes = 64;  // kernels may read up to 3 bytes past a row's last segment
+
+// Activations live channels-last inside the fast path: (y * W + x) * C + c. The golden layout is
+// C x H x W; the two agree for C x 1 x 1 tensors.
+void to_chw(const uint8_t* hwc, const Shape& s, uint8_t* chw) {
+  const int64_t plane = int64_t(s.h) * s.w;
+  for (int64_t p = 0; p < plane; ++p)
+    for (int c = 0; c < s.c; ++c) chw[c * plane + p] = hwc[p * s.c + c];
+}
+
+const Shape& source_shape(const Network& net, int src) { return src < 0 ? net.input_shape : net.layers[size_t(src)].out_shape; }
+
+}  // namespace
+
+FastInference::FastInference(const Network& net, const LayerWeights& weights, Int8Kernel kernel)
+    : net_(net), kernel_(kernel), gemm_(net.layers.size()), fused_relu_(net.layers.size(), -1) {
+  if (!int8_kernel_supported(kernel)) throw std::invalid_argument(std::string("FastInference: kernel ") +
+                                                                  int8_kernel_name(kernel) + " not supported");
+  if (weights.size() < net.layers.size()) throw std::invalid_argument("FastInference: one pattern vector per layer");
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& L = net.layers[l];
+    if (!L.has_weights()) continue;
+    const WeightTensor& W = L.weight;
+    const std::vector<uint8_t>& pat = weights[l];
+    if (pat.size() != W.stored.size() || int64_t(pat.size()) != W.per_out * L.out_channels)
+      throw std::invalid_argument("FastInference: weight pattern count of layer " + L.name);
+    GemmLayer& G = gemm_[l];
+    const bool linear = L.type == LayerType::Linear;
+    const int groups = linear ? 1 : L.groups;
+    const int cg = linear ? 0 : L.in_shape.c / groups;
+    const int ng = L.out_channels / groups;
+    const int64_t k = W.per_out;
+    const int32_t off = W.storage == WeightStorage::Unsigned ? 128 : 0;
+    const int32_t za = L.in_quant.zero_point;
+    G.segments = linear ? 1 : L.kernel_h;
+    G.segment_length = ((linear ? k : int64_t(L.kernel_w) * cg) + 3) / 4 * 4;
+    auto w8 = [&](int o, int64_t idx) { return W.decode(pat[size_t(int64_t(o) * k + idx)]) - off; };
+    for (int g = 0; g < groups; ++g) {
+      G.b.push_back(PackedInt8B::pack(G.segments * G.segment_length, ng, [&](int64_t kk, int64_t nn) -> int32_t {
+        const int o = int(g * ng + nn);
+        const int64_t s = kk / G.segment_length, j = kk % G.segment_length;
+        if (linear) return j < k ? w8(o, j) : 0;
+        if (j >= int64_t(L.kernel_w) * cg) return 0;
+        const int64_t kx = j / cg, c = j % cg;  // weight layout [o][c][ky][kx]
+        return w8(o, (c * L.kernel_h + s) * L.kernel_w + kx);
+      }));
+    }
+    G.c0.resize(size_t(L.out_channels));
+    G.c1.resize(size_t(L.out_channels));
+    G.group_needs_sum.assign(size_t(groups), 0);
+    for (int o = 0; o < L.out_channels; ++o) {
+      uint32_t sum_w8 = 0;
+      for (int64_t i = 0; i < k; ++i) sum_w8 += uint32_t(w8(o, i));
+      const uint32_t c1 = uint32_t(off - W.zero_point[size_t(o)]);
+      const uint32_t bias = uint32_t(L.bias.empty() ? 0 : L.bias[size_t(o)]);
+      G.c1[size_t(o)] = c1;
+      G.c0[size_t(o)] = bias - uint32_t(za) * sum_w8 - c1 * uint32_t(k) * uint32_t(za);
+      if (c1 != 0) G.group_needs_sum[size_t(o / ng)] = 1;
+      G.multiplier.push_back(L.requant[size_t(o)].multiplier);
+      G.shift.push_back(L.requant[size_t(o)].shift);
+    }
+  }
+  // A relu is fused into its producer when it is the producer's only consumer and the producer
+  // is not the network output.
+  std::vector<int> consumers(net.layers.size(), 0);
+  for (const Layer& L : net.layers)
+    for (int src : L.inputs)
+      if (src >= 0) ++consumers[size_t(src)];
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& L = net.layers[l];
+    if (L.type != LayerType::Relu || L.inputs.size() != 1 || L.inputs[0] < 0) continue;
+    const size_t src = size_t(L.inputs[0]);
+    if (net.layers[src].has_weights() && consumers[src] == 1 && int(src) != net.output) fused_relu_[src] = int(l);
+  }
+}
+
+FastInference::~FastInference() = default;
+
+FastInference::FastInference(FastInference&&) noexcept = default;
+FastInference& FastInference::operator=(FastInference&&) noexcept = default;
+
+void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const {
+  const Layer& L = net_.layers[size_t(layer)];
+  const GemmLayer& G = gemm_[size_t(layer)];
+  const int src = L.inputs[0];
+  const Shape in = source_shape(net_, src), out = L.out_shape;
+  const std::vector<uint8_t>& src_buf = src < 0 ? ws.input : ws.act[size_t(src)];
+  const int groups = L.groups, cg = in.c / groups, ng = L.out_channels / groups;
+  const int hp = in.h + 2 * L.pad_h, wp = in.w + 2 * L.pad_w;
+  const int64_t plane = int64_t(hp) * wp * cg;
+  const int64_t m = int64_t(out.h) * out.w;
+  const uint8_t za = uint8_t(L.in_quant.zero_point);
+  const int32_t zo = L.out_quant.zero_point;
+  const int64_t ldc = G.b[0].n_padded;
+  ws.padded.resize(size_t(plane * groups + kSlackBytes));
+  ws.rows.resize(size_t(m));
+  ws.c.resize(size_t(m * ldc));
+  ws.box_sum.resize(size_t(m));
+  ws.plane_sum.resize(size_t(hp) * wp);
+  ws.segment_offset.resize(size_t(G.segments));
+  for (int s = 0; s < G.segments; ++s) ws.segment_offset[size_t(s)] = int64_t(s) * wp * cg;
+  const Int8GemmA a{ws.rows.data(), ws.segment_offset.data(), G.segments, G.segment_length};
+
+  for (int64_t img = 0; img < n; ++img) {
+    const uint8_t* x = src_buf.data() + img * in.size();
+    uint8_t* y = dst + img * out.size();
+    // Padded copy of the (channels-last) input per group: every window row is one contiguous
+    // segment. Padding positions hold za.
+    std::memset(ws.padded.data(), za, ws.padded.size());
+    for (int g = 0; g < groups; ++g) {
+      uint8_t* p = ws.padded.data() + g * plane;
+      for (int iy = 0; iy < in.h; ++iy) {
+        uint8_t* row = p + (int64_t(iy + L.pad_h) * wp + L.pad_w) * cg;
+        const uint8_t* xr = x + int64_t(iy) * in.w * in.c + g * cg;
+        if (groups == 1) {
+          std::memcpy(row, xr, size_t(in.w) * size_t(in.c));
+        } else {
+          for (int ix = 0; ix < in.w; ++ix) std::memcpy(row + int64_t(ix) * cg, xr + int64_t(ix) * in.c, size_t(cg));
+        }
+      }
+    }
+    for (int g = 0; g < groups; ++g) {
+      const uint8_t* p = ws.padded.data() + g * plane;
+      for (int oy = 0; oy < out.h; ++oy)
+        for (int ox = 0; ox < out.w; ++ox)
+          ws.rows[size_t(oy * out.w + ox)] = p + (int64_t(oy) * L.stride_h * wp + int64_t(ox) * L.stride_w) * cg;
+      int8_gemm(kernel_, a, m, G.b[size_t(g)], ws.c.data(), ldc);
+      const bool need_sum = G.group_needs_sum[size_t(g)];
+      if (need_sum) {
+        for (int64_t i = 0; i < int64_t(hp) * wp; ++i) {
+          int32_t s = 0;
+          for (int c = 0; c < cg; ++c) s += p[i * cg + c];
+          ws.plane_sum[size_t(i)] = s;
+        }
+        // Separable box sum: window rows first (every padded row), then columns of those.
+        ws.row_sum.resize(size_t(hp) * out.w);
+        for (int yp = 0; yp < hp; ++yp)
+          for (int ox = 0; ox < out.w; ++ox) {
+            int32_t s = 0;
+            const int32_t* ps = ws.plane_sum.data() + int64_t(yp) * wp + int64_t(ox) * L.stride_w;
+            for (int kx = 0; kx < L.kernel_w; ++kx) s += ps[kx];
+            ws.row_sum[size_t(yp * out.w + ox)] = s;
+          }
+        for (int oy = 0; oy < out.h; ++oy) {
+          int32_t* bs = ws.box_sum.data() + int64_t(oy) * out.w;
+          std::fill(bs, bs + out.w, 0);
+          for (int ky = 0; ky < L.kernel_h; ++ky) {
+            const int32_t* rs = ws.row_sum.data() + int64_t(oy * L.stride_h + ky) * out.w;
+            for (int ox = 0; ox < out.w; ++ox) bs[ox] += rs[ox];
+          }
+        }
+      }
+      const Int8Requant rq{G.c0.data() + g * ng, G.c1.data() + g * ng, G.multiplier.data() + g * ng,
+                           G.shift.data() + g * ng, zo, min_code};
+      int8_requantize(kernel_, ws.c.data(), ldc, m, ng, need_sum ? ws.box_sum.data() : nullptr, rq, y + g * ng,
+                      out.c);
+    }
+  }
+}
+
+void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const {
+  const Layer& L = net_.layers[size_t(layer)];
+  const GemmLayer& G = gemm_[size_t(layer)];
+  const int src = L.inputs[0];
+  const int64_t in_size = source_shape(net_, src).size(), out_size = L.out_shape.size();
+  const std::vector<uint8_t>& src_buf = src < 0 ? ws.input : ws.act[size_t(src)];
+  const int64_t k = L.weight.per_out;
+  const int64_t ldc = G.b[0].n_padded;
+  ws.rows.resize(size_t(n));
+  ws.c.resize(size_t(n * ldc));
+  ws.box_sum.assign(size_t(n), 0);
+  ws.segment_offset.assign(1, 0);
+  const Shape is = source_shape(net_, src);
+  const uint8_t* base = src_buf.data();
+  if (is.h * is.w > 1) {  // the input is read flattened in C, H, W order
+    ws.chw.resize(size_t(n * in_size + kSlackBytes));
+    for (int64_t i = 0; i < n; ++i) to_chw(src_buf.data() + i * in_size, is, ws.chw.data() + i * in_size);
+    base = ws.chw.data();
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    ws.rows[size_t(i)] = base + i * in_size;
+    if (G.group_needs_sum[0]) {
+      int32_t s = 0;
+      for (int64_t j = 0; j < k; ++j) s += ws.rows[size_t(i)][j];
+      ws.box_sum[size_t(i)] = s;
+    }
+  }
+  const Int8GemmA a{ws.rows.data(), ws.segment_offset.data(), 1, G.segment_length};
+  int8_gemm(kernel_, a, n, G.b[0], ws.c.data(), ldc);
+  const Int8Requant rq{G.c0.data(), G.c1.data(), G.multiplier.data(), G.shift.data(), L.out_quant.zero_point,
+                       min_code};
+  int8_requantize(kernel_, ws.c.data(), ldc, n, L.out_channels, G.group_needs_sum[0] ? ws.box_sum.data() : nullptr, rq,
+                  dst, out_size);
+}
+
+void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const {
+  const Shape& is = net_.input_shape;
+  const int64_t in_size = is.size(), plane = int64_t(is.h) * is.w;
+  ws.input.resize(size_t(n * in_size + kSlackBytes));
+  for (int64_t i = 0; i < n; ++i)
+    for (int c = 0; c < is.c; ++c)
+      for (int64_t j = 0; j < plane; ++j)
+        ws.input[size_t(i * in_size + j * is.c + c)] =
+            preprocess_pixel(net_.preprocess, c, pixels[i * in_size + c * plane + j], net_.input_quant.zero_point);
+  ws.act.resize(net_.layers.size());
+  for (size_t l = 0; l < net_.layers.size(); ++l) {
+    const Layer& L = net_.layers[l];
+    const int64_t out_size = L.out_shape.size();
+    ws.act[l].resize(size_t(n * out_size + kSlackBytes));
+    auto source = [&](int j) -> const uint8_t* {
+      const int s = L.inputs[size_t(j)];
+      return s < 0 ? ws.input.data() : ws.act[size_t(s)].data();
+    };
+    const Shape in = source_shape(net_, L.inputs[0]), os = L.out_shape;
+    const int64_t in_size_l = in.size();
+    uint8_t* dst = ws.act[l].data();
+    const int relu = fuse ? fused_relu_[l] : -1;
+    if (relu >= 0) ws.act[size_t(relu)].resize(size_t(n * out_size + kSlackBytes));
+    // relu(requantize(acc)) = clamp(requantize(acc), z, 255) with z the relu's zero point.
+    uint8_t* gemm_dst = relu >= 0 ? ws.act[size_t(relu)].data() : dst;
+    const int32_t min_code = relu >= 0 ? net_.layers[size_t(relu)].in_quant.zero_point : 0;
+    switch (L.type) {
+      case LayerType::Conv2d: run_conv(int(l), n, ws, gemm_dst, min_code); break;
+      case LayerType::Linear: run_linear(int(l), n, ws, gemm_dst, min_code); break;
+      case LayerType::Relu: {
+        if (fuse && fused_relu_[size_t(L.inputs[0])] == int(l)) break;  // computed by its conv/linear
+        const uint8_t z = uint8_t(L.in_quant.zero_point);
+        const uint8_t* x = source(0);
+        for (int64_t i = 0; i < n * out_size; ++i) dst[i] = std::max(x[i], z);
+        break;
+      }
+      case LayerType::Flatten:
+        for (int64_t i = 0; i < n; ++i) to_chw(source(0) + i * in_size_l, in, dst + i * out_size);
+        break;
+      case LayerType::MaxPool2d:
+      case LayerType::AvgPool2d: {
+        const bool is_max = L.type == LayerType::MaxPool2d;
+        const int32_t window = L.kernel_h * L.kernel_w;
+        std::vector<int32_t> sum(size_t(os.c));
+        for (int64_t i = 0; i < n; ++i) {
+          const uint8_t* x = source(0) + i * in_size_l;
+          uint8_t* y = dst + i * out_size;
+          for (int oy = 0; oy < os.h; ++oy)
+            for (int ox = 0; ox < os.w; ++ox) {
+              uint8_t* yo = y + (int64_t(oy) * os.w + ox) * os.c;
+              // Window positions outside the input are skipped (max of none = 0, as golden).
+              if (is_max) std::fill(yo, yo + os.c, uint8_t(0));
+              else std::fill(sum.begin(), sum.end(), 0);
+              for (int ky = 0; ky < L.kernel_h; ++ky) {
+                const int iy = oy * L.stride_h - L.pad_h + ky;
+                if (iy < 0 || iy >= in.h) continue;
+                for (int kx = 0; kx < L.kernel_w; ++kx) {
+                  const int ix = ox * L.stride_w - L.pad_w + kx;
+                  if (ix < 0 || ix >= in.w) continue;
+                  const uint8_t* v = x + (int64_t(iy) * in.w + ix) * in.c;
+                  if (is_max) {
+                    for (int c = 0; c < in.c; ++c) yo[c] = std::max(yo[c], v[c]);
+                  } else {
+                    for (int c = 0; c < in.c; ++c) sum[size_t(c)] += v[c];
+                  }
+                }
+              }
+              if (!is_max)
+                for (int c = 0; c < os.c; ++c) yo[c] = uint8_t((sum[size_t(c)] + window / 2) / window);
+            }
+        }
+        break;
+      }
+      case LayerType::Add: {
+        for (int64_t i = 0; i < n * out_size; ++i) {
+          int64_t s = 0;
+          for (size_t j = 0; j < L.inputs.size(); ++j)
+            s += (int64_t(source(int(j))[i]) - net_.quant_of(L.inputs[j]).zero_point) * L.add_multiplier[j];
+          dst[i] = saturate_u8(L.out_quant.zero_point + round_shift(s, L.add_shift));
+        }
+        break;
+      }
+    }
+  }
+}
+
+std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* pixels) const {
+  Workspace ws;
+  run_batch(pixels, 1, ws, false);
+  std::vector<std::vector<uint8_t>> outs(net_.layers.size());
+  for (size_t l = 0; l < outs.size(); ++l) {
+    const Shape& os = net_.layers[l].out_shape;
+    outs[l].resize(size_t(os.size()));
+    to_chw(ws.act[l].data(), os, outs[l].data());
+  }
+  return outs;
+}
+
+std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count, int threads) const {
+  const int64_t image_size = net_.input_shape.size();
+  const Shape& os = net_.layers[size_t(net_.output)].out_shape;
+  const int64_t out_size = os.size();
+  std::vector<uint8_t> out(size_t(std::max<int64_t>(count, 0) * out_size));
+  if (count <= 0) return out;
+  const int64_t batches = (count + kBatchImages - 1) / kBatchImages;
+  threads = int(std::clamp<int64_t>(threads, 1, batches));
+  // Images are independent and each lands in its own slot, so neither the batch a thread picks
+  // nor the batch composition can change a result.
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    Workspace ws;
+    for (int64_t b = next++; b < batches; b = next++) {
+      const int64_t first = b * kBatchImages, n = std::min<int64_t>(kBatchImages, count - first);
+      run_batch(pixels + first * image_size, n, ws, true);
+      const uint8_t* codes = ws.act[size_t(net_.output)].data();
+      for (int64_t i = 0; i < n; ++i) to_chw(codes + i * out_size, os, out.data() + (first + i) * out_size);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  return out;
+}
+
+std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, int threads) const {
+  const std::vector<uint8_t> codes = scores(pixels, count, threads);
+  const int64_t out_size = net_.layers[size_t(net_.output)].out_shape.size();
+  std::vector<int> pred(size_t(std::max<int64_t>(count, 0)));
+  for (int64_t i = 0; i < count; ++i) {
+    const uint8_t* s = codes.data() + i * out_size;
+    pred[size_t(i)] = int(std::max_element(s, s + out_size) - s);  // the first on ties, as golden
+  }
+  return pred;
+}
+
+}  // namespace lvsim

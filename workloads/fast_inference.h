@@ -1,0 +1,58 @@
+// The fast path: the golden integer inference (workloads/reference_inference.h) computed with
+// vectorised integer GEMMs, batched and multithreaded over images. Bit-identical to the golden
+// engine for every network the format allows, on any (possibly faulty) weight patterns; the
+// results do not depend on the thread count. Design and measurements: docs/performance.md.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "workloads/int8_gemm.h"
+#include "workloads/network.h"
+#include "workloads/reference_inference.h"
+
+namespace lvsim {
+
+/// Runs a quantized network on given weight patterns with the int8 GEMM kernels.
+class FastInference {
+ public:
+  /// Images per batch a thread runs layer by layer (linear layers see M = batch).
+  static constexpr int kBatchImages = 8;
+
+  /// Prepares the weights (as read from the weight SRAM, possibly faulty: one pattern vector per
+  /// layer, empty for layers without weights). The network is copied. std::invalid_argument if a
+  /// pattern vector has the wrong size or `kernel` is not supported by this CPU.
+  FastInference(const Network& net, const LayerWeights& weights, Int8Kernel kernel = best_int8_kernel());
+  ~FastInference();
+  FastInference(FastInference&&) noexcept;
+  FastInference& operator=(FastInference&&) noexcept;
+
+  /// Predicted class of each of `count` images (pixels: consecutive C x H x W raw images).
+  std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads) const;
+
+  /// Output-layer codes of each image (count x output size, C x H x W each), as golden
+  /// run_all_layers(...)[net.output]; the path predict uses (relu fused where possible).
+  std::vector<uint8_t> scores(const uint8_t* pixels, int64_t count, int threads) const;
+
+  /// Output codes of every layer for one image (index = layer index), as golden run_all_layers.
+  std::vector<std::vector<uint8_t>> run_all_layers(const uint8_t* pixels) const;
+
+  Int8Kernel kernel() const { return kernel_; }
+  const Network& network() const { return net_; }
+
+ private:
+  struct GemmLayer;
+  struct Workspace;
+  // fuse: write a conv/linear layer's output through its relu when that relu is its only
+  // consumer (predict only: the conv's own output is then never materialised).
+  void run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const;
+  void run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const;
+  void run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const;
+
+  Network net_;
+  Int8Kernel kernel_;
+  std::vector<GemmLayer> gemm_;  // per layer (empty entries for layers without weights)
+  std::vector<int> fused_relu_;  // per layer: index of the relu that is its only consumer, or -1
+};
+
+}  // namespace lvsim

@@ -1,0 +1,241 @@
+#include "workloads/int8_gemm.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include "workloads/quantization.h"
+
+namespace lvsim {
+
+namespace {
+
+// One register tile: rows [0, MR) of A (already offset to the tile) times `blocks` consecutive
+// 16-column blocks of B starting at `b` (block stride b_stride bytes).
+using TileFn = void (*)(const uint8_t* const* rows, const Int8GemmA& a, const int8_t* b, int64_t b_stride, int32_t* c,
+                        int64_t ldc);
+
+inline int32_t load_u32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// ---- portable ----
+void gemm_portable(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+  const int64_t nblocks = b.n_padded / 16;
+  for (int64_t r = 0; r < m; ++r) {
+    for (int64_t nb = 0; nb < nblocks; ++nb) {
+      uint32_t acc[16] = {};
+      const int8_t* bp = b.data.data() + nb * b.k_padded * 16;
+      for (int s = 0; s < a.segments; ++s) {
+        const uint8_t* ap = a.rows[r] + a.segment_offset[s];
+        for (int64_t j = 0; j < a.segment_length; j += 4, bp += 64)
+          for (int l = 0; l < 16; ++l)
+            for (int q = 0; q < 4; ++q) acc[l] += uint32_t(int32_t(ap[j + q]) * bp[l * 4 + q]);
+      }
+      for (int l = 0; l < 16; ++l) c[r * ldc + nb * 16 + l] = int32_t(acc[l]);
+    }
+  }
+}
+
+// ---- AVX-512 VNNI ----
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vnni")
+
+template <int MR, int NV>
+void tile_vnni(const uint8_t* const* rows, const Int8GemmA& a, const int8_t* b, int64_t b_stride, int32_t* c,
+               int64_t ldc) {
+  __m512i acc[MR][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_si512();
+  const int8_t* bp = b;
+  for (int s = 0; s < a.segments; ++s) {
+    const uint8_t* ap[MR];
+    for (int i = 0; i < MR; ++i) ap[i] = rows[i] + a.segment_offset[s];
+    for (int64_t j = 0; j < a.segment_length; j += 4, bp += 64) {
+      __m512i bv[NV];
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bp + v * b_stride);
+      for (int i = 0; i < MR; ++i) {
+        const __m512i av = _mm512_set1_epi32(load_u32(ap[i] + j));
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], av, bv[v]);
+      }
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) _mm512_storeu_si512(c + i * ldc + v * 16, acc[i][v]);
+}
+
+template <int NV, int... I>
+constexpr std::array<TileFn, sizeof...(I)> vnni_table(std::integer_sequence<int, I...>) {
+  return {&tile_vnni<I + 1, NV>...};
+}
+
+// Rows per register tile for NV 16-column blocks: MR*NV accumulators + NV B vectors + 1 broadcast <= 32.
+constexpr int kVnniMr[5] = {0, 12, 12, 8, 6};
+// 16-column blocks per register tile: 4 (64 columns, 6 rows) measured fastest (docs/performance.md).
+constexpr int kVnniBlocks = 4;
+
+void gemm_vnni(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+  static constexpr auto t1 = vnni_table<1>(std::make_integer_sequence<int, kVnniMr[1]>());
+  static constexpr auto t2 = vnni_table<2>(std::make_integer_sequence<int, kVnniMr[2]>());
+  static constexpr auto t3 = vnni_table<3>(std::make_integer_sequence<int, kVnniMr[3]>());
+  static constexpr auto t4 = vnni_table<4>(std::make_integer_sequence<int, kVnniMr[4]>());
+  const TileFn* tables[5] = {nullptr, t1.data(), t2.data(), t3.data(), t4.data()};
+  const int64_t nblocks = b.n_padded / 16;
+  const int64_t b_stride = b.k_padded * 16;
+  for (int64_t nb = 0; nb < nblocks; nb += kVnniBlocks) {
+    const int nv = int(std::min<int64_t>(kVnniBlocks, nblocks - nb));
+    const int mr = kVnniMr[nv];
+    const int8_t* bp = b.data.data() + nb * b_stride;
+    for (int64_t r = 0; r < m; r += mr) {
+      const int rows = int(std::min<int64_t>(mr, m - r));
+      tables[nv][rows - 1](a.rows + r, a, bp, b_stride, c + r * ldc + nb * 16, ldc);
+    }
+  }
+}
+
+// GCC 12 reports its own intrinsics' internal _mm512_undefined_* placeholders as "maybe
+// uninitialized" here (a false positive); silenced for this function only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+void requantize_avx512(const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
+                       const Int8Requant& rq, uint8_t* out, int64_t ldo) {
+  const __m512i lo = _mm512_set1_epi64(rq.min_code), hi = _mm512_set1_epi64(255), zo = _mm512_set1_epi64(rq.zero_point);
+  const __m512i one = _mm512_set1_epi64(1);
+  for (int64_t j = 0; j < n; j += 16) {
+    const int lanes = int(std::min<int64_t>(16, n - j));
+    const __mmask16 mask = __mmask16((1u << lanes) - 1);
+    const __m512i c0 = _mm512_maskz_loadu_epi32(mask, rq.c0 + j), c1 = _mm512_maskz_loadu_epi32(mask, rq.c1 + j);
+    __m512i mul[2], sh[2], rnd[2];
+    for (int h = 0; h < 2; ++h) {
+      const __mmask8 m8 = __mmask8(mask >> (8 * h));
+      mul[h] = _mm512_maskz_loadu_epi64(m8, rq.multiplier + j + 8 * h);
+      sh[h] = _mm512_mask_loadu_epi64(one, m8, rq.shift + j + 8 * h);
+      rnd[h] = _mm512_sllv_epi64(one, _mm512_sub_epi64(sh[h], one));
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      __m512i acc = _mm512_add_epi32(_mm512_maskz_loadu_epi32(mask, c + r * ldc + j), c0);
+      if (row_sum) acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(c1, _mm512_set1_epi32(row_sum[r])));
+      __m128i bytes[2];
+      for (int h = 0; h < 2; ++h) {
+        const __m512i a64 = _mm512_cvtepi32_epi64(h == 0 ? _mm512_castsi512_si256(acc) : _mm512_extracti64x4_epi64(acc, 1));
+        __m512i v = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(a64, mul[h]), rnd[h]), sh[h]);
+        v = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v, zo), lo), hi);
+        bytes[h] = _mm512_cvtepi64_epi8(v);
+      }
+      _mm_mask_storeu_epi8(out + r * ldo + j, mask, _mm_unpacklo_epi64(bytes[0], bytes[1]));
+    }
+  }
+}
+#pragma GCC diagnostic pop
+
+#pragma GCC pop_options
+
+// ---- AVX2: exact 16-bit pair products (vpmaddwd), no saturating vpmaddubsw ----
+#pragma GCC push_options
+#pragma GCC target("avx2")
+
+template <int MR>
+void tile_avx2(const uint8_t* const* rows, const Int8GemmA& a, const int8_t* b, int64_t, int32_t* c, int64_t ldc) {
+  __m256i acc[MR][2];
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  const int8_t* bp = b;
+  for (int s = 0; s < a.segments; ++s) {
+    const uint8_t* ap[MR];
+    for (int i = 0; i < MR; ++i) ap[i] = rows[i] + a.segment_offset[s];
+    for (int64_t j = 0; j < a.segment_length; j += 4, bp += 64) {
+      __m256i even[2], odd[2];
+      for (int h = 0; h < 2; ++h) {
+        const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 32 * h));
+        even[h] = _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8);  // bytes 0, 2 of each lane, sign-extended
+        odd[h] = _mm256_srai_epi16(w, 8);                          // bytes 1, 3
+      }
+      for (int i = 0; i < MR; ++i) {
+        const uint32_t x = uint32_t(load_u32(ap[i] + j));
+        const __m256i ae = _mm256_set1_epi32(int32_t((x & 0xFF) | (x & 0xFF0000)));
+        const __m256i ao = _mm256_set1_epi32(int32_t(((x >> 8) & 0xFF) | ((x >> 8) & 0xFF0000)));
+        for (int h = 0; h < 2; ++h)
+          acc[i][h] = _mm256_add_epi32(acc[i][h], _mm256_add_epi32(_mm256_madd_epi16(ae, even[h]),
+                                                                   _mm256_madd_epi16(ao, odd[h])));
+      }
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int h = 0; h < 2; ++h) _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + i * ldc + 8 * h), acc[i][h]);
+}
+
+void gemm_avx2(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+  static constexpr TileFn table[4] = {&tile_avx2<1>, &tile_avx2<2>, &tile_avx2<3>, &tile_avx2<4>};
+  const int64_t nblocks = b.n_padded / 16;
+  const int64_t b_stride = b.k_padded * 16;
+  for (int64_t nb = 0; nb < nblocks; ++nb)
+    for (int64_t r = 0; r < m; r += 4) {
+      const int rows = int(std::min<int64_t>(4, m - r));
+      table[rows - 1](a.rows + r, a, b.data.data() + nb * b_stride, b_stride, c + r * ldc + nb * 16, ldc);
+    }
+}
+
+#pragma GCC pop_options
+
+}  // namespace
+
+const char* int8_kernel_name(Int8Kernel k) {
+  switch (k) {
+    case Int8Kernel::Portable: return "portable";
+    case Int8Kernel::Avx2: return "avx2";
+    case Int8Kernel::Avx512Vnni: return "avx512-vnni";
+  }
+  return "?";
+}
+
+bool int8_kernel_supported(Int8Kernel k) {
+  switch (k) {
+    case Int8Kernel::Portable: return true;
+    case Int8Kernel::Avx2: return __builtin_cpu_supports("avx2");
+    case Int8Kernel::Avx512Vnni:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vnni");
+  }
+  return false;
+}
+
+Int8Kernel best_int8_kernel() {
+  if (int8_kernel_supported(Int8Kernel::Avx512Vnni)) return Int8Kernel::Avx512Vnni;
+  if (int8_kernel_supported(Int8Kernel::Avx2)) return Int8Kernel::Avx2;
+  return Int8Kernel::Portable;
+}
+
+void int8_requantize(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
+                     const Int8Requant& rq, uint8_t* out, int64_t ldo) {
+  if (kernel == Int8Kernel::Avx512Vnni && int8_kernel_supported(kernel)) {
+    requantize_avx512(c, ldc, rows, n, row_sum, rq, out, ldo);
+    return;
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint32_t s = row_sum ? uint32_t(row_sum[r]) : 0;
+    for (int64_t j = 0; j < n; ++j) {
+      const int32_t acc = int32_t(uint32_t(c[r * ldc + j]) + rq.c0[j] + rq.c1[j] * s);
+      const uint8_t q = saturate_u8(rq.zero_point + round_shift(int64_t(acc) * rq.multiplier[j], int(rq.shift[j])));
+      out[r * ldo + j] = std::max(q, uint8_t(rq.min_code));
+    }
+  }
+}
+
+void int8_gemm(Int8Kernel kernel, const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+  if (a.segments * a.segment_length != b.k_padded || a.segment_length % 4 != 0)
+    throw std::invalid_argument("int8_gemm: A segments do not match B's padded K");
+  if (m <= 0) return;
+  if (!int8_kernel_supported(kernel)) throw std::invalid_argument("int8_gemm: kernel not supported by this CPU");
+  switch (kernel) {
+    case Int8Kernel::Avx512Vnni: gemm_vnni(a, m, b, c, ldc); return;
+    case Int8Kernel::Avx2: gemm_avx2(a, m, b, c, ldc); return;
+    case Int8Kernel::Portable: gemm_portable(a, m, b, c, ldc); return;
+  }
+}
+
+}  // namespace lvsim
