@@ -95,8 +95,8 @@ void BM_Conv2Layer(benchmark::State& state, Dataflow df) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_ArrayStep, weight_stationary, ArrayMode::Stream)->Arg(16)->Arg(128);
-BENCHMARK_CAPTURE(BM_ArrayStep, output_stationary, ArrayMode::OsCompute)->Arg(16)->Arg(128);
+BENCHMARK_CAPTURE(BM_ArrayStep, weight_stationary, ArrayMode::Stream)->Arg(16)->Arg(64)->Arg(128);
+BENCHMARK_CAPTURE(BM_ArrayStep, output_stationary, ArrayMode::OsCompute)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK_CAPTURE(BM_Conv2Layer, weight_stationary, Dataflow::WeightStationary)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Conv2Layer, output_stationary, Dataflow::OutputStationary)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond);
 

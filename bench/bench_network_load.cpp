@@ -22,10 +22,10 @@ struct WeightLayer {
 const std::vector<WeightLayer> kWeights = {
     {"conv1", {16, 3, 3, 3}}, {"fc1", {576, 16384}}, {"fc2", {960, 576}}, {"fc3", {10, 960}}};
 
-nlohmann::json weight_json(const WeightLayer& w, bool quantized, uint64_t seed) {
+nlohmann::json weight_json(const WeightLayer& w, size_t index, bool quantized, uint64_t seed) {
   int64_t n = 1;
   for (auto s : w.shape) n *= s;
-  SplitMix64 rng(derive_seed(seed, std::hash<std::string>{}(w.name)));
+  SplitMix64 rng(derive_seed(seed, index));
   if (!quantized) {
     std::vector<double> v(static_cast<size_t>(n));
     for (auto& x : v) x = (rng.uniform() - 0.5) * 0.1;
@@ -49,7 +49,7 @@ std::string make_network_file(bool quantized) {
   auto q = [](double s, int z) { return nlohmann::json{{"scale", s}, {"zero_point", z}}; };
   nlohmann::json layers = nlohmann::json::array();
   layers.push_back({{"name", "conv1"}, {"type", "conv2d"}, {"input", "input"}, {"out_channels", 16},
-                    {"kernel", {3, 3}}, {"padding", {1, 1}}, {"weight", weight_json(kWeights[0], quantized, 1)},
+                    {"kernel", {3, 3}}, {"padding", {1, 1}}, {"weight", weight_json(kWeights[0], 0, quantized, 1)},
                     {"output_quant", q(0.05, 128)}});
   layers.push_back({{"name", "relu1"}, {"type", "relu"}, {"input", "conv1"}});
   layers.push_back({{"name", "flat"}, {"type", "flatten"}, {"input", "relu1"}});
@@ -57,7 +57,7 @@ std::string make_network_file(bool quantized) {
   for (int i = 1; i <= 3; ++i) {
     const auto& w = kWeights[size_t(i)];
     layers.push_back({{"name", w.name}, {"type", "linear"}, {"input", prev}, {"out_features", w.shape[0]},
-                      {"weight", weight_json(w, quantized, 1)}, {"output_quant", q(0.1, 0)}});
+                      {"weight", weight_json(w, size_t(i), quantized, 1)}, {"output_quant", q(0.1, 0)}});
     prev = w.name;
     if (i < 3) {
       layers.push_back({{"name", prev + "_relu"}, {"type", "relu"}, {"input", prev}});

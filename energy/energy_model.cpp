@@ -1,5 +1,7 @@
 #include "energy/energy_model.h"
 
+#include <algorithm>
+
 #include "common/errors.h"
 
 namespace lvsim {
@@ -172,7 +174,11 @@ EnergyReport EnergyModel::cost(const ActionCounts& c, const OperatingPoint& op, 
   r.energy_per_mac_pj = r.macs > 0 ? r.energy_total_pj / double(r.macs) : 0.0;
   r.time_s = double(c.cycles) / op.clock_hz;
   r.average_power_w = r.time_s > 0 ? r.energy_total_pj * 1e-12 / r.time_s : 0.0;
-  r.nominal_energy_total_pj = breakdown(c, nominal_operating_point(tech_)).total_pj();
+  // The saving is what the voltages buy: the same counts at the same clock, both domains at nominal
+  // voltage (a clock above f_max at nominal logic voltage falls back to the nominal clock).
+  OperatingPoint nominal = nominal_operating_point(tech_);
+  nominal.clock_hz = std::min(op.clock_hz, nominal.clock_hz);
+  r.nominal_energy_total_pj = breakdown(c, nominal).total_pj();
   r.saving_vs_nominal = r.nominal_energy_total_pj > 0 ? 1.0 - r.energy_total_pj / r.nominal_energy_total_pj : 0.0;
   return r;
 }

@@ -6,6 +6,9 @@
 
 #if defined(__AVX512BW__)
 #include <immintrin.h>
+// GCC 12 reports its own _mm512_undefined_epi32() inside the widening intrinsics as possibly
+// uninitialized (a false positive of the header).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 namespace lvsim {
@@ -27,27 +30,12 @@ inline void mac_row(int32_t* out, const int32_t* in, const int16_t* x, const int
   for (; c < n; ++c) out[c] = int32_t(uint32_t(in[c]) + uint32_t(int32_t(x[c]) * int32_t(y[c])));
 }
 
-// As mac_row with x already zero-extended to 32 bits (x32[c] = uint16_t(x[c])).
-inline void mac_row_x32(int32_t* out, const int32_t* in, const uint32_t* x32, const int16_t* y, int n) {
-  int c = 0;
-#if defined(__AVX512BW__)
-  for (; c + 16 <= n; c += 16) {
-    const __m512i xv = _mm512_loadu_si512(x32 + c);
-    const __m512i yv = _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + c)));
-    const __m512i iv = _mm512_loadu_si512(in + c);
-    _mm512_storeu_si512(out + c, _mm512_add_epi32(iv, _mm512_madd_epi16(xv, yv)));
-  }
-#endif
-  for (; c < n; ++c) out[c] = int32_t(uint32_t(in[c]) + uint32_t(int32_t(int16_t(x32[c])) * int32_t(y[c])));
-}
-
 }  // namespace
 
 SystolicArray::SystolicArray(int rows, int cols) : rows_(rows), cols_(cols) {
   if (rows < 1 || cols < 1) throw std::invalid_argument("SystolicArray: rows and cols must be >= 1");
   const size_t n = size_t(rows) * size_t(cols);
   stat_.assign(n, 0);
-  stat32_.assign(n, 0);
   hor_slack_ = std::max(256, 4 * cols);
   hor_stride_ = cols + hor_slack_;
   hor_.assign(size_t(rows) * size_t(hor_stride_), 0);
@@ -66,7 +54,6 @@ SystolicArray::SystolicArray(int rows, int cols) : rows_(rows), cols_(cols) {
 
 void SystolicArray::clear() {
   std::fill(stat_.begin(), stat_.end(), 0);
-  std::fill(stat32_.begin(), stat32_.end(), 0);
   std::fill(hor_.begin(), hor_.end(), 0);
   hor_base_ = hor_slack_;
   std::fill(ver_.begin(), ver_.end(), 0);
@@ -140,9 +127,6 @@ void SystolicArray::step_load() {
   for (int r = rows_ - 1; r >= 1; --r)
     std::copy_n(stat_.data() + int64_t(r - 1) * C, C, stat_.data() + int64_t(r) * C);
   std::copy_n(top_.data(), C, stat_.data());
-  for (int r = rows_ - 1; r >= 1; --r)
-    std::copy_n(stat32_.data() + int64_t(r - 1) * C, C, stat32_.data() + int64_t(r) * C);
-  for (int c = 0; c < C; ++c) stat32_[size_t(c)] = uint16_t(top_[size_t(c)]);
 }
 
 // next operand(r, c) = operand(r, c-1) (column 0: left_in[r]); next psum(r, c) = psum(r-1, c) (row 0:
@@ -159,9 +143,9 @@ void SystolicArray::step_stream() {
   --psum_base_;
   for (int r = 0; r < rows_; ++r) {
     const int16_t* a = hor_.data() + int64_t(r) * hor_stride_ + hor_base_;
-    const uint32_t* w = stat32_.data() + int64_t(r) * C;
+    const int16_t* w = stat_.data() + int64_t(r) * C;
     int32_t* p = psum_.data() + int64_t(psum_base_ + r) * C;
-    mac_row_x32(p, r > 0 ? p : zeros_.data(), w, a, C);
+    mac_row(p, r > 0 ? p : zeros_.data(), w, a, C);
   }
 }
 

@@ -87,7 +87,6 @@ class SystolicArray {
   void shift_verticals();  // vertical registers one row down, top_in into row 0
 
   std::vector<int16_t> stat_;       // stationary operand registers
-  std::vector<uint32_t> stat32_;    // the same, zero-extended to 32 bits (the multiplier's input form)
   // Shift-register chains stored as sliding windows: row r's operand registers (columns 0..C-1)
   // are hor_[r * hor_stride_ + hor_base_ ..]; a shift right moves the window base one element
   // left and writes left_in at the new column 0, so no register value is copied per cycle. When

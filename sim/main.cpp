@@ -1,47 +1,124 @@
 // lvsim command line: parses options into typed structs, calls the library, prints reports.
-// Only this file decides exit codes: 0 success, 2 bad input or configuration (one line on stderr),
-// 1 internal error.
+// Only this file decides exit codes: 0 success, 2 bad input or configuration (one line on
+// stderr, nothing on stdout, no output file), 1 internal error.
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include <cstdio>
-#include <iostream>
+#include <map>
+#include <string>
 
 #include "common/errors.h"
+#include "sim/chip_command.h"
 #include "sim/output_file.h"
 #include "sim/run.h"
 #include "sim/version.h"
 
 namespace {
 
-void add_run_command(CLI::App& app, lvsim::RunOptions& opt, bool& json, std::string& output) {
-  CLI::App* run = app.add_subcommand("run", "Run a quantized network on a test set; report accuracy, speed and layers");
-  run->add_option("--network", opt.network_path, "Network file (lvsim-network JSON)")->required();
-  run->add_option("--data", opt.data_dir, "Data set directory (IDX: MNIST/Fashion-MNIST, or CIFAR-10 binary)")->required();
-  run->add_option("--images", opt.images, "Test images to evaluate (default: all)")->check(CLI::PositiveNumber);
-  run->add_option("--threads", opt.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
-  run->add_option("--mode", opt.mode, "Execution: golden (reference engine), fast, cycle (SystemC)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, lvsim::RunMode>{{"golden", lvsim::RunMode::Golden},
-                                                                               {"fast", lvsim::RunMode::Fast},
-                                                                               {"cycle", lvsim::RunMode::Cycle}}));
-  run->add_option("--calib-images", opt.calib_images, "Training images for activation calibration")->check(CLI::PositiveNumber);
-  run->add_option("--calib", opt.calib_method, "Calibration: min-max or percentile")
+struct CommandLine {
+  lvsim::RunOptions run;
+  lvsim::ChipCommandOptions chip;
+  bool json = false;
+  std::string output;
+  std::string trace_cycles;
+  std::string clock_mode = "fixed";
+  std::optional<double> voltage_alias;
+};
+
+void add_run_command(CLI::App& app, CommandLine& cl) {
+  lvsim::RunOptions& o = cl.run;
+  CLI::App* run = app.add_subcommand("run", "Run a quantized network on a test set: accuracy, cycles, faults and energy");
+  run->add_option("--network", o.network_path, "Network file (lvsim-network JSON)")->required();
+  run->add_option("--data", o.data_dir, "Data set directory (IDX: MNIST/Fashion-MNIST, or CIFAR-10 binary)")->required();
+  run->add_option("--images", o.images, "Test images to evaluate (default: all)")->check(CLI::PositiveNumber);
+  run->add_option("--threads", o.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  run->add_option("--mode", o.mode, "golden (reference engine), fast (integer GEMMs + closed-form timing), cycle (SystemC)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, lvsim::RunMode>{
+          {"golden", lvsim::RunMode::Golden}, {"fast", lvsim::RunMode::Fast}, {"cycle", lvsim::RunMode::Cycle}}));
+  run->add_option("--calib-images", o.calib_images, "Training images for activation calibration")->check(CLI::PositiveNumber);
+  run->add_option("--calib", o.calib_method, "Calibration: min-max or percentile")
       ->transform(CLI::CheckedTransformer(std::map<std::string, lvsim::CalibrationMethod>{
           {"min-max", lvsim::CalibrationMethod::MinMax}, {"percentile", lvsim::CalibrationMethod::Percentile}}));
-  run->add_flag("--json", json, "Write the report as one JSON object to stdout");
-  run->add_option("--output", output, "Also write the JSON report to this file (atomically)");
+  run->add_option("--arch", o.arch_path, "Architecture file (default: built-in presets/arch/edge-16x16.json)");
+  run->add_option("--tech", o.tech_path, "Technology file (default: built-in presets/tech/45nm.json)");
+  run->add_option("--v-sram", o.v_sram_v, "Weight-SRAM supply voltage in V (default: nominal)");
+  run->add_option("--voltage", cl.voltage_alias, "Same as --v-sram");
+  run->add_option("--v-logic", o.v_logic_v, "Array/logic supply voltage in V (default: nominal)");
+  run->add_option("--clock-mode", cl.clock_mode, "fixed (architecture clock, checked against f_max), follow_fmax, scale_nominal");
+  run->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed of its bit-cell failure map)");
+  run->add_option("--ber", o.ber, "Uniform random bit errors at this rate instead of the chip model")->check(CLI::Range(0.0, 1.0));
+  run->add_option("--ber-model", o.ber_model, "bit_flip or stuck_at (with --ber)");
+  run->add_option("--fault-map", o.fault_map_path, "Profiled fault map file (docs/fault-maps.md) instead of the chip model");
+  run->add_flag("--fault-map-tile", o.fault_map_tile, "Repeat a smaller fault map over the weight SRAM");
+  run->add_flag("--robust-error", o.robust_error, "Also report the robust error (wrong clean or with faults)");
+  run->add_option("--vcd", o.vcd_path, "Cycle mode: write a VCD trace to this file");
+  run->add_option("--trace-layer", o.trace_layer, "Cycle mode: layer index to trace (-1: all)");
+  run->add_option("--trace-cycles", cl.trace_cycles, "Cycle mode: cycle window A:B within the traced layer");
+  run->add_option("--compute-report", o.compute_report_path, "Write per-layer SCALE-Sim COMPUTE_REPORT.csv columns here");
+  run->add_flag("--json", cl.json, "Write the report as one JSON object to stdout");
+  run->add_option("--output", cl.output, "Also write the JSON report to this file (atomically)");
+}
+
+void add_chip_command(CLI::App& app, CommandLine& cl) {
+  lvsim::ChipCommandOptions& o = cl.chip;
+  CLI::App* chip = app.add_subcommand("chip", "Describe a simulated chip's weight-SRAM failures vs voltage; export its fault map");
+  chip->add_option("--arch", o.arch_path, "Architecture file: weight-SRAM geometry (default: built-in edge-16x16)");
+  chip->add_option("--tech", o.tech_path, "Technology file: bit-cell failure model (default: built-in 45nm)");
+  chip->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed)");
+  chip->add_option("--voltages", o.voltages_v, "Voltages of the BER table (V), comma separated")->delimiter(',');
+  chip->add_option("--voltage", o.voltage_v, "Per-bank and per-type counts at this voltage (default: the lowest)");
+  chip->add_option("--export", o.export_path, "Write the chip's fault map to this file");
+  chip->add_option("--export-voltage", o.export_voltage_v, "Export only the cells failing at this voltage");
+  chip->add_flag("--json", cl.json, "Write the report as JSON");
+}
+
+void finish_run_options(CommandLine& cl) {
+  lvsim::RunOptions& o = cl.run;
+  if (cl.voltage_alias) {
+    if (o.v_sram_v) throw lvsim::ConfigError("command line: --voltage: give either --voltage or --v-sram, not both");
+    o.v_sram_v = cl.voltage_alias;
+  }
+  if (o.ber && !o.fault_map_path.empty())
+    throw lvsim::ConfigError("command line: --ber: cannot be combined with --fault-map");
+  o.clock_mode = lvsim::clock_mode_from_string(cl.clock_mode, "command line", "--clock-mode");
+  if (!cl.trace_cycles.empty()) {
+    const auto colon = cl.trace_cycles.find(':');
+    try {
+      if (colon == std::string::npos) throw std::invalid_argument("no colon");
+      size_t used_a = 0, used_b = 0;
+      o.trace_from_cycle = std::stoll(cl.trace_cycles.substr(0, colon), &used_a);
+      o.trace_to_cycle = std::stoll(cl.trace_cycles.substr(colon + 1), &used_b);
+      if (used_a != colon || used_b != cl.trace_cycles.size() - colon - 1 || o.trace_from_cycle < 0 ||
+          o.trace_to_cycle < o.trace_from_cycle)
+        throw std::invalid_argument("range");
+    } catch (const std::exception&) {
+      throw lvsim::ConfigError("command line: --trace-cycles: expected A:B with 0 <= A <= B, got \"" + cl.trace_cycles + "\"");
+    }
+  } else if (!o.vcd_path.empty()) {
+    o.trace_from_cycle = 0;
+    o.trace_to_cycle = 1000;
+  }
+  if (!o.vcd_path.empty() && o.mode != lvsim::RunMode::Cycle)
+    throw lvsim::ConfigError("command line: --vcd: tracing needs --mode cycle");
+}
+
+void emit(const std::string& text, const std::string& json_text, bool json, const std::string& output) {
+  if (!output.empty()) lvsim::write_file_atomically(output, json_text);
+  const std::string& s = json ? json_text : text;
+  std::fwrite(s.data(), 1, s.size(), stdout);
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// SystemC's library provides main() and calls sc_main(): lvsim's entry point is sc_main so the
+// cycle mode can elaborate and run the SystemC netlist in this process.
+extern "C" int sc_main(int argc, char** argv) {
   CLI::App app{"lvsim: cycle-level simulator of a low-voltage DNN accelerator"};
   app.set_version_flag("--version", std::string("lvsim ") + lvsim::kVersion);
   app.require_subcommand(1);
-  lvsim::RunOptions run_opt;
-  bool json = false;
-  std::string output;
-  add_run_command(app, run_opt, json, output);
+  CommandLine cl;
+  add_run_command(app, cl);
+  add_chip_command(app, cl);
 
   try {
     app.parse(argc, argv);
@@ -53,13 +130,12 @@ int main(int argc, char** argv) {
 
   try {
     if (app.got_subcommand("run")) {
-      lvsim::RunReport rep = lvsim::run(run_opt);
-      const std::string js = rep.to_json().dump(2) + "\n";
-      if (!output.empty()) lvsim::write_file_atomically(output, js);
-      if (json)
-        std::fwrite(js.data(), 1, js.size(), stdout);
-      else
-        std::fputs(rep.to_text().c_str(), stdout);
+      finish_run_options(cl);
+      const lvsim::RunReport rep = lvsim::run(cl.run);
+      emit(rep.to_text(), rep.to_json().dump(2) + "\n", cl.json, cl.output);
+    } else if (app.got_subcommand("chip")) {
+      const lvsim::ChipReport rep = lvsim::run_chip_command(cl.chip);
+      emit(rep.text, rep.json.dump(2) + "\n", cl.json, "");
     }
   } catch (const lvsim::UserError& e) {
     std::fprintf(stderr, "lvsim: error: %s\n", e.what());

@@ -1,12 +1,25 @@
 #include "sim/run.h"
 
-#include <fmt/format.h>
-
 #include <chrono>
+#include <sstream>
+#include <fstream>
+#include <memory>
 #include <thread>
 
 #include "common/errors.h"
-#include "sim/version.h"
+#include "common/json_reader.h"
+#include "energy/operating_point.h"
+#include "energy/technology.h"
+#include "memory/bitcell_failure_model.h"
+#include "memory/chip_fault_model.h"
+#include "memory/fault_map_io.h"
+#include "memory/rate_fault_model.h"
+#include "memory/weight_memory.h"
+#include "models/accelerator_top.h"
+#include "models/architecture.h"
+#include "models/timing_model.h"
+#include "sim/builtin_presets.h"
+#include "sim/output_file.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
@@ -14,15 +27,6 @@
 #include "workloads/reference_inference.h"
 
 namespace lvsim {
-
-const char* run_mode_name(RunMode m) {
-  switch (m) {
-    case RunMode::Golden: return "golden";
-    case RunMode::Fast: return "fast";
-    case RunMode::Cycle: return "cycle";
-  }
-  return "?";
-}
 
 namespace {
 
@@ -32,24 +36,127 @@ int resolve_threads(int threads) {
   return hc ? int(hc) : 1;
 }
 
-std::vector<LayerReport> describe_layers(const Network& net) {
-  std::vector<LayerReport> out;
-  for (const Layer& l : net.layers) {
-    LayerReport r;
-    r.name = l.name;
-    r.type = layer_type_name(l.type);
-    r.input_shape = l.in_shape;
-    r.output_shape = l.out_shape;
-    r.macs = l.macs();
-    r.weights = int64_t(l.weight.stored.size());
-    r.weight_bits = l.has_weights() ? l.weight.bits : 0;
-    out.push_back(r);
-  }
-  return out;
+ArchitectureParams load_architecture(const std::string& path) {
+  if (!path.empty()) return ArchitectureParams::from_json_file(path);
+  nlohmann::json j = parse_json_text(kDefaultArchitectureJson, kDefaultArchitectureName);
+  JsonObject o(j, kDefaultArchitectureName, "");
+  return ArchitectureParams::from_json(o);
 }
 
-nlohmann::json shape_json(const Shape& s) { return nlohmann::json::array({s.c, s.h, s.w}); }
-std::string shape_text(const Shape& s) { return fmt::format("{}x{}x{}", s.c, s.h, s.w); }
+TechnologyParams load_technology(const std::string& path) {
+  if (!path.empty()) return TechnologyParams::from_json_file(path);
+  return TechnologyParams::from_json(parse_json_text(kDefaultTechnologyJson, kDefaultTechnologyName),
+                                     kDefaultTechnologyName);
+}
+
+EnergyHardware energy_hardware(const ArchitectureParams& arch) {
+  const WeightSramParams& s = arch.weight_sram;
+  EnergyHardware hw;
+  hw.array_rows = arch.rows;
+  hw.array_cols = arch.cols;
+  hw.weight_sram_banks = s.banks;
+  hw.word_bits = s.word_bits;
+  hw.ecc_check_bits = s.check_bits();
+  hw.bank_bytes = s.rows_per_bank * (s.word_bits + s.check_bits()) / 8;
+  hw.weight_sram_bytes = hw.bank_bytes * s.banks;
+  hw.input_buffer_bytes = arch.input_buffer_bytes;
+  hw.output_buffer_bytes = arch.output_buffer_bytes;
+  return hw;
+}
+
+/// Applies the selected fault source to the weight memory and describes it.
+FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, const OperatingPoint& op,
+                         const ArchitectureParams& arch, WeightMemory& wm) {
+  FaultReport fr;
+  const WeightSramParams& s = arch.weight_sram;
+  const FaultGeometry geometry{s.banks, s.rows_per_bank, s.word_bits, s.check_bits()};
+  fr.cells = geometry.cells();
+  fr.ecc = s.ecc;
+  fr.chip_seed = opt.chip_seed;
+  fr.voltage_v = op.v_sram_v;
+  std::optional<FaultMap> map;
+  if (opt.ber) {
+    RateFaultParams rp;
+    rp.kind = opt.ber_model;
+    rp.validate("--ber-model");
+    RateFaultModel model(rp, geometry, opt.chip_seed);
+    map = model.faults_at(*opt.ber);
+    fr.source = "ber";
+    fr.ber = *opt.ber;
+    fr.voltage_v.reset();
+  } else if (!opt.fault_map_path.empty()) {
+    ProfiledFaultMap profiled = read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path);
+    map = profiled.has_failure_voltages() ? profiled.at(op.v_sram_v) : profiled.at(std::nullopt);
+    fr.source = "fault_map";
+  } else if (tech.bitcell_failure.is_object()) {
+    const std::string origin = tech.source_file.empty() ? tech.name : tech.source_file;
+    JsonObject o(tech.bitcell_failure, origin, "bitcell_failure");
+    ChipFaultModel chip(BitcellFailureParams::from_json(o), geometry, opt.chip_seed);
+    map = chip.faults_at(op.v_sram_v);
+    fr.source = "chip";
+    fr.ber = chip.expected_failure_fraction(op.v_sram_v);
+  }
+  if (map) {
+    const FaultCounts c = map->counts();
+    fr.failing_cells = c.failing_cells;
+    fr.stuck_at_0 = c.stuck_at_0;
+    fr.stuck_at_1 = c.stuck_at_1;
+    fr.read_flip = c.read_flip;
+    fr.faulty_words = c.faulty_words;
+    wm.set_faults(map->word_faults());
+  }
+  return fr;
+}
+
+/// Every layer's weights as the array reads them, and the bit errors they carry.
+LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport& fr) {
+  LayerWeights w(net.layers.size());
+  wm.stats().reset();
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    if (!net.layers[l].has_weights()) continue;
+    w[l] = wm.read_layer(int(l));
+    const auto& stored = net.layers[l].weight.stored;
+    fr.bits_stored += int64_t(stored.size()) * net.layers[l].weight.bits;
+    for (size_t i = 0; i < stored.size(); ++i) {
+      const unsigned diff = unsigned(stored[i] ^ w[l][i]);
+      if (!diff) continue;
+      ++fr.weights_changed;
+      for (int b = 0; b < 8; ++b)
+        if (diff & (1u << b)) {
+          ++fr.bit_errors;
+          ++fr.bit_errors_by_bit[size_t(b)];
+        }
+    }
+  }
+  fr.ecc_corrected = wm.stats().ecc_corrected;
+  fr.ecc_detected = wm.stats().ecc_detected;
+  fr.ecc_silent = wm.stats().ecc_silent;
+  return w;
+}
+
+std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
+                                int threads) {
+  if (mode == RunMode::Golden) return predict(net, test.pixels.data(), test.count, w, threads);
+  FastInference engine(net, w);
+  return engine.predict(test.pixels.data(), test.count, threads);
+}
+
+void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per_image, int64_t images) {
+  for (size_t l = 0; l < rep.layers.size(); ++l) {
+    LayerReport& L = rep.layers[l];
+    const LayerTiming& t = per_image[l];
+    L.cycles = t.cycles * images;
+    L.stall_cycles = t.stall_cycles * images;
+    L.folds = t.folds;
+    L.utilization = t.utilization;
+    L.mapping_efficiency = t.mapping_efficiency;
+    L.compute_utilization = t.compute_utilization;
+    L.weight_sram_reads = t.counts.weight_sram_reads * images;
+    ActionCounts c;
+    for (int64_t i = 0; i < images; ++i) c += t.counts;
+    L.counts = c;
+  }
+}
 
 }  // namespace
 
@@ -58,6 +165,13 @@ RunReport run(const RunOptions& opt) {
   Network net = load_network(opt.network_path);
   Dataset test = load_dataset(opt.data_dir, Split::Test, opt.images);
   check_fits(test, net);
+  const ArchitectureParams arch = load_architecture(opt.arch_path);
+  arch.check_fits(net);
+  const TechnologyParams tech = load_technology(opt.tech_path);
+  const OperatingPoint nominal = nominal_operating_point(tech);
+  const OperatingPoint op = make_operating_point(tech, opt.v_sram_v.value_or(nominal.v_sram_v),
+                                                 opt.v_logic_v.value_or(nominal.v_logic_v), opt.clock_mode, arch.clock_hz);
+  const EnergyModel energy_model(tech, energy_hardware(arch));
 
   RunReport rep;
   if (needs_calibration(net)) {
@@ -67,88 +181,115 @@ RunReport run(const RunOptions& opt) {
     finalize_network(net);
     rep.calibrated = true;
   }
-
   rep.network_name = net.name;
   rep.network_file = opt.network_path;
   rep.data_dir = opt.data_dir;
   rep.mode = opt.mode;
   rep.threads = threads;
   rep.images = test.count;
-  rep.layers = describe_layers(net);
   rep.macs_per_image = net.total_macs();
+  rep.arch_name = arch.name;
+  rep.dataflow = dataflow_name(arch.dataflow);
+  rep.array_rows = arch.rows;
+  rep.array_cols = arch.cols;
+  rep.clock_hz = op.clock_hz;
+  rep.technology = tech.name;
+  for (const Layer& l : net.layers) {
+    LayerReport r;
+    r.name = l.name;
+    r.type = layer_type_name(l.type);
+    r.input_shape = l.in_shape;
+    r.output_shape = l.out_shape;
+    r.macs_per_image = l.macs();
+    r.weights = int64_t(l.weight.stored.size());
+    r.weight_bits = l.has_weights() ? l.weight.bits : 0;
+    rep.layers.push_back(r);
+  }
 
-  const LayerWeights weights = stored_weights(net);
+  // The weight SRAM holds the network; faults act on its cells; every path reads through it.
+  WeightMemory wm(arch.weight_sram, net);
+  rep.faults = apply_faults(opt, tech, op, arch, wm);
+  const LayerWeights faulty = read_all_weights(net, wm, rep.faults);
+  const LayerWeights clean = stored_weights(net);
+  const bool weights_differ = rep.faults.weights_changed > 0;
+
+  std::vector<LayerTiming> timing;
+  for (size_t l = 0; l < net.layers.size(); ++l) timing.push_back(layer_timing(arch, net, int(l)));
+
   const auto t0 = std::chrono::steady_clock::now();
-  switch (opt.mode) {
-    case RunMode::Golden:
-      rep.predictions = predict(net, test.pixels.data(), test.count, weights, threads);
-      break;
-    case RunMode::Fast: {
-      FastInference engine(net, weights);
-      rep.predictions = engine.predict(test.pixels.data(), test.count, threads);
-      break;
+  if (opt.mode == RunMode::Cycle) {
+    if (opt.threads > 1) {
+      // One SystemC kernel per process, single-threaded: say so rather than silently ignore.
+      throw ConfigError(located("--threads", "", "cycle mode runs one SystemC simulation on one thread"));
     }
-    case RunMode::Cycle:
-      throw ConfigError(located("--mode", "", "cycle mode needs --arch"));
+    std::vector<std::vector<uint8_t>> inputs;
+    for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net, test.image(i)));
+    TraceOptions trace;
+    if (!opt.vcd_path.empty()) {
+      trace.vcd_file = opt.vcd_path;
+      trace.layer = opt.trace_layer;
+      trace.first_cycle = opt.trace_from_cycle;
+      trace.last_cycle = opt.trace_to_cycle;
+    }
+    wm.stats().reset();
+    const std::vector<ImageRun> runs = run_network_systemc(arch, net, wm, std::move(inputs), trace);
+    for (size_t l = 0; l < rep.layers.size(); ++l) {
+      LayerReport& L = rep.layers[l];
+      for (const ImageRun& r : runs) {
+        L.cycles += r.layers[l].cycles;
+        L.stall_cycles += r.layers[l].stall_cycles;
+        L.counts += r.layers[l].counts;
+      }
+      L.weight_sram_reads = L.counts.weight_sram_reads;
+      L.folds = runs.empty() ? 0 : runs[0].layers[l].timing.folds;
+      L.utilization = runs.empty() ? 0 : runs[0].layers[l].timing.utilization;
+      L.mapping_efficiency = runs.empty() ? 0 : runs[0].layers[l].timing.mapping_efficiency;
+      L.compute_utilization = runs.empty() ? 0 : runs[0].layers[l].timing.compute_utilization;
+    }
+    for (const ImageRun& r : runs) rep.predictions.push_back(argmax_class(r.layers[size_t(net.output)].output));
+  } else {
+    rep.predictions = run_functional(opt.mode, net, faulty, test, threads);
+    fill_layers_from_timing(rep, timing, test.count);
   }
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.images_per_second = rep.wall_time_s > 0 ? double(rep.images) / rep.wall_time_s : 0.0;
 
+  // Clean reference: the same network with the weights as stored (no faults).
+  rep.predictions_clean = weights_differ ? run_functional(opt.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast,
+                                                          net, clean, test, threads)
+                                         : rep.predictions;
+  int64_t correct_clean = 0, robust_wrong = 0;
   for (int64_t i = 0; i < test.count; ++i) {
-    rep.labels.push_back(test.labels[size_t(i)]);
-    if (rep.predictions[size_t(i)] == test.labels[size_t(i)]) ++rep.correct;
+    const int label = test.labels[size_t(i)];
+    rep.labels.push_back(label);
+    const bool ok = rep.predictions[size_t(i)] == label, ok_clean = rep.predictions_clean[size_t(i)] == label;
+    rep.correct += ok;
+    correct_clean += ok_clean;
+    robust_wrong += !(ok && ok_clean);
   }
-  rep.accuracy = rep.images ? double(rep.correct) / double(rep.images) : 0.0;
+  const double n = double(std::max<int64_t>(rep.images, 1));
+  rep.accuracy = double(rep.correct) / n;
+  rep.accuracy_clean = double(correct_clean) / n;
+  if (opt.robust_error) rep.robust_error = double(robust_wrong) / n;
+
+  // Time and energy from the counted actions.
+  for (auto& L : rep.layers) {
+    // Every word read through SECDED is one decode.
+    if (arch.weight_sram.ecc == "secded") L.counts.ecc_decodes = L.counts.weight_sram_reads;
+    rep.counts += L.counts;
+    rep.total_cycles += L.cycles;
+  }
+  rep.simulated_time_s = double(rep.total_cycles) / op.clock_hz;
+  rep.simulated_images_per_second = rep.simulated_time_s > 0 ? double(rep.images) / rep.simulated_time_s : 0.0;
+  rep.energy = energy_model.cost(rep.counts, op, rep.images);
+  for (auto& L : rep.layers) L.energy_pj = energy_model.breakdown(L.counts, op).total_pj();
+
+  if (!opt.compute_report_path.empty()) {
+    std::ostringstream csv;
+    write_compute_report_csv(csv, net, timing);
+    write_file_atomically(opt.compute_report_path, csv.str());
+  }
   return rep;
-}
-
-nlohmann::json RunReport::to_json() const {
-  nlohmann::json j;
-  j["lvsim_version"] = kVersion;
-  j["network"] = network_name;
-  j["network_file"] = network_file;
-  j["data"] = data_dir;
-  j["mode"] = run_mode_name(mode);
-  j["threads"] = threads;
-  j["images"] = images;
-  j["correct"] = correct;
-  j["accuracy"] = accuracy;
-  j["calibrated"] = calibrated;
-  j["wall_time_s"] = wall_time_s;
-  j["images_per_second"] = images_per_second;
-  j["macs_per_image"] = macs_per_image;
-  nlohmann::json layers_json = nlohmann::json::array();
-  for (const auto& l : layers) {
-    nlohmann::json lj;
-    lj["name"] = l.name;
-    lj["type"] = l.type;
-    lj["input_shape"] = shape_json(l.input_shape);
-    lj["output_shape"] = shape_json(l.output_shape);
-    lj["macs"] = l.macs;
-    lj["weights"] = l.weights;
-    lj["weight_bits"] = l.weight_bits;
-    layers_json.push_back(lj);
-  }
-  j["layers"] = layers_json;
-  j["predictions"] = predictions;
-  j["labels"] = labels;
-  return j;
-}
-
-std::string RunReport::to_text() const {
-  std::string s;
-  s += fmt::format("network     {} ({})\n", network_name, network_file);
-  s += fmt::format("data        {} ({} test images)\n", data_dir, images);
-  s += fmt::format("mode        {} ({} threads){}\n", run_mode_name(mode), threads,
-                   calibrated ? ", activations calibrated" : "");
-  s += fmt::format("accuracy    {:.4f} ({} / {})\n", accuracy, correct, images);
-  s += fmt::format("speed       {:.0f} images/s ({:.3f} s)\n\n", images_per_second, wall_time_s);
-  s += fmt::format("{:<12} {:<10} {:>12} {:>12} {:>12} {:>5}\n", "layer", "type", "input", "output", "MACs", "bits");
-  for (const auto& l : layers)
-    s += fmt::format("{:<12} {:<10} {:>12} {:>12} {:>12} {:>5}\n", l.name, l.type, shape_text(l.input_shape),
-                     shape_text(l.output_shape), l.macs, l.weight_bits ? std::to_string(l.weight_bits) : "-");
-  s += fmt::format("{:<12} {:<10} {:>12} {:>12} {:>12}\n", "total", "", "", "", macs_per_image);
-  return s;
 }
 
 }  // namespace lvsim

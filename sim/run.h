@@ -1,27 +1,19 @@
 // One `lvsim run`: load the network and data set -> calibrate if needed -> build the hardware
-// (weight SRAM, faults, array) -> run every image in the chosen mode -> report accuracy, cycles,
-// faults and energy together.
+// (architecture, technology and operating point, weight SRAM, faults) -> run every image in the
+// chosen mode -> report accuracy, cycles, faults and energy together (sim/run_report.h).
 #pragma once
-
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
-#include "energy/action_counts.h"
+#include "energy/operating_point.h"
+#include "sim/run_report.h"
 #include "workloads/calibration.h"
-#include "workloads/network.h"
 
 namespace lvsim {
 
-/// How the images are executed: the golden reference engine, the fast path (integer GEMMs,
-/// closed-form timing) or the cycle-level SystemC model.
-enum class RunMode { Golden, Fast, Cycle };
-const char* run_mode_name(RunMode m);
-
-/// Everything one run needs, validated by the CLI layer (ranges) and by the loaders (files).
+/// Everything one run needs; ranges are checked by the CLI, files by their loaders.
 struct RunOptions {
   std::string network_path;
   std::string data_dir;
@@ -30,36 +22,27 @@ struct RunOptions {
   RunMode mode = RunMode::Fast;
   int64_t calib_images = 512;
   CalibrationMethod calib_method = CalibrationMethod::MinMax;
-};
 
-/// Per-layer line of the report.
-struct LayerReport {
-  std::string name;
-  std::string type;
-  Shape input_shape, output_shape;
-  int64_t macs = 0;         // per image
-  int64_t weights = 0;
-  int weight_bits = 0;      // 0 for layers without weights
-};
+  // Hardware: empty paths select the built-in presets (edge-16x16, 45nm).
+  std::string arch_path;
+  std::string tech_path;
+  std::optional<double> v_sram_v;   // weight-SRAM voltage (default: the technology's nominal)
+  std::optional<double> v_logic_v;  // array/logic voltage (default: nominal)
+  ClockMode clock_mode = ClockMode::kFixed;  // the architecture's clock, checked against f_max
 
-/// The result of one run; to_json() is the documented `--json` object (docs/report.md).
-struct RunReport {
-  std::string network_name, network_file, data_dir;
-  RunMode mode = RunMode::Fast;
-  int threads = 1;
-  int64_t images = 0;
-  int64_t correct = 0;
-  double accuracy = 0;              // fraction 0..1
-  double wall_time_s = 0;           // inference only (not loading)
-  double images_per_second = 0;
-  std::vector<int> predictions;     // one per evaluated image, in order
-  std::vector<int> labels;
-  std::vector<LayerReport> layers;
-  int64_t macs_per_image = 0;
-  bool calibrated = false;
+  // Faults. With none of ber / fault_map, the technology's bit-cell failure model acts at v_sram.
+  uint64_t chip_seed = 1;
+  std::optional<double> ber;        // uniform random bit errors at this rate instead of the chip model
+  std::string ber_model = "bit_flip";  // "bit_flip" | "stuck_at"
+  std::string fault_map_path;       // a profiled or exported fault map instead of the chip model
+  bool fault_map_tile = false;      // repeat a smaller map over the memory
+  bool robust_error = false;        // also report the seed work's robust error
 
-  nlohmann::json to_json() const;
-  std::string to_text() const;
+  // Cycle mode tracing and SCALE-Sim comparison.
+  std::string vcd_path;
+  int trace_layer = 0;
+  int64_t trace_from_cycle = 0, trace_to_cycle = 0;
+  std::string compute_report_path;  // SCALE-Sim COMPUTE_REPORT.csv columns
 };
 
 /// Runs it. Throws UserError subclasses (ConfigError, FormatError) for bad input.

@@ -3,6 +3,9 @@
 // array sizes, dataflows, bit widths and SRAM geometries (fixed seeds).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <sstream>
+
 #include "memory/weight_memory.h"
 #include "models/controller.h"
 #include "models/timing_model.h"
@@ -112,7 +115,7 @@ TEST_CASE("closed-form fold cycles follow SCALE-Sim's convention", "[timing_mode
   CHECK(fold_cycles(a, 10) == 4 + 3 + 10 - 2 + 4);
 }
 
-TEST_CASE("a 16x16 WS layer with 8x8 folds: hand-counted cycles", "[timing_model]") {
+TEST_CASE("a 16x16 WS layer with partial folds: hand-counted cycles", "[timing_model]") {
   // GEMM M = 5, K = 20, N = 18 on 16x16: row tiles ceil(20/16) = 2, col tiles ceil(18/16) = 2,
   // 4 folds of 2*16 + 16 + 5 - 2 = 51 cycles.
   test::ConvShape s;
@@ -127,9 +130,10 @@ TEST_CASE("a 16x16 WS layer with 8x8 folds: hand-counted cycles", "[timing_model
   CHECK(t.folds == 4);
   CHECK(t.fold_cycles == 51);
   CHECK(t.array_cycles == 204);
-  // Fold 0: filters 0..15, k 0..15: each filter's 16 weights are 2 aligned words when K = 20?
-  // No: filter o starts at weight 20*o, so its words are (20o)/8 .. (20o+15)/8: 32 or 33 words
-  // over 16 banks, 1 port: 3 cycles, never hidden. Later folds hide their fetch.
+  // Fold 0: filters 0..15, k 0..15. Filter o's weights start at index 20o, 8 per 64-bit word, so
+  // it needs words 20o/8 .. (20o+15)/8: words 0..39, 40 words over 16 banks (banks 0..7 hold 3)
+  // with 1 port: 3 fetch cycles, never hidden. Later folds fetch at most 33 words (3 cycles)
+  // while the previous 51-cycle fold runs.
   CHECK(t.stall_cycles == 3);
   CHECK(t.post_cycles == (5 * 18 + 15) / 16);
   CHECK(t.cycles == 3 + 204 + 6);
@@ -194,4 +198,22 @@ TEST_CASE("every layer type of a small network: cycle model == golden engine, cy
     CHECK(run.timing == layer_timing(arch, net, int(l)));
     outs[l] = run.output;
   }
+}
+
+TEST_CASE("COMPUTE_REPORT.csv: SCALE-Sim's columns, one row per layer with weights", "[timing_model]") {
+  const Network net = test::make_mini_network(3);
+  ArchitectureParams a;
+  a.rows = a.cols = 4;
+  a.weight_sram.banks = 4;
+  a.weight_sram.rows_per_bank = 1024;
+  std::vector<LayerTiming> t;
+  for (size_t l = 0; l < net.layers.size(); ++l) t.push_back(layer_timing(a, net, int(l)));
+  std::ostringstream os;
+  write_compute_report_csv(os, net, t);
+  const std::string csv = os.str();
+  CHECK(csv.rfind("LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);  // header + conv (layer 0) + linear (layer 6)
+  CHECK(csv.find("\n0, " + std::to_string(t[0].array_cycles + t[0].stall_cycles) + ", " +
+                 std::to_string(t[0].stall_cycles) + ", ") != std::string::npos);
+  CHECK(csv.find("\n6, ") != std::string::npos);
 }

@@ -1,0 +1,50 @@
+#include "sim/chip_command.h"
+
+#include <algorithm>
+
+#include "common/errors.h"
+#include "common/json_reader.h"
+#include "energy/technology.h"
+#include "memory/bitcell_failure_model.h"
+#include "models/architecture.h"
+#include "sim/builtin_presets.h"
+
+namespace lvsim {
+
+ChipReport run_chip_command(const ChipCommandOptions& opt) {
+  ArchitectureParams arch;
+  if (opt.arch_path.empty()) {
+    nlohmann::json j = parse_json_text(kDefaultArchitectureJson, kDefaultArchitectureName);
+    JsonObject o(j, kDefaultArchitectureName, "");
+    arch = ArchitectureParams::from_json(o);
+  } else {
+    arch = ArchitectureParams::from_json_file(opt.arch_path);
+  }
+  const TechnologyParams tech =
+      opt.tech_path.empty()
+          ? TechnologyParams::from_json(parse_json_text(kDefaultTechnologyJson, kDefaultTechnologyName), kDefaultTechnologyName)
+          : TechnologyParams::from_json_file(opt.tech_path);
+  const std::string origin = opt.tech_path.empty() ? kDefaultTechnologyName : opt.tech_path;
+  if (!tech.bitcell_failure.is_object()) throw ConfigError(located(origin, "bitcell_failure", "missing: the technology has no failure model"));
+  JsonObject fo(tech.bitcell_failure, origin, "bitcell_failure");
+  const BitcellFailureParams failure = BitcellFailureParams::from_json(fo);
+
+  const WeightSramParams& s = arch.weight_sram;
+  ChipReportParams p;
+  p.geometry = FaultGeometry{s.banks, s.rows_per_bank, s.word_bits, s.check_bits()};
+  p.seed = opt.chip_seed;
+  p.voltages_v = opt.voltages_v;
+  if (p.voltages_v.empty()) {
+    const double lo = tech.sram_range.min_v, hi = tech.sram_range.max_v;
+    for (int i = 0; i <= 8; ++i) p.voltages_v.push_back(lo + (hi - lo) * i / 8.0);
+  }
+  p.detail_voltage_v = opt.voltage_v;
+  ChipReport rep = chip_report(failure, p);
+  if (!opt.export_path.empty()) {
+    const double lowest = *std::min_element(p.voltages_v.begin(), p.voltages_v.end());
+    export_fault_map(failure, p.geometry, opt.chip_seed, opt.export_voltage_v, lowest, opt.export_path);
+  }
+  return rep;
+}
+
+}  // namespace lvsim

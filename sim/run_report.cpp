@@ -1,0 +1,159 @@
+#include "sim/run_report.h"
+
+#include <fmt/format.h>
+
+#include "energy/action_counts_json.h"
+#include "sim/version.h"
+
+namespace lvsim {
+
+const char* run_mode_name(RunMode m) {
+  switch (m) {
+    case RunMode::Golden: return "golden";
+    case RunMode::Fast: return "fast";
+    case RunMode::Cycle: return "cycle";
+  }
+  return "?";
+}
+
+namespace {
+
+nlohmann::json shape_json(const Shape& s) { return nlohmann::json::array({s.c, s.h, s.w}); }
+std::string shape_text(const Shape& s) { return fmt::format("{}x{}x{}", s.c, s.h, s.w); }
+
+nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+
+std::string si(double v, const char* unit) {
+  const char* prefixes[] = {"p", "n", "u", "m", "", "k", "M", "G", "T"};
+  int i = 4;
+  double a = std::abs(v);
+  while (a >= 1000 && i < 8) a /= 1000, v /= 1000, ++i;
+  while (a < 1 && a > 0 && i > 0) a *= 1000, v *= 1000, --i;
+  return fmt::format("{:.3g} {}{}", v, prefixes[i], unit);
+}
+
+}  // namespace
+
+nlohmann::json RunReport::to_json() const {
+  nlohmann::json j;
+  j["lvsim_version"] = kVersion;
+  j["network"] = network_name;
+  j["network_file"] = network_file;
+  j["data"] = data_dir;
+  j["mode"] = run_mode_name(mode);
+  j["threads"] = threads;
+  j["calibrated"] = calibrated;
+  j["images"] = images;
+  j["correct"] = correct;
+  j["accuracy"] = accuracy;
+  j["accuracy_clean"] = accuracy_clean;
+  j["robust_error"] = optional_json(robust_error);
+  j["wall_time_s"] = wall_time_s;
+  j["images_per_second"] = images_per_second;
+  j["macs_per_image"] = macs_per_image;
+  j["arch"] = {{"name", arch_name}, {"rows", array_rows}, {"cols", array_cols}, {"dataflow", dataflow}, {"clock_hz", clock_hz}};
+  j["total_cycles"] = total_cycles;
+  j["cycles_per_image"] = images ? total_cycles / images : 0;
+  j["simulated_time_s"] = simulated_time_s;
+  j["simulated_images_per_second"] = simulated_images_per_second;
+
+  // Faults (docs/report.md): ber is the configured uniform rate, or the chip model's expected
+  // cell failure fraction at the weight-SRAM voltage.
+  j["ber"] = optional_json(faults.ber);
+  j["chip_seed"] = faults.chip_seed;
+  j["bit_errors"] = faults.bit_errors;
+  j["faults"] = {{"source", faults.source},
+                 {"voltage_v", optional_json(faults.voltage_v)},
+                 {"cells", faults.cells},
+                 {"bits_stored", faults.bits_stored},
+                 {"failing_cells", faults.failing_cells},
+                 {"stuck_at_0", faults.stuck_at_0},
+                 {"stuck_at_1", faults.stuck_at_1},
+                 {"read_flip", faults.read_flip},
+                 {"faulty_words", faults.faulty_words},
+                 {"bit_errors_by_bit", faults.bit_errors_by_bit},
+                 {"weights_changed", faults.weights_changed},
+                 {"ecc", faults.ecc},
+                 {"ecc_corrected", faults.ecc_corrected},
+                 {"ecc_detected", faults.ecc_detected},
+                 {"ecc_silent", faults.ecc_silent}};
+
+  j["technology"] = technology;
+  if (energy) {
+    nlohmann::json e = energy->to_json();
+    for (auto it = e.begin(); it != e.end(); ++it) j[it.key()] = it.value();
+  }
+  j["action_counts"] = action_counts_to_json(counts);
+
+  nlohmann::json layers_json = nlohmann::json::array();
+  for (const auto& l : layers) {
+    layers_json.push_back({{"name", l.name},
+                           {"type", l.type},
+                           {"input_shape", shape_json(l.input_shape)},
+                           {"output_shape", shape_json(l.output_shape)},
+                           {"macs", l.macs_per_image},
+                           {"weights", l.weights},
+                           {"weight_bits", l.weight_bits},
+                           {"cycles", l.cycles},
+                           {"stall_cycles", l.stall_cycles},
+                           {"folds", l.folds},
+                           {"utilization", l.utilization},
+                           {"mapping_efficiency", l.mapping_efficiency},
+                           {"compute_utilization", l.compute_utilization},
+                           {"weight_sram_reads", l.weight_sram_reads},
+                           {"energy_pj", l.energy_pj},
+                           {"action_counts", action_counts_to_json(l.counts)}});
+  }
+  j["layers"] = layers_json;
+  j["predictions"] = predictions;
+  j["predictions_clean"] = predictions_clean;
+  j["labels"] = labels;
+  return j;
+}
+
+std::string RunReport::to_text() const {
+  std::string s;
+  s += fmt::format("network     {} ({}), {} MACs/image\n", network_name, network_file, macs_per_image);
+  s += fmt::format("data        {} ({} test images)\n", data_dir, images);
+  s += fmt::format("hardware    {}: {}x{} {}, clock {}\n", arch_name, array_rows, array_cols, dataflow, si(clock_hz, "Hz"));
+  s += fmt::format("mode        {} ({} threads){}\n", run_mode_name(mode), threads, calibrated ? ", activations calibrated" : "");
+  s += fmt::format("accuracy    {:.4f} ({} / {}){}\n", accuracy, correct, images,
+                   faults.bit_errors ? fmt::format(", clean {:.4f}", accuracy_clean) : "");
+  if (robust_error) s += fmt::format("robust err  {:.4f}\n", *robust_error);
+  if (faults.source != "none") {
+    s += fmt::format("faults      {}{}{}: {} failing cells of {}, {} weight bit errors in {} stored bits",
+                     faults.source, faults.voltage_v ? fmt::format(" at V_sram {} V", *faults.voltage_v) : "",
+                     faults.ber ? fmt::format(" (p = {:.3g})", *faults.ber) : "", faults.failing_cells, faults.cells,
+                     faults.bit_errors, faults.bits_stored);
+    if (faults.ecc != "none")
+      s += fmt::format("; ECC corrected {}, detected {}, silent {}", faults.ecc_corrected, faults.ecc_detected, faults.ecc_silent);
+    s += "\n";
+  }
+  s += fmt::format("time        {} cycles ({}/image), {} simulated, {:.1f} images/s simulated\n", total_cycles,
+                   images ? total_cycles / images : 0, si(simulated_time_s, "s"), simulated_images_per_second);
+  if (energy) {
+    s += fmt::format("energy      {}/inference, {}/MAC, {} average; {:.1f}% saved vs nominal ({})\n",
+                     si(energy->energy_per_inference_pj * 1e-12, "J"), si(energy->energy_per_mac_pj * 1e-12, "J"),
+                     si(energy->average_power_w, "W"), 100.0 * energy->saving_vs_nominal, technology);
+    s += fmt::format("  V_sram {} V, V_logic {} V;", energy->op.v_sram_v, energy->op.v_logic_v);
+    const nlohmann::json b = energy->breakdown.to_json();
+    const double total = energy->energy_total_pj > 0 ? energy->energy_total_pj : 1;
+    for (auto it = b.begin(); it != b.end(); ++it)
+      s += fmt::format(" {} {:.1f}%", it.key(), 100.0 * it.value().get<double>() / total);
+    s += "\n";
+  }
+  s += fmt::format("speed       {:.0f} images/s ({:.3f} s wall)\n\n", images_per_second, wall_time_s);
+  s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6} {:>11} {:>12}\n", "layer", "type", "input",
+                   "output", "MACs", "bits", "cycles/img", "util%", "SRAM reads", "energy/img");
+  const int64_t n = images > 0 ? images : 1;
+  for (const auto& l : layers)
+    s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6.1f} {:>11} {:>12}\n", l.name, l.type,
+                     shape_text(l.input_shape), shape_text(l.output_shape), l.macs_per_image,
+                     l.weight_bits ? std::to_string(l.weight_bits) : "-", l.cycles / n, 100.0 * l.utilization,
+                     l.weight_sram_reads / n, si(l.energy_pj / double(n) * 1e-12, "J"));
+  s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12}\n", "total", "", "", "", macs_per_image, "",
+                   total_cycles / n);
+  return s;
+}
+
+}  // namespace lvsim

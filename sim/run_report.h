@@ -1,0 +1,98 @@
+// The report of one run: accuracy, speed, per-layer cycles, faults and energy side by side.
+// to_json() is the documented `--json` object (docs/report.md); to_text() the terminal form.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "energy/action_counts.h"
+#include "energy/energy_model.h"
+#include "workloads/network.h"
+
+namespace lvsim {
+
+/// How the images are executed: the golden reference engine, the fast path (integer GEMMs,
+/// closed-form timing) or the cycle-level SystemC model.
+enum class RunMode { Golden, Fast, Cycle };
+const char* run_mode_name(RunMode m);
+
+/// Per-layer line of the report (cycles and counts summed over all evaluated images).
+struct LayerReport {
+  std::string name;
+  std::string type;
+  Shape input_shape, output_shape;
+  int64_t macs_per_image = 0;
+  int64_t weights = 0;
+  int weight_bits = 0;  // 0 for layers without weights
+  int64_t cycles = 0;
+  int64_t stall_cycles = 0;
+  int64_t folds = 0;
+  double utilization = 0;
+  double mapping_efficiency = 0;
+  double compute_utilization = 0;
+  int64_t weight_sram_reads = 0;
+  ActionCounts counts;
+  double energy_pj = 0;
+};
+
+/// What the faults did: the memory, the failing cells, the weight bits they corrupted.
+struct FaultReport {
+  std::string source = "none";       // none | chip | ber | fault_map
+  std::optional<double> ber;
+  std::optional<double> voltage_v;
+  uint64_t chip_seed = 0;
+  int64_t cells = 0;                 // bit-cells of the weight SRAM (data + check)
+  int64_t bits_stored = 0;           // weight bits actually holding weights
+  int64_t failing_cells = 0;
+  int64_t stuck_at_0 = 0, stuck_at_1 = 0, read_flip = 0;
+  int64_t faulty_words = 0;
+  int64_t bit_errors = 0;            // weight bits read back wrong (after ECC)
+  std::array<int64_t, 8> bit_errors_by_bit{};  // LSB .. MSB of the weight patterns
+  int64_t weights_changed = 0;
+  std::string ecc = "none";
+  int64_t ecc_corrected = 0, ecc_detected = 0, ecc_silent = 0;  // per read of every weight word
+};
+
+struct RunReport {
+  std::string network_name, network_file, data_dir;
+  RunMode mode = RunMode::Fast;
+  int threads = 1;
+  bool calibrated = false;
+  int64_t images = 0;
+  int64_t correct = 0;
+  double accuracy = 0;             // with faults, fraction 0..1
+  double accuracy_clean = 0;       // same network, weights as stored
+  std::optional<double> robust_error;  // wrong clean or with faults (Stutz et al.)
+  double wall_time_s = 0;          // inference only (not loading)
+  double images_per_second = 0;    // wall-clock speed of the simulator
+  std::vector<int> predictions;    // with faults, one per evaluated image, in order
+  std::vector<int> predictions_clean;
+  std::vector<int> labels;
+  std::vector<LayerReport> layers;
+  int64_t macs_per_image = 0;
+
+  // Hardware and time
+  std::string arch_name, dataflow;
+  int array_rows = 0, array_cols = 0;
+  double clock_hz = 0;
+  int64_t total_cycles = 0;        // all evaluated images
+  double simulated_time_s = 0;     // total_cycles / clock
+  double simulated_images_per_second = 0;
+
+  FaultReport faults;
+
+  // Energy
+  std::string technology;
+  ActionCounts counts;             // all evaluated images
+  std::optional<EnergyReport> energy;
+
+  nlohmann::json to_json() const;
+  std::string to_text() const;
+};
+
+}  // namespace lvsim
