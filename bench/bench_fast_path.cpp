@@ -152,9 +152,8 @@ BENCHMARK(BM_GemmConv2Shape)
 
 // Each conv/linear layer of the reference CNN alone, one thread, batches as FastInference runs
 // them (conv: one image per GEMM as an implicit GEMM; linear: M = kBatchImages). Reported per image.
-void BM_LayerGemm(benchmark::State& state) {
+void layer_gemm(benchmark::State& state, int layer) {
   const Network& net = reference_cnn();
-  const int layer = int(state.range(0));
   const Layer& L = net.layers[size_t(layer)];
   // A single-layer network (with its own input quantization) timed through FastInference.
   Network one;
@@ -182,13 +181,20 @@ void BM_LayerGemm(benchmark::State& state) {
                  " N=" + std::to_string(L.out_channels));
 }
 
-void layer_args(benchmark::internal::Benchmark* b) {
-  const Network& net = reference_cnn();
-  for (size_t l = 0; l < net.layers.size(); ++l)
-    if (net.layers[l].has_weights()) b->Arg(int64_t(l));
-}
-BENCHMARK(BM_LayerGemm)->Apply(layer_args)->Unit(benchmark::kMillisecond)->UseRealTime();
-
 }  // namespace
 
-BENCHMARK_MAIN();
+// The per-layer benchmarks are registered here, not at static initialisation: they need the
+// network, whose importer must not run before main.
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  const Network& net = reference_cnn();
+  for (size_t l = 0; l < net.layers.size(); ++l)
+    if (net.layers[l].has_weights())
+      benchmark::RegisterBenchmark(("BM_LayerGemm/" + net.layers[l].name).c_str(),
+                                   [l](benchmark::State& st) { layer_gemm(st, int(l)); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

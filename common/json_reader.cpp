@@ -19,6 +19,9 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& origi
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw FormatError(located(origin, "", "malformed JSON at byte " + std::to_string(e.byte)));
+  } catch (const nlohmann::json::out_of_range&) {
+    // nlohmann rejects numbers beyond double range (1e999) while parsing, without a position.
+    throw FormatError(located(origin, "", "a number in the file is out of range (e.g. 1e999): not a finite value"));
   }
 }
 

@@ -53,6 +53,7 @@ ArchitectureParams ArchitectureParams::from_json_file(const std::string& path) {
   const nlohmann::json doc = parse_json_file(path);
   JsonObject o(doc, path, "");
   ArchitectureParams p = from_json(o);
+  p.source_file = path;
   if (p.name.empty()) {
     const size_t slash = path.find_last_of('/');
     std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -63,7 +64,7 @@ ArchitectureParams ArchitectureParams::from_json_file(const std::string& path) {
 }
 
 void ArchitectureParams::check_fits(const Network& net) const {
-  const std::string where = name.empty() ? "architecture" : name;
+  const std::string where = !source_file.empty() ? source_file : name.empty() ? "architecture" : name;
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const Layer& L = net.layers[i];
     int64_t in_bytes = 0;
@@ -84,8 +85,12 @@ void ArchitectureParams::check_fits(const Network& net) const {
                                     " bytes of 32-bit accumulators per group, buffer holds " +
                                     std::to_string(output_buffer_bytes)));
   }
-  WeightLayout check(weight_sram, net);  // ConfigError when the weights do not fit
-  (void)check;
+  try {
+    WeightLayout check(weight_sram, net);
+  } catch (const ConfigError& e) {
+    // The layout names the network; the fix is in the architecture, so name that file too.
+    throw ConfigError(located(where, "weight_sram", e.what()));
+  }
 }
 
 }  // namespace lvsim

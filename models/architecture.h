@@ -31,6 +31,7 @@ struct PeParams {
 /// Immutable accelerator description read from an architecture JSON file.
 struct ArchitectureParams {
   std::string name;                 // label for reports (default: the file name)
+  std::string source_file;          // where it was read from (for messages)
   int rows = 16;                    // PE rows (R)
   int cols = 16;                    // PE columns (C)
   Dataflow dataflow = Dataflow::WeightStationary;

@@ -23,22 +23,34 @@ struct CommandLine {
   std::string trace_cycles;
   std::string clock_mode = "fixed";
   std::optional<double> voltage_alias;
+  std::string mode = "fast";
+  std::string calib = "min-max";
 };
+
+CLI::Validator positive_integer() {
+  return CLI::Validator(
+      [](std::string& s) {
+        try {
+          size_t used = 0;
+          if (std::stoll(s, &used) >= 1 && used == s.size()) return std::string();
+        } catch (const std::exception&) {
+        }
+        return "must be a positive integer, got \"" + s + "\"";
+      },
+      "POSITIVE");
+}
 
 void add_run_command(CLI::App& app, CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
   CLI::App* run = app.add_subcommand("run", "Run a quantized network on a test set: accuracy, cycles, faults and energy");
   run->add_option("--network", o.network_path, "Network file (lvsim-network JSON)")->required();
   run->add_option("--data", o.data_dir, "Data set directory (IDX: MNIST/Fashion-MNIST, or CIFAR-10 binary)")->required();
-  run->add_option("--images", o.images, "Test images to evaluate (default: all)")->check(CLI::PositiveNumber);
-  run->add_option("--threads", o.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
-  run->add_option("--mode", o.mode, "golden (reference engine), fast (integer GEMMs + closed-form timing), cycle (SystemC)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, lvsim::RunMode>{
-          {"golden", lvsim::RunMode::Golden}, {"fast", lvsim::RunMode::Fast}, {"cycle", lvsim::RunMode::Cycle}}));
-  run->add_option("--calib-images", o.calib_images, "Training images for activation calibration")->check(CLI::PositiveNumber);
-  run->add_option("--calib", o.calib_method, "Calibration: min-max or percentile")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, lvsim::CalibrationMethod>{
-          {"min-max", lvsim::CalibrationMethod::MinMax}, {"percentile", lvsim::CalibrationMethod::Percentile}}));
+  run->add_option("--images", o.images, "Test images to evaluate (default: all)")->check(positive_integer());
+  run->add_option("--threads", o.threads, "Worker threads (default: all cores)")->check(positive_integer());
+  run->add_option("--mode", cl.mode, "golden (reference engine), fast (integer GEMMs + closed-form timing), cycle (SystemC)")
+      ->check(CLI::IsMember({"golden", "fast", "cycle"}));
+  run->add_option("--calib-images", o.calib_images, "Training images for activation calibration")->check(positive_integer());
+  run->add_option("--calib", cl.calib, "Calibration: min-max or percentile")->check(CLI::IsMember({"min-max", "percentile"}));
   run->add_option("--arch", o.arch_path, "Architecture file (default: built-in presets/arch/edge-16x16.json)");
   run->add_option("--tech", o.tech_path, "Technology file (default: built-in presets/tech/45nm.json)");
   run->add_option("--v-sram", o.v_sram_v, "Weight-SRAM supply voltage in V (default: nominal)");
@@ -74,6 +86,8 @@ void add_chip_command(CLI::App& app, CommandLine& cl) {
 
 void finish_run_options(CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
+  o.mode = cl.mode == "golden" ? lvsim::RunMode::Golden : cl.mode == "cycle" ? lvsim::RunMode::Cycle : lvsim::RunMode::Fast;
+  o.calib_method = lvsim::calibration_method_from_name(cl.calib, "--calib");
   if (cl.voltage_alias) {
     if (o.v_sram_v) throw lvsim::ConfigError("command line: --voltage: give either --voltage or --v-sram, not both");
     o.v_sram_v = cl.voltage_alias;

@@ -40,7 +40,9 @@ ArchitectureParams load_architecture(const std::string& path) {
   if (!path.empty()) return ArchitectureParams::from_json_file(path);
   nlohmann::json j = parse_json_text(kDefaultArchitectureJson, kDefaultArchitectureName);
   JsonObject o(j, kDefaultArchitectureName, "");
-  return ArchitectureParams::from_json(o);
+  ArchitectureParams arch = ArchitectureParams::from_json(o);
+  arch.source_file = kDefaultArchitectureName;
+  return arch;
 }
 
 TechnologyParams load_technology(const std::string& path) {

@@ -281,6 +281,8 @@ nlohmann::json parse_json_extracting_base64(std::string text, const std::string&
     for (const auto& [at_out, at_text] : cuts)
       if (at_out <= p) orig = at_text + (p - at_out);
     throw FormatError(located(origin, "", "malformed JSON at byte " + std::to_string(orig + 1)));
+  } catch (const nlohmann::json::out_of_range&) {
+    throw FormatError(located(origin, "", "a number in the file is out of range (e.g. 1e999): not a finite value"));
   }
 }
 

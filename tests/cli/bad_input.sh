@@ -52,11 +52,11 @@ expect_error bits_out_of_range "bits\.json.*bits" -- run --network "$T/bits.json
 variant nan_weight 's/0.1, -0.2/NaN, -0.2/'
 expect_error nan_weight "nan_weight\.json" -- run --network "$T/nan_weight.json" --data "$DATA"
 variant inf_weight 's/0.1, -0.2/1e999, -0.2/'
-expect_error inf_weight "inf_weight\.json.*weight" -- run --network "$T/inf_weight.json" --data "$DATA"
+expect_error inf_weight "inf_weight\.json.*(out of range|finite)" -- run --network "$T/inf_weight.json" --data "$DATA"
 variant bad_input_ref 's/"input": "pool"/"input": "pool9"/'
 expect_error bad_input_ref "bad_input_ref\.json.*layers\[1\].*pool9" -- run --network "$T/bad_input_ref.json" --data "$DATA"
-variant image_shape 's/"shape": \[1, 28, 28\]/"shape": [3, 32, 32]/; s/"kernel": \[28, 28\]/"kernel": [32, 32]/; s/"mean": \[0.5\], "std": \[0.5\]/"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]/'
-expect_error dataset_does_not_fit "t10k-images.*(shape|1x28x28|3x32x32)" -- run --network "$T/image_shape.json" --data "$DATA"
+variant image_shape 's/"shape": \[1, 28, 28\]/"shape": [1, 32, 32]/; s/"kernel": \[28, 28\]/"kernel": [32, 32]/'
+expect_error dataset_does_not_fit "t10k-images.*(1x28x28|1x32x32)" -- run --network "$T/image_shape.json" --data "$DATA"
 
 # Truncated and mismatched data files.
 mkdir -p "$T/trunc"

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End-to-end behaviour of `lvsim run` and `lvsim chip` on the shipped network:
+# - the documented JSON keys are present and consistent;
+# - cycle mode (SystemC) and fast mode agree on predictions, per-layer cycles and action counts,
+#   with and without faults;
+# - results are byte-identical for 1 and 2 threads;
+# - a chip's exported fault map, loaded back, reproduces the chip-model run;
+# - bad hardware input (architecture, technology, voltage, fault map) is rejected with exit 2.
+set -uo pipefail
+LVSIM=$1
+SRC=$2
+DATA=/usr/share/datasets/fashion-mnist
+NET=$SRC/workloads/networks/fmnist-cnn.json
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+run() { "$LVSIM" run --network "$NET" --data "$DATA" "$@"; }
+
+run --images 3 --mode cycle --threads 1 --json >"$T/cycle.json" || fail "cycle run"
+run --images 3 --mode fast --json >"$T/fast.json" || fail "fast run"
+run --images 3 --mode cycle --threads 1 --ber 0.01 --chip-seed 7 --json >"$T/cycle_ber.json" || fail "cycle run with faults"
+run --images 3 --mode fast --ber 0.01 --chip-seed 7 --json >"$T/fast_ber.json" || fail "fast run with faults"
+run --images 40 --threads 1 --voltage 0.5 --json >"$T/t1.json" || fail "1-thread run"
+run --images 40 --threads 2 --voltage 0.5 --json >"$T/t2.json" || fail "2-thread run"
+
+python3 - "$T" <<'PY' || fails=$((fails + 1))
+import json, sys
+t = sys.argv[1]
+load = lambda n: json.load(open(f"{t}/{n}.json"))
+ok = True
+def check(cond, what):
+    global ok
+    if not cond:
+        print("FAIL", what); ok = False
+c, f = load("cycle"), load("fast")
+for key in ["accuracy", "images", "predictions", "layers", "total_cycles", "ber", "chip_seed", "bit_errors",
+            "accuracy_clean", "energy_per_inference_pj", "energy_breakdown_pj", "action_counts"]:
+    check(key in c and key in f, f"key {key}")
+check(c["images"] == 3 and len(c["predictions"]) == 3, "3 predictions")
+check(0 <= c["accuracy"] <= 1, "accuracy is a fraction")
+for a, b, name in [(c, f, "clean"), (load("cycle_ber"), load("fast_ber"), "faults")]:
+    check(a["predictions"] == b["predictions"], f"cycle == fast predictions ({name})")
+    check([l["cycles"] for l in a["layers"]] == [l["cycles"] for l in b["layers"]], f"cycle == fast layer cycles ({name})")
+    check(a["action_counts"] == b["action_counts"], f"cycle == fast action counts ({name})")
+    check(a["total_cycles"] == sum(l["cycles"] for l in a["layers"]), f"total cycles = sum of layers ({name})")
+    check(abs(a["energy_total_pj"] - sum(a["energy_breakdown_pj"].values())) <= 1e-6 * a["energy_total_pj"], "energy = sum of parts")
+check(load("cycle_ber")["bit_errors"] > 0, "ber 0.01 corrupts weight bits")
+t1, t2 = load("t1"), load("t2")
+for k in ["predictions", "predictions_clean", "bit_errors", "total_cycles", "action_counts", "energy_total_pj"]:
+    check(t1[k] == t2[k], f"threads 1 == 2: {k}")
+sys.exit(0 if ok else 1)
+PY
+
+# Chip = seed: the exported map of chip 5 (cells failing at >= 0.5 V with their failure voltages),
+# loaded back at 0.55 V, gives exactly the chip-model run of chip 5 at 0.55 V.
+"$LVSIM" chip --chip-seed 5 --voltages 0.5,0.6,0.7,0.8,0.9 --export "$T/map.json" >"$T/chip.txt" || fail "chip command"
+grep -q "0.5" "$T/chip.txt" || fail "chip report lists voltages"
+"$LVSIM" chip --chip-seed 5 --voltages 0.5,0.9 --json >"$T/chip.json" || fail "chip --json"
+run --images 20 --voltage 0.55 --chip-seed 5 --json >"$T/chip_run.json" || fail "chip run"
+run --images 20 --voltage 0.55 --fault-map "$T/map.json" --json >"$T/map_run.json" || fail "map run"
+python3 - "$T" <<'PY' || fails=$((fails + 1))
+import json, sys
+t = sys.argv[1]
+a, b = json.load(open(f"{t}/chip_run.json")), json.load(open(f"{t}/map_run.json"))
+ok = a["predictions"] == b["predictions"] and a["bit_errors"] == b["bit_errors"] and a["bit_errors"] > 0 \
+     and a["faults"]["failing_cells"] == b["faults"]["failing_cells"]
+if not ok: print("FAIL exported map does not reproduce the chip", a["bit_errors"], b["bit_errors"])
+json.load(open(f"{t}/chip.json"))
+sys.exit(0 if ok else 1)
+PY
+
+# Bad hardware input: exit 2, one line naming the file / field, no output file.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 3
+  rm -f "$T/out.json"
+  "$LVSIM" "$@" >"$T/stdout" 2>"$T/stderr"
+  local rc=$?
+  if [ $rc -ne 2 ] || [ "$(wc -l <"$T/stderr")" -ne 1 ] || [ -s "$T/stdout" ] || ! grep -qE -- "$pattern" "$T/stderr"; then
+    fail "$name: rc=$rc stderr: $(cat "$T/stderr")"
+  else
+    echo "ok   $name: $(cat "$T/stderr")"
+  fi
+}
+sed 's/"rows": 16,/"rows": 16, "rowz": 3,/' "$SRC/presets/arch/edge-16x16.json" >"$T/arch_key.json"
+expect_error arch_unknown_key "arch_key\.json.*rowz" -- run --network "$NET" --data "$DATA" --images 2 --arch "$T/arch_key.json"
+sed 's/"banks": 16, "rows_per_bank": 8192/"banks": 1, "rows_per_bank": 16/' "$SRC/presets/arch/edge-16x16.json" >"$T/arch_small.json"
+expect_error weight_sram_too_small "arch_small\.json.*too small" -- run --network "$NET" --data "$DATA" --images 2 --arch "$T/arch_small.json"
+expect_error voltage_out_of_range "45nm.*(range|voltage)" -- run --network "$NET" --data "$DATA" --images 2 --voltage 5
+expect_error clock_above_fmax "f_max" -- run --network "$NET" --data "$DATA" --images 2 --v-logic 0.5
+expect_error ber_above_one "ber" -- run --network "$NET" --data "$DATA" --images 2 --ber 1.5
+printf '{"format": "lvsim-fault-map", "version": 1}' >"$T/badmap.json"
+expect_error bad_fault_map "badmap\.json" -- run --network "$NET" --data "$DATA" --images 2 --fault-map "$T/badmap.json"
+sed 's/"dram_pj_per_byte"/"dram_pj_per_bite"/' "$SRC/presets/tech/45nm.json" >"$T/tech_key.json"
+expect_error tech_unknown_key "tech_key\.json" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_key.json"
+
+if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
+echo "run and chip behave as documented"
