@@ -91,6 +91,14 @@ uint64_t WeightMemory::resolve(const SramWord& raw, const SramWord& clean) {
   return d.data;
 }
 
+bool WeightMemory::apply_transient(WordAddress a, SramWord& raw) const {
+  const WordFaultMasks m = transient_->masks(read_image_, read_layer_, a);
+  if (m.empty()) return false;
+  raw.data = m.apply(raw.data);
+  raw.check = m.apply_check(raw.check);
+  return true;
+}
+
 std::vector<uint8_t> WeightMemory::read_layer(int layer) {
   std::vector<uint8_t> out;
   read_layer(layer, out);
@@ -117,6 +125,20 @@ void WeightMemory::read_layer(int layer, std::vector<uint8_t>& out) {
   const int per_word = layout_.weights_per_word(layer);
   const uint64_t mask = (uint64_t(1) << m) - 1;
   const int64_t n = int64_t(clean.size());
+  if (transient_) {
+    // Transient flips can hit any word: visit every word of the layer (one hash each).
+    for (int64_t g = first; g < first + words; ++g) {
+      const WordAddress a = layout_.word_address(g);
+      const SramBank& b = banks_[size_t(a.bank)];
+      SramWord raw = b.sense(a.row);
+      const bool flipped = apply_transient(a, raw);
+      if (!flipped && !b.fault(a.row)) continue;
+      const uint64_t word = resolve(raw, b.stored(a.row));
+      const int64_t begin = (g - first) * per_word, end = std::min(n, begin + per_word);
+      for (int64_t i = begin; i < end; ++i) out[size_t(i)] = uint8_t((word >> ((i - begin) * m)) & mask);
+    }
+    return;
+  }
   auto it = std::lower_bound(faulty_words_.begin(), faulty_words_.end(), first);
   for (; it != faulty_words_.end() && *it < first + words; ++it) {
     const WordAddress a = layout_.word_address(*it);

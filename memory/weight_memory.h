@@ -11,6 +11,7 @@
 
 #include "memory/secded.h"
 #include "memory/sram_bank.h"
+#include "memory/transient_read_errors.h"
 #include "memory/weight_layout.h"
 #include "memory/weight_sram_params.h"
 #include "memory/word_faults.h"
@@ -60,11 +61,21 @@ class WeightMemory {
   /// double error gives the word as read, or 0 with on_double_error = zero_word). Counts one read.
   uint64_t read_word(WordAddress a) {
     SramBank& b = bank(a.bank);
-    const SramWord raw = b.read(a.row);
+    SramWord raw = b.read(a.row);
     ++stats_.word_reads;
     ++stats_.reads_per_bank[size_t(a.bank)];
+    if (transient_ && apply_transient(a, raw)) return resolve(raw, b.stored(a.row));
     if (!b.fault(a.row)) return raw.data;  // a clean word is a valid codeword: decodes to itself
     return resolve(raw, b.stored(a.row));
+  }
+
+  /// Transient read errors (fresh per image and layer, on top of the persistent faults); the
+  /// generator must outlive this memory; nullptr turns them off.
+  void set_transient(const TransientReadErrors* transient) { transient_ = transient && transient->enabled() ? transient : nullptr; }
+  /// Which image and layer the following reads belong to (keys the transient errors).
+  void set_read_context(int64_t image, int layer) {
+    read_image_ = image;
+    read_layer_ = layer;
   }
   /// Every weight pattern of a layer as read (each word of the layer read once, in word order):
   /// what the fast path uses; identical to read_word + extract. Layers without weights: empty.
@@ -90,6 +101,8 @@ class WeightMemory {
  private:
   /// Faulty-word read path: counts error events, decodes, applies on_double_error.
   uint64_t resolve(const SramWord& raw, const SramWord& clean);
+  /// XORs this read's transient flips into `raw`; true if any bit flipped.
+  bool apply_transient(WordAddress a, SramWord& raw) const;
   [[noreturn]] void throw_bad_bank(int b) const;
 
   WeightSramParams params_;
@@ -99,6 +112,9 @@ class WeightMemory {
   std::vector<std::vector<uint8_t>> clean_;  // per layer: the patterns as written (fault-free read result)
   std::vector<int64_t> faulty_words_;
   WeightReadStats stats_;
+  const TransientReadErrors* transient_ = nullptr;
+  int64_t read_image_ = 0;
+  int read_layer_ = 0;
 };
 
 }  // namespace lvsim

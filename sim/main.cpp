@@ -62,6 +62,8 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
   run->add_option("--ber-model", o.ber_model, "bit_flip or stuck_at (with --ber)");
   run->add_option("--fault-map", o.fault_map_path, "Profiled fault map file (docs/fault-maps.md) instead of the chip model");
   run->add_flag("--fault-map-tile", o.fault_map_tile, "Repeat a smaller fault map over the weight SRAM");
+  run->add_option("--transient-ber", o.transient_ber, "Transient read errors per bit, fresh per image and layer")
+      ->check(CLI::Range(0.0, 1.0));
   run->add_flag("--robust-error", o.robust_error, "Also report the robust error (wrong clean or with faults)");
   run->add_option("--vcd", o.vcd_path, "Cycle mode: write a VCD trace to this file");
   run->add_option("--trace-layer", o.trace_layer, "Cycle mode: layer index to trace (-1: all)");

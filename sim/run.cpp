@@ -1,5 +1,6 @@
 #include "sim/run.h"
 
+#include <bit>
 #include <chrono>
 #include <sstream>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "memory/chip_fault_model.h"
 #include "memory/fault_map_io.h"
 #include "memory/rate_fault_model.h"
+#include "memory/transient_read_errors.h"
 #include "memory/weight_memory.h"
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
@@ -160,6 +162,29 @@ void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per
   }
 }
 
+/// Golden or fast predictions when every image sees its own transient read errors: the weights
+/// are re-read from the SRAM per image (keyed by image and layer, as the cycle path reads them).
+std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
+                                     const Dataset& test, FaultReport& fr) {
+  std::vector<int> pred;
+  LayerWeights w(net.layers.size());
+  for (int64_t i = 0; i < test.count; ++i) {
+    for (size_t l = 0; l < net.layers.size(); ++l) {
+      if (!net.layers[l].has_weights()) continue;
+      wm.set_read_context(i, int(l));
+      wm.read_layer(int(l), w[l]);
+      for (size_t k = 0; k < w[l].size(); ++k) fr.transient_bit_errors += std::popcount(unsigned(w[l][k] ^ persistent[l][k]));
+    }
+    if (mode == RunMode::Golden) {
+      pred.push_back(argmax_class(run_all_layers(net, test.image(i), w)[size_t(net.output)]));
+    } else {
+      FastInference engine(net, w);
+      pred.push_back(engine.predict(test.image(i), 1, 1)[0]);
+    }
+  }
+  return pred;
+}
+
 }  // namespace
 
 RunReport run(const RunOptions& opt) {
@@ -213,7 +238,17 @@ RunReport run(const RunOptions& opt) {
   rep.faults = apply_faults(opt, tech, op, arch, wm);
   const LayerWeights faulty = read_all_weights(net, wm, rep.faults);
   const LayerWeights clean = stored_weights(net);
-  const bool weights_differ = rep.faults.weights_changed > 0;
+  const bool weights_differ = rep.faults.weights_changed > 0 || opt.transient_ber > 0;
+
+  // Transient read errors act on every read from here on (per image and layer).
+  std::unique_ptr<TransientReadErrors> transient;
+  if (opt.transient_ber > 0) {
+    const WeightSramParams& s = arch.weight_sram;
+    transient = std::make_unique<TransientReadErrors>(
+        opt.transient_ber, FaultGeometry{s.banks, s.rows_per_bank, s.word_bits, s.check_bits()}, opt.chip_seed);
+    wm.set_transient(transient.get());
+    rep.faults.transient_ber = opt.transient_ber;
+  }
 
   std::vector<LayerTiming> timing;
   for (size_t l = 0; l < net.layers.size(); ++l) timing.push_back(layer_timing(arch, net, int(l)));
@@ -249,8 +284,20 @@ RunReport run(const RunOptions& opt) {
       L.compute_utilization = runs.empty() ? 0 : runs[0].layers[l].timing.compute_utilization;
     }
     for (const ImageRun& r : runs) rep.predictions.push_back(argmax_class(r.layers[size_t(net.output)].output));
+    if (transient) {  // the bits the transient errors flipped, as the functional paths count them
+      LayerWeights w(net.layers.size());
+      for (int64_t i = 0; i < test.count; ++i)
+        for (size_t l = 0; l < net.layers.size(); ++l) {
+          if (!net.layers[l].has_weights()) continue;
+          wm.set_read_context(i, int(l));
+          wm.read_layer(int(l), w[l]);
+          for (size_t k = 0; k < w[l].size(); ++k)
+            rep.faults.transient_bit_errors += std::popcount(unsigned(w[l][k] ^ faulty[l][k]));
+        }
+    }
   } else {
-    rep.predictions = run_functional(opt.mode, net, faulty, test, threads);
+    rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults)
+                                : run_functional(opt.mode, net, faulty, test, threads);
     fill_layers_from_timing(rep, timing, test.count);
   }
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -36,6 +36,7 @@ struct RunOptions {
   std::string ber_model = "bit_flip";  // "bit_flip" | "stuck_at"
   std::string fault_map_path;       // a profiled or exported fault map instead of the chip model
   bool fault_map_tile = false;      // repeat a smaller map over the memory
+  double transient_ber = 0;         // transient read errors per bit, fresh per (image, layer)
   bool robust_error = false;        // also report the seed work's robust error
 
   // Cycle mode tracing and SCALE-Sim comparison.

@@ -76,7 +76,9 @@ nlohmann::json RunReport::to_json() const {
                  {"ecc", faults.ecc},
                  {"ecc_corrected", faults.ecc_corrected},
                  {"ecc_detected", faults.ecc_detected},
-                 {"ecc_silent", faults.ecc_silent}};
+                 {"ecc_silent", faults.ecc_silent},
+                 {"transient_ber", faults.transient_ber},
+                 {"transient_bit_errors", faults.transient_bit_errors}};
 
   j["technology"] = technology;
   if (energy) {

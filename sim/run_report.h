@@ -56,6 +56,8 @@ struct FaultReport {
   int64_t weights_changed = 0;
   std::string ecc = "none";
   int64_t ecc_corrected = 0, ecc_detected = 0, ecc_silent = 0;  // per read of every weight word
+  double transient_ber = 0;
+  int64_t transient_bit_errors = 0;  // weight bits flipped by transient errors, summed over images
 };
 
 struct RunReport {

@@ -21,6 +21,9 @@ run --images 3 --mode cycle --threads 1 --json >"$T/cycle.json" || fail "cycle r
 run --images 3 --mode fast --json >"$T/fast.json" || fail "fast run"
 run --images 3 --mode cycle --threads 1 --ber 0.01 --chip-seed 7 --json >"$T/cycle_ber.json" || fail "cycle run with faults"
 run --images 3 --mode fast --ber 0.01 --chip-seed 7 --json >"$T/fast_ber.json" || fail "fast run with faults"
+run --images 4 --mode cycle --threads 1 --transient-ber 0.03 --voltage 0.6 --json >"$T/cycle_tr.json" || fail "cycle run with transients"
+run --images 4 --mode fast --transient-ber 0.03 --voltage 0.6 --json >"$T/fast_tr.json" || fail "fast run with transients"
+run --images 4 --mode golden --transient-ber 0.03 --voltage 0.6 --json >"$T/golden_tr.json" || fail "golden run with transients"
 run --images 40 --threads 1 --voltage 0.5 --json >"$T/t1.json" || fail "1-thread run"
 run --images 40 --threads 2 --voltage 0.5 --json >"$T/t2.json" || fail "2-thread run"
 
@@ -46,6 +49,10 @@ for a, b, name in [(c, f, "clean"), (load("cycle_ber"), load("fast_ber"), "fault
     check(a["total_cycles"] == sum(l["cycles"] for l in a["layers"]), f"total cycles = sum of layers ({name})")
     check(abs(a["energy_total_pj"] - sum(a["energy_breakdown_pj"].values())) <= 1e-6 * a["energy_total_pj"], "energy = sum of parts")
 check(load("cycle_ber")["bit_errors"] > 0, "ber 0.01 corrupts weight bits")
+ct, ft, gt = load("cycle_tr"), load("fast_tr"), load("golden_tr")
+check(ct["predictions"] == ft["predictions"] == gt["predictions"], "transient errors: cycle == fast == golden predictions")
+check(ct["faults"]["transient_bit_errors"] == ft["faults"]["transient_bit_errors"] > 0, "transient bit errors counted alike")
+check(ct["predictions"] != ct["predictions_clean"] or ct["accuracy"] <= ct["accuracy_clean"], "transients act")
 t1, t2 = load("t1"), load("t2")
 for k in ["predictions", "predictions_clean", "bit_errors", "total_cycles", "action_counts", "energy_total_pj"]:
     check(t1[k] == t2[k], f"threads 1 == 2: {k}")
