@@ -104,12 +104,10 @@ void Controller::begin_fetch(int fold) {
   std::sort(fetch_.words.begin(), fetch_.words.end());
   fetch_.words.erase(std::unique(fetch_.words.begin(), fetch_.words.end()), fetch_.words.end());
   fetch_.values.assign(fetch_.words.size(), 0);
-  fetch_.rows_per_bank.assign(size_t(arch_.weight_sram.banks), {});
+  fetch_.words_per_bank.assign(size_t(arch_.weight_sram.banks), {});
   fetch_.next.assign(size_t(arch_.weight_sram.banks), 0);
-  for (int64_t w : fetch_.words) {
-    const WordAddress a = layout.word_address(w);
-    fetch_.rows_per_bank[size_t(a.bank)].push_back(a.row);
-  }
+  for (size_t i = 0; i < fetch_.words.size(); ++i)
+    fetch_.words_per_bank[size_t(layout.word_address(fetch_.words[i]).bank)].push_back(i);
 }
 
 // Each bank delivers at most read_ports_per_bank words per cycle.
@@ -117,13 +115,12 @@ void Controller::fetch_cycle() {
   const WeightLayout& layout = weights_.layout();
   const int ports = arch_.weight_sram.read_ports_per_bank;
   bool left = false;
-  for (size_t b = 0; b < fetch_.rows_per_bank.size(); ++b) {
-    const std::vector<int64_t>& rows = fetch_.rows_per_bank[b];
+  for (size_t b = 0; b < fetch_.words_per_bank.size(); ++b) {
+    const std::vector<size_t>& rows = fetch_.words_per_bank[b];
     size_t& next = fetch_.next[b];
     for (int p = 0; p < ports && next < rows.size(); ++p, ++next) {
-      const WordAddress a{int(b), rows[next]};
-      const int64_t w = layout.global_word(a);
-      const size_t i = size_t(std::lower_bound(fetch_.words.begin(), fetch_.words.end(), w) - fetch_.words.begin());
+      const size_t i = rows[next];
+      const WordAddress a = layout.word_address(fetch_.words[i]);
       fetch_.values[i] = weights_.read_word(a);
       reads_now_.push_back(a);
       ++counts_.weight_sram_reads;
@@ -134,20 +131,32 @@ void Controller::fetch_cycle() {
   fetch_.done = !left;
 }
 
+// Weight `index` of the layer sits in global word first + index / per_word at bit
+// (index % per_word) * bits (WeightLayout::locate, WeightMemory::extract); both are walked
+// incrementally here instead of dividing per weight. Patterns are decoded through a table.
 void Controller::stage(const Fetch& fetch, std::vector<int16_t>& staged) {
   const Fold& f = folds_[size_t(fetch.fold)];
   const WeightTensor& W = net_->layers[size_t(layer_)].weight;
   const WeightLayout& layout = weights_.layout();
+  const int64_t per_word = layout.weights_per_word(layer_), first = layout.first_word(layer_);
+  const int bits = layout.weight_bits(layer_);
+  const uint64_t mask = (uint64_t(1) << bits) - 1;
+  int32_t decoded[256];
+  for (int p = 0; p <= int(mask); ++p) decoded[p] = W.decode(uint8_t(p));
   const int64_t nk = f.k1 - f.k0;
   staged.assign(size_t((f.o1 - f.o0) * nk), 0);
   for (int64_t o = f.o0; o < f.o1; ++o) {
     const int32_t zw = W.zero_point[size_t(o)];
-    for (int64_t k = f.k0; k < f.k1; ++k) {
-      const int64_t index = o * gm_.k + k;
-      const int64_t w = layout.global_word(layer_, index);
-      const size_t i = size_t(std::lower_bound(fetch.words.begin(), fetch.words.end(), w) - fetch.words.begin());
-      const uint8_t pattern = weights_.extract(layer_, index, fetch.values[i]);
-      staged[size_t((o - f.o0) * nk + (k - f.k0))] = int16_t(W.decode(pattern) - zw);
+    const int64_t index0 = o * gm_.k + f.k0;
+    int64_t slot = index0 % per_word;
+    // The fold's words of one filter are consecutive global words, all in fetch.words.
+    size_t i = size_t(std::lower_bound(fetch.words.begin(), fetch.words.end(), first + index0 / per_word) -
+                      fetch.words.begin());
+    int16_t* out = staged.data() + (o - f.o0) * nk;
+    for (int64_t k = 0; k < nk; ++k) {
+      const uint64_t pattern = (fetch.values[i] >> (slot * bits)) & mask;
+      out[k] = int16_t(decoded[pattern] - zw);
+      if (++slot == per_word) slot = 0, ++i;
     }
   }
 }

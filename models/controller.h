@@ -62,8 +62,8 @@ class Controller {
   /// Weight words of one fold, fetched at most `ports` per bank per cycle.
   struct Fetch {
     int fold = -1;
-    std::vector<std::vector<int64_t>> rows_per_bank;  // rows still to read, per bank
-    std::vector<size_t> next;                         // next index per bank
+    std::vector<std::vector<size_t>> words_per_bank;  // indices into `words` held by each bank, ascending
+    std::vector<size_t> next;                         // next entry of words_per_bank per bank
     std::vector<int64_t> words;                       // global word numbers, ascending
     std::vector<uint64_t> values;                     // as read (faults, ECC applied)
     bool done = false;

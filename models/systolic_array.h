@@ -7,9 +7,22 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 namespace lvsim {
+
+/// std::allocator with 64-byte (cache-line) aligned storage, so register rows start on a line.
+template <class T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <class U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  friend bool operator==(const CacheLineAllocator&, const CacheLineAllocator&) { return true; }
+};
 
 /// What the array does on the next clock edge (chosen by the controller).
 enum class ArrayMode {
@@ -58,7 +71,7 @@ class SystolicArray {
   void step();
 
   /// After a Stream step: the partial sums in row R-1 (leaving the array at the bottom), C values.
-  const int32_t* bottom_out() const { return psum_.data() + int64_t(psum_base_ + rows_ - 1) * cols_; }
+  const int32_t* bottom_out() const { return psum_.data() + int64_t(psum_base_ + rows_ - 1) * stride_; }
   /// After an OsDrain step: the accumulators that left row 0 at the top, C values.
   const int32_t* top_out() const { return top_out_.data(); }
 
@@ -67,42 +80,48 @@ class SystolicArray {
   /// Horizontally moving operand register (WS/IS: activation or weight; OS: activation).
   int16_t operand(int r, int c) const { return hor_[size_t(r) * size_t(hor_stride_) + size_t(hor_base_ + c)]; }
   /// Vertically moving weight register (OS only).
-  int16_t vertical(int r, int c) const { return ver_[size_t(ver_base_ + r) * size_t(cols_) + size_t(c)]; }
+  int16_t vertical(int r, int c) const { return ver_[size_t(ver_base_ + r) * size_t(stride_) + size_t(c)]; }
   /// Partial sum (WS/IS) or accumulator (OS) register.
-  int32_t psum(int r, int c) const { return psum_[size_t(psum_base_ + r) * size_t(cols_) + size_t(c)]; }
+  int32_t psum(int r, int c) const { return psum_[size_t(psum_base_ + r) * size_t(stride_) + size_t(c)]; }
 
   const ArrayStats& stats() const { return stats_; }
   void reset_stats() { stats_.reset(); }
 
  private:
-  size_t idx(int r, int c) const { return size_t(r) * size_t(cols_) + size_t(c); }
+  size_t idx(int r, int c) const { return size_t(r) * size_t(stride_) + size_t(c); }
   void step_load();
   void step_stream();
   void step_os_compute();
   void step_os_drain();
 
   int rows_, cols_;
+  int stride_;  // elements per row of stat_, ver_ and psum_: cols_ rounded up to 16 (64-byte int32 rows)
   ArrayMode mode_ = ArrayMode::Idle;
-  void shift_operands();  // operand registers one column right, left_in into column 0
+  // Operand registers one column right: moves the window base only. Column 0 (left_in) is written
+  // by the row loop after the row is computed (the vector kernels take columns 0 and 1 from
+  // left_ / left_prev_, so they never load a register just written by a narrow store).
+  void shift_operands();
   void shift_verticals();  // vertical registers one row down, top_in into row 0
 
-  std::vector<int16_t> stat_;       // stationary operand registers
+  template <class T>
+  using Rows = std::vector<T, CacheLineAllocator<T>>;
+  Rows<int16_t> stat_;               // stationary operand registers
   // Shift-register chains stored as sliding windows: row r's operand registers (columns 0..C-1)
   // are hor_[r * hor_stride_ + hor_base_ ..]; a shift right moves the window base one element
   // left and writes left_in at the new column 0, so no register value is copied per cycle. When
   // the base reaches 0 the windows are moved back to the far end (every `slack` cycles).
-  std::vector<int16_t> hor_;
+  Rows<int16_t> hor_;
   int hor_stride_ = 0, hor_base_ = 0, hor_slack_ = 0;
   // OS vertical weight registers, the same way along rows: row r is ver_[(ver_base_ + r) * C ..].
-  std::vector<int16_t> ver_;
+  Rows<int16_t> ver_;
   int ver_base_ = 0, ver_slack_ = 0;
   // Partial sums / accumulators: row r is psum_[(psum_base_ + r) * C ..]. In Stream mode the
   // downward shift moves the window base one row up, so each PE's new sum lands in place of its
   // upper neighbour's old one (read and written once, no copy).
-  std::vector<int32_t> psum_;
+  Rows<int32_t> psum_;
   int psum_base_ = 0, psum_slack_ = 0;
-  std::vector<int32_t> zeros_;      // C zeros: the partial sum entering row 0
   std::vector<int16_t> left_, top_;
+  std::vector<int16_t> left_prev_;  // left_in of the previous operand shift (= column 1 now)
   std::vector<int32_t> top_out_;
   ArrayStats stats_;
 };

@@ -263,7 +263,9 @@ RunReport run(const RunOptions& opt) {
     for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net, test.image(i)));
     TraceOptions trace;
     if (!opt.vcd_path.empty()) {
+      // SystemC appends ".vcd" itself: --vcd trace.vcd must not become trace.vcd.vcd.
       trace.vcd_file = opt.vcd_path;
+      if (trace.vcd_file.size() > 4 && trace.vcd_file.ends_with(".vcd")) trace.vcd_file.resize(trace.vcd_file.size() - 4);
       trace.layer = opt.trace_layer;
       trace.first_cycle = opt.trace_from_cycle;
       trace.last_cycle = opt.trace_to_cycle;

@@ -17,7 +17,7 @@ namespace lvsim {
 class FastInference {
  public:
   /// Images per batch a thread runs layer by layer (linear layers see M = batch).
-  static constexpr int kBatchImages = 8;
+  static constexpr int kBatchImages = 32;
 
   /// Prepares the weights (as read from the weight SRAM, possibly faulty: one pattern vector per
   /// layer, empty for layers without weights). The network is copied. std::invalid_argument if a
@@ -46,13 +46,17 @@ class FastInference {
   // fuse: write a conv/linear layer's output through its relu when that relu is its only
   // consumer (predict only: the conv's own output is then never materialised).
   void run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const;
-  void run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const;
+  // pool >= 0: the max-pool layer fused into the output stage (dst then receives its codes).
+  void run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code, int pool) const;
   void run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const;
 
   Network net_;
   Int8Kernel kernel_;
   std::vector<GemmLayer> gemm_;  // per layer (empty entries for layers without weights)
   std::vector<int> fused_relu_;  // per layer: index of the relu that is its only consumer, or -1
+  std::vector<int> fused_pool_;  // per conv layer: the max-pool computed in its output stage, or -1
+  std::vector<int> linear_src_;  // per linear layer: the layer it reads channels-last (-1: input)
+  std::vector<uint8_t> input_lut_;  // [channel][pixel]: preprocessed input code
 };
 
 }  // namespace lvsim

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -100,36 +101,73 @@ void gemm_vnni(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, 
 }
 
 // GCC 12 reports its own intrinsics' internal _mm512_undefined_* placeholders as "maybe
-// uninitialized" here (a false positive); silenced for this function only.
+// uninitialized" here (a false positive); silenced for these functions only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-void requantize_avx512(const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
-                       const Int8Requant& rq, uint8_t* out, int64_t ldo) {
-  const __m512i lo = _mm512_set1_epi64(rq.min_code), hi = _mm512_set1_epi64(255), zo = _mm512_set1_epi64(rq.zero_point);
-  const __m512i one = _mm512_set1_epi64(1);
-  for (int64_t j = 0; j < n; j += 16) {
+// Per-channel constants of the output stage for 16 channels from j (lanes beyond n are zero).
+struct RequantVec {
+  __mmask16 mask;
+  __m512i c0, c1, mul[2], sh[2], rnd[2], lo, hi, zo;
+
+  RequantVec(const Int8Requant& rq, int64_t j, int64_t n) {
     const int lanes = int(std::min<int64_t>(16, n - j));
-    const __mmask16 mask = __mmask16((1u << lanes) - 1);
-    const __m512i c0 = _mm512_maskz_loadu_epi32(mask, rq.c0 + j), c1 = _mm512_maskz_loadu_epi32(mask, rq.c1 + j);
-    __m512i mul[2], sh[2], rnd[2];
+    const __m512i one = _mm512_set1_epi64(1);
+    mask = __mmask16((1u << lanes) - 1);
+    c0 = _mm512_maskz_loadu_epi32(mask, rq.c0 + j);
+    c1 = _mm512_maskz_loadu_epi32(mask, rq.c1 + j);
     for (int h = 0; h < 2; ++h) {
       const __mmask8 m8 = __mmask8(mask >> (8 * h));
       mul[h] = _mm512_maskz_loadu_epi64(m8, rq.multiplier + j + 8 * h);
       sh[h] = _mm512_mask_loadu_epi64(one, m8, rq.shift + j + 8 * h);
       rnd[h] = _mm512_sllv_epi64(one, _mm512_sub_epi64(sh[h], one));
     }
-    for (int64_t r = 0; r < rows; ++r) {
-      __m512i acc = _mm512_add_epi32(_mm512_maskz_loadu_epi32(mask, c + r * ldc + j), c0);
-      if (row_sum) acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(c1, _mm512_set1_epi32(row_sum[r])));
-      __m128i bytes[2];
-      for (int h = 0; h < 2; ++h) {
-        const __m512i a64 = _mm512_cvtepi32_epi64(h == 0 ? _mm512_castsi512_si256(acc) : _mm512_extracti64x4_epi64(acc, 1));
-        __m512i v = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(a64, mul[h]), rnd[h]), sh[h]);
-        v = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v, zo), lo), hi);
-        bytes[h] = _mm512_cvtepi64_epi8(v);
-      }
-      _mm_mask_storeu_epi8(out + r * ldo + j, mask, _mm_unpacklo_epi64(bytes[0], bytes[1]));
+    lo = _mm512_set1_epi64(rq.min_code);
+    hi = _mm512_set1_epi64(255);
+    zo = _mm512_set1_epi64(rq.zero_point);
+  }
+
+  // acc = c + c0 + c1 * row_sum (mod 2^32) of one pixel.
+  __m512i acc(const int32_t* c, const int32_t* row_sum, int64_t r) const {
+    __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(mask, c), c0);
+    if (row_sum) a = _mm512_add_epi32(a, _mm512_mullo_epi32(c1, _mm512_set1_epi32(row_sum[r])));
+    return a;
+  }
+
+  // The 16 output codes of acc.
+  __m128i codes(__m512i acc) const {
+    __m128i bytes[2];
+    for (int h = 0; h < 2; ++h) {
+      const __m512i a64 = _mm512_cvtepi32_epi64(h == 0 ? _mm512_castsi512_si256(acc) : _mm512_extracti64x4_epi64(acc, 1));
+      __m512i v = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(a64, mul[h]), rnd[h]), sh[h]);
+      v = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v, zo), lo), hi);
+      bytes[h] = _mm512_cvtepi64_epi8(v);
     }
+    return _mm_unpacklo_epi64(bytes[0], bytes[1]);
+  }
+};
+
+void requantize_avx512(const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
+                       const Int8Requant& rq, uint8_t* out, int64_t ldo) {
+  for (int64_t j = 0; j < n; j += 16) {
+    const RequantVec q(rq, j, n);
+    for (int64_t r = 0; r < rows; ++r) _mm_mask_storeu_epi8(out + r * ldo + j, q.mask, q.codes(q.acc(c + r * ldc + j, row_sum, r)));
+  }
+}
+
+void requantize_maxpool_avx512(const int32_t* c, int64_t ldc, int64_t n, const int32_t* row_sum, const Int8Requant& rq,
+                               const Int8MaxPool& p, uint8_t* out, int64_t ldo) {
+  for (int64_t j = 0; j < n; j += 16) {
+    const RequantVec q(rq, j, n);
+    for (int py = 0; py < p.out_h; ++py)
+      for (int px = 0; px < p.out_w; ++px) {
+        __m512i m = _mm512_set1_epi32(INT32_MIN);
+        for (int ky = 0; ky < p.kernel_h; ++ky)
+          for (int kx = 0; kx < p.kernel_w; ++kx) {
+            const int64_t r = int64_t(py * p.stride_h + ky) * p.in_w + px * p.stride_w + kx;
+            m = _mm512_max_epi32(m, q.acc(c + r * ldc + j, row_sum, r));
+          }
+        _mm_mask_storeu_epi8(out + (int64_t(py) * p.out_w + px) * ldo + j, q.mask, q.codes(m));
+      }
   }
 }
 #pragma GCC diagnostic pop
@@ -224,6 +262,27 @@ void int8_requantize(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t r
       out[r * ldo + j] = std::max(q, uint8_t(rq.min_code));
     }
   }
+}
+
+void int8_requantize_maxpool(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t n, const int32_t* row_sum,
+                             const Int8Requant& rq, const Int8MaxPool& pool, uint8_t* out, int64_t ldo) {
+  if (kernel == Int8Kernel::Avx512Vnni && int8_kernel_supported(kernel)) {
+    requantize_maxpool_avx512(c, ldc, n, row_sum, rq, pool, out, ldo);
+    return;
+  }
+  for (int py = 0; py < pool.out_h; ++py)
+    for (int px = 0; px < pool.out_w; ++px)
+      for (int64_t j = 0; j < n; ++j) {
+        int32_t m = INT32_MIN;
+        for (int ky = 0; ky < pool.kernel_h; ++ky)
+          for (int kx = 0; kx < pool.kernel_w; ++kx) {
+            const int64_t r = int64_t(py * pool.stride_h + ky) * pool.in_w + px * pool.stride_w + kx;
+            const uint32_t s = row_sum ? uint32_t(row_sum[r]) : 0;
+            m = std::max(m, int32_t(uint32_t(c[r * ldc + j]) + rq.c0[j] + rq.c1[j] * s));
+          }
+        const uint8_t q = saturate_u8(rq.zero_point + round_shift(int64_t(m) * rq.multiplier[j], int(rq.shift[j])));
+        out[(int64_t(py) * pool.out_w + px) * ldo + j] = std::max(q, uint8_t(rq.min_code));
+      }
 }
 
 void int8_gemm(Int8Kernel kernel, const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {

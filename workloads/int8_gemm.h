@@ -74,4 +74,18 @@ struct Int8Requant {
 void int8_requantize(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
                      const Int8Requant& rq, uint8_t* out, int64_t ldo);
 
+/// Max-pool windows over a GEMM result whose rows are the pixels of an image in_w wide (row
+/// y * in_w + x). Every window lies inside the image (no padding).
+struct Int8MaxPool {
+  int in_w = 0, out_h = 0, out_w = 0;
+  int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+};
+
+/// The output stage fused with a following max-pool: for each window, the int32 acc of
+/// int8_requantize maximised over the window's pixels, then requantized and clamped to
+/// out[(py * out_w + px) * ldo + j]. Equal to max-pooling the codes of int8_requantize when every
+/// multiplier is >= 0 (requantization and clamping are then non-decreasing in acc).
+void int8_requantize_maxpool(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t n, const int32_t* row_sum,
+                             const Int8Requant& rq, const Int8MaxPool& pool, uint8_t* out, int64_t ldo);
+
 }  // namespace lvsim
