@@ -333,7 +333,11 @@ RunReport run(const RunOptions& opt) {
   rep.simulated_time_s = double(rep.total_cycles) / op.clock_hz;
   rep.simulated_images_per_second = rep.simulated_time_s > 0 ? double(rep.images) / rep.simulated_time_s : 0.0;
   rep.energy = energy_model.cost(rep.counts, op, rep.images);
-  for (auto& L : rep.layers) L.energy_pj = energy_model.breakdown(L.counts, op).total_pj();
+  for (auto& L : rep.layers) {
+    const EnergyBreakdown b = energy_model.breakdown(L.counts, op);
+    L.energy_pj = b.total_pj();
+    L.energy_breakdown_pj = b.to_json();
+  }
 
   if (!opt.compute_report_path.empty()) {
     std::ostringstream csv;

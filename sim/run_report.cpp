@@ -104,6 +104,7 @@ nlohmann::json RunReport::to_json() const {
                            {"compute_utilization", l.compute_utilization},
                            {"weight_sram_reads", l.weight_sram_reads},
                            {"energy_pj", l.energy_pj},
+                           {"energy_breakdown_pj", l.energy_breakdown_pj},
                            {"action_counts", action_counts_to_json(l.counts)}});
   }
   j["layers"] = layers_json;

@@ -38,6 +38,7 @@ struct LayerReport {
   int64_t weight_sram_reads = 0;
   ActionCounts counts;
   double energy_pj = 0;
+  nlohmann::json energy_breakdown_pj;  // per component, as the run's energy_breakdown_pj
 };
 
 /// What the faults did: the memory, the failing cells, the weight bits they corrupted.
