@@ -1,9 +1,11 @@
 // Simulated PE-cycles per second of the plain C++ cycle model (one core): the array's clock edge
-// alone (WS stream step, OS compute step) and whole layers through the controller (edge feeding,
+// alone (WS stream step, OS compute step, batched WS stream edges) and whole layers through the controller (edge feeding,
 // output collection, SRAM fetch and post-processing included).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common/rng.h"
 #include "memory/weight_memory.h"
@@ -38,6 +40,24 @@ void BM_ArrayStep(benchmark::State& state, ArrayMode mode) {
   benchmark::DoNotOptimize(a.psum(n - 1, n - 1));
   state.counters["PE_cycles_per_s"] =
       benchmark::Counter(double(state.iterations()) * n * n, benchmark::Counter::kIsRate);
+}
+
+/// Stream edges in batches (SystolicArray::stream), the batch size the controller uses.
+void BM_ArrayStreamBatch(benchmark::State& state) {
+  const int n = int(state.range(0));
+  const int batch = std::min(SystolicArray::kMaxStreamBatch, std::max(2, 4096 / n));
+  SystolicArray a(n, n);
+  fill_random(a, 1);
+  std::vector<int16_t> seq(size_t(batch) * size_t(n));
+  SplitMix64 r(2);
+  for (auto& v : seq) v = int16_t(int(r.next() % 511) - 255);
+  for (auto _ : state) {
+    a.stream(batch, seq.data());
+    seq[0] = int16_t(seq[0] + 1);  // keep the edge moving
+  }
+  benchmark::DoNotOptimize(a.psum(n - 1, n - 1));
+  state.counters["PE_cycles_per_s"] =
+      benchmark::Counter(double(state.iterations()) * batch * n * n, benchmark::Counter::kIsRate);
 }
 
 /// fmnist CNN's second conv layer (32 -> 64 channels, 5x5, pad 2, 14x14), random 8-bit weights.
@@ -97,7 +117,8 @@ void BM_Conv2Layer(benchmark::State& state, Dataflow df) {
 
 BENCHMARK_CAPTURE(BM_ArrayStep, weight_stationary, ArrayMode::Stream)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK_CAPTURE(BM_ArrayStep, output_stationary, ArrayMode::OsCompute)->Arg(16)->Arg(64)->Arg(128);
-BENCHMARK_CAPTURE(BM_Conv2Layer, weight_stationary, Dataflow::WeightStationary)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Conv2Layer, output_stationary, Dataflow::OutputStationary)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ArrayStreamBatch)->Arg(16)->Arg(64)->Arg(128);
+BENCHMARK_CAPTURE(BM_Conv2Layer, weight_stationary, Dataflow::WeightStationary)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Conv2Layer, output_stationary, Dataflow::OutputStationary)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

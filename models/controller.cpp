@@ -99,10 +99,11 @@ void Controller::begin_fetch(int fold) {
   fetch_.fold = fold;
   for (int64_t o = f.o0; o < f.o1; ++o) {
     const int64_t lo = layout.global_word(layer_, o * gm_.k + f.k0), hi = layout.global_word(layer_, o * gm_.k + f.k1 - 1);
-    for (int64_t w = lo; w <= hi; ++w) fetch_.words.push_back(w);
+    // Word numbers grow with the weight index, so filters in order give them ascending; only a
+    // word shared by two filters' ranges repeats.
+    for (int64_t w = lo; w <= hi; ++w)
+      if (fetch_.words.empty() || w > fetch_.words.back()) fetch_.words.push_back(w);
   }
-  std::sort(fetch_.words.begin(), fetch_.words.end());
-  fetch_.words.erase(std::unique(fetch_.words.begin(), fetch_.words.end()), fetch_.words.end());
   fetch_.values.assign(fetch_.words.size(), 0);
   fetch_.words_per_bank.assign(size_t(arch_.weight_sram.banks), {});
   fetch_.next.assign(size_t(arch_.weight_sram.banks), 0);
@@ -114,6 +115,7 @@ void Controller::begin_fetch(int fold) {
 void Controller::fetch_cycle() {
   const WeightLayout& layout = weights_.layout();
   const int ports = arch_.weight_sram.read_ports_per_bank;
+  const bool secded = arch_.weight_sram.secded();
   bool left = false;
   for (size_t b = 0; b < fetch_.words_per_bank.size(); ++b) {
     const std::vector<size_t>& rows = fetch_.words_per_bank[b];
@@ -124,7 +126,7 @@ void Controller::fetch_cycle() {
       fetch_.values[i] = weights_.read_word(a);
       reads_now_.push_back(a);
       ++counts_.weight_sram_reads;
-      if (arch_.weight_sram.secded()) ++counts_.ecc_decodes;
+      if (secded) ++counts_.ecc_decodes;
     }
     left = left || next < rows.size();
   }
@@ -174,22 +176,77 @@ void Controller::begin_fold(int fold) {
   else fetch_ = Fetch{};
 }
 
-void Controller::accumulate(int64_t g, int64_t m, int64_t n, int32_t v, bool first) {
-  int32_t& slot = out_buf_[size_t((g * gm_.m + m) * gm_.n + n)];
+// slot[i * step] (+)= v[i] for i < count; 32-bit wrap-around as the hardware adder.
+void Controller::accumulate_run(int32_t* slot, int64_t step, const int32_t* v, int64_t count, bool first) {
   if (first) {
-    slot = v;
+    for (int64_t i = 0; i < count; ++i) slot[i * step] = v[i];
   } else {
-    slot = int32_t(uint32_t(slot) + uint32_t(v));
-    counts_.output_buffer_reads += 4;
+    for (int64_t i = 0; i < count; ++i) slot[i * step] = int32_t(uint32_t(slot[i * step]) + uint32_t(v[i]));
+    counts_.output_buffer_reads += 4 * count;
   }
-  counts_.output_buffer_writes += 4;
+  counts_.output_buffer_writes += 4 * count;
+}
+
+// Operand vector t = n - r enters row r on stream cycle n (skew): rows [lo, hi) carry one, the
+// rest 0.
+void Controller::stream_inputs(int64_t n, int16_t* left) {
+  const int R = arch_.rows;
+  const int64_t T = gm_.stream;
+  const int bits = net_->layers[size_t(layer_)].weight.bits;
+  const int lo = int(std::max<int64_t>(0, n - T + 1)), hi = int(std::min<int64_t>(cur_.rows, n + 1));
+  std::fill(left, left + R, int16_t(0));
+  if (arch_.dataflow == Dataflow::WeightStationary) {
+    for (int r = lo; r < hi; ++r) left[r] = activation(cur_.group, n - r, cur_.row0 + r);
+    if (hi > lo) counts_.input_buffer_reads += hi - lo;
+  } else {
+    for (int r = lo; r < hi; ++r) left[r] = weight(cur_.o0 + n - r, cur_.row0 + r);
+  }
+  if (hi > lo) counts_.macs_by_weight_bits[size_t(bits)] += int64_t(hi - lo) * cur_.cols;
+}
+
+// The sum of vector t leaves column c R-1+c cycles after it entered: on stream cycle n, t =
+// n - (R-1) - c, so columns [lo, hi) deliver one.
+void Controller::collect_stream(int64_t n, const int32_t* out) {
+  const int64_t R = arch_.rows, T = gm_.stream;
+  const bool first = cur_.row0 == 0;
+  const int64_t lo = std::max<int64_t>(0, n - (R - 1) - (T - 1)), hi = std::min<int64_t>(cur_.cols, n - (R - 1) + 1);
+  if (hi <= lo) return;
+  const int64_t g = cur_.group, t0 = n - (R - 1) - lo;
+  if (arch_.dataflow == Dataflow::WeightStationary) {
+    // out_buf[g][t][col0 + c]: t falls by one as c rises by one.
+    int32_t* slot = out_buf_.data() + (g * gm_.m + t0) * gm_.n + cur_.col0 + lo;
+    accumulate_run(slot, 1 - gm_.n, out + lo, hi - lo, first);
+  } else {
+    // out_buf[g][col0 + c][t]
+    int32_t* slot = out_buf_.data() + (g * gm_.m + cur_.col0 + lo) * gm_.n + t0;
+    accumulate_run(slot, gm_.n - 1, out + lo, hi - lo, first);
+  }
+}
+
+int Controller::run_stream_batch(int max_cycles) {
+  if (state_ != State::Stream) return 0;
+  const int64_t end = gm_.stream + arch_.rows + arch_.cols - 2;  // the fold's last cycle goes per cycle
+  const int n = int(std::min<int64_t>({int64_t(max_cycles), int64_t(SystolicArray::kMaxStreamBatch), end - 1 - phase_cycle_}));
+  if (n < 2) return 0;
+  const int R = arch_.rows;
+  batch_left_.resize(size_t(n) * size_t(R));
+  for (int j = 0; j < n; ++j) {
+    reads_now_.clear();
+    if (fetch_.fold >= 0 && !fetch_.done) fetch_cycle();
+    stream_inputs(phase_cycle_ + j, batch_left_.data() + size_t(j) * size_t(R));
+  }
+  array_.stream(n, batch_left_.data());
+  for (int j = 0; j < n; ++j) collect_stream(phase_cycle_ + j, array_.bottom_out(n - 1 - j));
+  phase_cycle_ += n;
+  cycle_ += n;
+  measured_.array_cycles += n;
+  return n;
 }
 
 void Controller::before_edge() {
   reads_now_.clear();
   if (fetch_.fold >= 0 && !fetch_.done) fetch_cycle();
   const int R = arch_.rows, C = arch_.cols;
-  const int64_t T = gm_.stream;
   const int bits = state_ == State::Post || state_ == State::Done ? 0 : net_->layers[size_t(layer_)].weight.bits;
   int16_t* left = array_.left_in();
   int16_t* top = array_.top_in();
@@ -205,56 +262,36 @@ void Controller::before_edge() {
     case State::Load: {
       array_.set_mode(ArrayMode::LoadStationary);
       const int64_t rr = R - 1 - phase_cycle_;  // the first row pushed ends up deepest
-      for (int c = 0; c < C; ++c) {
-        int16_t v = 0;
-        if (rr < cur_.rows && c < cur_.cols) {
-          if (arch_.dataflow == Dataflow::WeightStationary) {
-            v = weight(cur_.o0 + c, cur_.row0 + rr);
-          } else {
-            v = activation(cur_.group, cur_.col0 + c, cur_.row0 + rr);
-            ++counts_.input_buffer_reads;
-          }
+      std::fill(top, top + C, int16_t(0));
+      if (rr < cur_.rows) {
+        const int cols = int(cur_.cols);
+        if (arch_.dataflow == Dataflow::WeightStationary) {
+          for (int c = 0; c < cols; ++c) top[c] = weight(cur_.o0 + c, cur_.row0 + rr);
+        } else {
+          for (int c = 0; c < cols; ++c) top[c] = activation(cur_.group, cur_.col0 + c, cur_.row0 + rr);
+          counts_.input_buffer_reads += cols;
         }
-        top[c] = v;
       }
       break;
     }
-    case State::Stream: {
+    case State::Stream:
       array_.set_mode(ArrayMode::Stream);
-      const int64_t n = phase_cycle_;
-      for (int r = 0; r < R; ++r) {
-        const int64_t t = n - r;  // operand vector t enters row r skewed by r cycles
-        int16_t v = 0;
-        if (r < cur_.rows && t >= 0 && t < T) {
-          if (arch_.dataflow == Dataflow::WeightStationary) {
-            v = activation(cur_.group, t, cur_.row0 + r);
-            ++counts_.input_buffer_reads;
-          } else {
-            v = weight(cur_.o0 + t, cur_.row0 + r);
-          }
-          counts_.macs_by_weight_bits[size_t(bits)] += cur_.cols;
-        }
-        left[r] = v;
-      }
+      stream_inputs(phase_cycle_, left);
       break;
-    }
     case State::OsCompute: {
       array_.set_mode(ArrayMode::OsCompute);
+      // Activation k = n - r of pixel row r, weight k = n - c of filter column c.
       const int64_t n = phase_cycle_;
-      for (int r = 0; r < R; ++r) {
-        const int64_t k = n - r;
-        int16_t v = 0;
-        if (r < cur_.rows && k >= 0 && k < gm_.k) {
-          v = activation(cur_.group, cur_.row0 + r, k);
-          ++counts_.input_buffer_reads;
-          counts_.macs_by_weight_bits[size_t(bits)] += cur_.cols;
-        }
-        left[r] = v;
+      const int lo = int(std::max<int64_t>(0, n - gm_.k + 1)), hi = int(std::min<int64_t>(cur_.rows, n + 1));
+      std::fill(left, left + R, int16_t(0));
+      for (int r = lo; r < hi; ++r) left[r] = activation(cur_.group, cur_.row0 + r, n - r);
+      if (hi > lo) {
+        counts_.input_buffer_reads += hi - lo;
+        counts_.macs_by_weight_bits[size_t(bits)] += int64_t(hi - lo) * cur_.cols;
       }
-      for (int c = 0; c < C; ++c) {
-        const int64_t k = n - c;
-        top[c] = c < cur_.cols && k >= 0 && k < gm_.k ? weight(cur_.o0 + c, k) : int16_t(0);
-      }
+      const int clo = int(std::max<int64_t>(0, n - gm_.k + 1)), chi = int(std::min<int64_t>(cur_.cols, n + 1));
+      std::fill(top, top + C, int16_t(0));
+      for (int c = clo; c < chi; ++c) top[c] = weight(cur_.o0 + c, n - c);
       break;
     }
     case State::OsDrain:
@@ -286,15 +323,7 @@ void Controller::after_edge() {
       break;
     case State::Stream: {
       ++measured_.array_cycles;
-      const int64_t n = phase_cycle_;
-      const int32_t* out = array_.bottom_out();
-      const bool first = cur_.row0 == 0;
-      for (int64_t c = 0; c < cur_.cols; ++c) {
-        const int64_t t = n - (R - 1) - c;  // vector t's sum leaves column c R-1+c cycles after it entered
-        if (t < 0 || t >= T) continue;
-        if (arch_.dataflow == Dataflow::WeightStationary) accumulate(cur_.group, t, cur_.col0 + c, out[c], first);
-        else accumulate(cur_.group, cur_.col0 + c, t, out[c], first);
-      }
+      collect_stream(phase_cycle_, array_.bottom_out());
       if (++phase_cycle_ == T + R + C - 2) fold_ended = true;
       break;
     }
@@ -306,8 +335,8 @@ void Controller::after_edge() {
       ++measured_.array_cycles;
       const int64_t d = phase_cycle_;  // row d's accumulators leave at the top on drain step d
       if (d < cur_.rows) {
-        const int32_t* out = array_.top_out();
-        for (int64_t c = 0; c < cur_.cols; ++c) accumulate(cur_.group, cur_.row0 + d, cur_.col0 + c, out[c], true);
+        int32_t* slot = out_buf_.data() + (cur_.group * gm_.m + cur_.row0 + d) * gm_.n + cur_.col0;
+        accumulate_run(slot, 1, array_.top_out(), cur_.cols, true);
       }
       if (++phase_cycle_ == R) fold_ended = true;
       break;
@@ -368,7 +397,10 @@ LayerRun run_layer_cycle(const ArchitectureParams& arch, const Network& net, int
   PostProcessingUnit post(arch.post_processing_lanes);
   Controller ctl(arch, array, wm, post);
   ctl.start_layer(net, layer, inputs);
+  // Stream phases run in batches (partial sums of a row stay in L1 across the batch's edges).
+  const int batch = std::max(2, 4096 / arch.cols);
   while (ctl.busy()) {
+    if (ctl.run_stream_batch(batch) > 0) continue;
     ctl.before_edge();
     array.step();
     ctl.after_edge();

@@ -43,6 +43,12 @@ class Controller {
   /// Second half (after the array's clock edge): collects outputs, post-processing, next state.
   void after_edge();
 
+  /// Runs up to `max_cycles` cycles at once when the controller is inside a fold's Stream phase
+  /// (WS/IS), stopping before the fold's last cycle: the same registers, outputs and counts as
+  /// that many before_edge(), array step(), after_edge() (SystolicArray::stream). Returns the
+  /// cycles run; 0 when not applicable (then run the cycle per cycle).
+  int run_stream_batch(int max_cycles);
+
   /// The finished layer's output, cycles and counts (call once busy() is false).
   LayerRun finish();
 
@@ -80,7 +86,11 @@ class Controller {
     return staged_[size_t((o - cur_.o0) * (cur_.k1 - cur_.k0) + (k - cur_.k0))];
   }
   int16_t activation(int64_t g, int64_t m, int64_t k) const { return im2col_[size_t((g * gm_.m + m) * gm_.k + k)]; }
-  void accumulate(int64_t g, int64_t m, int64_t n, int32_t v, bool first);
+  void stream_inputs(int64_t n, int16_t* left);          // left_in of stream cycle n
+  void collect_stream(int64_t n, const int32_t* out);    // bottom_out of stream cycle n -> output buffer
+  /// Output buffer update of `count` 32-bit sums v[i] into slot[i * step] (first K-fold: written,
+  /// else added); counts 4-byte reads/writes.
+  void accumulate_run(int32_t* slot, int64_t step, const int32_t* v, int64_t count, bool first);
 
   const ArchitectureParams arch_;
   SystolicArray& array_;
@@ -103,6 +113,7 @@ class Controller {
   int64_t cycle_ = 0;
   int64_t fold_start_ = 0;
   std::vector<WordAddress> reads_now_;
+  std::vector<int16_t> batch_left_;  // run_stream_batch: left_in of each cycle, [cycle][row]
   std::vector<uint8_t> output_;
   LayerTiming measured_;
   ActionCounts counts_;

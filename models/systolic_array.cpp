@@ -44,8 +44,22 @@ inline void mac_row_edge(int32_t* out, const int32_t* in, const int16_t* x, cons
   }
   mac_scalar(out, in, x, y, c, n);
 }
+
+// out[c] = in[c] + x[c] * y[c] (in == nullptr: zeros).
+inline void mac_row(int32_t* out, const int32_t* in, const int16_t* x, const int16_t* y, int n) {
+  int c = 0;
+  for (; c + 16 <= n; c += 16) {
+    const __m512i pc = mul16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + c)),
+                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + c)));
+    _mm512_storeu_si512(out + c, in ? _mm512_add_epi32(_mm512_loadu_si512(in + c), pc) : pc);
+  }
+  mac_scalar(out, in, x, y, c, n);
+}
 constexpr bool kVector = true;
 #else
+inline void mac_row(int32_t* out, const int32_t* in, const int16_t* x, const int16_t* y, int n) {
+  mac_scalar(out, in, x, y, 0, n);
+}
 inline void mac_row_edge(int32_t*, const int32_t*, const int16_t*, const int16_t*, uint32_t, int) {}
 constexpr bool kVector = false;
 #endif
@@ -181,6 +195,59 @@ void SystolicArray::step_stream() {
       mac_scalar(p, r > 0 ? p : nullptr, w, a, 0, C);
     }
   }
+  std::copy(left_.begin(), left_.end(), left_prev_.begin());
+}
+
+// Row r on edge j (of this call) stores its sum in psum slot base - 1 - j + r, the slot row r-1
+// wrote on edge j-1 (its input): each slot is one diagonal chain, so rows can run all n edges in
+// turn, top to bottom. Row r's operand window on edge j starts at hor base - 1 - j.
+void SystolicArray::stream(int n, const int16_t* left_seq) {
+  if (n < 1 || n > kMaxStreamBatch) throw std::invalid_argument("SystolicArray::stream: batch size out of range");
+  mode_ = ArrayMode::Stream;
+  const int R = rows_, C = cols_, S = stride_;
+  const int64_t pes = int64_t(R) * C;
+  stats_.cycles += n;
+  stats_.stream_cycles += n;
+  stats_.register_writes += 2 * pes * n;
+  stats_.hops += (int64_t(R) * (C - 1) + int64_t(R - 1) * C) * n;
+  if (hor_base_ < n) {
+    for (int r = 0; r < R; ++r) {
+      int16_t* row = hor_.data() + int64_t(r) * hor_stride_;
+      std::memmove(row + hor_slack_, row + hor_base_, size_t(cols_) * sizeof(int16_t));
+    }
+    hor_base_ = hor_slack_;
+  }
+  if (psum_base_ < n) {
+    std::memmove(psum_.data() + int64_t(psum_slack_) * S, psum_.data() + int64_t(psum_base_) * S,
+                 size_t(R) * size_t(S) * sizeof(int32_t));
+    psum_base_ = psum_slack_;
+  }
+  const int64_t hs = hor_stride_, hb = hor_base_, pb = psum_base_;
+  // All operands first: the loads below then never overlap a store still in flight.
+  for (int r = 0; r < R; ++r) {
+    int16_t* row = hor_.data() + r * hs + hb - 1;
+    for (int j = 0; j < n; ++j) row[-j] = left_seq[int64_t(j) * R + r];
+  }
+  for (int r = 0; r < R; ++r) {
+    const int16_t* w = stat_.data() + int64_t(r) * S;
+    const int16_t* a = hor_.data() + r * hs + hb - 1;
+    int32_t* p = psum_.data() + (pb - 1 + r) * S;
+#if defined(__AVX512BW__)
+    if (C == 16) {  // one chunk per row: keep the stationary row in a register, no tail
+      const __m512i wv = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
+      for (int j = 0; j < n; ++j, --a, p -= S) {
+        const __m512i pv = _mm512_madd_epi16(wv, _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a))));
+        _mm512_store_si512(p, r > 0 ? _mm512_add_epi32(_mm512_load_si512(p), pv) : pv);
+      }
+      continue;
+    }
+#endif
+    for (int j = 0; j < n; ++j, --a, p -= S) mac_row(p, r > 0 ? p : nullptr, w, a, C);
+  }
+  hor_base_ = int(hb - n);
+  psum_base_ = int(pb - n);
+  // Column 0 now holds the last edge's left_in (column 1 on the next edge).
+  std::copy_n(left_seq + int64_t(n - 1) * R, R, left_.data());
   std::copy(left_.begin(), left_.end(), left_prev_.begin());
 }
 

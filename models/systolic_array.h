@@ -1,8 +1,8 @@
 // Plain C++ register-level model of an R x C systolic MAC array (no SystemC): every PE's registers
-// live in struct-of-arrays form (int16 operands, int32 partial sums, row-major R x C), and step()
-// advances the whole array by one clock edge with loops along the columns that the compiler
-// vectorizes. The controller sets the mode and the edge inputs before each step and reads the edge
-// outputs after it. Register-level semantics per mode: docs/timing-model.md ("Array registers").
+// live in struct-of-arrays form (int16 operands, int32 partial sums, row-major R x C, rows on
+// cache lines), and step() advances the whole array by one clock edge with AVX-512 loops along
+// the columns (scalar fallback); stream(n) runs n Stream edges row by row. The controller sets
+// the mode and the edge inputs before each step and reads the edge outputs after it. Register-level semantics per mode: docs/timing-model.md ("Array registers").
 #pragma once
 
 #include <cstddef>
@@ -70,8 +70,21 @@ class SystolicArray {
   /// One clock edge of the whole array in the current mode.
   void step();
 
+  /// Stream mode for `n` clock edges at once (1 <= n <= kMaxStreamBatch): edge j (0-based) takes
+  /// left_in = left_seq[j * rows() ..]. Identical registers, stats and edge values to n times
+  /// {copy left_seq row j to left_in(); step() in Stream mode}, but computed row by row over the n
+  /// edges (the skew makes that legal), so a row's partial sums stay in L1 between edges.
+  /// Afterwards the mode is Stream and left_in() holds left_seq's last row.
+  void stream(int n, const int16_t* left_seq);
+  static constexpr int kMaxStreamBatch = 64;
+
   /// After a Stream step: the partial sums in row R-1 (leaving the array at the bottom), C values.
   const int32_t* bottom_out() const { return psum_.data() + int64_t(psum_base_ + rows_ - 1) * stride_; }
+  /// After Stream steps: the sums that left at the bottom `edges_ago` edges earlier (0: the last
+  /// edge, = bottom_out()); valid for the edges of the last stream() call or the last step().
+  const int32_t* bottom_out(int edges_ago) const {
+    return psum_.data() + int64_t(psum_base_ + rows_ - 1 + edges_ago) * stride_;
+  }
   /// After an OsDrain step: the accumulators that left row 0 at the top, C values.
   const int32_t* top_out() const { return top_out_.data(); }
 
@@ -108,8 +121,8 @@ class SystolicArray {
   Rows<int16_t> stat_;               // stationary operand registers
   // Shift-register chains stored as sliding windows: row r's operand registers (columns 0..C-1)
   // are hor_[r * hor_stride_ + hor_base_ ..]; a shift right moves the window base one element
-  // left and writes left_in at the new column 0, so no register value is copied per cycle. When
-  // the base reaches 0 the windows are moved back to the far end (every `slack` cycles).
+  // left and left_in is written at the new column 0, so no register value is copied per cycle.
+  // When the base reaches 0 the windows are moved back to the far end (every `slack` cycles).
   Rows<int16_t> hor_;
   int hor_stride_ = 0, hor_base_ = 0, hor_slack_ = 0;
   // OS vertical weight registers, the same way along rows: row r is ver_[(ver_base_ + r) * C ..].
