@@ -1,6 +1,7 @@
 #include "workloads/fast_inference.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <stdexcept>
@@ -25,7 +26,11 @@ struct FastInference::GemmLayer {
   std::vector<char> group_needs_sum;  // some channel of the group has c1 != 0
   std::vector<int64_t> multiplier, shift;  // per output channel (Layer::requant)
   int segments = 1;
-  int64_t segment_length = 0;  // bytes per segment, a multiple of 4 (zero weights beyond kw*Cg)
+  int64_t segment_length = 0;
+  // Conv fused with a non-overlapping max-pool: the GEMM rows in window-major order (the pixels of
+  // one window consecutive, pixels outside every window dropped), as conv pixel index and as
+  // offset into a group's padded input.
+  std::vector<int64_t> pool_row_pixel, pool_row_offset;  // bytes per segment, a multiple of 4 (zero weights beyond kw*Cg)
 };
 
 struct FastInference::Workspace {
@@ -33,16 +38,21 @@ struct FastInference::Workspace {
   std::vector<std::vector<uint8_t>> act;    // per layer: [n][out size] codes
   std::vector<uint8_t> padded;              // conv input: [groups][Hp][Wp][Cg]
   std::vector<const uint8_t*> rows;         // GEMM row pointers
+  std::vector<const uint8_t*> pool_rows;    // the same in max-pool window-major order
+  std::vector<int32_t> pool_sum;            // box_sum in that order
   std::vector<int64_t> segment_offset;
   std::vector<int32_t> c;                   // GEMM result [rows][n_padded]
   std::vector<int32_t> plane_sum, box_sum;  // sum of a over channels per position / per window
   std::vector<int32_t> row_sum;             // window-row sums of plane_sum
-  std::vector<uint8_t> chw;                 // a linear layer's C x H x W input
 };
 
 namespace {
 
 constexpr int64_t kSlackBytes = 64;  // kernels may read up to 3 bytes past a row's last segment
+// A conv's GEMM runs over chunks of output rows whose int32 results take about this much (L1).
+constexpr int64_t kChunkBytes = 24 * 1024;
+// A conv fused with a non-overlapping max-pool runs its GEMM over chunks of about this many rows.
+constexpr int64_t kPoolChunkRows = 48;
 
 // Activations live channels-last inside the fast path: (y * W + x) * C + c. The golden layout is
 // C x H x W; the two agree for C x 1 x 1 tensors.
@@ -57,10 +67,21 @@ const Shape& source_shape(const Network& net, int src) { return src < 0 ? net.in
 }  // namespace
 
 FastInference::FastInference(const Network& net, const LayerWeights& weights, Int8Kernel kernel)
-    : net_(net), kernel_(kernel), gemm_(net.layers.size()), fused_relu_(net.layers.size(), -1) {
+    : net_(net),
+      kernel_(kernel),
+      gemm_(net.layers.size()),
+      fused_relu_(net.layers.size(), -1),
+      fused_pool_(net.layers.size(), -1),
+      linear_src_(net.layers.size(), -1),
+      skip_when_fused_(net.layers.size(), 0) {
   if (!int8_kernel_supported(kernel)) throw std::invalid_argument(std::string("FastInference: kernel ") +
                                                                   int8_kernel_name(kernel) + " not supported");
   if (weights.size() < net.layers.size()) throw std::invalid_argument("FastInference: one pattern vector per layer");
+  const Shape& is = net.input_shape;
+  input_lut_.resize(size_t(is.c) * 256);
+  for (int c = 0; c < is.c; ++c)
+    for (int px = 0; px < 256; ++px)
+      input_lut_[size_t(c * 256 + px)] = preprocess_pixel(net.preprocess, c, uint8_t(px), net.input_quant.zero_point);
   for (size_t l = 0; l < net.layers.size(); ++l) {
     const Layer& L = net.layers[l];
     if (!L.has_weights()) continue;
@@ -78,15 +99,33 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
     const int32_t za = L.in_quant.zero_point;
     G.segments = linear ? 1 : L.kernel_h;
     G.segment_length = ((linear ? k : int64_t(L.kernel_w) * cg) + 3) / 4 * 4;
-    auto w8 = [&](int o, int64_t idx) { return W.decode(pat[size_t(int64_t(o) * k + idx)]) - off; };
-    for (int g = 0; g < groups; ++g) {
-      G.b.push_back(PackedInt8B::pack(G.segments * G.segment_length, ng, [&](int64_t kk, int64_t nn) -> int32_t {
-        const int o = int(g * ng + nn);
-        const int64_t s = kk / G.segment_length, j = kk % G.segment_length;
-        if (linear) return j < k ? w8(o, j) : 0;
-        if (j >= int64_t(L.kernel_w) * cg) return 0;
+    std::array<int32_t, 256> w8_of;  // pattern -> w8
+    for (int v = 0; v < 256; ++v) w8_of[size_t(v)] = W.decode(uint8_t(v)) - off;
+    auto w8 = [&](int o, int64_t idx) { return w8_of[pat[size_t(int64_t(o) * k + idx)]]; };
+    // A linear layer reads its input channels-last, through a flatten if there is one; its weights
+    // are packed in that order (the golden reduction index is the C x H x W one), so neither the
+    // flatten nor a transposition is needed.
+    int read = L.inputs[0];
+    if (linear && read >= 0 && net.layers[size_t(read)].type == LayerType::Flatten) read = net.layers[size_t(read)].inputs[0];
+    linear_src_[l] = read;
+    const Shape rs = source_shape(net, read);
+    const int64_t rs_plane = int64_t(rs.h) * rs.w;
+    // Packed reduction index -> index of the weight within its output channel (-1: zero padding).
+    const int64_t kp = G.segments * G.segment_length;
+    std::vector<int64_t> weight_index(size_t(kp), -1);
+    for (int64_t kk = 0; kk < kp; ++kk) {
+      const int64_t s = kk / G.segment_length, j = kk % G.segment_length;
+      if (linear) {
+        if (j < k) weight_index[size_t(kk)] = (j % rs.c) * rs_plane + j / rs.c;
+      } else if (j < int64_t(L.kernel_w) * cg) {
         const int64_t kx = j / cg, c = j % cg;  // weight layout [o][c][ky][kx]
-        return w8(o, (c * L.kernel_h + s) * L.kernel_w + kx);
+        weight_index[size_t(kk)] = (c * L.kernel_h + s) * L.kernel_w + kx;
+      }
+    }
+    for (int g = 0; g < groups; ++g) {
+      G.b.push_back(PackedInt8B::pack(kp, ng, [&](int64_t kk, int64_t nn) -> int32_t {
+        const int64_t i = weight_index[size_t(kk)];
+        return i < 0 ? 0 : w8(int(g * ng + nn), i);
       }));
     }
     G.c0.resize(size_t(L.out_channels));
@@ -114,7 +153,54 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
     const Layer& L = net.layers[l];
     if (L.type != LayerType::Relu || L.inputs.size() != 1 || L.inputs[0] < 0) continue;
     const size_t src = size_t(L.inputs[0]);
-    if (net.layers[src].has_weights() && consumers[src] == 1 && int(src) != net.output) fused_relu_[src] = int(l);
+    if (net.layers[src].has_weights() && consumers[src] == 1 && int(src) != net.output) {
+      fused_relu_[src] = int(l);
+      skip_when_fused_[l] = 1;
+    }
+  }
+  // A max-pool is fused into a conv's output stage (max of the accumulators, then requantization)
+  // when it is the only consumer of the conv (or of its fused relu), has no padding, and every
+  // requantization multiplier is >= 0: requantization and relu are then non-decreasing, so they
+  // commute with the max.
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& L = net.layers[l];
+    if (L.type != LayerType::Conv2d) continue;
+    const int end = fused_relu_[l] >= 0 ? fused_relu_[l] : int(l);
+    if (end == net.output || consumers[size_t(end)] != 1) continue;
+    if (fused_relu_[l] < 0 && int(l) == net.output) continue;
+    bool monotone = true;
+    for (const Requant& rq : L.requant) monotone = monotone && rq.multiplier >= 0;
+    for (size_t p = l + 1; p < net.layers.size(); ++p) {
+      const Layer& P = net.layers[p];
+      if (P.inputs.size() != 1 || P.inputs[0] != end) continue;
+      const Shape &pi = P.in_shape, &po = P.out_shape;
+      const bool inside = int64_t(po.h - 1) * P.stride_h + P.kernel_h <= pi.h &&
+                          int64_t(po.w - 1) * P.stride_w + P.kernel_w <= pi.w;
+      if (P.type == LayerType::MaxPool2d && P.pad_h == 0 && P.pad_w == 0 && inside && monotone && po.c == pi.c) {
+        fused_pool_[l] = int(p);
+        skip_when_fused_[p] = 1;
+        if (P.kernel_h != P.stride_h || P.kernel_w != P.stride_w) continue;
+        GemmLayer& G = gemm_[l];
+        const int wp = L.in_shape.w + 2 * L.pad_w, cg = L.in_shape.c / L.groups;
+        for (int py = 0; py < po.h; ++py)
+          for (int px = 0; px < po.w; ++px)
+            for (int ky = 0; ky < P.kernel_h; ++ky)
+              for (int kx = 0; kx < P.kernel_w; ++kx) {
+                const int oy = py * P.stride_h + ky, ox = px * P.stride_w + kx;
+                G.pool_row_pixel.push_back(int64_t(oy) * pi.w + ox);
+                G.pool_row_offset.push_back((int64_t(oy) * L.stride_h * wp + int64_t(ox) * L.stride_w) * cg);
+              }
+      }
+    }
+  }
+  // A flatten read only by linear layers (which read its input directly) is not computed.
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    if (net.layers[l].type != LayerType::Flatten || int(l) == net.output) continue;
+    bool only_linear = true;
+    for (const Layer& L : net.layers)
+      for (int src : L.inputs)
+        if (src == int(l)) only_linear = only_linear && L.type == LayerType::Linear;
+    if (only_linear) skip_when_fused_[l] = 1;
   }
 }
 
@@ -123,7 +209,7 @@ FastInference::~FastInference() = default;
 FastInference::FastInference(FastInference&&) noexcept = default;
 FastInference& FastInference::operator=(FastInference&&) noexcept = default;
 
-void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const {
+void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code, int pool) const {
   const Layer& L = net_.layers[size_t(layer)];
   const GemmLayer& G = gemm_[size_t(layer)];
   const int src = L.inputs[0];
@@ -147,7 +233,7 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
 
   for (int64_t img = 0; img < n; ++img) {
     const uint8_t* x = src_buf.data() + img * in.size();
-    uint8_t* y = dst + img * out.size();
+    uint8_t* y = dst + img * (pool >= 0 ? net_.layers[size_t(pool)].out_shape.size() : out.size());
     // Padded copy of the (channels-last) input per group: every window row is one contiguous
     // segment. Padding positions hold za.
     std::memset(ws.padded.data(), za, ws.padded.size());
@@ -165,10 +251,11 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
     }
     for (int g = 0; g < groups; ++g) {
       const uint8_t* p = ws.padded.data() + g * plane;
-      for (int oy = 0; oy < out.h; ++oy)
-        for (int ox = 0; ox < out.w; ++ox)
-          ws.rows[size_t(oy * out.w + ox)] = p + (int64_t(oy) * L.stride_h * wp + int64_t(ox) * L.stride_w) * cg;
-      int8_gemm(kernel_, a, m, G.b[size_t(g)], ws.c.data(), ldc);
+      const bool window_major = pool >= 0 && !G.pool_row_offset.empty();
+      if (!window_major)
+        for (int oy = 0; oy < out.h; ++oy)
+          for (int ox = 0; ox < out.w; ++ox)
+            ws.rows[size_t(oy * out.w + ox)] = p + (int64_t(oy) * L.stride_h * wp + int64_t(ox) * L.stride_w) * cg;
       const bool need_sum = G.group_needs_sum[size_t(g)];
       if (need_sum) {
         for (int64_t i = 0; i < int64_t(hp) * wp; ++i) {
@@ -196,8 +283,58 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
       }
       const Int8Requant rq{G.c0.data() + g * ng, G.c1.data() + g * ng, G.multiplier.data() + g * ng,
                            G.shift.data() + g * ng, zo, min_code};
-      int8_requantize(kernel_, ws.c.data(), ldc, m, ng, need_sum ? ws.box_sum.data() : nullptr, rq, y + g * ng,
-                      out.c);
+      const int32_t* sums = need_sum ? ws.box_sum.data() : nullptr;
+      // GEMM and output stage over chunks of output rows, so the int32 results are still in L1
+      // when the output stage reads them.
+      const int chunk_rows = std::max(1, int(kChunkBytes / (int64_t(out.w) * ldc * 4)));
+      Int8GemmA ac = a;
+      const Layer* P = pool >= 0 ? &net_.layers[size_t(pool)] : nullptr;
+      if (window_major) {
+        // Non-overlapping windows: GEMM rows in window-major order (the pixels of one window
+        // consecutive; pixels outside every window dropped), in chunks of whole windows small
+        // enough that the int32 results are still in L1 for the output stage.
+        const Shape& po = P->out_shape;
+        const int window = P->kernel_h * P->kernel_w;
+        const int64_t pooled = int64_t(po.h) * po.w;
+        const int64_t nrows = pooled * window;
+        ws.pool_rows.resize(size_t(nrows));
+        for (int64_t i = 0; i < nrows; ++i) ws.pool_rows[size_t(i)] = p + G.pool_row_offset[size_t(i)];
+        if (sums) {
+          ws.pool_sum.resize(size_t(nrows));
+          for (int64_t i = 0; i < nrows; ++i) ws.pool_sum[size_t(i)] = sums[G.pool_row_pixel[size_t(i)]];
+        }
+        const int64_t chunk = std::max<int64_t>(1, kPoolChunkRows / window);
+        for (int64_t q = 0; q < pooled; q += chunk) {
+          const int64_t nq = std::min(chunk, pooled - q);
+          ac.rows = ws.pool_rows.data() + q * window;
+          int8_gemm(kernel_, ac, nq * window, G.b[size_t(g)], ws.c.data(), ldc);
+          const Int8MaxPool mp{window, 1, int(nq), 1, window, 1, window};
+          int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? ws.pool_sum.data() + q * window : nullptr, rq,
+                                  mp, y + g * ng + q * out.c, out.c);
+        }
+      } else if (P) {
+        const Layer& P_ = *P;
+        const Shape& po = P_.out_shape;
+        const int pooled_rows = std::max(1, (chunk_rows - P_.kernel_h) / P_.stride_h + 1);
+        for (int py = 0; py < po.h; py += pooled_rows) {
+          const int rows_p = std::min(pooled_rows, po.h - py);
+          const int64_t first = int64_t(py) * P_.stride_h * out.w;  // first GEMM row (conv pixel)
+          const int64_t rows = (int64_t(rows_p - 1) * P_.stride_h + P_.kernel_h) * out.w;
+          ac.rows = ws.rows.data() + first;
+          int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
+          const Int8MaxPool mp{out.w, rows_p, po.w, P_.kernel_h, P_.kernel_w, P_.stride_h, P_.stride_w};
+          int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? sums + first : nullptr, rq, mp,
+                                  y + g * ng + int64_t(py) * po.w * out.c, out.c);
+        }
+      } else {
+        for (int oy = 0; oy < out.h; oy += chunk_rows) {
+          const int64_t first = int64_t(oy) * out.w, rows = int64_t(std::min(chunk_rows, out.h - oy)) * out.w;
+          ac.rows = ws.rows.data() + first;
+          int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
+          int8_requantize(kernel_, ws.c.data(), ldc, rows, ng, sums ? sums + first : nullptr, rq,
+                          y + g * ng + first * out.c, out.c);
+        }
+      }
     }
   }
 }
@@ -205,7 +342,7 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
 void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const {
   const Layer& L = net_.layers[size_t(layer)];
   const GemmLayer& G = gemm_[size_t(layer)];
-  const int src = L.inputs[0];
+  const int src = linear_src_[size_t(layer)];
   const int64_t in_size = source_shape(net_, src).size(), out_size = L.out_shape.size();
   const std::vector<uint8_t>& src_buf = src < 0 ? ws.input : ws.act[size_t(src)];
   const int64_t k = L.weight.per_out;
@@ -214,13 +351,7 @@ void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst
   ws.c.resize(size_t(n * ldc));
   ws.box_sum.assign(size_t(n), 0);
   ws.segment_offset.assign(1, 0);
-  const Shape is = source_shape(net_, src);
   const uint8_t* base = src_buf.data();
-  if (is.h * is.w > 1) {  // the input is read flattened in C, H, W order
-    ws.chw.resize(size_t(n * in_size + kSlackBytes));
-    for (int64_t i = 0; i < n; ++i) to_chw(src_buf.data() + i * in_size, is, ws.chw.data() + i * in_size);
-    base = ws.chw.data();
-  }
   for (int64_t i = 0; i < n; ++i) {
     ws.rows[size_t(i)] = base + i * in_size;
     if (G.group_needs_sum[0]) {
@@ -242,12 +373,15 @@ void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, b
   const int64_t in_size = is.size(), plane = int64_t(is.h) * is.w;
   ws.input.resize(size_t(n * in_size + kSlackBytes));
   for (int64_t i = 0; i < n; ++i)
-    for (int c = 0; c < is.c; ++c)
-      for (int64_t j = 0; j < plane; ++j)
-        ws.input[size_t(i * in_size + j * is.c + c)] =
-            preprocess_pixel(net_.preprocess, c, pixels[i * in_size + c * plane + j], net_.input_quant.zero_point);
+    for (int c = 0; c < is.c; ++c) {
+      const uint8_t* lut = input_lut_.data() + c * 256;
+      const uint8_t* px = pixels + i * in_size + c * plane;
+      uint8_t* x = ws.input.data() + i * in_size + c;
+      for (int64_t j = 0; j < plane; ++j) x[j * is.c] = lut[px[j]];
+    }
   ws.act.resize(net_.layers.size());
   for (size_t l = 0; l < net_.layers.size(); ++l) {
+    if (fuse && skip_when_fused_[l]) continue;  // computed by its producer, or never read
     const Layer& L = net_.layers[l];
     const int64_t out_size = L.out_shape.size();
     ws.act[l].resize(size_t(n * out_size + kSlackBytes));
@@ -259,15 +393,22 @@ void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, b
     const int64_t in_size_l = in.size();
     uint8_t* dst = ws.act[l].data();
     const int relu = fuse ? fused_relu_[l] : -1;
-    if (relu >= 0) ws.act[size_t(relu)].resize(size_t(n * out_size + kSlackBytes));
+    const int pool = fuse ? fused_pool_[l] : -1;
+    uint8_t* gemm_dst = dst;
+    if (pool >= 0) {
+      std::vector<uint8_t>& p = ws.act[size_t(pool)];
+      p.resize(size_t(n * net_.layers[size_t(pool)].out_shape.size() + kSlackBytes));
+      gemm_dst = p.data();
+    } else if (relu >= 0) {
+      ws.act[size_t(relu)].resize(size_t(n * out_size + kSlackBytes));
+      gemm_dst = ws.act[size_t(relu)].data();
+    }
     // relu(requantize(acc)) = clamp(requantize(acc), z, 255) with z the relu's zero point.
-    uint8_t* gemm_dst = relu >= 0 ? ws.act[size_t(relu)].data() : dst;
     const int32_t min_code = relu >= 0 ? net_.layers[size_t(relu)].in_quant.zero_point : 0;
     switch (L.type) {
-      case LayerType::Conv2d: run_conv(int(l), n, ws, gemm_dst, min_code); break;
+      case LayerType::Conv2d: run_conv(int(l), n, ws, gemm_dst, min_code, pool); break;
       case LayerType::Linear: run_linear(int(l), n, ws, gemm_dst, min_code); break;
       case LayerType::Relu: {
-        if (fuse && fused_relu_[size_t(L.inputs[0])] == int(l)) break;  // computed by its conv/linear
         const uint8_t z = uint8_t(L.in_quant.zero_point);
         const uint8_t* x = source(0);
         for (int64_t i = 0; i < n * out_size; ++i) dst[i] = std::max(x[i], z);

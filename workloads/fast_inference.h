@@ -56,6 +56,7 @@ class FastInference {
   std::vector<int> fused_relu_;  // per layer: index of the relu that is its only consumer, or -1
   std::vector<int> fused_pool_;  // per conv layer: the max-pool computed in its output stage, or -1
   std::vector<int> linear_src_;  // per linear layer: the layer it reads channels-last (-1: input)
+  std::vector<char> skip_when_fused_;  // per layer: not computed by the fused path (predict/scores)
   std::vector<uint8_t> input_lut_;  // [channel][pixel]: preprocessed input code
 };
 

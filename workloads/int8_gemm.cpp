@@ -107,6 +107,7 @@ void gemm_vnni(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, 
 // Per-channel constants of the output stage for 16 channels from j (lanes beyond n are zero).
 struct RequantVec {
   __mmask16 mask;
+  // 64-bit lanes: [0] the even channels j, j+2, .., [1] the odd ones.
   __m512i c0, c1, mul[2], sh[2], rnd[2], lo, hi, zo;
 
   RequantVec(const Int8Requant& rq, int64_t j, int64_t n) {
@@ -115,12 +116,17 @@ struct RequantVec {
     mask = __mmask16((1u << lanes) - 1);
     c0 = _mm512_maskz_loadu_epi32(mask, rq.c0 + j);
     c1 = _mm512_maskz_loadu_epi32(mask, rq.c1 + j);
-    for (int h = 0; h < 2; ++h) {
-      const __mmask8 m8 = __mmask8(mask >> (8 * h));
-      mul[h] = _mm512_maskz_loadu_epi64(m8, rq.multiplier + j + 8 * h);
-      sh[h] = _mm512_mask_loadu_epi64(one, m8, rq.shift + j + 8 * h);
-      rnd[h] = _mm512_sllv_epi64(one, _mm512_sub_epi64(sh[h], one));
-    }
+    const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+    const __mmask8 m_lo = __mmask8(mask), m_hi = __mmask8(mask >> 8);
+    const __m512i mul_lo = _mm512_maskz_loadu_epi64(m_lo, rq.multiplier + j);
+    const __m512i mul_hi = _mm512_maskz_loadu_epi64(m_hi, rq.multiplier + j + 8);
+    const __m512i sh_lo = _mm512_mask_loadu_epi64(one, m_lo, rq.shift + j);
+    const __m512i sh_hi = _mm512_mask_loadu_epi64(one, m_hi, rq.shift + j + 8);
+    mul[0] = _mm512_permutex2var_epi64(mul_lo, even, mul_hi);
+    mul[1] = _mm512_permutex2var_epi64(mul_lo, odd, mul_hi);
+    sh[0] = _mm512_permutex2var_epi64(sh_lo, even, sh_hi);
+    sh[1] = _mm512_permutex2var_epi64(sh_lo, odd, sh_hi);
+    for (int h = 0; h < 2; ++h) rnd[h] = _mm512_sllv_epi64(one, _mm512_sub_epi64(sh[h], one));
     lo = _mm512_set1_epi64(rq.min_code);
     hi = _mm512_set1_epi64(255);
     zo = _mm512_set1_epi64(rq.zero_point);
@@ -133,16 +139,15 @@ struct RequantVec {
     return a;
   }
 
-  // The 16 output codes of acc.
+  // The 16 output codes of acc: vpmuldq multiplies the sign-extended low (even) int32 of each
+  // 64-bit lane; the odd ones are shifted down first.
   __m128i codes(__m512i acc) const {
-    __m128i bytes[2];
+    __m512i v[2] = {acc, _mm512_srli_epi64(acc, 32)};
     for (int h = 0; h < 2; ++h) {
-      const __m512i a64 = _mm512_cvtepi32_epi64(h == 0 ? _mm512_castsi512_si256(acc) : _mm512_extracti64x4_epi64(acc, 1));
-      __m512i v = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(a64, mul[h]), rnd[h]), sh[h]);
-      v = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v, zo), lo), hi);
-      bytes[h] = _mm512_cvtepi64_epi8(v);
+      v[h] = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(v[h], mul[h]), rnd[h]), sh[h]);
+      v[h] = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(v[h], zo), lo), hi);
     }
-    return _mm_unpacklo_epi64(bytes[0], bytes[1]);
+    return _mm512_cvtepi32_epi8(_mm512_or_si512(v[0], _mm512_slli_epi64(v[1], 32)));
   }
 };
 
@@ -156,6 +161,21 @@ void requantize_avx512(const int32_t* c, int64_t ldc, int64_t rows, int64_t n, c
 
 void requantize_maxpool_avx512(const int32_t* c, int64_t ldc, int64_t n, const int32_t* row_sum, const Int8Requant& rq,
                                const Int8MaxPool& p, uint8_t* out, int64_t ldo) {
+  if (p.out_h == 1 && p.kernel_h == 1 && p.stride_w == p.kernel_w) {
+    // Windows of consecutive rows (window-major GEMM rows).
+    const int window = p.kernel_w;
+    for (int64_t j = 0; j < n; j += 16) {
+      const RequantVec q(rq, j, n);
+      const int32_t* cj = c + j;
+      for (int px = 0; px < p.out_w; ++px) {
+        const int64_t r0 = int64_t(px) * window;
+        __m512i m = q.acc(cj + r0 * ldc, row_sum, r0);
+        for (int k = 1; k < window; ++k) m = _mm512_max_epi32(m, q.acc(cj + (r0 + k) * ldc, row_sum, r0 + k));
+        _mm_mask_storeu_epi8(out + int64_t(px) * ldo + j, q.mask, q.codes(m));
+      }
+    }
+    return;
+  }
   for (int64_t j = 0; j < n; j += 16) {
     const RequantVec q(rq, j, n);
     for (int py = 0; py < p.out_h; ++py)

@@ -45,7 +45,8 @@ TEST_CASE("technology presets load and keep the bit-cell failure object as-is", 
   auto t14 = TechnologyParams::from_json_file(std::string(LVSIM_SOURCE_DIR) + "/presets/tech/14nm-normalized.json");
   CHECK(t14.bitcell_failure.at("model") == "ber_curve");
   CHECK(t14.bitcell_failure.at("points").size() == 7);
-  CHECK(t14.bitcell_failure.at("points")[2][1].get<double>() == 1e-3);
+  CHECK(t14.bitcell_failure.at("points")[4][0].get<double>() == 0.88);  // (V/Vmin, p) in increasing voltage
+  CHECK(t14.bitcell_failure.at("points")[4][1].get<double>() == 1e-3);
 }
 
 TEST_CASE("45nm preset SRAM fit reproduces Horowitz's 8 KB / 32 KB / 1 MB read energies", "[energy][technology]") {
