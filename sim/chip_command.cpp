@@ -4,27 +4,15 @@
 
 #include "common/errors.h"
 #include "common/json_reader.h"
-#include "energy/technology.h"
 #include "memory/bitcell_failure_model.h"
-#include "models/architecture.h"
-#include "sim/builtin_presets.h"
+#include "sim/presets.h"
 
 namespace lvsim {
 
 ChipReport run_chip_command(const ChipCommandOptions& opt) {
-  ArchitectureParams arch;
-  if (opt.arch_path.empty()) {
-    nlohmann::json j = parse_json_text(kDefaultArchitectureJson, kDefaultArchitectureName);
-    JsonObject o(j, kDefaultArchitectureName, "");
-    arch = ArchitectureParams::from_json(o);
-  } else {
-    arch = ArchitectureParams::from_json_file(opt.arch_path);
-  }
-  const TechnologyParams tech =
-      opt.tech_path.empty()
-          ? TechnologyParams::from_json(parse_json_text(kDefaultTechnologyJson, kDefaultTechnologyName), kDefaultTechnologyName)
-          : TechnologyParams::from_json_file(opt.tech_path);
-  const std::string origin = opt.tech_path.empty() ? kDefaultTechnologyName : opt.tech_path;
+  const ArchitectureParams arch = load_architecture(opt.arch_path);
+  const TechnologyParams tech = load_technology(opt.tech_path);
+  const std::string origin = technology_origin(opt.tech_path);
   if (!tech.bitcell_failure.is_object()) throw ConfigError(located(origin, "bitcell_failure", "missing: the technology has no failure model"));
   JsonObject fo(tech.bitcell_failure, origin, "bitcell_failure");
   const BitcellFailureParams failure = BitcellFailureParams::from_json(fo);

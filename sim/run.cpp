@@ -20,7 +20,7 @@
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
 #include "models/timing_model.h"
-#include "sim/builtin_presets.h"
+#include "sim/presets.h"
 #include "sim/output_file.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
@@ -36,21 +36,6 @@ int resolve_threads(int threads) {
   if (threads > 0) return threads;
   unsigned hc = std::thread::hardware_concurrency();
   return hc ? int(hc) : 1;
-}
-
-ArchitectureParams load_architecture(const std::string& path) {
-  if (!path.empty()) return ArchitectureParams::from_json_file(path);
-  nlohmann::json j = parse_json_text(kDefaultArchitectureJson, kDefaultArchitectureName);
-  JsonObject o(j, kDefaultArchitectureName, "");
-  ArchitectureParams arch = ArchitectureParams::from_json(o);
-  arch.source_file = kDefaultArchitectureName;
-  return arch;
-}
-
-TechnologyParams load_technology(const std::string& path) {
-  if (!path.empty()) return TechnologyParams::from_json_file(path);
-  return TechnologyParams::from_json(parse_json_text(kDefaultTechnologyJson, kDefaultTechnologyName),
-                                     kDefaultTechnologyName);
 }
 
 EnergyHardware energy_hardware(const ArchitectureParams& arch) {
@@ -93,7 +78,7 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
     map = profiled.has_failure_voltages() ? profiled.at(op.v_sram_v) : profiled.at(std::nullopt);
     fr.source = "fault_map";
   } else if (tech.bitcell_failure.is_object()) {
-    const std::string origin = tech.source_file.empty() ? tech.name : tech.source_file;
+    const std::string origin = technology_origin(opt.tech_path);
     JsonObject o(tech.bitcell_failure, origin, "bitcell_failure");
     ChipFaultModel chip(BitcellFailureParams::from_json(o), geometry, opt.chip_seed);
     map = chip.faults_at(op.v_sram_v);
