@@ -167,7 +167,6 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
     if (L.type != LayerType::Conv2d) continue;
     const int end = fused_relu_[l] >= 0 ? fused_relu_[l] : int(l);
     if (end == net.output || consumers[size_t(end)] != 1) continue;
-    if (fused_relu_[l] < 0 && int(l) == net.output) continue;
     bool monotone = true;
     for (const Requant& rq : L.requant) monotone = monotone && rq.multiplier >= 0;
     for (size_t p = l + 1; p < net.layers.size(); ++p) {
@@ -313,16 +312,15 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
                                   mp, y + g * ng + q * out.c, out.c);
         }
       } else if (P) {
-        const Layer& P_ = *P;
-        const Shape& po = P_.out_shape;
-        const int pooled_rows = std::max(1, (chunk_rows - P_.kernel_h) / P_.stride_h + 1);
+        const Shape& po = P->out_shape;
+        const int pooled_rows = std::max(1, (chunk_rows - P->kernel_h) / P->stride_h + 1);
         for (int py = 0; py < po.h; py += pooled_rows) {
           const int rows_p = std::min(pooled_rows, po.h - py);
-          const int64_t first = int64_t(py) * P_.stride_h * out.w;  // first GEMM row (conv pixel)
-          const int64_t rows = (int64_t(rows_p - 1) * P_.stride_h + P_.kernel_h) * out.w;
+          const int64_t first = int64_t(py) * P->stride_h * out.w;  // first GEMM row (conv pixel)
+          const int64_t rows = (int64_t(rows_p - 1) * P->stride_h + P->kernel_h) * out.w;
           ac.rows = ws.rows.data() + first;
           int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
-          const Int8MaxPool mp{out.w, rows_p, po.w, P_.kernel_h, P_.kernel_w, P_.stride_h, P_.stride_w};
+          const Int8MaxPool mp{out.w, rows_p, po.w, P->kernel_h, P->kernel_w, P->stride_h, P->stride_w};
           int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? sums + first : nullptr, rq, mp,
                                   y + g * ng + int64_t(py) * po.w * out.c, out.c);
         }

@@ -1,0 +1,137 @@
+// The fused predict/scores path against the golden engine: conv -> relu -> max-pool chains whose
+// pool runs in the conv's output stage (non-overlapping windows in window-major GEMM order,
+// overlapping windows, odd sizes leaving pixels outside every window, pools without a relu), and
+// linear layers that read a flatten's channels-last input directly, for every kernel the CPU
+// supports and on faulty weight patterns.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "test_fast_inference_networks.h"
+#include "workloads/fast_inference.h"
+#include "workloads/reference_inference.h"
+
+using namespace lvsim;
+using lvsim::testing::RandomNetBuilder;
+using lvsim::testing::RandomNetOptions;
+
+namespace {
+
+std::vector<uint8_t> random_bytes(uint64_t seed, int64_t n) {
+  SplitMix64 r(seed);
+  std::vector<uint8_t> p(static_cast<size_t>(n));
+  for (auto& v : p) v = uint8_t(r.next());
+  return p;
+}
+
+// conv -> [relu] -> maxpool (k, s) -> conv -> relu -> maxpool -> flatten -> linear -> relu -> linear.
+Network pooled_network(uint64_t seed, RandomNetOptions opt) {
+  RandomNetBuilder b(derive_seed(seed, 1), opt);
+  const int in_c = b.uniform(1, 3);
+  b.start({in_c, b.uniform(7, 15), b.uniform(7, 15)});
+  int x = b.conv(-1, b.uniform(1, 40), b.uniform(1, 5), 3, 1, b.uniform(0, 2), 1);
+  if (b.coin()) x = b.simple(x, LayerType::Relu);
+  const int k1 = b.uniform(2, 3);
+  x = b.pool(x, LayerType::MaxPool2d, k1, b.coin() ? k1 : k1 - 1, 0);  // non-overlapping or overlapping
+  const Shape s = b.shape_of(x);
+  const int g = (s.c % 2 == 0 && b.coin()) ? 2 : 1;
+  x = b.conv(x, g * b.uniform(1, 40), 3, 3, 1, 1, g);
+  x = b.simple(x, LayerType::Relu);
+  if (b.shape_of(x).h >= 2 && b.shape_of(x).w >= 2) x = b.pool(x, LayerType::MaxPool2d, 2, 2, 0);
+  x = b.simple(x, LayerType::Flatten);
+  x = b.linear(x, b.uniform(1, 40));
+  x = b.simple(x, LayerType::Relu);
+  x = b.linear(x, b.uniform(2, 12));
+  Network net = b.finish(x);
+  const std::vector<uint8_t> pixels = random_bytes(derive_seed(seed, 2), 8 * net.input_shape.size());
+  b.calibrate(net, pixels.data(), 8);
+  return net;
+}
+
+}  // namespace
+
+TEST_CASE("fused conv, relu and max-pool output stages equal the golden engine", "[fast]") {
+  const int bits = GENERATE(2, 4, 8);
+  const WeightStorage storage = GENERATE(WeightStorage::Unsigned, WeightStorage::TwosComplement);
+  const uint64_t seed = GENERATE(1, 2, 3, 4);
+  const uint64_t case_seed = derive_seed(derive_seed(seed, uint64_t(bits)), uint64_t(storage));
+  const Network net = pooled_network(case_seed, {bits, storage, true});
+  const int64_t count = 6;
+  const std::vector<uint8_t> pixels = random_bytes(derive_seed(case_seed, 3), count * net.input_shape.size());
+  INFO("bits " << bits << " storage " << int(storage) << " seed " << seed);
+  for (bool faulty : {false, true}) {
+    LayerWeights w = stored_weights(net);
+    if (faulty) {
+      SplitMix64 r(derive_seed(case_seed, 4));
+      for (size_t l = 0; l < w.size(); ++l)
+        for (auto& p : w[l])
+          for (int bit = 0; bit < net.layers[l].weight.bits; ++bit)
+            if (r.uniform() < 0.05) p = uint8_t(p ^ (1u << bit));
+    }
+    std::vector<uint8_t> golden;
+    for (int64_t i = 0; i < count; ++i) {
+      const auto outs = run_all_layers(net, pixels.data() + i * net.input_shape.size(), w);
+      golden.insert(golden.end(), outs[size_t(net.output)].begin(), outs[size_t(net.output)].end());
+    }
+    for (Int8Kernel k : {Int8Kernel::Portable, Int8Kernel::Avx2, Int8Kernel::Avx512Vnni}) {
+      if (!int8_kernel_supported(k)) continue;
+      INFO("faulty " << faulty << " kernel " << int8_kernel_name(k));
+      const FastInference fast(net, w, k);
+      CHECK(fast.scores(pixels.data(), count, 2) == golden);
+    }
+  }
+}
+
+TEST_CASE("int8 output stages equal the formula of docs/quantization.md, pooled or not", "[fast][gemm]") {
+  // A 5 x 7 image of random accumulators (extreme values included, so the uint32 corrections
+  // wrap), 19 channels, row sums, relu clamp; int8_requantize against the formula evaluated here
+  // in 64-bit arithmetic, and int8_requantize_maxpool (2 x 2 / stride 2 and 3 x 2 / stride (1, 2))
+  // against a max-pool of those codes.
+  const int h = 5, w = 7, n = 19, ldc = 32;
+  SplitMix64 r(9);
+  std::vector<int32_t> c(size_t(h * w * ldc)), row_sum(size_t(h * w));
+  for (auto& v : c) v = r.uniform() < 0.1 ? (r.uniform() < 0.5 ? INT32_MIN : INT32_MAX) : int32_t(r.next() >> 48) - (1 << 15);
+  for (auto& v : row_sum) v = int32_t(r.next() % 5000);
+  std::vector<uint32_t> c0(n), c1(n);
+  std::vector<int64_t> mul(n), shift(n);
+  for (int j = 0; j < n; ++j) {
+    c0[size_t(j)] = uint32_t(int32_t(r.next() % 8192) - 4096);
+    c1[size_t(j)] = uint32_t(int32_t(r.next() % 7) - 3);
+    mul[size_t(j)] = int64_t(1 << 30) + int64_t(r.next() % (1u << 30));
+    shift[size_t(j)] = 37 + int64_t(r.next() % 3);
+  }
+  const Int8Requant rq{c0.data(), c1.data(), mul.data(), shift.data(), 7, 9};
+  for (Int8Kernel k : {Int8Kernel::Portable, Int8Kernel::Avx2, Int8Kernel::Avx512Vnni}) {
+    if (!int8_kernel_supported(k)) continue;
+    std::vector<uint8_t> codes(size_t(h * w * n)), got_codes(codes.size());
+    for (int px = 0; px < h * w; ++px)
+      for (int j = 0; j < n; ++j) {
+        const uint32_t acc32 = uint32_t(c[size_t(px * ldc + j)]) + c0[size_t(j)] + c1[size_t(j)] * uint32_t(row_sum[size_t(px)]);
+        const int64_t acc = acc32 >= 0x80000000u ? int64_t(acc32) - (int64_t(1) << 32) : int64_t(acc32);
+        const int64_t sh = shift[size_t(j)];
+        const int64_t v = 7 + ((acc * mul[size_t(j)] + (int64_t(1) << (sh - 1))) >> sh);
+        codes[size_t(px * n + j)] = uint8_t(std::clamp<int64_t>(v, 9, 255));
+      }
+    int8_requantize(k, c.data(), ldc, h * w, n, row_sum.data(), rq, got_codes.data(), n);
+    CHECK(got_codes == codes);
+    for (const Int8MaxPool p : {Int8MaxPool{w, 2, 3, 2, 2, 2, 2}, Int8MaxPool{w, 3, 3, 3, 2, 1, 2}}) {
+      std::vector<uint8_t> got(size_t(p.out_h * p.out_w * n));
+      int8_requantize_maxpool(k, c.data(), ldc, n, row_sum.data(), rq, p, got.data(), n);
+      int distinct = 0;
+      for (int py = 0; py < p.out_h; ++py)
+        for (int px = 0; px < p.out_w; ++px)
+          for (int j = 0; j < n; ++j) {
+            uint8_t m = 0;
+            for (int ky = 0; ky < p.kernel_h; ++ky)
+              for (int kx = 0; kx < p.kernel_w; ++kx)
+                m = std::max(m, codes[size_t(((py * p.stride_h + ky) * w + px * p.stride_w + kx) * n + j)]);
+            const uint8_t g = got[size_t((py * p.out_w + px) * n + j)];
+            INFO("kernel " << int8_kernel_name(k) << " pool " << p.kernel_h << "x" << p.kernel_w << " at " << py << ","
+                           << px << " channel " << j);
+            REQUIRE(g == m);
+            distinct += m > 9 && m < 255;
+          }
+      CHECK(distinct > 0);  // the comparison is not between constants
+    }
+  }
+}
