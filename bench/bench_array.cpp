@@ -1,6 +1,6 @@
 // Simulated PE-cycles per second of the plain C++ cycle model (one core): the array's clock edge
-// alone (WS stream step, OS compute step, batched WS stream edges) and whole layers through the controller (edge feeding,
-// output collection, SRAM fetch and post-processing included).
+// alone (WS stream step, OS compute step, batched WS stream edges) and whole layers through the controller (edge
+// feeding, output collection, SRAM fetch and post-processing included).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -118,7 +118,15 @@ void BM_Conv2Layer(benchmark::State& state, Dataflow df) {
 BENCHMARK_CAPTURE(BM_ArrayStep, weight_stationary, ArrayMode::Stream)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK_CAPTURE(BM_ArrayStep, output_stationary, ArrayMode::OsCompute)->Arg(16)->Arg(64)->Arg(128);
 BENCHMARK(BM_ArrayStreamBatch)->Arg(16)->Arg(64)->Arg(128);
-BENCHMARK_CAPTURE(BM_Conv2Layer, weight_stationary, Dataflow::WeightStationary)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Conv2Layer, output_stationary, Dataflow::OutputStationary)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Conv2Layer, weight_stationary, Dataflow::WeightStationary)
+    ->Arg(16)
+    ->Arg(64)
+    ->Arg(128)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Conv2Layer, output_stationary, Dataflow::OutputStationary)
+    ->Arg(16)
+    ->Arg(64)
+    ->Arg(128)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -55,7 +55,8 @@ void BM_Chip14nmCurve20Voltages(benchmark::State& state) {
 
 // RandBET-style uniform bit errors at the CIFAR-10 p grid of the seed work (13 rates, up to 2.5%).
 void BM_RandomBitErrors13Rates(benchmark::State& state) {
-  const std::vector<double> rates{5e-5, 1e-4, 2.5e-4, 5e-4, 7.5e-4, 1e-3, 2.5e-3, 5e-3, 7.5e-3, 1e-2, 1.5e-2, 2e-2, 2.5e-2};
+  const std::vector<double> rates{5e-5, 1e-4,   2.5e-4, 5e-4,   7.5e-4, 1e-3,  2.5e-3,
+                                  5e-3, 7.5e-3, 1e-2,   1.5e-2, 2e-2,   2.5e-2};
   uint64_t seed = 1;
   for (auto _ : state) {
     RateFaultModel m({}, kGeom, seed++);

@@ -48,16 +48,25 @@ std::string make_network_file(bool quantized) {
   if (std::filesystem::exists(path)) return path.string();
   auto q = [](double s, int z) { return nlohmann::json{{"scale", s}, {"zero_point", z}}; };
   nlohmann::json layers = nlohmann::json::array();
-  layers.push_back({{"name", "conv1"}, {"type", "conv2d"}, {"input", "input"}, {"out_channels", 16},
-                    {"kernel", {3, 3}}, {"padding", {1, 1}}, {"weight", weight_json(kWeights[0], 0, quantized, 1)},
+  layers.push_back({{"name", "conv1"},
+                    {"type", "conv2d"},
+                    {"input", "input"},
+                    {"out_channels", 16},
+                    {"kernel", {3, 3}},
+                    {"padding", {1, 1}},
+                    {"weight", weight_json(kWeights[0], 0, quantized, 1)},
                     {"output_quant", q(0.05, 128)}});
   layers.push_back({{"name", "relu1"}, {"type", "relu"}, {"input", "conv1"}});
   layers.push_back({{"name", "flat"}, {"type", "flatten"}, {"input", "relu1"}});
   std::string prev = "flat";
   for (int i = 1; i <= 3; ++i) {
     const auto& w = kWeights[size_t(i)];
-    layers.push_back({{"name", w.name}, {"type", "linear"}, {"input", prev}, {"out_features", w.shape[0]},
-                      {"weight", weight_json(w, size_t(i), quantized, 1)}, {"output_quant", q(0.1, 0)}});
+    layers.push_back({{"name", w.name},
+                      {"type", "linear"},
+                      {"input", prev},
+                      {"out_features", w.shape[0]},
+                      {"weight", weight_json(w, size_t(i), quantized, 1)},
+                      {"output_quant", q(0.1, 0)}});
     prev = w.name;
     if (i < 3) {
       layers.push_back({{"name", prev + "_relu"}, {"type", "relu"}, {"input", prev}});
@@ -88,8 +97,12 @@ void load(benchmark::State& state, bool quantized) {
   state.counters["file_MB"] = double(std::filesystem::file_size(path)) / 1e6;
 }
 
-void BM_LoadNetwork10M_Float32(benchmark::State& state) { load(state, false); }
-void BM_LoadNetwork10M_Quantized(benchmark::State& state) { load(state, true); }
+void BM_LoadNetwork10M_Float32(benchmark::State& state) {
+  load(state, false);
+}
+void BM_LoadNetwork10M_Quantized(benchmark::State& state) {
+  load(state, true);
+}
 
 BENCHMARK(BM_LoadNetwork10M_Float32)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_LoadNetwork10M_Quantized)->Unit(benchmark::kMillisecond)->Iterations(3);

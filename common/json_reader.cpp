@@ -30,7 +30,9 @@ JsonObject::JsonObject(const nlohmann::json& j, std::string file, std::string pa
   if (!j_.is_object()) throw ConfigError(located(file_, path_.empty() ? "(top level)" : path_, "expected an object"));
 }
 
-bool JsonObject::has(const std::string& key) const { return j_.contains(key); }
+bool JsonObject::has(const std::string& key) const {
+  return j_.contains(key);
+}
 
 void JsonObject::fail(const std::string& key, const std::string& what) const {
   throw ConfigError(located(file_, field(key), what));
@@ -79,7 +81,8 @@ int64_t JsonObject::get_int(const std::string& key, int64_t min, int64_t max) {
   if (!v.is_number_integer()) fail(key, "expected an integer");
   int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX) ? INT64_MAX : v.get<int64_t>();
   if (x < min || x > max)
-    fail(key, "value " + std::to_string(x) + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    fail(key,
+         "value " + std::to_string(x) + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   return x;
 }
 
@@ -98,7 +101,8 @@ double JsonObject::get_double(const std::string& key, double min, double max) {
   if (!v.is_number()) fail(key, "expected a number");
   double x = v.get<double>();
   if (!std::isfinite(x)) fail(key, "not a finite number");
-  if (x < min || x > max) fail(key, "value " + fmt_double(x) + " out of range [" + fmt_double(min) + ", " + fmt_double(max) + "]");
+  if (x < min || x > max)
+    fail(key, "value " + fmt_double(x) + " out of range [" + fmt_double(min) + ", " + fmt_double(max) + "]");
   return x;
 }
 
@@ -112,7 +116,9 @@ bool JsonObject::get_bool(const std::string& key) {
   return v.get<bool>();
 }
 
-bool JsonObject::get_bool(const std::string& key, bool fallback) { return has(key) ? get_bool(key) : fallback; }
+bool JsonObject::get_bool(const std::string& key, bool fallback) {
+  return has(key) ? get_bool(key) : fallback;
+}
 
 std::vector<int64_t> JsonObject::get_int_array(const std::string& key, size_t n, int64_t min, int64_t max) {
   const auto& v = at(key);
@@ -138,7 +144,8 @@ std::vector<double> JsonObject::get_double_array(const std::string& key, double 
     if (!v[i].is_number()) fail(key + "[" + std::to_string(i) + "]", "expected a number");
     double x = v[i].get<double>();
     if (!std::isfinite(x) || x < min || x > max)
-      fail(key + "[" + std::to_string(i) + "]", "value " + fmt_double(x) + " out of range [" + fmt_double(min) + ", " + fmt_double(max) + "]");
+      fail(key + "[" + std::to_string(i) + "]",
+           "value " + fmt_double(x) + " out of range [" + fmt_double(min) + ", " + fmt_double(max) + "]");
     out.push_back(x);
   }
   return out;

@@ -41,8 +41,7 @@ class JsonObject {
   std::string get_string(const std::string& key, const std::string& fallback);
   /// One of `allowed`; the error lists them.
   std::string get_enum(const std::string& key, const std::vector<std::string>& allowed);
-  std::string get_enum(const std::string& key, const std::vector<std::string>& allowed,
-                       const std::string& fallback);
+  std::string get_enum(const std::string& key, const std::vector<std::string>& allowed, const std::string& fallback);
   int64_t get_int(const std::string& key, int64_t min, int64_t max);
   int64_t get_int(const std::string& key, int64_t min, int64_t max, int64_t fallback);
   /// A finite number in [min, max].

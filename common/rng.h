@@ -16,7 +16,9 @@ constexpr uint64_t mix64(uint64_t x) {
 }
 
 /// Derives an independent stream key from a parent key and a label (purpose, bank, layer...).
-constexpr uint64_t derive_seed(uint64_t parent, uint64_t label) { return mix64(parent ^ mix64(label + 0x632BE59BD9B4E019ull)); }
+constexpr uint64_t derive_seed(uint64_t parent, uint64_t label) {
+  return mix64(parent ^ mix64(label + 0x632BE59BD9B4E019ull));
+}
 
 /// A small sequential generator (SplitMix64) for one stream; cheap to create per stream.
 class SplitMix64 {

@@ -13,13 +13,13 @@ namespace lvsim {
 struct ActionCounts {
   // Array (logic domain)
   std::array<int64_t, 9> macs_by_weight_bits{};  // index m = 2..8: m-bit weight x 8-bit activation MACs
-  int64_t pe_register_writes = 0;   // operand/partial-sum register updates inside PEs
-  int64_t pe_hops = 0;              // values moved between neighbouring PEs (one per hop)
+  int64_t pe_register_writes = 0;                // operand/partial-sum register updates inside PEs
+  int64_t pe_hops = 0;                           // values moved between neighbouring PEs (one per hop)
   // Weight SRAM (SRAM domain)
-  int64_t weight_sram_reads = 0;    // word reads
-  int64_t weight_sram_writes = 0;   // word writes (initial weight load)
-  int64_t ecc_decodes = 0;          // SECDED decodes (one per protected word read)
-  int64_t ecc_encodes = 0;          // SECDED encodes (one per protected word write)
+  int64_t weight_sram_reads = 0;   // word reads
+  int64_t weight_sram_writes = 0;  // word writes (initial weight load)
+  int64_t ecc_decodes = 0;         // SECDED decodes (one per protected word read)
+  int64_t ecc_encodes = 0;         // SECDED encodes (one per protected word write)
   // Activation/output buffers (logic domain), in bytes
   int64_t input_buffer_reads = 0;
   int64_t input_buffer_writes = 0;

@@ -67,10 +67,14 @@ double EnergyBreakdown::total_pj() const {
 }
 
 nlohmann::json EnergyBreakdown::to_json() const {
-  return nlohmann::json{{"array_macs", array_macs_pj}, {"pe_registers", pe_registers_pj},
-                        {"weight_sram", weight_sram_pj}, {"buffers", buffers_pj},
-                        {"post_processing", post_processing_pj}, {"ecc", ecc_pj},
-                        {"dram", dram_pj}, {"leakage", leakage_pj}};
+  return nlohmann::json{{"array_macs", array_macs_pj},
+                        {"pe_registers", pe_registers_pj},
+                        {"weight_sram", weight_sram_pj},
+                        {"buffers", buffers_pj},
+                        {"post_processing", post_processing_pj},
+                        {"ecc", ecc_pj},
+                        {"dram", dram_pj},
+                        {"leakage", leakage_pj}};
 }
 
 nlohmann::json EnergyReport::to_json() const {
@@ -132,7 +136,8 @@ double EnergyModel::leakage_power_w(const OperatingPoint& op) const {
   return leakage_power(tech_, hw_, op).total_mw() * 1e-3;
 }
 
-EnergyBreakdown EnergyModel::breakdown(const ActionCounts& c, const OperatingPoint& op, LeakageBreakdown* leakage) const {
+EnergyBreakdown EnergyModel::breakdown(const ActionCounts& c, const OperatingPoint& op,
+                                       LeakageBreakdown* leakage) const {
   validate_operating_point(tech_, op);
   validate_counts(c, hw_);
   const TechnologyParams& t = tech_;
@@ -145,7 +150,8 @@ EnergyBreakdown EnergyModel::breakdown(const ActionCounts& c, const OperatingPoi
     mac_nominal += double(c.macs_by_weight_bits[m]) * (t.mac_multiply_pj_by_weight_bits[m] + t.accumulator_add_pj);
   e.array_macs_pj = mac_nominal * logic;
   e.pe_registers_pj = (double(c.pe_register_writes) * t.pe_register_write_pj + double(c.pe_hops) * t.pe_hop_pj) * logic;
-  e.weight_sram_pj = (double(c.weight_sram_reads) * sram_read_pj_ + double(c.weight_sram_writes) * sram_write_pj_) * sram;
+  e.weight_sram_pj =
+      (double(c.weight_sram_reads) * sram_read_pj_ + double(c.weight_sram_writes) * sram_write_pj_) * sram;
   e.buffers_pj = (double(c.input_buffer_reads) * in_read_pj_ + double(c.input_buffer_writes) * in_write_pj_ +
                   double(c.output_buffer_reads) * out_read_pj_ + double(c.output_buffer_writes) * out_write_pj_) *
                  logic;

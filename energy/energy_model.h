@@ -19,9 +19,9 @@ struct EnergyHardware {
   int array_cols = 0;
   int64_t weight_sram_bytes = 0;  // physical capacity incl. ECC check bits; = weight_sram_banks * bank_bytes
   int weight_sram_banks = 0;
-  int64_t bank_bytes = 0;          // physical bytes of one bank incl. check bits
-  int word_bits = 0;               // data bits per weight SRAM word
-  int ecc_check_bits = 0;          // check bits stored beside each word (0: no ECC)
+  int64_t bank_bytes = 0;  // physical bytes of one bank incl. check bits
+  int word_bits = 0;       // data bits per weight SRAM word
+  int ecc_check_bits = 0;  // check bits stored beside each word (0: no ECC)
   int64_t input_buffer_bytes = 0;
   int64_t output_buffer_bytes = 0;
 
@@ -61,9 +61,9 @@ struct EnergyReport {
   int64_t images = 0;
   double energy_per_inference_pj = 0;
   int64_t macs = 0;
-  double energy_per_mac_pj = 0;  // 0 when no MACs were counted
-  double time_s = 0;             // cycles / clock
-  double average_power_w = 0;    // total energy / time (0 when time is 0)
+  double energy_per_mac_pj = 0;        // 0 when no MACs were counted
+  double time_s = 0;                   // cycles / clock
+  double average_power_w = 0;          // total energy / time (0 when time is 0)
   double nominal_energy_total_pj = 0;  // same counts at the nominal operating point
   double saving_vs_nominal = 0;        // 1 - total / nominal total (0 when the nominal total is 0)
 
@@ -82,7 +82,8 @@ class EnergyModel {
   /// Energy of `counts` (for `images` inferences, >= 1) at `op` (validated against the technology).
   EnergyReport cost(const ActionCounts& counts, const OperatingPoint& op, int64_t images) const;
   /// Only the per-component energies (no nominal comparison); the building block of cost().
-  EnergyBreakdown breakdown(const ActionCounts& counts, const OperatingPoint& op, LeakageBreakdown* leakage = nullptr) const;
+  EnergyBreakdown breakdown(const ActionCounts& counts, const OperatingPoint& op,
+                            LeakageBreakdown* leakage = nullptr) const;
   /// Total leakage power at `op`, W.
   double leakage_power_w(const OperatingPoint& op) const;
 

@@ -30,8 +30,8 @@ ClockMode clock_mode_from_string(const std::string& s, const std::string& origin
   if (s == "fixed") return ClockMode::kFixed;
   if (s == "follow_fmax") return ClockMode::kFollowFmax;
   if (s == "scale_nominal") return ClockMode::kScaleNominal;
-  throw ConfigError(located(origin, field,
-                            "unknown clock mode \"" + s + "\" (expected one of: fixed, follow_fmax, scale_nominal)"));
+  throw ConfigError(
+      located(origin, field, "unknown clock mode \"" + s + "\" (expected one of: fixed, follow_fmax, scale_nominal)"));
 }
 
 OperatingPoint nominal_operating_point(const TechnologyParams& tech) {

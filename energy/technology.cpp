@@ -52,8 +52,12 @@ SramEnergyFit read_fit(JsonObject o, bool per_byte) {
 double SramEnergyFit::scale(int64_t bytes, int word_bits) const {
   return std::pow(double(bytes) / double(ref_bytes), size_exponent) * (double(word_bits) / double(ref_word_bits));
 }
-double SramEnergyFit::read_pj_at(int64_t bytes, int word_bits) const { return read_pj * scale(bytes, word_bits); }
-double SramEnergyFit::write_pj_at(int64_t bytes, int word_bits) const { return write_pj * scale(bytes, word_bits); }
+double SramEnergyFit::read_pj_at(int64_t bytes, int word_bits) const {
+  return read_pj * scale(bytes, word_bits);
+}
+double SramEnergyFit::write_pj_at(int64_t bytes, int word_bits) const {
+  return write_pj * scale(bytes, word_bits);
+}
 
 TechnologyParams TechnologyParams::from_json_file(const std::string& path) {
   return from_json(parse_json_file(path), path);
@@ -87,11 +91,11 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
     t.v_logic_nominal_v = n.get_double("v_logic_v", 0.0, kMaxVoltageV);
     t.clock_nominal_hz = n.get_double("clock_hz", 0.0, kMaxClockHz);
     if (!t.sram_range.contains(t.v_sram_nominal_v))
-      n.fail("v_sram_v", num(t.v_sram_nominal_v) + " V outside voltage_range.sram [" + num(t.sram_range.min_v) +
-                             ", " + num(t.sram_range.max_v) + "] V");
+      n.fail("v_sram_v", num(t.v_sram_nominal_v) + " V outside voltage_range.sram [" + num(t.sram_range.min_v) + ", " +
+                             num(t.sram_range.max_v) + "] V");
     if (!t.logic_range.contains(t.v_logic_nominal_v))
-      n.fail("v_logic_v", num(t.v_logic_nominal_v) + " V outside voltage_range.logic [" +
-                              num(t.logic_range.min_v) + ", " + num(t.logic_range.max_v) + "] V");
+      n.fail("v_logic_v", num(t.v_logic_nominal_v) + " V outside voltage_range.logic [" + num(t.logic_range.min_v) +
+                              ", " + num(t.logic_range.max_v) + "] V");
     if (t.clock_nominal_hz <= 0) n.fail("clock_hz", "must be > 0");
     n.finish();
   }
@@ -99,7 +103,8 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
     JsonObject d = top.get_object("dynamic_energy");
     {
       JsonObject mac = d.get_object("mac_multiply_pj_by_weight_bits");
-      for (int m = 2; m <= 8; ++m) t.mac_multiply_pj_by_weight_bits[m] = mac.get_double(std::to_string(m), 0.0, kMaxEnergyPj);
+      for (int m = 2; m <= 8; ++m)
+        t.mac_multiply_pj_by_weight_bits[m] = mac.get_double(std::to_string(m), 0.0, kMaxEnergyPj);
       mac.finish();
     }
     t.accumulator_add_pj = d.get_double("accumulator_add_pj", 0.0, kMaxEnergyPj);

@@ -21,7 +21,7 @@ struct VoltageRange {
 /// CACTI-like per-access energy fit of an SRAM at the nominal voltage:
 /// E(bytes, word_bits) = E_ref * (bytes / ref_bytes)^size_exponent * (word_bits / ref_word_bits).
 struct SramEnergyFit {
-  double read_pj = 0;        // one ref_word_bits-wide access of a ref_bytes array
+  double read_pj = 0;  // one ref_word_bits-wide access of a ref_bytes array
   double write_pj = 0;
   int64_t ref_bytes = 0;
   int ref_word_bits = 0;

@@ -22,8 +22,12 @@ double BerCurveFailureModel::failure_probability(double voltage_v) const {
   return std::exp(std::log(p0) + t * (std::log(end) - std::log(p0)));
 }
 
-double BerCurveFailureModel::min_voltage_v() const { return points_.front().first; }
-double BerCurveFailureModel::max_voltage_v() const { return points_.back().first; }
+double BerCurveFailureModel::min_voltage_v() const {
+  return points_.front().first;
+}
+double BerCurveFailureModel::max_voltage_v() const {
+  return points_.back().first;
+}
 
 std::pair<double, double> BerCurveFailureModel::search_bracket_v() const {
   // A cell still failing at the highest point gets failure voltage max + 1 V (docs/fault-maps.md).

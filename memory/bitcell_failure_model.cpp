@@ -15,8 +15,8 @@ CellTypeMix CellTypeMix::from_json(JsonObject& o) {
   o.finish();
   double sum = m.stuck_at_0 + m.stuck_at_1 + m.read_flip;
   if (std::abs(sum - 1.0) > 1e-9)
-    throw ConfigError(located(o.file(), o.path(), "stuck_at_0 + stuck_at_1 + read_flip must be 1 (is " +
-                                                      std::to_string(sum) + ")"));
+    throw ConfigError(
+        located(o.file(), o.path(), "stuck_at_0 + stuck_at_1 + read_flip must be 1 (is " + std::to_string(sum) + ")"));
   return m;
 }
 

@@ -22,12 +22,12 @@ struct CellTypeMix {
 
 /// Typed form of the technology's "bitcell_failure" object.
 struct BitcellFailureParams {
-  std::string model = "normal";                    // "normal" | "ber_curve"
-  double mean_v = 0.10;                            // normal: mean cell failure voltage
-  double sigma_v = 0.14;                           // normal: its standard deviation (> 0)
-  std::vector<std::pair<double, double>> points;   // ber_curve: (voltage_v, p), voltage increasing
-  double sigma_bank_v = 0.0;                       // per-bank failure-voltage offset ~ Normal(0, sigma)
-  double sigma_column_v = 0.0;                     // per-(bank, column) offset ~ Normal(0, sigma)
+  std::string model = "normal";                   // "normal" | "ber_curve"
+  double mean_v = 0.10;                           // normal: mean cell failure voltage
+  double sigma_v = 0.14;                          // normal: its standard deviation (> 0)
+  std::vector<std::pair<double, double>> points;  // ber_curve: (voltage_v, p), voltage increasing
+  double sigma_bank_v = 0.0;                      // per-bank failure-voltage offset ~ Normal(0, sigma)
+  double sigma_column_v = 0.0;                    // per-(bank, column) offset ~ Normal(0, sigma)
   CellTypeMix cell_types;
   /// Reads and validates the object (the JsonObject names file and path in every error).
   static BitcellFailureParams from_json(JsonObject& o);

@@ -42,7 +42,8 @@ void ChipFaultModel::check_voltage(double voltage_v) const {
   };
   if (!std::isfinite(voltage_v)) throw ConfigError("voltage: not a finite number");
   if (voltage_v < model_->min_voltage_v() || voltage_v > model_->max_voltage_v())
-    throw ConfigError("voltage: " + say(voltage_v) + " V outside the range of the technology's bit-cell failure curve [" +
+    throw ConfigError("voltage: " + say(voltage_v) +
+                      " V outside the range of the technology's bit-cell failure curve [" +
                       say(model_->min_voltage_v()) + ", " + say(model_->max_voltage_v()) + "] V");
 }
 

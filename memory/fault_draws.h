@@ -19,7 +19,9 @@ constexpr uint64_t stream_label(std::string_view name) {
 }
 
 /// Uniform in [0, 1) from a 64-bit hash.
-inline double hash_uniform(uint64_t h) { return double(h >> 11) * 0x1.0p-53; }
+inline double hash_uniform(uint64_t h) {
+  return double(h >> 11) * 0x1.0p-53;
+}
 
 /// A standard normal deviate (Box-Muller, one of the pair).
 inline double standard_normal(SplitMix64& rng) {

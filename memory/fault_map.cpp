@@ -19,9 +19,12 @@ void FaultGeometry::validate(const std::string& origin, const std::string& field
 
 const char* to_string(CellFaultType t) {
   switch (t) {
-    case CellFaultType::stuck_at_0: return "sa0";
-    case CellFaultType::stuck_at_1: return "sa1";
-    case CellFaultType::read_flip: return "flip";
+    case CellFaultType::stuck_at_0:
+      return "sa0";
+    case CellFaultType::stuck_at_1:
+      return "sa1";
+    case CellFaultType::read_flip:
+      return "flip";
   }
   return "?";
 }
@@ -48,16 +51,28 @@ void add_cell_fault(WordFaultMasks& m, int cell, int data_bits, CellFaultType ty
   if (cell < data_bits) {
     uint64_t bit = uint64_t(1) << cell;
     switch (type) {
-      case CellFaultType::stuck_at_0: m.and_mask &= ~bit; break;
-      case CellFaultType::stuck_at_1: m.or_mask |= bit; break;
-      case CellFaultType::read_flip: m.xor_mask |= bit; break;
+      case CellFaultType::stuck_at_0:
+        m.and_mask &= ~bit;
+        break;
+      case CellFaultType::stuck_at_1:
+        m.or_mask |= bit;
+        break;
+      case CellFaultType::read_flip:
+        m.xor_mask |= bit;
+        break;
     }
   } else {
     uint16_t bit = uint16_t(1u << (cell - data_bits));
     switch (type) {
-      case CellFaultType::stuck_at_0: m.check_and_mask = uint16_t(m.check_and_mask & ~bit); break;
-      case CellFaultType::stuck_at_1: m.check_or_mask = uint16_t(m.check_or_mask | bit); break;
-      case CellFaultType::read_flip: m.check_xor_mask = uint16_t(m.check_xor_mask | bit); break;
+      case CellFaultType::stuck_at_0:
+        m.check_and_mask = uint16_t(m.check_and_mask & ~bit);
+        break;
+      case CellFaultType::stuck_at_1:
+        m.check_or_mask = uint16_t(m.check_or_mask | bit);
+        break;
+      case CellFaultType::read_flip:
+        m.check_xor_mask = uint16_t(m.check_xor_mask | bit);
+        break;
     }
   }
 }
@@ -80,9 +95,15 @@ FaultCounts FaultMap::counts() const {
     ++n.failing_cells;
     ++n.per_bank[size_t(c.bank)];
     switch (c.type) {
-      case CellFaultType::stuck_at_0: ++n.stuck_at_0; break;
-      case CellFaultType::stuck_at_1: ++n.stuck_at_1; break;
-      case CellFaultType::read_flip: ++n.read_flip; break;
+      case CellFaultType::stuck_at_0:
+        ++n.stuck_at_0;
+        break;
+      case CellFaultType::stuck_at_1:
+        ++n.stuck_at_1;
+        break;
+      case CellFaultType::read_flip:
+        ++n.read_flip;
+        break;
     }
     ++(c.cell < geometry_.data_bits ? n.data_cells : n.check_cells);
     if (!prev || prev->bank != c.bank || prev->row != c.row) ++n.faulty_words;

@@ -15,9 +15,9 @@ namespace lvsim {
 /// data bit c for c < data_bits, check bit c - data_bits otherwise.
 struct FaultGeometry {
   int banks = 1;
-  int64_t rows = 1;       // rows (words) per bank
-  int data_bits = 64;     // 1..64
-  int check_bits = 0;     // 0..16
+  int64_t rows = 1;    // rows (words) per bank
+  int data_bits = 64;  // 1..64
+  int check_bits = 0;  // 0..16
   int cells_per_word() const { return data_bits + check_bits; }
   int64_t cells_per_bank() const { return rows * cells_per_word(); }
   int64_t cells() const { return cells_per_bank() * banks; }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 #include <fstream>
+#include <tuple>
 
 #include "common/errors.h"
 #include "common/json_reader.h"
@@ -51,8 +51,8 @@ ProfiledFaultMap fault_map_from_json(const nlohmann::json& j, const std::string&
     if (!v.is_number_integer()) throw FormatError(located(origin, field, what + ": expected an integer"));
     int64_t x = v.get<int64_t>();
     if (x < 0 || x >= limit)
-      throw FormatError(located(origin, field, what + " " + std::to_string(x) + " out of range [0, " +
-                                                   std::to_string(limit) + ")"));
+      throw FormatError(
+          located(origin, field, what + " " + std::to_string(x) + " out of range [0, " + std::to_string(limit) + ")"));
     return x;
   };
   for (size_t i = 0; i < arr.size(); ++i) {
@@ -77,8 +77,9 @@ ProfiledFaultMap fault_map_from_json(const nlohmann::json& j, const std::string&
   for (size_t i = 1; i < cells.size(); ++i) {
     const CellFault &x = cells[i - 1].fault, &y = cells[i].fault;
     if (x.bank == y.bank && x.row == y.row && x.cell == y.cell)
-      throw FormatError(located(origin, "cells", "cell listed twice: bank " + std::to_string(y.bank) + ", row " +
-                                                     std::to_string(y.row) + ", cell " + std::to_string(y.cell)));
+      throw FormatError(located(origin, "cells",
+                                "cell listed twice: bank " + std::to_string(y.bank) + ", row " + std::to_string(y.row) +
+                                    ", cell " + std::to_string(y.cell)));
   }
   if (with_voltages) return ProfiledFaultMap::with_failure_voltages(g, std::move(cells), *voltage_v);
   std::vector<CellFault> faults;
@@ -87,7 +88,9 @@ ProfiledFaultMap fault_map_from_json(const nlohmann::json& j, const std::string&
   return ProfiledFaultMap::at_one_voltage(FaultMap(g, std::move(faults)), voltage_v);
 }
 
-ProfiledFaultMap read_fault_map(const std::string& path) { return fault_map_from_json(parse_json_file(path), path); }
+ProfiledFaultMap read_fault_map(const std::string& path) {
+  return fault_map_from_json(parse_json_file(path), path);
+}
 
 static nlohmann::json cell_json(const ProfiledCell& c, bool with_voltage) {
   nlohmann::json e = nlohmann::json::array({c.fault.bank, c.fault.row, c.fault.cell, to_string(c.fault.type)});
@@ -117,7 +120,8 @@ void write_fault_map(const ProfiledFaultMap& map, const std::string& path, const
   j.erase("cells");
   // Header keys first, then one cell per line: readable, diffable, and still plain JSON.
   out << "{\n";
-  for (auto it = j.begin(); it != j.end(); ++it) out << "  " << nlohmann::json(it.key()).dump() << ": " << it->dump() << ",\n";
+  for (auto it = j.begin(); it != j.end(); ++it)
+    out << "  " << nlohmann::json(it.key()).dump() << ": " << it->dump() << ",\n";
   out << "  \"cells\": [";
   for (size_t i = 0; i < cells.size(); ++i) out << (i ? ",\n    " : "\n    ") << cells[i].dump();
   out << (cells.empty() ? "]\n}\n" : "\n  ]\n}\n");

@@ -10,7 +10,9 @@ namespace lvsim {
 NestedCellSampler::NestedCellSampler(uint64_t key, int banks, int64_t cells_per_bank)
     : key_(key), cells_per_bank_(cells_per_bank), cells_(size_t(banks)), levels_done_(size_t(banks), 0) {}
 
-double NestedCellSampler::level_bound(int level) { return std::ldexp(1.0, level - (kLevels - 1)); }
+double NestedCellSampler::level_bound(int level) {
+  return std::ldexp(1.0, level - (kLevels - 1));
+}
 
 double NestedCellSampler::covered(int bank) const {
   int done = levels_done_[size_t(bank)];
@@ -31,7 +33,7 @@ void NestedCellSampler::draw_level(int bank, int level) {
 
   std::vector<Cell> fresh;
   const int64_t n = cells_per_bank_;
-  int64_t at = -1;  // last chosen cell index
+  int64_t at = -1;      // last chosen cell index
   size_t next_old = 0;  // first materialised cell with index > at
   for (;;) {
     // Number of remaining (not yet materialised) cells skipped before the next one in this level.

@@ -16,8 +16,8 @@ namespace lvsim {
 
 /// What a faulty cell does in the rate model.
 struct RateFaultParams {
-  std::string kind = "bit_flip";      // "bit_flip" (read-flip cells) | "stuck_at"
-  double stuck_at_1_fraction = 0.5;   // stuck_at: share of stuck cells stuck at 1 (0->1 errors)
+  std::string kind = "bit_flip";     // "bit_flip" (read-flip cells) | "stuck_at"
+  double stuck_at_1_fraction = 0.5;  // stuck_at: share of stuck cells stuck at 1 (0->1 errors)
   /// ConfigError located at origin unless kind is known and the fraction in [0, 1].
   void validate(const std::string& origin) const;
 };

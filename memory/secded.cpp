@@ -8,11 +8,16 @@ namespace lvsim {
 
 int Secded::check_bits_for(int data_bits) {
   switch (data_bits) {
-    case 8: return 5;
-    case 16: return 6;
-    case 32: return 7;
-    case 64: return 8;
-    default: return 0;
+    case 8:
+      return 5;
+    case 16:
+      return 6;
+    case 32:
+      return 7;
+    case 64:
+      return 8;
+    default:
+      return 0;
   }
 }
 

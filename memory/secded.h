@@ -15,9 +15,9 @@ enum class EccStatus {
 
 /// Result of decoding one word.
 struct SecdedDecode {
-  uint64_t data = 0;          // corrected data (as read when Detected)
+  uint64_t data = 0;  // corrected data (as read when Detected)
   EccStatus status = EccStatus::Ok;
-  int corrected_cell = -1;    // Corrected: data bit i -> i, check bit j -> data_bits + j; else -1
+  int corrected_cell = -1;  // Corrected: data bit i -> i, check bit j -> data_bits + j; else -1
 };
 
 /// Extended Hamming code over one word; encode/decode are branch-light (a few popcounts).
@@ -46,7 +46,7 @@ class Secded {
   uint16_t hamming(uint64_t data) const;
 
   int data_bits_;
-  int hamming_bits_;                        // r: 2^r >= data_bits + r + 1
+  int hamming_bits_;  // r: 2^r >= data_bits + r + 1
   uint64_t data_mask_;
   std::array<uint64_t, 8> parity_masks_{};  // data bits covered by Hamming check bit k
   std::array<int, 64> position_of_data_{};

@@ -81,10 +81,10 @@ class SramBank {
   uint64_t data_mask_;
   uint16_t check_mask_;
   std::vector<uint64_t> data_;
-  std::vector<uint16_t> check_;        // empty without check bits
-  std::vector<int32_t> slot_;          // per row: index into masks_, -1 clean; empty until a fault is set
+  std::vector<uint16_t> check_;  // empty without check bits
+  std::vector<int32_t> slot_;    // per row: index into masks_, -1 clean; empty until a fault is set
   std::vector<WordFaultMasks> masks_;
-  std::vector<int64_t> faulty_;        // rows with a slot (unordered)
+  std::vector<int64_t> faulty_;  // rows with a slot (unordered)
   SramBankStats stats_;
 };
 

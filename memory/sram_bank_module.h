@@ -22,9 +22,11 @@ SC_MODULE(SramBankModule) {
 
   /// The module reads `bank` (owned elsewhere, e.g. by a WeightMemory) through `ports` read ports.
   SC_HAS_PROCESS(SramBankModule);
-  SramBankModule(sc_core::sc_module_name name, SramBank& bank, int ports);
+  SramBankModule(sc_core::sc_module_name name, SramBank & bank, int ports);
 
-  SramBank& bank() { return bank_; }
+  SramBank& bank() {
+    return bank_;
+  }
 
  private:
   void on_clock();

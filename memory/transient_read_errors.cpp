@@ -21,9 +21,8 @@ TransientReadErrors::TransientReadErrors(double rate_per_bit, const FaultGeometr
 WordFaultMasks TransientReadErrors::masks(int64_t image, int layer, WordAddress a) const {
   WordFaultMasks m;
   if (rate_ <= 0.0) return m;
-  uint64_t h = derive_seed(derive_seed(derive_seed(derive_seed(key_, uint64_t(image)), uint64_t(layer)),
-                                       uint64_t(a.bank)),
-                           uint64_t(a.row));
+  uint64_t h = derive_seed(
+      derive_seed(derive_seed(derive_seed(key_, uint64_t(image)), uint64_t(layer)), uint64_t(a.bank)), uint64_t(a.row));
   double u = hash_uniform(h);
   if (!(u < any_error_)) return m;  // the common case: one hash, no flip
   // The same u gives the first flipped cell by inverse-CDF geometric skipping; the word's own

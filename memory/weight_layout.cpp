@@ -29,9 +29,9 @@ WeightLayout::WeightLayout(const WeightSramParams& params, const Network& net) :
   }
   words_used_ = next;
   if (words_used_ > params.words())
-    throw ConfigError(located(file, "", "weight SRAM too small: network needs " +
-                                                       std::to_string(words_used_) + " words, banks*rows_per_bank = " +
-                                                       std::to_string(params.words())));
+    throw ConfigError(located(file, "",
+                              "weight SRAM too small: network needs " + std::to_string(words_used_) +
+                                  " words, banks*rows_per_bank = " + std::to_string(params.words())));
 }
 
 int WeightLayout::layer_of_word(int64_t global_word) const {

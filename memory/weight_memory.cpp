@@ -6,11 +6,11 @@
 
 namespace lvsim {
 
-WeightMemory::WeightMemory(const WeightSramParams& params, const Network& net)
-    : params_(params), layout_(params, net) {
+WeightMemory::WeightMemory(const WeightSramParams& params, const Network& net) : params_(params), layout_(params, net) {
   if (params_.secded()) secded_ = std::make_unique<Secded>(params_.word_bits);
   banks_.reserve(size_t(params_.banks));
-  for (int b = 0; b < params_.banks; ++b) banks_.emplace_back(params_.rows_per_bank, params_.word_bits, params_.check_bits());
+  for (int b = 0; b < params_.banks; ++b)
+    banks_.emplace_back(params_.rows_per_bank, params_.word_bits, params_.check_bits());
   stats_.reads_per_bank.assign(size_t(params_.banks), 0);
 
   clean_.resize(net.layers.size());
@@ -38,7 +38,8 @@ WeightMemory::WeightMemory(const WeightSramParams& params, const Network& net)
 }
 
 void WeightMemory::throw_bad_bank(int b) const {
-  throw std::out_of_range("WeightMemory: bank " + std::to_string(b) + " outside 0.." + std::to_string(banks_.size() - 1));
+  throw std::out_of_range("WeightMemory: bank " + std::to_string(b) + " outside 0.." +
+                          std::to_string(banks_.size() - 1));
 }
 
 void WeightMemory::clear_faults() {
@@ -52,9 +53,8 @@ void WeightMemory::set_faults(std::vector<std::pair<WordAddress, WordFaultMasks>
     if (a.bank < 0 || a.bank >= params_.banks || a.row < 0 || a.row >= params_.rows_per_bank)
       throw std::out_of_range("WeightMemory::set_faults: word (bank " + std::to_string(a.bank) + ", row " +
                               std::to_string(a.row) + ") outside the weight SRAM");
-  std::sort(faults.begin(), faults.end(), [&](const auto& x, const auto& y) {
-    return layout_.global_word(x.first) < layout_.global_word(y.first);
-  });
+  std::sort(faults.begin(), faults.end(),
+            [&](const auto& x, const auto& y) { return layout_.global_word(x.first) < layout_.global_word(y.first); });
   size_t i = 0;
   while (i < faults.size()) {
     const WordAddress a = faults[i].first;

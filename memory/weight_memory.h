@@ -71,7 +71,9 @@ class WeightMemory {
 
   /// Transient read errors (fresh per image and layer, on top of the persistent faults); the
   /// generator must outlive this memory; nullptr turns them off.
-  void set_transient(const TransientReadErrors* transient) { transient_ = transient && transient->enabled() ? transient : nullptr; }
+  void set_transient(const TransientReadErrors* transient) {
+    transient_ = transient && transient->enabled() ? transient : nullptr;
+  }
   /// Which image and layer the following reads belong to (keys the transient errors).
   void set_read_context(int64_t image, int layer) {
     read_image_ = image;

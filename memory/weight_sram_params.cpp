@@ -21,9 +21,7 @@ WeightSramParams WeightSramParams::from_json(JsonObject& o) {
 
 void WeightSramParams::validate(const std::string& file, const std::string& path) const {
   auto field = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
-  auto fail = [&](const std::string& k, const std::string& what) {
-    throw ConfigError(located(file, field(k), what));
-  };
+  auto fail = [&](const std::string& k, const std::string& what) { throw ConfigError(located(file, field(k), what)); };
   if (banks < 1) fail("banks", "must be >= 1");
   if (rows_per_bank < 1) fail("rows_per_bank", "must be >= 1");
   if (word_bits < 8 || word_bits > 64) fail("word_bits", "must be in 8..64");
@@ -35,6 +33,8 @@ void WeightSramParams::validate(const std::string& file, const std::string& path
   if (read_ports_per_bank < 1) fail("read_ports_per_bank", "must be >= 1");
 }
 
-int WeightSramParams::check_bits() const { return secded() ? Secded::check_bits_for(word_bits) : 0; }
+int WeightSramParams::check_bits() const {
+  return secded() ? Secded::check_bits_for(word_bits) : 0;
+}
 
 }  // namespace lvsim

@@ -11,12 +11,12 @@ namespace lvsim {
 
 /// Immutable weight-SRAM parameters (from the architecture file's weight SRAM object).
 struct WeightSramParams {
-  int banks = 16;                 // number of weight SRAM banks (>= 1)
-  int64_t rows_per_bank = 4096;   // words per bank
-  int word_bits = 64;             // data bits per word, 8..64 (with secded: 8, 16, 32 or 64)
-  std::string ecc = "none";       // "none" | "secded": SECDED check bits stored in the same faulty array
+  int banks = 16;                               // number of weight SRAM banks (>= 1)
+  int64_t rows_per_bank = 4096;                 // words per bank
+  int word_bits = 64;                           // data bits per word, 8..64 (with secded: 8, 16, 32 or 64)
+  std::string ecc = "none";                     // "none" | "secded": SECDED check bits stored in the same faulty array
   std::string on_double_error = "use_as_read";  // "use_as_read" | "zero_word" (only with secded)
-  int read_ports_per_bank = 1;    // words a bank can deliver per cycle
+  int read_ports_per_bank = 1;                  // words a bank can deliver per cycle
 
   /// Reads and validates the object (keys: banks, rows_per_bank, word_bits, ecc, on_double_error,
   /// read_ports_per_bank); rejects unknown keys.

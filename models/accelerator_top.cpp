@@ -69,8 +69,7 @@ void AcceleratorTop::start_next_layer() {
     }
     const Layer& L = net_.layers[size_t(layer_)];
     std::vector<const std::vector<uint8_t>*> ins;
-    for (int src : L.inputs)
-      ins.push_back(src < 0 ? &inputs_[image_] : &results_[image_].layers[size_t(src)].output);
+    for (int src : L.inputs) ins.push_back(src < 0 ? &inputs_[image_] : &results_[image_].layers[size_t(src)].output);
     wm_.set_read_context(int64_t(image_), layer_);  // keys transient read errors
     controller_->start_layer(net_, layer_, ins);
     if (controller_->busy()) return;

@@ -25,7 +25,7 @@ namespace lvsim {
 /// PE registers and the weight SRAM reads, for cycles A..B (inclusive, counted from the start of
 /// layer L of every image; layer -1: every layer).
 struct TraceOptions {
-  std::string vcd_file;            // empty: no tracing (".vcd" is appended by SystemC)
+  std::string vcd_file;  // empty: no tracing (".vcd" is appended by SystemC)
   int layer = -1;
   int64_t first_cycle = 0;
   int64_t last_cycle = std::numeric_limits<int64_t>::max();
@@ -34,9 +34,9 @@ struct TraceOptions {
 
 /// One image's run through the network.
 struct ImageRun {
-  std::vector<LayerRun> layers;    // per layer: output codes, cycles, counts
-  int64_t cycles = 0;              // sum over layers
-  ActionCounts counts;             // sum over layers
+  std::vector<LayerRun> layers;  // per layer: output codes, cycles, counts
+  int64_t cycles = 0;            // sum over layers
+  ActionCounts counts;           // sum over layers
 };
 
 /// SC_MODULE netlist: clock, array, controller (weight SRAM + post-processing unit).
@@ -49,8 +49,12 @@ SC_MODULE(AcceleratorTop) {
   ~AcceleratorTop() override;
 
   /// Results once sc_start() has returned (the process calls sc_stop() after the last image).
-  const std::vector<ImageRun>& results() const { return results_; }
-  bool finished() const { return finished_; }
+  const std::vector<ImageRun>& results() const {
+    return results_;
+  }
+  bool finished() const {
+    return finished_;
+  }
 
  private:
   struct TraceSignals;

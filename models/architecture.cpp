@@ -9,9 +9,12 @@ namespace lvsim {
 
 const char* dataflow_name(Dataflow d) {
   switch (d) {
-    case Dataflow::WeightStationary: return "weight_stationary";
-    case Dataflow::OutputStationary: return "output_stationary";
-    case Dataflow::InputStationary: return "input_stationary";
+    case Dataflow::WeightStationary:
+      return "weight_stationary";
+    case Dataflow::OutputStationary:
+      return "output_stationary";
+    case Dataflow::InputStationary:
+      return "input_stationary";
   }
   return "?";
 }
@@ -23,8 +26,7 @@ ArchitectureParams ArchitectureParams::from_json(JsonObject& o) {
     JsonObject a = o.get_object("array");
     p.rows = int(a.get_int("rows", 1, 4096));
     p.cols = int(a.get_int("cols", 1, 4096));
-    const std::string df =
-        a.get_enum("dataflow", {"weight_stationary", "output_stationary", "input_stationary"});
+    const std::string df = a.get_enum("dataflow", {"weight_stationary", "output_stationary", "input_stationary"});
     p.dataflow = df == "weight_stationary"   ? Dataflow::WeightStationary
                  : df == "output_stationary" ? Dataflow::OutputStationary
                                              : Dataflow::InputStationary;
@@ -71,8 +73,8 @@ void ArchitectureParams::check_fits(const Network& net) const {
     for (int src : L.inputs) in_bytes += src < 0 ? net.input_shape.size() : net.layers[size_t(src)].out_shape.size();
     if (in_bytes > input_buffer_bytes)
       throw ConfigError(located(where, "input_buffer_bytes",
-                                "layer '" + L.name + "' needs " + std::to_string(in_bytes) + " bytes of inputs, buffer holds " +
-                                    std::to_string(input_buffer_bytes)));
+                                "layer '" + L.name + "' needs " + std::to_string(in_bytes) +
+                                    " bytes of inputs, buffer holds " + std::to_string(input_buffer_bytes)));
     if (!L.has_weights()) continue;
     if (L.weight.bits > pe.weight_bits_max)
       throw ConfigError(located(where, "pe.weight_bits_max",

@@ -23,23 +23,23 @@ const char* dataflow_name(Dataflow d);
 
 /// Widths of one processing element.
 struct PeParams {
-  int weight_bits_max = 8;   // widest weight pattern the multiplier takes (2..8)
-  int activation_bits = 8;   // activation codes (8)
-  int accumulator_bits = 32; // partial sums (32, two's complement wrap-around)
+  int weight_bits_max = 8;    // widest weight pattern the multiplier takes (2..8)
+  int activation_bits = 8;    // activation codes (8)
+  int accumulator_bits = 32;  // partial sums (32, two's complement wrap-around)
 };
 
 /// Immutable accelerator description read from an architecture JSON file.
 struct ArchitectureParams {
-  std::string name;                 // label for reports (default: the file name)
-  std::string source_file;          // where it was read from (for messages)
-  int rows = 16;                    // PE rows (R)
-  int cols = 16;                    // PE columns (C)
+  std::string name;         // label for reports (default: the file name)
+  std::string source_file;  // where it was read from (for messages)
+  int rows = 16;            // PE rows (R)
+  int cols = 16;            // PE columns (C)
   Dataflow dataflow = Dataflow::WeightStationary;
   PeParams pe;
   WeightSramParams weight_sram;
   int64_t input_buffer_bytes = 256 * 1024;   // activation codes of a layer's inputs (+ im2col source)
   int64_t output_buffer_bytes = 512 * 1024;  // int32 accumulators of one group of a layer's outputs
-  int post_processing_lanes = 16;   // output elements the post-processing unit finishes per cycle
+  int post_processing_lanes = 16;            // output elements the post-processing unit finishes per cycle
   double clock_hz = 500e6;
 
   /// Reads an architecture object (keys: name, array{rows, cols, dataflow}, pe{...}, weight_sram{...},

@@ -98,7 +98,8 @@ void Controller::begin_fetch(int fold) {
   fetch_ = Fetch{};
   fetch_.fold = fold;
   for (int64_t o = f.o0; o < f.o1; ++o) {
-    const int64_t lo = layout.global_word(layer_, o * gm_.k + f.k0), hi = layout.global_word(layer_, o * gm_.k + f.k1 - 1);
+    const int64_t lo = layout.global_word(layer_, o * gm_.k + f.k0),
+                  hi = layout.global_word(layer_, o * gm_.k + f.k1 - 1);
     // Word numbers grow with the weight index, so filters in order give them ascending; only a
     // word shared by two filters' ranges repeats.
     for (int64_t w = lo; w <= hi; ++w)
@@ -172,8 +173,10 @@ void Controller::begin_fold(int fold) {
   mapped_pes_ += cur_.rows * cur_.cols;
   phase_cycle_ = 0;
   state_ = arch_.dataflow == Dataflow::OutputStationary ? State::OsCompute : State::Load;
-  if (fold + 1 < int(folds_.size())) begin_fetch(fold + 1);
-  else fetch_ = Fetch{};
+  if (fold + 1 < int(folds_.size()))
+    begin_fetch(fold + 1);
+  else
+    fetch_ = Fetch{};
 }
 
 // slot[i * step] (+)= v[i] for i < count; 32-bit wrap-around as the hardware adder.
@@ -226,7 +229,8 @@ void Controller::collect_stream(int64_t n, const int32_t* out) {
 int Controller::run_stream_batch(int max_cycles) {
   if (state_ != State::Stream) return 0;
   const int64_t end = gm_.stream + arch_.rows + arch_.cols - 2;  // the fold's last cycle goes per cycle
-  const int n = int(std::min<int64_t>({int64_t(max_cycles), int64_t(SystolicArray::kMaxStreamBatch), end - 1 - phase_cycle_}));
+  const int n =
+      int(std::min<int64_t>({int64_t(max_cycles), int64_t(SystolicArray::kMaxStreamBatch), end - 1 - phase_cycle_}));
   if (n < 2) return 0;
   const int R = arch_.rows;
   batch_left_.resize(size_t(n) * size_t(R));
@@ -345,8 +349,10 @@ void Controller::after_edge() {
   if (fold_ended) {
     measured_.fold_cycles = cycle_ - fold_start_;
     if (cur_index_ + 1 < int(folds_.size())) {
-      if (fetch_.done) begin_fold(cur_index_ + 1);
-      else state_ = State::WaitFetch;
+      if (fetch_.done)
+        begin_fold(cur_index_ + 1);
+      else
+        state_ = State::WaitFetch;
     } else {
       finish_array_part();
     }

@@ -23,8 +23,8 @@ struct LayerRun {
   std::vector<uint8_t> output;
   int64_t cycles = 0;
   int64_t stall_cycles = 0;
-  LayerTiming timing;    // as measured (same fields as the closed form layer_timing)
-  ActionCounts counts;   // == timing.counts
+  LayerTiming timing;   // as measured (same fields as the closed form layer_timing)
+  ActionCounts counts;  // == timing.counts
 };
 
 /// Cycle-by-cycle layer sequencer around a SystolicArray, a WeightMemory and a PostProcessingUnit.
@@ -63,7 +63,7 @@ class Controller {
   enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, Done };
   struct Fold {
     int64_t group = 0, row0 = 0, rows = 0, col0 = 0, cols = 0;  // array-dimension tiles
-    int64_t o0 = 0, o1 = 0, k0 = 0, k1 = 0;                      // its weights: filters x reduction
+    int64_t o0 = 0, o1 = 0, k0 = 0, k1 = 0;                     // its weights: filters x reduction
   };
   /// Weight words of one fold, fetched at most `ports` per bank per cycle.
   struct Fetch {
@@ -86,8 +86,8 @@ class Controller {
     return staged_[size_t((o - cur_.o0) * (cur_.k1 - cur_.k0) + (k - cur_.k0))];
   }
   int16_t activation(int64_t g, int64_t m, int64_t k) const { return im2col_[size_t((g * gm_.m + m) * gm_.k + k)]; }
-  void stream_inputs(int64_t n, int16_t* left);          // left_in of stream cycle n
-  void collect_stream(int64_t n, const int32_t* out);    // bottom_out of stream cycle n -> output buffer
+  void stream_inputs(int64_t n, int16_t* left);        // left_in of stream cycle n
+  void collect_stream(int64_t n, const int32_t* out);  // bottom_out of stream cycle n -> output buffer
   /// Output buffer update of `count` 32-bit sums v[i] into slot[i * step] (first K-fold: written,
   /// else added); counts 4-byte reads/writes.
   void accumulate_run(int32_t* slot, int64_t step, const int32_t* v, int64_t count, bool first);
@@ -102,14 +102,14 @@ class Controller {
   std::vector<const std::vector<uint8_t>*> inputs_;
   GemmMapping gm_;
   std::vector<Fold> folds_;
-  std::vector<int16_t> im2col_;     // [g][m][k]: input buffer as the edge reads it, a - z_in
-  std::vector<int32_t> out_buf_;    // [g][m][n]: output buffer, 32-bit partial sums
+  std::vector<int16_t> im2col_;   // [g][m][k]: input buffer as the edge reads it, a - z_in
+  std::vector<int32_t> out_buf_;  // [g][m][n]: output buffer, 32-bit partial sums
   std::vector<int16_t> staged_, staged_next_;
   Fold cur_;
   int cur_index_ = -1;
   Fetch fetch_;
   State state_ = State::Done;
-  int64_t phase_cycle_ = 0;         // cycle within the current state
+  int64_t phase_cycle_ = 0;  // cycle within the current state
   int64_t cycle_ = 0;
   int64_t fold_start_ = 0;
   std::vector<WordAddress> reads_now_;

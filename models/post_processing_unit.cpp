@@ -27,7 +27,8 @@ void PostProcessingUnit::start_requantize(const Network& net, int layer, const s
   counts_.post_ops += elements_;
 }
 
-void PostProcessingUnit::start_layer(const Network& net, int layer, const std::vector<const std::vector<uint8_t>*>& inputs,
+void PostProcessingUnit::start_layer(const Network& net, int layer,
+                                     const std::vector<const std::vector<uint8_t>*>& inputs,
                                      std::vector<uint8_t>* out) {
   net_ = &net;
   layer_ = &net.layers.at(size_t(layer));

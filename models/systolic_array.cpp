@@ -17,8 +17,7 @@ namespace {
 // out[c] = in[c] + x[c] * y[c] for c in [c0, n): 16-bit operands, 32-bit two's complement
 // wrap-around sums (as the hardware adder). `out` may equal `in`; in == nullptr means zeros.
 inline void mac_scalar(int32_t* out, const int32_t* in, const int16_t* x, const int16_t* y, int c0, int n) {
-  for (int c = c0; c < n; ++c)
-    out[c] = int32_t(uint32_t(in ? in[c] : 0) + uint32_t(int32_t(x[c]) * int32_t(y[c])));
+  for (int c = c0; c < n; ++c) out[c] = int32_t(uint32_t(in ? in[c] : 0) + uint32_t(int32_t(x[c]) * int32_t(y[c])));
 }
 
 #if defined(__AVX512BW__)
@@ -64,7 +63,9 @@ inline void mac_row_edge(int32_t*, const int32_t*, const int16_t*, const int16_t
 constexpr bool kVector = false;
 #endif
 
-int round_up16(int n) { return (n + 15) / 16 * 16; }
+int round_up16(int n) {
+  return (n + 15) / 16 * 16;
+}
 
 }  // namespace
 
@@ -149,7 +150,8 @@ void SystolicArray::shift_operands() {
 
 void SystolicArray::shift_verticals() {
   if (ver_base_ == 0) {
-    std::memmove(ver_.data() + int64_t(ver_slack_) * stride_, ver_.data(), size_t(rows_) * size_t(stride_) * sizeof(int16_t));
+    std::memmove(ver_.data() + int64_t(ver_slack_) * stride_, ver_.data(),
+                 size_t(rows_) * size_t(stride_) * sizeof(int16_t));
     ver_base_ = ver_slack_;
   }
   --ver_base_;
@@ -160,8 +162,7 @@ void SystolicArray::shift_verticals() {
 // top_in. Updated in place from the bottom row up so every row reads its neighbour's old value.
 void SystolicArray::step_load() {
   const int C = cols_, S = stride_;
-  for (int r = rows_ - 1; r >= 1; --r)
-    std::copy_n(stat_.data() + int64_t(r - 1) * S, C, stat_.data() + int64_t(r) * S);
+  for (int r = rows_ - 1; r >= 1; --r) std::copy_n(stat_.data() + int64_t(r - 1) * S, C, stat_.data() + int64_t(r) * S);
   std::copy_n(top_.data(), C, stat_.data());
 }
 
@@ -236,7 +237,8 @@ void SystolicArray::stream(int n, const int16_t* left_seq) {
     if (C == 16) {  // one chunk per row: keep the stationary row in a register, no tail
       const __m512i wv = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
       for (int j = 0; j < n; ++j, --a, p -= S) {
-        const __m512i pv = _mm512_madd_epi16(wv, _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a))));
+        const __m512i pv =
+            _mm512_madd_epi16(wv, _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a))));
         _mm512_store_si512(p, r > 0 ? _mm512_add_epi32(_mm512_load_si512(p), pv) : pv);
       }
       continue;

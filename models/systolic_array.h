@@ -2,7 +2,8 @@
 // live in struct-of-arrays form (int16 operands, int32 partial sums, row-major R x C, rows on
 // cache lines), and step() advances the whole array by one clock edge with AVX-512 loops along
 // the columns (scalar fallback); stream(n) runs n Stream edges row by row. The controller sets
-// the mode and the edge inputs before each step and reads the edge outputs after it. Register-level semantics per mode: docs/timing-model.md ("Array registers").
+// the mode and the edge inputs before each step and reads the edge outputs after it. Register-level semantics per mode:
+// docs/timing-model.md ("Array registers").
 #pragma once
 
 #include <cstddef>
@@ -36,14 +37,14 @@ enum class ArrayMode {
 
 /// Plain per-mode event counters of the array (reset by reset_stats()).
 struct ArrayStats {
-  int64_t cycles = 0;             // clock edges, all modes
+  int64_t cycles = 0;  // clock edges, all modes
   int64_t idle_cycles = 0;
   int64_t load_cycles = 0;
   int64_t stream_cycles = 0;
   int64_t os_compute_cycles = 0;
   int64_t os_drain_cycles = 0;
-  int64_t register_writes = 0;    // PE register updates (the array is not clock-gated per PE)
-  int64_t hops = 0;               // values moved from one PE to a neighbouring PE
+  int64_t register_writes = 0;  // PE register updates (the array is not clock-gated per PE)
+  int64_t hops = 0;             // values moved from one PE to a neighbouring PE
   void reset() { *this = ArrayStats{}; }
 };
 
@@ -118,7 +119,7 @@ class SystolicArray {
 
   template <class T>
   using Rows = std::vector<T, CacheLineAllocator<T>>;
-  Rows<int16_t> stat_;               // stationary operand registers
+  Rows<int16_t> stat_;  // stationary operand registers
   // Shift-register chains stored as sliding windows: row r's operand registers (columns 0..C-1)
   // are hor_[r * hor_stride_ + hor_base_ ..]; a shift right moves the window base one element
   // left and left_in is written at the new column 0, so no register value is copied per cycle.

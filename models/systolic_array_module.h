@@ -17,10 +17,14 @@ SC_MODULE(SystolicArrayModule) {
   SC_HAS_PROCESS(SystolicArrayModule);
   SystolicArrayModule(sc_core::sc_module_name name, int rows, int cols);
 
-  SystolicArray& array() { return *array_; }
+  SystolicArray& array() {
+    return *array_;
+  }
 
  private:
-  void on_rising_edge() { array_->step(); }
+  void on_rising_edge() {
+    array_->step();
+  }
 
   std::unique_ptr<SystolicArray> array_;
 };

@@ -8,7 +8,9 @@
 namespace lvsim {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 }  // namespace
 
@@ -20,9 +22,15 @@ GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L) {
   g.k = L.gemm_k();
   g.n = L.gemm_n();
   switch (arch.dataflow) {
-    case Dataflow::WeightStationary: g.row_extent = g.k, g.col_extent = g.n, g.stream = g.m; break;
-    case Dataflow::OutputStationary: g.row_extent = g.m, g.col_extent = g.n, g.stream = g.k; break;
-    case Dataflow::InputStationary: g.row_extent = g.k, g.col_extent = g.m, g.stream = g.n; break;
+    case Dataflow::WeightStationary:
+      g.row_extent = g.k, g.col_extent = g.n, g.stream = g.m;
+      break;
+    case Dataflow::OutputStationary:
+      g.row_extent = g.m, g.col_extent = g.n, g.stream = g.k;
+      break;
+    case Dataflow::InputStationary:
+      g.row_extent = g.k, g.col_extent = g.m, g.stream = g.n;
+      break;
   }
   g.row_tiles = ceil_div(g.row_extent, arch.rows);
   g.col_tiles = ceil_div(g.col_extent, arch.cols);
@@ -56,9 +64,15 @@ std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Net
         // The fold's weights: filters [o0, o1) x reduction indices [k0, k1).
         int64_t o0 = 0, o1 = 0, k0 = 0, k1 = K;
         switch (arch.dataflow) {
-          case Dataflow::WeightStationary: o0 = grp * g.n + c0, o1 = grp * g.n + c1, k0 = r0, k1 = r1; break;
-          case Dataflow::OutputStationary: o0 = grp * g.n + c0, o1 = grp * g.n + c1; break;
-          case Dataflow::InputStationary: o0 = grp * g.n, o1 = (grp + 1) * g.n, k0 = r0, k1 = r1; break;
+          case Dataflow::WeightStationary:
+            o0 = grp * g.n + c0, o1 = grp * g.n + c1, k0 = r0, k1 = r1;
+            break;
+          case Dataflow::OutputStationary:
+            o0 = grp * g.n + c0, o1 = grp * g.n + c1;
+            break;
+          case Dataflow::InputStationary:
+            o0 = grp * g.n, o1 = (grp + 1) * g.n, k0 = r0, k1 = r1;
+            break;
         }
         // Each filter's range occupies a run of consecutive words; runs of consecutive filters
         // ascend and may share their boundary word (read once per fold).
@@ -110,7 +124,8 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   // Double-buffered weight staging: fold f+1's words are fetched while fold f runs; the first
   // fold's fetch is never hidden.
   const std::vector<int64_t> fetch = fold_fetch_cycles(arch, net, layer, &t.weight_words_read);
-  for (size_t f = 0; f < fetch.size(); ++f) t.stall_cycles += f == 0 ? fetch[f] : std::max<int64_t>(0, fetch[f] - t.fold_cycles);
+  for (size_t f = 0; f < fetch.size(); ++f)
+    t.stall_cycles += f == 0 ? fetch[f] : std::max<int64_t>(0, fetch[f] - t.fold_cycles);
   t.cycles = t.stall_cycles + t.array_cycles + t.post_cycles;
   t.macs = g.groups * g.m * g.k * g.n;
   t.mapping_efficiency = double(g.groups * g.row_extent * g.col_extent) / double(t.folds * pes);
@@ -142,7 +157,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
       a.input_buffer_reads = g.groups * g.col_tiles * g.m * g.k;
       a.output_buffer_writes = 4 * mkn;
       break;
-    case Dataflow::InputStationary:   // each activation is loaded once as a stationary operand
+    case Dataflow::InputStationary:  // each activation is loaded once as a stationary operand
       a.input_buffer_reads = g.groups * g.m * g.k;
       a.output_buffer_writes = 4 * g.row_tiles * mkn;
       a.output_buffer_reads = 4 * (g.row_tiles - 1) * mkn;

@@ -17,9 +17,9 @@ namespace lvsim {
 /// array: the extents tiled over array rows and columns, and the streamed length T per fold.
 struct GemmMapping {
   int64_t groups = 1, m = 0, k = 0, n = 0;
-  int64_t row_extent = 0;   // WS: K, OS: M, IS: K
-  int64_t col_extent = 0;   // WS: N, OS: N, IS: M
-  int64_t stream = 0;       // T: WS: M, OS: K, IS: N
+  int64_t row_extent = 0;                // WS: K, OS: M, IS: K
+  int64_t col_extent = 0;                // WS: N, OS: N, IS: M
+  int64_t stream = 0;                    // T: WS: M, OS: K, IS: N
   int64_t row_tiles = 0, col_tiles = 0;  // ceil(extent / array dimension)
   int64_t folds() const { return groups * row_tiles * col_tiles; }
 };
@@ -34,13 +34,13 @@ int64_t scalesim_fold_cycles(const ArchitectureParams& arch, int64_t stream);
 
 /// Per-layer timing: cycles and where they go, utilization, and the counted actions.
 struct LayerTiming {
-  int64_t cycles = 0;         // stall + array + post
-  int64_t array_cycles = 0;   // folds * fold_cycles (array busy: load/stream/compute/drain)
-  int64_t stall_cycles = 0;   // array idle waiting for weight words from the SRAM
-  int64_t post_cycles = 0;    // post-processing unit after the array (ceil(elements / lanes))
+  int64_t cycles = 0;        // stall + array + post
+  int64_t array_cycles = 0;  // folds * fold_cycles (array busy: load/stream/compute/drain)
+  int64_t stall_cycles = 0;  // array idle waiting for weight words from the SRAM
+  int64_t post_cycles = 0;   // post-processing unit after the array (ceil(elements / lanes))
   int64_t folds = 0;
-  int64_t fold_cycles = 0;    // cycles of one fold (0 for layers without weights)
-  int64_t macs = 0;           // real MACs (idle PEs excluded)
+  int64_t fold_cycles = 0;  // cycles of one fold (0 for layers without weights)
+  int64_t macs = 0;         // real MACs (idle PEs excluded)
   int64_t weight_words_read = 0;
   double mapping_efficiency = 0;   // mapped PEs averaged over folds / (R * C)
   double compute_utilization = 0;  // MACs / (array_cycles * R * C)

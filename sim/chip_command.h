@@ -11,12 +11,12 @@
 namespace lvsim {
 
 struct ChipCommandOptions {
-  std::string arch_path;   // geometry: the architecture's weight SRAM (empty: built-in preset)
-  std::string tech_path;   // failure model: the technology's bitcell_failure (empty: built-in)
+  std::string arch_path;  // geometry: the architecture's weight SRAM (empty: built-in preset)
+  std::string tech_path;  // failure model: the technology's bitcell_failure (empty: built-in)
   uint64_t chip_seed = 1;
-  std::vector<double> voltages_v;  // empty: 9 points over the technology's SRAM voltage range
-  std::optional<double> voltage_v; // per-bank / per-type detail here (default: the lowest)
-  std::string export_path;         // write the fault map here
+  std::vector<double> voltages_v;          // empty: 9 points over the technology's SRAM voltage range
+  std::optional<double> voltage_v;         // per-bank / per-type detail here (default: the lowest)
+  std::string export_path;                 // write the fault map here
   std::optional<double> export_voltage_v;  // export the failing cells at this voltage only
 };
 

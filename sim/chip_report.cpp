@@ -29,9 +29,9 @@ ChipReport chip_report(const BitcellFailureParams& failure, const ChipReportPara
   j["total_cells"] = params.geometry.cells();
   j["ber_vs_voltage"] = nlohmann::json::array();
   std::string& t = r.text;
-  t += fmt::format("chip seed {}: {} banks x {} rows x ({} data + {} check) bits = {} cells, model {}\n\n",
-                   params.seed, params.geometry.banks, params.geometry.rows, params.geometry.data_bits,
-                   params.geometry.check_bits, params.geometry.cells(), failure.model);
+  t += fmt::format("chip seed {}: {} banks x {} rows x ({} data + {} check) bits = {} cells, model {}\n\n", params.seed,
+                   params.geometry.banks, params.geometry.rows, params.geometry.data_bits, params.geometry.check_bits,
+                   params.geometry.cells(), failure.model);
   t += fmt::format("{:>10} {:>14} {:>12} {:>12} {:>10} {:>10} {:>10}\n", "voltage_v", "failing_cells", "ber",
                    "model_ber", "sa0", "sa1", "flip");
   for (double v : params.voltages_v) {
@@ -61,10 +61,11 @@ ChipReport chip_report(const BitcellFailureParams& failure, const ChipReportPara
                      {"zero_to_one_cells", n.zero_to_one_cells()},
                      {"one_to_zero_cells", n.one_to_zero_cells()},
                      {"per_bank", n.per_bank}};
-  t += fmt::format("\nat {:.4f} V: {} failing cells in {} words ({} data, {} check); stuck-at-0 {}, stuck-at-1 {}, "
-                   "read-flip {}; cells that can turn 0->1: {}, 1->0: {}\n",
-                   detail_v, n.failing_cells, n.faulty_words, n.data_cells, n.check_cells, n.stuck_at_0, n.stuck_at_1,
-                   n.read_flip, n.zero_to_one_cells(), n.one_to_zero_cells());
+  t += fmt::format(
+      "\nat {:.4f} V: {} failing cells in {} words ({} data, {} check); stuck-at-0 {}, stuck-at-1 {}, "
+      "read-flip {}; cells that can turn 0->1: {}, 1->0: {}\n",
+      detail_v, n.failing_cells, n.faulty_words, n.data_cells, n.check_cells, n.stuck_at_0, n.stuck_at_1, n.read_flip,
+      n.zero_to_one_cells(), n.one_to_zero_cells());
   t += fmt::format("{:>6} {:>14} {:>14}\n", "bank", "failing_cells", "bank_offset_v");
   for (int b = 0; b < params.geometry.banks; ++b)
     t += fmt::format("{:>6} {:>14} {:>14.5f}\n", b, n.per_bank[size_t(b)], chip.bank_offset_v(b));

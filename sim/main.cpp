@@ -42,25 +42,33 @@ CLI::Validator positive_integer() {
 
 void add_run_command(CLI::App& app, CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
-  CLI::App* run = app.add_subcommand("run", "Run a quantized network on a test set: accuracy, cycles, faults and energy");
+  CLI::App* run =
+      app.add_subcommand("run", "Run a quantized network on a test set: accuracy, cycles, faults and energy");
   run->add_option("--network", o.network_path, "Network file (lvsim-network JSON)")->required();
-  run->add_option("--data", o.data_dir, "Data set directory (IDX: MNIST/Fashion-MNIST, or CIFAR-10 binary)")->required();
+  run->add_option("--data", o.data_dir, "Data set directory (IDX: MNIST/Fashion-MNIST, or CIFAR-10 binary)")
+      ->required();
   run->add_option("--images", o.images, "Test images to evaluate (default: all)")->check(positive_integer());
   run->add_option("--threads", o.threads, "Worker threads (default: all cores)")->check(positive_integer());
-  run->add_option("--mode", cl.mode, "golden (reference engine), fast (integer GEMMs + closed-form timing), cycle (SystemC)")
+  run->add_option("--mode", cl.mode,
+                  "golden (reference engine), fast (integer GEMMs + closed-form timing), cycle (SystemC)")
       ->check(CLI::IsMember({"golden", "fast", "cycle"}));
-  run->add_option("--calib-images", o.calib_images, "Training images for activation calibration")->check(positive_integer());
-  run->add_option("--calib", cl.calib, "Calibration: min-max or percentile")->check(CLI::IsMember({"min-max", "percentile"}));
+  run->add_option("--calib-images", o.calib_images, "Training images for activation calibration")
+      ->check(positive_integer());
+  run->add_option("--calib", cl.calib, "Calibration: min-max or percentile")
+      ->check(CLI::IsMember({"min-max", "percentile"}));
   run->add_option("--arch", o.arch_path, "Architecture file (default: built-in presets/arch/edge-16x16.json)");
   run->add_option("--tech", o.tech_path, "Technology file (default: built-in presets/tech/45nm.json)");
   run->add_option("--v-sram", o.v_sram_v, "Weight-SRAM supply voltage in V (default: nominal)");
   run->add_option("--voltage", cl.voltage_alias, "Same as --v-sram");
   run->add_option("--v-logic", o.v_logic_v, "Array/logic supply voltage in V (default: nominal)");
-  run->add_option("--clock-mode", cl.clock_mode, "fixed (architecture clock, checked against f_max), follow_fmax, scale_nominal");
+  run->add_option("--clock-mode", cl.clock_mode,
+                  "fixed (architecture clock, checked against f_max), follow_fmax, scale_nominal");
   run->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed of its bit-cell failure map)");
-  run->add_option("--ber", o.ber, "Uniform random bit errors at this rate instead of the chip model")->check(CLI::Range(0.0, 1.0));
+  run->add_option("--ber", o.ber, "Uniform random bit errors at this rate instead of the chip model")
+      ->check(CLI::Range(0.0, 1.0));
   run->add_option("--ber-model", o.ber_model, "bit_flip or stuck_at (with --ber)");
-  run->add_option("--fault-map", o.fault_map_path, "Profiled fault map file (docs/fault-maps.md) instead of the chip model");
+  run->add_option("--fault-map", o.fault_map_path,
+                  "Profiled fault map file (docs/fault-maps.md) instead of the chip model");
   run->add_flag("--fault-map-tile", o.fault_map_tile, "Repeat a smaller fault map over the weight SRAM");
   run->add_option("--transient-ber", o.transient_ber, "Transient read errors per bit, fresh per image and layer")
       ->check(CLI::Range(0.0, 1.0));
@@ -68,14 +76,16 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
   run->add_option("--vcd", o.vcd_path, "Cycle mode: write a VCD trace to this file");
   run->add_option("--trace-layer", o.trace_layer, "Cycle mode: layer index to trace (-1: all)");
   run->add_option("--trace-cycles", cl.trace_cycles, "Cycle mode: cycle window A:B within the traced layer");
-  run->add_option("--compute-report", o.compute_report_path, "Write per-layer SCALE-Sim COMPUTE_REPORT.csv columns here");
+  run->add_option("--compute-report", o.compute_report_path,
+                  "Write per-layer SCALE-Sim COMPUTE_REPORT.csv columns here");
   run->add_flag("--json", cl.json, "Write the report as one JSON object to stdout");
   run->add_option("--output", cl.output, "Also write the JSON report to this file (atomically)");
 }
 
 void add_chip_command(CLI::App& app, CommandLine& cl) {
   lvsim::ChipCommandOptions& o = cl.chip;
-  CLI::App* chip = app.add_subcommand("chip", "Describe a simulated chip's weight-SRAM failures vs voltage; export its fault map");
+  CLI::App* chip =
+      app.add_subcommand("chip", "Describe a simulated chip's weight-SRAM failures vs voltage; export its fault map");
   chip->add_option("--arch", o.arch_path, "Architecture file: weight-SRAM geometry (default: built-in edge-16x16)");
   chip->add_option("--tech", o.tech_path, "Technology file: bit-cell failure model (default: built-in 45nm)");
   chip->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed)");
@@ -88,7 +98,9 @@ void add_chip_command(CLI::App& app, CommandLine& cl) {
 
 void finish_run_options(CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
-  o.mode = cl.mode == "golden" ? lvsim::RunMode::Golden : cl.mode == "cycle" ? lvsim::RunMode::Cycle : lvsim::RunMode::Fast;
+  o.mode = cl.mode == "golden"  ? lvsim::RunMode::Golden
+           : cl.mode == "cycle" ? lvsim::RunMode::Cycle
+                                : lvsim::RunMode::Fast;
   o.calib_method = lvsim::calibration_method_from_name(cl.calib, "--calib");
   if (cl.voltage_alias) {
     if (o.v_sram_v) throw lvsim::ConfigError("command line: --voltage: give either --voltage or --v-sram, not both");
@@ -108,7 +120,8 @@ void finish_run_options(CommandLine& cl) {
           o.trace_to_cycle < o.trace_from_cycle)
         throw std::invalid_argument("range");
     } catch (const std::exception&) {
-      throw lvsim::ConfigError("command line: --trace-cycles: expected A:B with 0 <= A <= B, got \"" + cl.trace_cycles + "\"");
+      throw lvsim::ConfigError("command line: --trace-cycles: expected A:B with 0 <= A <= B, got \"" + cl.trace_cycles +
+                               "\"");
     }
   } else if (!o.vcd_path.empty()) {
     o.trace_from_cycle = 0;

@@ -20,6 +20,8 @@ TechnologyParams load_technology(const std::string& path) {
                                      kDefaultTechnologyName);
 }
 
-std::string technology_origin(const std::string& path) { return path.empty() ? kDefaultTechnologyName : path; }
+std::string technology_origin(const std::string& path) {
+  return path.empty() ? kDefaultTechnologyName : path;
+}
 
 }  // namespace lvsim

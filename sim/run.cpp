@@ -2,9 +2,9 @@
 
 #include <bit>
 #include <chrono>
-#include <sstream>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "common/errors.h"
@@ -20,8 +20,8 @@
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
 #include "models/timing_model.h"
-#include "sim/presets.h"
 #include "sim/output_file.h"
+#include "sim/presets.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
@@ -74,7 +74,8 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
     fr.ber = *opt.ber;
     fr.voltage_v.reset();
   } else if (!opt.fault_map_path.empty()) {
-    ProfiledFaultMap profiled = read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path);
+    ProfiledFaultMap profiled =
+        read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path);
     map = profiled.has_failure_voltages() ? profiled.at(op.v_sram_v) : profiled.at(std::nullopt);
     fr.source = "fault_map";
   } else if (tech.bitcell_failure.is_object()) {
@@ -158,7 +159,8 @@ std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMem
       if (!net.layers[l].has_weights()) continue;
       wm.set_read_context(i, int(l));
       wm.read_layer(int(l), w[l]);
-      for (size_t k = 0; k < w[l].size(); ++k) fr.transient_bit_errors += std::popcount(unsigned(w[l][k] ^ persistent[l][k]));
+      for (size_t k = 0; k < w[l].size(); ++k)
+        fr.transient_bit_errors += std::popcount(unsigned(w[l][k] ^ persistent[l][k]));
     }
     if (mode == RunMode::Golden) {
       pred.push_back(argmax_class(run_all_layers(net, test.image(i), w)[size_t(net.output)]));
@@ -181,8 +183,9 @@ RunReport run(const RunOptions& opt) {
   arch.check_fits(net);
   const TechnologyParams tech = load_technology(opt.tech_path);
   const OperatingPoint nominal = nominal_operating_point(tech);
-  const OperatingPoint op = make_operating_point(tech, opt.v_sram_v.value_or(nominal.v_sram_v),
-                                                 opt.v_logic_v.value_or(nominal.v_logic_v), opt.clock_mode, arch.clock_hz);
+  const OperatingPoint op =
+      make_operating_point(tech, opt.v_sram_v.value_or(nominal.v_sram_v), opt.v_logic_v.value_or(nominal.v_logic_v),
+                           opt.clock_mode, arch.clock_hz);
   const EnergyModel energy_model(tech, energy_hardware(arch));
 
   RunReport rep;
@@ -250,7 +253,8 @@ RunReport run(const RunOptions& opt) {
     if (!opt.vcd_path.empty()) {
       // SystemC appends ".vcd" itself: --vcd trace.vcd must not become trace.vcd.vcd.
       trace.vcd_file = opt.vcd_path;
-      if (trace.vcd_file.size() > 4 && trace.vcd_file.ends_with(".vcd")) trace.vcd_file.resize(trace.vcd_file.size() - 4);
+      if (trace.vcd_file.size() > 4 && trace.vcd_file.ends_with(".vcd"))
+        trace.vcd_file.resize(trace.vcd_file.size() - 4);
       trace.layer = opt.trace_layer;
       trace.first_cycle = opt.trace_from_cycle;
       trace.last_cycle = opt.trace_to_cycle;

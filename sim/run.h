@@ -26,18 +26,18 @@ struct RunOptions {
   // Hardware: empty paths select the built-in presets (edge-16x16, 45nm).
   std::string arch_path;
   std::string tech_path;
-  std::optional<double> v_sram_v;   // weight-SRAM voltage (default: the technology's nominal)
-  std::optional<double> v_logic_v;  // array/logic voltage (default: nominal)
+  std::optional<double> v_sram_v;            // weight-SRAM voltage (default: the technology's nominal)
+  std::optional<double> v_logic_v;           // array/logic voltage (default: nominal)
   ClockMode clock_mode = ClockMode::kFixed;  // the architecture's clock, checked against f_max
 
   // Faults. With none of ber / fault_map, the technology's bit-cell failure model acts at v_sram.
   uint64_t chip_seed = 1;
-  std::optional<double> ber;        // uniform random bit errors at this rate instead of the chip model
+  std::optional<double> ber;           // uniform random bit errors at this rate instead of the chip model
   std::string ber_model = "bit_flip";  // "bit_flip" | "stuck_at"
-  std::string fault_map_path;       // a profiled or exported fault map instead of the chip model
-  bool fault_map_tile = false;      // repeat a smaller map over the memory
-  double transient_ber = 0;         // transient read errors per bit, fresh per (image, layer)
-  bool robust_error = false;        // also report the seed work's robust error
+  std::string fault_map_path;          // a profiled or exported fault map instead of the chip model
+  bool fault_map_tile = false;         // repeat a smaller map over the memory
+  double transient_ber = 0;            // transient read errors per bit, fresh per (image, layer)
+  bool robust_error = false;           // also report the seed work's robust error
 
   // Cycle mode tracing and SCALE-Sim comparison.
   std::string vcd_path;

@@ -9,19 +9,28 @@ namespace lvsim {
 
 const char* run_mode_name(RunMode m) {
   switch (m) {
-    case RunMode::Golden: return "golden";
-    case RunMode::Fast: return "fast";
-    case RunMode::Cycle: return "cycle";
+    case RunMode::Golden:
+      return "golden";
+    case RunMode::Fast:
+      return "fast";
+    case RunMode::Cycle:
+      return "cycle";
   }
   return "?";
 }
 
 namespace {
 
-nlohmann::json shape_json(const Shape& s) { return nlohmann::json::array({s.c, s.h, s.w}); }
-std::string shape_text(const Shape& s) { return fmt::format("{}x{}x{}", s.c, s.h, s.w); }
+nlohmann::json shape_json(const Shape& s) {
+  return nlohmann::json::array({s.c, s.h, s.w});
+}
+std::string shape_text(const Shape& s) {
+  return fmt::format("{}x{}x{}", s.c, s.h, s.w);
+}
 
-nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+nlohmann::json optional_json(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
 
 std::string si(double v, const char* unit) {
   const char* prefixes[] = {"p", "n", "u", "m", "", "k", "M", "G", "T"};
@@ -51,7 +60,8 @@ nlohmann::json RunReport::to_json() const {
   j["wall_time_s"] = wall_time_s;
   j["images_per_second"] = images_per_second;
   j["macs_per_image"] = macs_per_image;
-  j["arch"] = {{"name", arch_name}, {"rows", array_rows}, {"cols", array_cols}, {"dataflow", dataflow}, {"clock_hz", clock_hz}};
+  j["arch"] = {
+      {"name", arch_name}, {"rows", array_rows}, {"cols", array_cols}, {"dataflow", dataflow}, {"clock_hz", clock_hz}};
   j["total_cycles"] = total_cycles;
   j["cycles_per_image"] = images ? total_cycles / images : 0;
   j["simulated_time_s"] = simulated_time_s;
@@ -118,8 +128,10 @@ std::string RunReport::to_text() const {
   std::string s;
   s += fmt::format("network     {} ({}), {} MACs/image\n", network_name, network_file, macs_per_image);
   s += fmt::format("data        {} ({} test images)\n", data_dir, images);
-  s += fmt::format("hardware    {}: {}x{} {}, clock {}\n", arch_name, array_rows, array_cols, dataflow, si(clock_hz, "Hz"));
-  s += fmt::format("mode        {} ({} threads){}\n", run_mode_name(mode), threads, calibrated ? ", activations calibrated" : "");
+  s += fmt::format("hardware    {}: {}x{} {}, clock {}\n", arch_name, array_rows, array_cols, dataflow,
+                   si(clock_hz, "Hz"));
+  s += fmt::format("mode        {} ({} threads){}\n", run_mode_name(mode), threads,
+                   calibrated ? ", activations calibrated" : "");
   s += fmt::format("accuracy    {:.4f} ({} / {}){}\n", accuracy, correct, images,
                    faults.bit_errors ? fmt::format(", clean {:.4f}", accuracy_clean) : "");
   if (robust_error) s += fmt::format("robust err  {:.4f}\n", *robust_error);
@@ -129,7 +141,8 @@ std::string RunReport::to_text() const {
                      faults.ber ? fmt::format(" (p = {:.3g})", *faults.ber) : "", faults.failing_cells, faults.cells,
                      faults.bit_errors, faults.bits_stored);
     if (faults.ecc != "none")
-      s += fmt::format("; ECC corrected {}, detected {}, silent {}", faults.ecc_corrected, faults.ecc_detected, faults.ecc_silent);
+      s += fmt::format("; ECC corrected {}, detected {}, silent {}", faults.ecc_corrected, faults.ecc_detected,
+                       faults.ecc_silent);
     s += "\n";
   }
   s += fmt::format("time        {} cycles ({}/image), {} simulated, {:.1f} images/s simulated\n", total_cycles,

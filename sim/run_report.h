@@ -43,16 +43,16 @@ struct LayerReport {
 
 /// What the faults did: the memory, the failing cells, the weight bits they corrupted.
 struct FaultReport {
-  std::string source = "none";       // none | chip | ber | fault_map
+  std::string source = "none";  // none | chip | ber | fault_map
   std::optional<double> ber;
   std::optional<double> voltage_v;
   uint64_t chip_seed = 0;
-  int64_t cells = 0;                 // bit-cells of the weight SRAM (data + check)
-  int64_t bits_stored = 0;           // weight bits actually holding weights
+  int64_t cells = 0;        // bit-cells of the weight SRAM (data + check)
+  int64_t bits_stored = 0;  // weight bits actually holding weights
   int64_t failing_cells = 0;
   int64_t stuck_at_0 = 0, stuck_at_1 = 0, read_flip = 0;
   int64_t faulty_words = 0;
-  int64_t bit_errors = 0;            // weight bits read back wrong (after ECC)
+  int64_t bit_errors = 0;                      // weight bits read back wrong (after ECC)
   std::array<int64_t, 8> bit_errors_by_bit{};  // LSB .. MSB of the weight patterns
   int64_t weights_changed = 0;
   std::string ecc = "none";
@@ -68,12 +68,12 @@ struct RunReport {
   bool calibrated = false;
   int64_t images = 0;
   int64_t correct = 0;
-  double accuracy = 0;             // with faults, fraction 0..1
-  double accuracy_clean = 0;       // same network, weights as stored
+  double accuracy = 0;                 // with faults, fraction 0..1
+  double accuracy_clean = 0;           // same network, weights as stored
   std::optional<double> robust_error;  // wrong clean or with faults (Stutz et al.)
-  double wall_time_s = 0;          // inference only (not loading)
-  double images_per_second = 0;    // wall-clock speed of the simulator
-  std::vector<int> predictions;    // with faults, one per evaluated image, in order
+  double wall_time_s = 0;              // inference only (not loading)
+  double images_per_second = 0;        // wall-clock speed of the simulator
+  std::vector<int> predictions;        // with faults, one per evaluated image, in order
   std::vector<int> predictions_clean;
   std::vector<int> labels;
   std::vector<LayerReport> layers;
@@ -83,15 +83,15 @@ struct RunReport {
   std::string arch_name, dataflow;
   int array_rows = 0, array_cols = 0;
   double clock_hz = 0;
-  int64_t total_cycles = 0;        // all evaluated images
-  double simulated_time_s = 0;     // total_cycles / clock
+  int64_t total_cycles = 0;     // all evaluated images
+  double simulated_time_s = 0;  // total_cycles / clock
   double simulated_images_per_second = 0;
 
   FaultReport faults;
 
   // Energy
   std::string technology;
-  ActionCounts counts;             // all evaluated images
+  ActionCounts counts;  // all evaluated images
   std::optional<EnergyReport> energy;
 
   nlohmann::json to_json() const;

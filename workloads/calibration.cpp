@@ -20,9 +20,13 @@ namespace {
 constexpr double kPercentileTail = 0.0001;  // 0.01 % at each end
 
 // Tensor t: 0 is the network input, l + 1 the output of layer l.
-int tensor_of(int producer) { return producer + 1; }
+int tensor_of(int producer) {
+  return producer + 1;
+}
 
-bool is_calibrated_type(const Layer& l) { return l.has_weights() || l.type == LayerType::Add; }
+bool is_calibrated_type(const Layer& l) {
+  return l.has_weights() || l.type == LayerType::Add;
+}
 
 // Range of one tensor seen by one thread. Percentile mode keeps only the `keep` smallest and
 // largest values: the global k-th smallest is among each thread's k smallest, so merging the
@@ -142,7 +146,8 @@ void calibrate(Network& net, const Dataset& train, int64_t images, CalibrationMe
       const int t = targets[i];
       const int64_t size = t == 0 ? net.input_shape.size() : net.layers[size_t(t - 1)].out_shape.size();
       const int64_t n = size * images;
-      const int64_t keep = method == CalibrationMethod::Percentile ? int64_t(std::floor(kPercentileTail * double(n - 1))) + 1 : 0;
+      const int64_t keep =
+          method == CalibrationMethod::Percentile ? int64_t(std::floor(kPercentileTail * double(n - 1))) + 1 : 0;
       for (auto& per_thread : obs) per_thread[i].keep = keep;
     }
     std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));

@@ -21,7 +21,9 @@ constexpr int64_t kCifarSide = 32;
 constexpr int64_t kCifarImageBytes = 3 * kCifarSide * kCifarSide;
 constexpr int64_t kCifarRecordBytes = 1 + kCifarImageBytes;
 
-std::string join(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
+std::string join(const std::string& dir, const std::string& name) {
+  return (fs::path(dir) / name).string();
+}
 
 bool is_file(const std::string& path) {
   std::error_code ec;
@@ -126,13 +128,14 @@ IdxHeader read_idx_header(ByteSource& src, const std::string& path, int want_dim
                               "bad magic number " + hex32(magic) + ", expected 0x0000080" + std::to_string(want_dims) +
                                   " (IDX, unsigned bytes, " + std::to_string(want_dims) + " dimensions)"));
   if (magic[3] != want_dims)
-    throw FormatError(located(path, "magic number",
-                              "has " + std::to_string(magic[3]) + " dimensions, expected " + std::to_string(want_dims) +
-                                  " (" + what + ")"));
+    throw FormatError(located(
+        path, "magic number",
+        "has " + std::to_string(magic[3]) + " dimensions, expected " + std::to_string(want_dims) + " (" + what + ")"));
   IdxHeader h;
   for (int i = 0; i < want_dims; ++i) {
     unsigned char b[4];
-    if (src.read(b, 4) < 4) throw FormatError(located(path, "header", "truncated: file ends inside the dimension sizes"));
+    if (src.read(b, 4) < 4)
+      throw FormatError(located(path, "header", "truncated: file ends inside the dimension sizes"));
     h.dims.push_back((int64_t(b[0]) << 24) | (int64_t(b[1]) << 16) | (int64_t(b[2]) << 8) | int64_t(b[3]));
   }
   for (size_t i = 1; i < h.dims.size(); ++i)
@@ -146,12 +149,11 @@ void check_raw_size(const ByteSource& src, const std::string& path, const IdxHea
   if (src.gzip()) return;
   const int64_t size = int64_t(fs::file_size(path));
   const int64_t promised = h.header_bytes() + h.data_bytes();
-  if (size < promised)
-    throw FormatError(located(path, "data", truncated_message(size, promised, "file")));
+  if (size < promised) throw FormatError(located(path, "data", truncated_message(size, promised, "file")));
   if (size > promised)
-    throw FormatError(located(path, "data", std::to_string(size - promised) +
-                                                " bytes after the data the header describes (" + std::to_string(promised) +
-                                                " bytes)"));
+    throw FormatError(located(path, "data",
+                              std::to_string(size - promised) + " bytes after the data the header describes (" +
+                                  std::to_string(promised) + " bytes)"));
 }
 
 // Reads `bytes` data bytes, or throws the truncation error. With `whole`, the whole file is meant
@@ -159,15 +161,16 @@ void check_raw_size(const ByteSource& src, const std::string& path, const IdxHea
 void read_exact(ByteSource& src, const std::string& path, const IdxHeader& h, uint8_t* dst, int64_t bytes, bool whole) {
   int64_t got = src.read(dst, bytes);
   if (got < bytes || src.truncated_stream())
-    throw FormatError(located(path, "data",
-                              src.truncated_stream() && got == bytes
-                                  ? std::string("truncated: the gzip stream ends before its end marker")
-                                  : truncated_message(h.header_bytes() + got, h.header_bytes() + h.data_bytes(), "file")));
+    throw FormatError(
+        located(path, "data",
+                src.truncated_stream() && got == bytes
+                    ? std::string("truncated: the gzip stream ends before its end marker")
+                    : truncated_message(h.header_bytes() + got, h.header_bytes() + h.data_bytes(), "file")));
   if (whole && src.gzip()) {
     unsigned char extra;
     if (src.read(&extra, 1) == 1)
-      throw FormatError(located(path, "data", "more data after the " + std::to_string(h.data_bytes()) +
-                                                  " bytes the header describes"));
+      throw FormatError(located(
+          path, "data", "more data after the " + std::to_string(h.data_bytes()) + " bytes the header describes"));
     if (src.truncated_stream())
       throw FormatError(located(path, "data", "truncated: the gzip stream ends before its end marker"));
   }
@@ -176,9 +179,9 @@ void read_exact(ByteSource& src, const std::string& path, const IdxHeader& h, ui
 void check_labels(const std::string& path, const std::vector<uint8_t>& labels, int64_t first_index) {
   for (size_t i = 0; i < labels.size(); ++i)
     if (labels[i] >= kNumClasses)
-      throw FormatError(located(path, "label " + std::to_string(first_index + int64_t(i)),
-                                "is " + std::to_string(labels[i]) + ", not below the " + std::to_string(kNumClasses) +
-                                    " classes"));
+      throw FormatError(
+          located(path, "label " + std::to_string(first_index + int64_t(i)),
+                  "is " + std::to_string(labels[i]) + ", not below the " + std::to_string(kNumClasses) + " classes"));
 }
 
 // Path of an IDX file given its base name: the raw file, else its .gz.

@@ -13,11 +13,11 @@ namespace lvsim {
 
 /// Labelled 8-bit images, each stored C x H x W (channel planes, row-major), one after another.
 struct Dataset {
-  std::string source;                // the image file(s) read, for messages
-  int64_t count = 0;                 // images held
-  Shape image_shape;                 // C, H, W
-  std::vector<uint8_t> pixels;       // count x C x H x W raw pixel values
-  std::vector<uint8_t> labels;       // count class indices, each < num_classes
+  std::string source;           // the image file(s) read, for messages
+  int64_t count = 0;            // images held
+  Shape image_shape;            // C, H, W
+  std::vector<uint8_t> pixels;  // count x C x H x W raw pixel values
+  std::vector<uint8_t> labels;  // count class indices, each < num_classes
   int num_classes = 10;
 
   /// First pixel of image i (C x H x W bytes).

@@ -27,14 +27,17 @@ Shape expected_out_shape(const Network& net, const Layer& l, const std::string& 
         throw ConfigError(located(file, l.name, "groups must divide the input and output channels"));
       return Shape{l.out_channels, window(in.h, l.kernel_h, l.stride_h, l.pad_h),
                    window(in.w, l.kernel_w, l.stride_w, l.pad_w)};
-    case LayerType::Linear: return Shape{l.out_channels, 1, 1};
+    case LayerType::Linear:
+      return Shape{l.out_channels, 1, 1};
     case LayerType::MaxPool2d:
       return Shape{in.c, window(in.h, l.kernel_h, l.stride_h, l.pad_h), window(in.w, l.kernel_w, l.stride_w, l.pad_w)};
     case LayerType::AvgPool2d:
       return Shape{in.c, window(in.h, l.kernel_h, l.stride_h, 0), window(in.w, l.kernel_w, l.stride_w, 0)};
-    case LayerType::Flatten: return Shape{int(in.size()), 1, 1};
+    case LayerType::Flatten:
+      return Shape{int(in.size()), 1, 1};
     case LayerType::Relu:
-    case LayerType::Add: return in;
+    case LayerType::Add:
+      return in;
   }
   return in;
 }
@@ -67,7 +70,8 @@ FloatNetwork::FloatNetwork(const Network& net, const std::vector<bool>& in_scale
                                     shape_text(in) + " (expected " + shape_text(out) + ")"));
     if (!l.has_weights()) continue;
     const WeightTensor& w = l.weight;
-    const int64_t per_out = l.type == LayerType::Linear ? in.size() : int64_t(in.c / l.groups) * l.kernel_h * l.kernel_w;
+    const int64_t per_out =
+        l.type == LayerType::Linear ? in.size() : int64_t(in.c / l.groups) * l.kernel_h * l.kernel_w;
     if (w.out_channels != l.out_channels || w.per_out != per_out ||
         int64_t(w.stored.size()) != w.out_channels * w.per_out || int64_t(w.scale.size()) != w.out_channels ||
         int64_t(w.zero_point.size()) != w.out_channels)
@@ -189,7 +193,9 @@ std::vector<float> FloatNetwork::run_layer(int li, const FloatActivations& a) co
           }
       break;
     }
-    case LayerType::Flatten: out = in; break;
+    case LayerType::Flatten:
+      out = in;
+      break;
     case LayerType::Add:
       for (int p : l.inputs) {
         const std::vector<float>& t = tensor(p);
@@ -200,6 +206,8 @@ std::vector<float> FloatNetwork::run_layer(int li, const FloatActivations& a) co
   return out;
 }
 
-FloatActivations float_inference(const Network& net, const uint8_t* pixels) { return FloatNetwork(net).run(pixels); }
+FloatActivations float_inference(const Network& net, const uint8_t* pixels) {
+  return FloatNetwork(net).run(pixels);
+}
 
 }  // namespace lvsim

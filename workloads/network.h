@@ -36,14 +36,14 @@ enum class WeightStorage { Unsigned, TwosComplement };
 
 /// Quantized weights exactly as stored in the weight SRAM.
 struct WeightTensor {
-  int bits = 8;                              // m, 2..8
+  int bits = 8;  // m, 2..8
   WeightStorage storage = WeightStorage::Unsigned;
-  bool per_channel = false;                  // scale/zero point per output channel (else one per tensor)
-  std::vector<uint8_t> stored;               // m-bit patterns (upper 8-m bits zero), one per weight
-  std::vector<double> scale;                 // per output channel (per-tensor: the same value repeated)
-  std::vector<int32_t> zero_point;           // per output channel, in the decoded-integer domain
-  int64_t out_channels = 0;                  // rows of the layout
-  int64_t per_out = 0;                       // weights per output channel (in/groups * kh * kw)
+  bool per_channel = false;         // scale/zero point per output channel (else one per tensor)
+  std::vector<uint8_t> stored;      // m-bit patterns (upper 8-m bits zero), one per weight
+  std::vector<double> scale;        // per output channel (per-tensor: the same value repeated)
+  std::vector<int32_t> zero_point;  // per output channel, in the decoded-integer domain
+  int64_t out_channels = 0;         // rows of the layout
+  int64_t per_out = 0;              // weights per output channel (in/groups * kh * kw)
 
   /// Integer value of an m-bit pattern: unsigned, or sign-extended two's complement.
   int32_t decode(uint8_t pattern) const {
@@ -63,21 +63,21 @@ struct Layer {
   std::string name;
   LayerType type = LayerType::Relu;
   std::vector<int> inputs;
-  Shape in_shape, out_shape;              // in_shape: of inputs[0]
-  ActivationQuant in_quant, out_quant;    // out_quant == in_quant for relu/pool/flatten
+  Shape in_shape, out_shape;            // in_shape: of inputs[0]
+  ActivationQuant in_quant, out_quant;  // out_quant == in_quant for relu/pool/flatten
 
   // conv2d (linear uses out_channels, groups = 1, kernel = stride = 1, no padding, input flattened)
   int out_channels = 0;
   int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, groups = 1;
   WeightTensor weight;
-  std::vector<int32_t> bias;              // int32, scale = in_quant.scale * weight.scale[o]
-  std::vector<double> bias_real;          // float bias from the file (empty if given as int32 or absent);
-                                          // quantized into `bias` by finalize_network()
-  bool out_quant_given = false;           // output_quant came from the file (else: calibrated)
-  std::vector<Requant> requant;           // per output channel: acc -> output code
+  std::vector<int32_t> bias;      // int32, scale = in_quant.scale * weight.scale[o]
+  std::vector<double> bias_real;  // float bias from the file (empty if given as int32 or absent);
+                                  // quantized into `bias` by finalize_network()
+  bool out_quant_given = false;   // output_quant came from the file (else: calibrated)
+  std::vector<Requant> requant;   // per output channel: acc -> output code
 
   // add: requantization of each input into the output scale (shared shift)
-  std::vector<int64_t> add_multiplier;    // one per input
+  std::vector<int64_t> add_multiplier;  // one per input
   int add_shift = 1;
 
   bool has_weights() const { return type == LayerType::Conv2d || type == LayerType::Linear; }
@@ -93,8 +93,8 @@ struct Layer {
 /// code = clamp(zero_point + round_shift(p * multiplier[c] + offset[c], kPreprocessShift), 0, 255).
 struct Preprocess {
   static constexpr int kShift = 24;
-  double pixel_scale = 1.0 / 255.0;       // p -> [0, 1]
-  std::vector<double> mean, std;          // per input channel
+  double pixel_scale = 1.0 / 255.0;         // p -> [0, 1]
+  std::vector<double> mean, std;            // per input channel
   std::vector<int64_t> multiplier, offset;  // derived from the above and the input quantization
 };
 
@@ -105,12 +105,14 @@ struct Network {
   Shape input_shape;
   Preprocess preprocess;
   ActivationQuant input_quant;
-  bool input_quant_given = false;         // input.quant came from the file (else: calibrated)
+  bool input_quant_given = false;  // input.quant came from the file (else: calibrated)
   std::vector<Layer> layers;
-  int output = -1;                        // index of the layer whose output are the class scores
+  int output = -1;  // index of the layer whose output are the class scores
 
   /// Quantization of the tensor produced by `source` (a layer index, or -1 for the network input).
-  const ActivationQuant& quant_of(int source) const { return source < 0 ? input_quant : layers[size_t(source)].out_quant; }
+  const ActivationQuant& quant_of(int source) const {
+    return source < 0 ? input_quant : layers[size_t(source)].out_quant;
+  }
 
   int64_t total_macs() const {
     int64_t s = 0;

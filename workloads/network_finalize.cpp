@@ -11,7 +11,9 @@ namespace lvsim {
 
 namespace {
 
-std::string layer_field(const Layer& l, const std::string& key) { return "layers[" + l.name + "]." + key; }
+std::string layer_field(const Layer& l, const std::string& key) {
+  return "layers[" + l.name + "]." + key;
+}
 
 const ActivationQuant& quant_of(const Network& net, int index) {
   return index < 0 ? net.input_quant : net.layers[size_t(index)].out_quant;
@@ -27,9 +29,10 @@ void quantize_bias(const Network& net, Layer& l) {
     const double x = l.bias_real[o] / (l.in_quant.scale * l.weight.scale[o]);
     // Checked before rounding so that huge values cannot overflow the int64 conversion.
     if (!(x > -2147483648.5 && x < 2147483647.5))
-      throw ConfigError(located(net.source_file, layer_field(l, "bias"),
-                                "element " + std::to_string(o) + " is out of the int32 range once quantized (b / (s_in * scale) = " +
-                                    std::to_string(x) + ")"));
+      throw ConfigError(
+          located(net.source_file, layer_field(l, "bias"),
+                  "element " + std::to_string(o) +
+                      " is out of the int32 range once quantized (b / (s_in * scale) = " + std::to_string(x) + ")"));
     l.bias[o] = int32_t(round_half_away(x));
   }
 }

@@ -24,8 +24,8 @@ constexpr int64_t kMaxChannels = int64_t(1) << 20;
 constexpr int64_t kMaxExtent = 1 << 16;  // image height/width, kernel, stride, padding
 constexpr double kMaxDouble = std::numeric_limits<double>::max();
 
-const std::vector<std::string> kLayerTypes = {"conv2d", "linear", "batchnorm2d", "relu", "maxpool2d",
-                                              "avgpool2d", "flatten", "add"};
+const std::vector<std::string> kLayerTypes = {"conv2d",    "linear",    "batchnorm2d", "relu",
+                                              "maxpool2d", "avgpool2d", "flatten",     "add"};
 
 std::string shape_text(const std::vector<int64_t>& s) {
   std::string t = "[";
@@ -160,9 +160,7 @@ class Importer {
     return it->second;
   }
 
-  const Shape& shape_of(int index) const {
-    return index < 0 ? net_.input_shape : net_.layers[size_t(index)].out_shape;
-  }
+  const Shape& shape_of(int index) const { return index < 0 ? net_.input_shape : net_.layers[size_t(index)].out_shape; }
 
   int read_single_input(JsonObject& o) {
     const auto& v = o.at("input");
@@ -178,15 +176,16 @@ class Importer {
   // Output extent of a sliding window; fails when the window does not fit the padded input.
   static int window_out(JsonObject& o, const std::string& key, int in, int64_t k, int64_t s, int64_t p) {
     if (in + 2 * p < k)
-      o.fail(key, "kernel " + std::to_string(k) + " is larger than the padded input (" + std::to_string(in) + " + 2 x " +
-                      std::to_string(p) + ")");
+      o.fail(key, "kernel " + std::to_string(k) + " is larger than the padded input (" + std::to_string(in) +
+                      " + 2 x " + std::to_string(p) + ")");
     return int((in + 2 * p - k) / s + 1);
   }
 
   void read_window(JsonObject& o, Layer& l, bool stride_defaults_to_kernel, bool padding_allowed) {
     const auto k = o.get_int_array("kernel", 2, 1, kMaxExtent);
     const std::vector<int64_t> one = {1, 1}, zero = {0, 0};
-    const auto s = o.has("stride") ? o.get_int_array("stride", 2, 1, kMaxExtent) : (stride_defaults_to_kernel ? k : one);
+    const auto s =
+        o.has("stride") ? o.get_int_array("stride", 2, 1, kMaxExtent) : (stride_defaults_to_kernel ? k : one);
     const auto p = padding_allowed && o.has("padding") ? o.get_int_array("padding", 2, 0, kMaxExtent) : zero;
     l.kernel_h = int(k[0]), l.kernel_w = int(k[1]);
     l.stride_h = int(s[0]), l.stride_w = int(s[1]);
@@ -231,10 +230,11 @@ class Importer {
       wt.out_channels = out;
       wt.per_out = count / out;
       const size_t groups = wt.per_channel ? size_t(out) : 1;
-      const std::string n_text = wt.per_channel ? std::to_string(out) + " (per_channel: one per output channel)"
-                                                : "1 (per_tensor)";
+      const std::string n_text =
+          wt.per_channel ? std::to_string(out) + " (per_channel: one per output channel)" : "1 (per_tensor)";
       auto scale = q.get_double_array("scale", -kMaxDouble, kMaxDouble);
-      if (scale.size() != groups) q.fail("scale", "expected " + n_text + " values, got " + std::to_string(scale.size()));
+      if (scale.size() != groups)
+        q.fail("scale", "expected " + n_text + " values, got " + std::to_string(scale.size()));
       for (size_t i = 0; i < scale.size(); ++i)
         if (!(scale[i] > 0)) q.fail("scale[" + std::to_string(i) + "]", "must be > 0");
       int64_t lo, hi;
@@ -249,7 +249,8 @@ class Importer {
       Tensor codes = read_tensor(q.at("codes"), file_, q.field("codes"), payloads_);
       if (codes.is_float()) q.fail("codes.dtype", "codes need an integer dtype (int8, uint8, int16, int32)");
       if (codes.shape != shape)
-        q.fail("codes.shape", shape_text(codes.shape) + " does not match the layer's weight shape " + shape_text(shape));
+        q.fail("codes.shape",
+               shape_text(codes.shape) + " does not match the layer's weight shape " + shape_text(shape));
       const uint8_t mask = uint8_t((1u << wt.bits) - 1);
       wt.stored.resize(codes.ints.size());
       int32_t cmin = std::numeric_limits<int32_t>::max(), cmax = std::numeric_limits<int32_t>::min();
@@ -279,9 +280,12 @@ class Importer {
     Tensor t = read_tensor(o.at("bias"), file_, o.field("bias"), payloads_);
     const std::vector<int64_t> want = {l.out_channels};
     if (t.shape != want) o.fail("bias.shape", shape_text(t.shape) + " does not match " + shape_text(want));
-    if (t.is_float()) l.bias_real = std::move(t.reals);
-    else if (t.dtype == DType::Int32) l.bias = std::move(t.ints);
-    else o.fail("bias.dtype", "a bias is float32, float64 (real) or int32 (quantized)");
+    if (t.is_float())
+      l.bias_real = std::move(t.reals);
+    else if (t.dtype == DType::Int32)
+      l.bias = std::move(t.ints);
+    else
+      o.fail("bias.dtype", "a bias is float32, float64 (real) or int32 (quantized)");
   }
 
   void read_conv(JsonObject& o, Layer& l, int index) {
@@ -320,18 +324,18 @@ class Importer {
     Layer& l = net_.layers[size_t(conv)];
     auto pw = pending_.find(conv);
     if (pw == pending_.end()) o.fail("input", "a batchnorm2d can only be folded into a conv2d with float weights");
-    if (conv_had_int_bias_)
-      o.fail("input", "a batchnorm2d cannot be folded into a conv2d with an int32 bias");
+    if (conv_had_int_bias_) o.fail("input", "a batchnorm2d cannot be folded into a conv2d with an int32 bias");
     if (l.out_quant_given)
-      o.fail("input", "conv2d \"" + src + "\" has an output_quant, but its output is normalised by this batchnorm2d: "
-                      "give the output_quant on the batchnorm2d");
+      o.fail("input", "conv2d \"" + src +
+                          "\" has an output_quant, but its output is normalised by this batchnorm2d: "
+                          "give the output_quant on the batchnorm2d");
     const size_t c = size_t(l.out_channels);
     auto channel_tensor = [&](const char* key) {
       Tensor t = read_tensor(o.at(key), file_, o.field(key), payloads_);
       if (!t.is_float()) o.fail(std::string(key) + ".dtype", "expected float32 or float64");
       if (t.shape != std::vector<int64_t>{int64_t(c)})
-        o.fail(std::string(key) + ".shape", shape_text(t.shape) + " does not match the conv2d's " + std::to_string(c) +
-                                                " output channels");
+        o.fail(std::string(key) + ".shape",
+               shape_text(t.shape) + " does not match the conv2d's " + std::to_string(c) + " output channels");
       return std::move(t.reals);
     };
     const auto mean = channel_tensor("mean"), var = channel_tensor("var"), gamma = channel_tensor("gamma"),
@@ -439,18 +443,19 @@ class Importer {
       Layer& l = net_.layers[size_t(index)];
       for (size_t i = 0; i < p.values.size(); ++i)
         if (!std::isfinite(p.values[i]))
-          throw ConfigError(located(file_, p.field, "element " + std::to_string(i) + " is not finite after batchnorm folding"));
+          throw ConfigError(
+              located(file_, p.field, "element " + std::to_string(i) + " is not finite after batchnorm folding"));
       l.weight = quantize_weights(p.values, l.out_channels, p.scheme);
       int64_t lo, hi;
       code_range(p.scheme.bits, p.scheme.storage, lo, hi);
       for (int64_t o = 0; o < l.weight.out_channels; ++o)
         if (l.weight.zero_point[size_t(o)] < lo || l.weight.zero_point[size_t(o)] > hi)
-          throw ConfigError(located(file_, p.field,
-                                    "the weight range of " + std::string(p.scheme.per_channel ? "output channel " + std::to_string(o)
-                                                                                              : "the tensor") +
-                                        " does not contain 0, so its zero point " +
-                                        std::to_string(l.weight.zero_point[size_t(o)]) +
-                                        " falls outside the code range; use symmetric quantization"));
+          throw ConfigError(
+              located(file_, p.field,
+                      "the weight range of " +
+                          std::string(p.scheme.per_channel ? "output channel " + std::to_string(o) : "the tensor") +
+                          " does not contain 0, so its zero point " + std::to_string(l.weight.zero_point[size_t(o)]) +
+                          " falls outside the code range; use symmetric quantization"));
     }
   }
 
@@ -459,8 +464,8 @@ class Importer {
   const Base64Payloads* payloads_;
   Network net_;
   std::optional<WeightQuantScheme> top_scheme_;
-  std::map<std::string, int> index_of_;         // layer names (batchnorm2d: of the conv it was folded into)
-  std::map<std::string, std::string> folded_;   // conv2d name -> the batchnorm2d folded into it
+  std::map<std::string, int> index_of_;        // layer names (batchnorm2d: of the conv it was folded into)
+  std::map<std::string, std::string> folded_;  // conv2d name -> the batchnorm2d folded into it
   std::set<std::string> names_;
   std::map<int, PendingWeights> pending_;
   std::string prev_file_type_;
@@ -468,7 +473,9 @@ class Importer {
   bool conv_had_int_bias_ = false;
 };
 
-nlohmann::json quant_json(const ActivationQuant& q) { return {{"scale", q.scale}, {"zero_point", q.zero_point}}; }
+nlohmann::json quant_json(const ActivationQuant& q) {
+  return {{"scale", q.scale}, {"zero_point", q.zero_point}};
+}
 
 nlohmann::json weight_json(const Layer& l) {
   const auto& w = l.weight;
@@ -482,8 +489,10 @@ nlohmann::json weight_json(const Layer& l) {
   std::vector<int32_t> codes(w.stored.size());
   for (size_t i = 0; i < codes.size(); ++i) codes[i] = w.decode(w.stored[i]);
   std::vector<int64_t> shape;
-  if (l.type == LayerType::Conv2d) shape = {l.out_channels, l.in_shape.c / l.groups, l.kernel_h, l.kernel_w};
-  else shape = {l.out_channels, l.in_shape.size()};
+  if (l.type == LayerType::Conv2d)
+    shape = {l.out_channels, l.in_shape.c / l.groups, l.kernel_h, l.kernel_w};
+  else
+    shape = {l.out_channels, l.in_shape.size()};
   q["codes"] = int_tensor_json(w.storage == WeightStorage::Unsigned ? DType::UInt8 : DType::Int8, shape, codes, true);
   return {{"quantized", q}};
 }
@@ -524,10 +533,11 @@ nlohmann::json export_network(const Network& net) {
   doc["version"] = 1;
   doc["name"] = net.name;
   const auto& in = net.input_shape;
-  doc["input"] = {{"shape", {in.c, in.h, in.w}},
-                  {"preprocess",
-                   {{"pixel_scale", net.preprocess.pixel_scale}, {"mean", net.preprocess.mean}, {"std", net.preprocess.std}}},
-                  {"quant", quant_json(net.input_quant)}};
+  doc["input"] = {
+      {"shape", {in.c, in.h, in.w}},
+      {"preprocess",
+       {{"pixel_scale", net.preprocess.pixel_scale}, {"mean", net.preprocess.mean}, {"std", net.preprocess.std}}},
+      {"quant", quant_json(net.input_quant)}};
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : net.layers) {
     nlohmann::json j;

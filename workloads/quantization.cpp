@@ -6,10 +6,13 @@
 
 namespace lvsim {
 
-int64_t round_half_away(double x) { return x >= 0 ? int64_t(std::floor(x + 0.5)) : -int64_t(std::floor(-x + 0.5)); }
+int64_t round_half_away(double x) {
+  return x >= 0 ? int64_t(std::floor(x + 0.5)) : -int64_t(std::floor(-x + 0.5));
+}
 
 Requant make_requant(double ratio) {
-  if (!(ratio > 0) || !std::isfinite(ratio)) throw std::domain_error("requantization ratio must be positive and finite");
+  if (!(ratio > 0) || !std::isfinite(ratio))
+    throw std::domain_error("requantization ratio must be positive and finite");
   int e = 0;
   double f = std::frexp(ratio, &e);  // ratio = f * 2^e, f in [0.5, 1)
   int64_t m = round_half_away(std::ldexp(f, 31));
@@ -71,7 +74,8 @@ void quantize_group(const double* w, int64_t n, const WeightQuantScheme& s, uint
 
 WeightTensor quantize_weights(const std::vector<double>& w, int64_t out_channels, const WeightQuantScheme& s) {
   if (s.bits < 2 || s.bits > 8) throw std::invalid_argument("weight bits must be 2..8");
-  if (out_channels <= 0 || int64_t(w.size()) % out_channels != 0) throw std::invalid_argument("weight count not divisible by out_channels");
+  if (out_channels <= 0 || int64_t(w.size()) % out_channels != 0)
+    throw std::invalid_argument("weight count not divisible by out_channels");
   WeightTensor t;
   t.bits = s.bits;
   t.storage = s.storage;
@@ -83,7 +87,8 @@ WeightTensor quantize_weights(const std::vector<double>& w, int64_t out_channels
   t.zero_point.resize(out_channels);
   if (s.per_channel) {
     for (int64_t o = 0; o < out_channels; ++o)
-      quantize_group(w.data() + o * t.per_out, t.per_out, s, t.stored.data() + o * t.per_out, t.scale[o], t.zero_point[o]);
+      quantize_group(w.data() + o * t.per_out, t.per_out, s, t.stored.data() + o * t.per_out, t.scale[o],
+                     t.zero_point[o]);
   } else {
     double sc;
     int32_t zp;
@@ -126,8 +131,8 @@ std::vector<Requant> make_layer_requant(const ActivationQuant& in, const WeightT
   return r;
 }
 
-void make_add_requant(const std::vector<ActivationQuant>& ins, const ActivationQuant& out, std::vector<int64_t>& multipliers,
-                      int& shift) {
+void make_add_requant(const std::vector<ActivationQuant>& ins, const ActivationQuant& out,
+                      std::vector<int64_t>& multipliers, int& shift) {
   double rmax = 0;
   for (const auto& q : ins) rmax = std::max(rmax, q.scale / out.scale);
   shift = make_requant(rmax).shift;

@@ -14,10 +14,14 @@ namespace lvsim {
 int64_t round_half_away(double x);
 
 /// Rounding arithmetic right shift: floor((x + 2^(n-1)) / 2^n), n in 1..62 (round half up).
-inline int64_t round_shift(int64_t x, int n) { return (x + (int64_t(1) << (n - 1))) >> n; }
+inline int64_t round_shift(int64_t x, int n) {
+  return (x + (int64_t(1) << (n - 1))) >> n;
+}
 
 /// Saturates to an 8-bit activation code.
-inline uint8_t saturate_u8(int64_t x) { return uint8_t(x < 0 ? 0 : (x > 255 ? 255 : x)); }
+inline uint8_t saturate_u8(int64_t x) {
+  return uint8_t(x < 0 ? 0 : (x > 255 ? 255 : x));
+}
 
 /// Fixed-point form of a positive real ratio: frexp(r) = f * 2^e, multiplier = round(f * 2^31)
 /// (renormalised if it rounds to 2^31), shift = 31 - e. Throws std::domain_error when the shift
@@ -31,13 +35,13 @@ inline uint8_t requantize(int32_t acc, const Requant& rq, int32_t out_zero_point
 
 /// Weight quantization scheme applied at import to float weights (the paper's options).
 struct WeightQuantScheme {
-  int bits = 8;                 // m, 2..8
-  bool per_channel = false;     // per output channel ranges (else per tensor)
-  bool symmetric = false;       // else asymmetric
+  int bits = 8;              // m, 2..8
+  bool per_channel = false;  // per output channel ranges (else per tensor)
+  bool symmetric = false;    // else asymmetric
   WeightStorage storage = WeightStorage::Unsigned;
-  bool rounding = true;         // else truncation toward zero
-  double clip = 0.0;            // w_max > 0 clips weights to [-w_max, w_max]; 0 = no clipping
-  double epsilon = 0.001;       // added to q_max, as in the seed work's code
+  bool rounding = true;    // else truncation toward zero
+  double clip = 0.0;       // w_max > 0 clips weights to [-w_max, w_max]; 0 = no clipping
+  double epsilon = 0.001;  // added to q_max, as in the seed work's code
 
   /// The paper's "robust quantization": per-tensor, asymmetric, unsigned, rounding (m bits).
   static WeightQuantScheme robust(int bits) {

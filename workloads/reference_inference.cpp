@@ -49,8 +49,7 @@ std::vector<int32_t> layer_accumulators(const Network& net, int layer, const std
         // by doing the sum in uint32).
         uint32_t sum = uint32_t(L.bias.empty() ? 0 : L.bias[o]);
         if (linear) {
-          for (int64_t k = 0; k < W.per_out; ++k)
-            sum += uint32_t(wadj[size_t(k)] * (int32_t(input[size_t(k)]) - za));
+          for (int64_t k = 0; k < W.per_out; ++k) sum += uint32_t(wadj[size_t(k)] * (int32_t(input[size_t(k)]) - za));
         } else {
           int64_t k = 0;
           for (int c = 0; c < cin_g; ++c) {
@@ -129,7 +128,8 @@ std::vector<uint8_t> run_layer(const Network& net, int layer, const std::vector<
   return out;
 }
 
-std::vector<std::vector<uint8_t>> run_all_layers(const Network& net, const uint8_t* pixels, const LayerWeights& weights) {
+std::vector<std::vector<uint8_t>> run_all_layers(const Network& net, const uint8_t* pixels,
+                                                 const LayerWeights& weights) {
   std::vector<std::vector<uint8_t>> outs(net.layers.size());
   const std::vector<uint8_t> input = preprocess_image(net, pixels);
   static const std::vector<uint8_t> kNoWeights;

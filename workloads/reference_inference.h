@@ -30,7 +30,8 @@ std::vector<int32_t> layer_accumulators(const Network& net, int layer, const std
                                         const std::vector<uint8_t>& weight_patterns);
 
 /// Outputs of every layer for one image (index = layer index).
-std::vector<std::vector<uint8_t>> run_all_layers(const Network& net, const uint8_t* pixels, const LayerWeights& weights);
+std::vector<std::vector<uint8_t>> run_all_layers(const Network& net, const uint8_t* pixels,
+                                                 const LayerWeights& weights);
 
 /// Index of the largest output code (the first on ties).
 int argmax_class(const std::vector<uint8_t>& scores);

@@ -12,29 +12,43 @@ namespace lvsim {
 
 const char* dtype_name(DType d) {
   switch (d) {
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
-    case DType::Int8: return "int8";
-    case DType::UInt8: return "uint8";
-    case DType::Int16: return "int16";
-    case DType::Int32: return "int32";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
+    case DType::Int8:
+      return "int8";
+    case DType::UInt8:
+      return "uint8";
+    case DType::Int16:
+      return "int16";
+    case DType::Int32:
+      return "int32";
   }
   return "?";
 }
 
 int dtype_bytes(DType d) {
   switch (d) {
-    case DType::Float32: return 4;
-    case DType::Float64: return 8;
-    case DType::Int8: return 1;
-    case DType::UInt8: return 1;
-    case DType::Int16: return 2;
-    case DType::Int32: return 4;
+    case DType::Float32:
+      return 4;
+    case DType::Float64:
+      return 8;
+    case DType::Int8:
+      return 1;
+    case DType::UInt8:
+      return 1;
+    case DType::Int16:
+      return 2;
+    case DType::Int32:
+      return 4;
   }
   return 0;
 }
 
-bool dtype_is_float(DType d) { return d == DType::Float32 || d == DType::Float64; }
+bool dtype_is_float(DType d) {
+  return d == DType::Float32 || d == DType::Float64;
+}
 
 int64_t Tensor::count() const {
   int64_t n = 1;
@@ -67,10 +81,18 @@ DType dtype_from_name(const std::string& s) {
 
 void int_range(DType d, int64_t& lo, int64_t& hi) {
   switch (d) {
-    case DType::Int8: lo = -128, hi = 127; return;
-    case DType::UInt8: lo = 0, hi = 255; return;
-    case DType::Int16: lo = -32768, hi = 32767; return;
-    default: lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max(); return;
+    case DType::Int8:
+      lo = -128, hi = 127;
+      return;
+    case DType::UInt8:
+      lo = 0, hi = 255;
+      return;
+    case DType::Int16:
+      lo = -32768, hi = 32767;
+      return;
+    default:
+      lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+      return;
   }
 }
 
@@ -104,14 +126,16 @@ class InlineReader {
     if (!data.is_array()) o_.fail("data", "expected an array");
     const int64_t n = t_.count();
     const bool nested = t_.shape.size() > 1 && !data.empty() && data[0].is_array();
-    if (t_.is_float()) t_.reals.reserve(n);
-    else t_.ints.reserve(n);
+    if (t_.is_float())
+      t_.reals.reserve(n);
+    else
+      t_.ints.reserve(n);
     if (nested) {
       walk(data, 0);
     } else {
       if (int64_t(data.size()) != n)
-        o_.fail("data", std::to_string(data.size()) + " elements, but shape " + shape_text() + " needs " +
-                            std::to_string(n));
+        o_.fail("data",
+                std::to_string(data.size()) + " elements, but shape " + shape_text() + " needs " + std::to_string(n));
       for (size_t i = 0; i < data.size(); ++i) {
         idx_ = {int64_t(i)};
         element(data[i]);
@@ -129,8 +153,9 @@ class InlineReader {
   void walk(const nlohmann::json& v, size_t dim) {
     if (dim == t_.shape.size()) return element(v);
     if (!v.is_array() || int64_t(v.size()) != t_.shape[dim])
-      o_.fail("data" + index_suffix(idx_), "nested data does not match shape " + shape_text() + " (expected an array of " +
-                                               std::to_string(t_.shape[dim]) + " at depth " + std::to_string(dim) + ")");
+      o_.fail("data" + index_suffix(idx_), "nested data does not match shape " + shape_text() +
+                                               " (expected an array of " + std::to_string(t_.shape[dim]) +
+                                               " at depth " + std::to_string(dim) + ")");
     for (size_t i = 0; i < v.size(); ++i) {
       idx_.push_back(int64_t(i));
       walk(v[i], dim + 1);
@@ -196,9 +221,12 @@ bool base64_decode(std::string_view text, std::vector<uint8_t>& out, size_t& err
     const size_t base = full * 4;
     const uint32_t a = kDecode[s[0]], b = kDecode[s[1]], c = pad == 1 ? kDecode[s[2]] : 0;
     size_t bad = n;
-    if (a == 0xFF) bad = base;
-    else if (b == 0xFF) bad = base + 1;
-    else if (c == 0xFF) bad = base + 2;
+    if (a == 0xFF)
+      bad = base;
+    else if (b == 0xFF)
+      bad = base + 1;
+    else if (c == 0xFF)
+      bad = base + 2;
     if (bad != n) {
       error_pos = bad;
       out.clear();
@@ -299,7 +327,8 @@ Tensor read_tensor(const nlohmann::json& j, const std::string& file, const std::
   }
   t.shape = shape;
   const bool has_data = o.has("data"), has_b64 = o.has("base64");
-  if (has_data == has_b64) o.fail(has_data ? "base64" : "data", "a tensor needs exactly one of \"data\" and \"base64\"");
+  if (has_data == has_b64)
+    o.fail(has_data ? "base64" : "data", "a tensor needs exactly one of \"data\" and \"base64\"");
   if (has_data) {
     InlineReader(t, o).read(o.at("data"));
   } else {
@@ -319,14 +348,14 @@ Tensor read_tensor(const nlohmann::json& j, const std::string& file, const std::
     std::vector<uint8_t> raw;
     size_t bad = 0;
     if (!base64_decode(text, raw, bad))
-      throw FormatError(located(file, o.field("base64"),
-                                bad >= text.size() ? "invalid base64: length " + std::to_string(text.size()) +
-                                                         " is not a multiple of 4"
-                                                   : "invalid base64 character at offset " + std::to_string(bad)));
+      throw FormatError(located(
+          file, o.field("base64"),
+          bad >= text.size() ? "invalid base64: length " + std::to_string(text.size()) + " is not a multiple of 4"
+                             : "invalid base64 character at offset " + std::to_string(bad)));
     const int eb = dtype_bytes(t.dtype);
     if (int64_t(raw.size()) != n * eb)
-      o.fail("base64", "decodes to " + std::to_string(raw.size()) + " bytes, but " + std::to_string(n) + " elements of " +
-                           dtype_name(t.dtype) + " need " + std::to_string(n * eb));
+      o.fail("base64", "decodes to " + std::to_string(raw.size()) + " bytes, but " + std::to_string(n) +
+                           " elements of " + dtype_name(t.dtype) + " need " + std::to_string(n * eb));
     const uint8_t* p = raw.data();
     switch (t.dtype) {
       case DType::Float32:
@@ -362,7 +391,8 @@ Tensor read_tensor(const nlohmann::json& j, const std::string& file, const std::
         break;
     }
     for (int64_t i = 0; i < int64_t(t.reals.size()); ++i)
-      if (!std::isfinite(t.reals[i])) o.fail("base64", "element " + std::to_string(i) + " is not finite (NaN or infinity)");
+      if (!std::isfinite(t.reals[i]))
+        o.fail("base64", "element " + std::to_string(i) + " is not finite (NaN or infinity)");
   }
   o.finish();
   return t;

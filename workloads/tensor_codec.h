@@ -36,7 +36,7 @@ struct Tensor {
 /// parser never scans megabytes of payload character by character. In the parsed document each
 /// such value is replaced by the placeholder "#<index>" ('#' is outside the base64 alphabet).
 struct Base64Payloads {
-  std::string text;                                // the original document text
+  std::string text;                               // the original document text
   std::vector<std::pair<size_t, size_t>> ranges;  // offset and length of each payload in `text`
 };
 

@@ -5,10 +5,10 @@
 
 #include <filesystem>
 
+#include "../unit/models/models_test_util.h"
 #include "memory/weight_memory.h"
 #include "models/accelerator_top.h"
 #include "models/timing_model.h"
-#include "../unit/models/models_test_util.h"
 #include "workloads/dataset.h"
 #include "workloads/network_json.h"
 #include "workloads/reference_inference.h"
@@ -16,7 +16,9 @@
 using namespace lvsim;
 
 // Linked SystemC needs the symbol; Catch2's main drives the kernel through sc_start().
-int sc_main(int, char*[]) { return 0; }
+int sc_main(int, char*[]) {
+  return 0;
+}
 
 namespace {
 

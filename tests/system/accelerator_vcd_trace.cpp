@@ -7,15 +7,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "../unit/models/models_test_util.h"
 #include "memory/weight_memory.h"
 #include "models/accelerator_top.h"
-#include "../unit/models/models_test_util.h"
 #include "workloads/reference_inference.h"
 
 using namespace lvsim;
 
 // Linked SystemC needs the symbol; Catch2's main drives the kernel through sc_start().
-int sc_main(int, char*[]) { return 0; }
+int sc_main(int, char*[]) {
+  return 0;
+}
 
 TEST_CASE("VCD trace of one layer's cycle window", "[system]") {
   const Network net = test::make_mini_network(5);

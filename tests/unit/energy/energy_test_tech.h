@@ -35,7 +35,9 @@ inline nlohmann::json round_tech_json() {
   })");
 }
 
-inline TechnologyParams round_tech() { return TechnologyParams::from_json(round_tech_json(), "round.json"); }
+inline TechnologyParams round_tech() {
+  return TechnologyParams::from_json(round_tech_json(), "round.json");
+}
 
 /// 4x4 array, 2 banks x 32 KB, 64-bit words, no ECC, two 8 KB buffers.
 inline EnergyHardware round_hardware() {

@@ -41,7 +41,8 @@ namespace Catch {
 template <>
 struct StringMaker<lvsim::WeightLocation> {
   static std::string convert(const lvsim::WeightLocation& l) {
-    return "{bank " + std::to_string(l.bank) + ", row " + std::to_string(l.row) + ", bit " + std::to_string(l.bit) + "}";
+    return "{bank " + std::to_string(l.bank) + ", row " + std::to_string(l.row) + ", bit " + std::to_string(l.bit) +
+           "}";
   }
 };
 template <>

@@ -74,7 +74,10 @@ TEST_CASE("failure voltage inverts p(V)", "[bitcell]") {
 }
 
 TEST_CASE("bitcell_failure params: both models parse", "[bitcell]") {
-  auto p = parse({{"model", "normal"}, {"mean_v", 0.43}, {"sigma_v", 0.035}, {"sigma_bank_v", 0.01},
+  auto p = parse({{"model", "normal"},
+                  {"mean_v", 0.43},
+                  {"sigma_v", 0.035},
+                  {"sigma_bank_v", 0.01},
                   {"cell_types", {{"stuck_at_0", 0.25}, {"stuck_at_1", 0.25}, {"read_flip", 0.5}}}});
   CHECK(p.model == "normal");
   CHECK(p.mean_v == 0.43);

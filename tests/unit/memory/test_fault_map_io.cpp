@@ -77,8 +77,7 @@ TEST_CASE("fault map io: failure-voltage map round trip, and it reproduces the c
     REQUIRE(back.cells()[i].failure_voltage_v == prof.cells()[i].failure_voltage_v);  // exact double round trip
   }
   // The loaded map gives the simulated chip's failing cells at any voltage it covers.
-  for (double v : {0.50, 0.55, 0.61, 0.70})
-    CHECK(back.at(v).cells() == chip.faults_at(v).cells());
+  for (double v : {0.50, 0.55, 0.61, 0.70}) CHECK(back.at(v).cells() == chip.faults_at(v).cells());
   CHECK_THROWS_AS(back.at(0.45), ConfigError);
   CHECK(fault_map_to_json(back, "test") == parse_json_file(path));
 }
@@ -126,27 +125,35 @@ TEST_CASE("fault map io: bad files give errors naming file and field", "[fault_i
   expect_error<FormatError>(write_text("malformed.json", "{\"format\": \"lvsim-fault-map\", "), "malformed JSON");
   expect_error<FormatError>(write_text("notamap.json", R"({"format": "lvsim-network"})"), "format");
   expect_error<ConfigError>(write_text("version.json", R"({"format": "lvsim-fault-map", "version": 2})"), "version");
-  expect_error<FormatError>(write_text("bit.json", with_header(R"("kind": "at_voltage", "cells": [[0, 0, 1, "sa0"], [1, 2, 13, "flip"]]})")),
-                            "cells[1]");
-  expect_error<FormatError>(write_text("row.json", with_header(R"("kind": "at_voltage", "cells": [[0, -1, 1, "sa0"]]})")),
-                            "cells[0]");
-  expect_error<FormatError>(write_text("bank.json", with_header(R"("kind": "at_voltage", "cells": [[2, 0, 1, "sa0"]]})")),
-                            "cells[0]");
-  expect_error<FormatError>(write_text("type.json", with_header(R"("kind": "at_voltage", "cells": [[0, 0, 1, "stuck"]]})")),
-                            "cells[0]");
-  expect_error<FormatError>(write_text("dup.json", with_header(R"("kind": "at_voltage", "cells": [[0, 0, 1, "sa0"], [0, 0, 1, "sa1"]]})")),
-                            "cells");
-  expect_error<FormatError>(write_text("novolt.json", with_header(R"("kind": "failure_voltages", "voltage_v": 0.5, "cells": [[0, 0, 1, "sa0"]]})")),
-                            "cells[0]");
+  expect_error<FormatError>(
+      write_text("bit.json", with_header(R"("kind": "at_voltage", "cells": [[0, 0, 1, "sa0"], [1, 2, 13, "flip"]]})")),
+      "cells[1]");
+  expect_error<FormatError>(
+      write_text("row.json", with_header(R"("kind": "at_voltage", "cells": [[0, -1, 1, "sa0"]]})")), "cells[0]");
+  expect_error<FormatError>(
+      write_text("bank.json", with_header(R"("kind": "at_voltage", "cells": [[2, 0, 1, "sa0"]]})")), "cells[0]");
+  expect_error<FormatError>(
+      write_text("type.json", with_header(R"("kind": "at_voltage", "cells": [[0, 0, 1, "stuck"]]})")), "cells[0]");
+  expect_error<FormatError>(
+      write_text("dup.json", with_header(R"("kind": "at_voltage", "cells": [[0, 0, 1, "sa0"], [0, 0, 1, "sa1"]]})")),
+      "cells");
+  expect_error<FormatError>(
+      write_text("novolt.json",
+                 with_header(R"("kind": "failure_voltages", "voltage_v": 0.5, "cells": [[0, 0, 1, "sa0"]]})")),
+      "cells[0]");
   expect_error<ConfigError>(write_text("missingv.json", with_header(R"("kind": "failure_voltages", "cells": []})")),
                             "voltage_v");
-  expect_error<ConfigError>(write_text("unknown.json", with_header(R"("kind": "at_voltage", "cells": [], "colour": 1})")),
-                            "colour");
   expect_error<ConfigError>(
-      write_text("geom.json", R"({"format": "lvsim-fault-map", "version": 1, "geometry": {"banks": 0, "rows": 4, "data_bits": 8, "check_bits": 0}, "kind": "at_voltage", "cells": []})"),
+      write_text("unknown.json", with_header(R"("kind": "at_voltage", "cells": [], "colour": 1})")), "colour");
+  expect_error<ConfigError>(
+      write_text(
+          "geom.json",
+          R"({"format": "lvsim-fault-map", "version": 1, "geometry": {"banks": 0, "rows": 4, "data_bits": 8, "check_bits": 0}, "kind": "at_voltage", "cells": []})"),
       "geometry.banks");
   expect_error<ConfigError>(
-      write_text("wide.json", R"({"format": "lvsim-fault-map", "version": 1, "geometry": {"banks": 1, "rows": 4, "data_bits": 65, "check_bits": 0}, "kind": "at_voltage", "cells": []})"),
+      write_text(
+          "wide.json",
+          R"({"format": "lvsim-fault-map", "version": 1, "geometry": {"banks": 1, "rows": 4, "data_bits": 65, "check_bits": 0}, "kind": "at_voltage", "cells": []})"),
       "geometry.data_bits");
   CHECK_THROWS_AS(read_fault_map(temp_path("does-not-exist.json")), ConfigError);
 }
@@ -161,7 +168,8 @@ TEST_CASE("chip report: table, per-bank counts, export", "[fault_io]") {
   REQUIRE(rows.size() == 3);
   CHECK(rows[0]["failing_cells"].get<int64_t>() <= rows[1]["failing_cells"].get<int64_t>());
   CHECK(rows[1]["failing_cells"].get<int64_t>() <= rows[2]["failing_cells"].get<int64_t>());
-  CHECK(rows[2]["ber"].get<double>() == Approx(double(rows[2]["failing_cells"].get<int64_t>()) / double(kGeom.cells())));
+  CHECK(rows[2]["ber"].get<double>() ==
+        Approx(double(rows[2]["failing_cells"].get<int64_t>()) / double(kGeom.cells())));
   const auto& at = r.json["at_voltage"];
   CHECK(at["voltage_v"].get<double>() == 0.5);
   int64_t sum = 0;

@@ -201,7 +201,7 @@ TEST_CASE("fault map: stuck-at and flip mask semantics", "[fault]") {
   FaultMap m(g, {{1, 2, 3, CellFaultType::stuck_at_0},
                  {1, 2, 0, CellFaultType::stuck_at_1},
                  {1, 2, 7, CellFaultType::read_flip},
-                 {1, 2, 9, CellFaultType::stuck_at_1},  // check bit 1
+                 {1, 2, 9, CellFaultType::stuck_at_1},    // check bit 1
                  {0, 3, 12, CellFaultType::read_flip}});  // check bit 4
   auto w = m.word_faults();
   REQUIRE(w.size() == 2);

@@ -9,7 +9,7 @@ using namespace lvsim;
 TEST_CASE("sram bank: clean storage, counts, widths", "[memory][sram]") {
   SramBank b(8, 12, 5);
   CHECK(b.read(3) == SramWord{0, 0});  // all-zero at start
-  b.write(3, 0xFABC, 0x3F);             // bits above 12 data / 5 check bits do not exist
+  b.write(3, 0xFABC, 0x3F);            // bits above 12 data / 5 check bits do not exist
   CHECK(b.read(3) == SramWord{0xABC, 0x1F});
   CHECK(b.stats().writes == 1);
   CHECK(b.stats().reads == 2);
@@ -29,12 +29,12 @@ TEST_CASE("sram bank: fault masks on read, clean writes", "[memory][sram]") {
   SramBank b(4, 8, 5);
   b.write(1, 0xA5, 0x11);  // 1010'0101, check 1'0001
   WordFaultMasks m;
-  m.or_mask = 0x01;                 // stuck-at-1 on bit 0 (holds 1): no effect
-  m.and_mask = ~uint64_t(0x80);     // stuck-at-0 on bit 7 (holds 1): 0xA5 -> 0x25
-  m.xor_mask = 0x02;                // read-flip on bit 1: -> 0x27
-  m.check_or_mask = 0x02;           // stuck-at-1 on check bit 1 (holds 0): 0x11 -> 0x13
-  m.check_and_mask = 0xFFFE;        // stuck-at-0 on check bit 0 (holds 1): -> 0x12
-  m.check_xor_mask = 0x20;          // a check cell that does not exist (5 check bits): no effect
+  m.or_mask = 0x01;              // stuck-at-1 on bit 0 (holds 1): no effect
+  m.and_mask = ~uint64_t(0x80);  // stuck-at-0 on bit 7 (holds 1): 0xA5 -> 0x25
+  m.xor_mask = 0x02;             // read-flip on bit 1: -> 0x27
+  m.check_or_mask = 0x02;        // stuck-at-1 on check bit 1 (holds 0): 0x11 -> 0x13
+  m.check_and_mask = 0xFFFE;     // stuck-at-0 on check bit 0 (holds 1): -> 0x12
+  m.check_xor_mask = 0x20;       // a check cell that does not exist (5 check bits): no effect
   b.set_fault(1, m);
   CHECK(b.faulty_rows() == 1);
   CHECK(b.read(1) == SramWord{0x27, 0x12});

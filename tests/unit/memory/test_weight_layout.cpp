@@ -37,8 +37,8 @@ TEST_CASE("layout: locate by hand", "[memory][layout]") {
   CHECK(l16.locate(2, 9) == WeightLocation{6, 0, 8});    // word 6, slot 1
 
   WeightLayout l4(geometry(4, 4, 64), net);
-  CHECK(l4.locate(2, 9) == WeightLocation{2, 1, 8});     // word 6 -> bank 2, row 1
-  CHECK(l4.locate(0, 84) == WeightLocation{0, 1, 0});    // word 4 -> bank 0, row 1
+  CHECK(l4.locate(2, 9) == WeightLocation{2, 1, 8});   // word 6 -> bank 2, row 1
+  CHECK(l4.locate(0, 84) == WeightLocation{0, 1, 0});  // word 4 -> bank 0, row 1
   CHECK(l4.word_address(6) == WordAddress{2, 1});
   CHECK(l4.global_word(WordAddress{2, 1}) == 6);
   CHECK(l4.layer_of_word(4) == 0);
@@ -90,7 +90,8 @@ TEST_CASE("layout: pack via locate, unpack via extract, every m", "[memory][layo
       CHECK(++slots[{loc.bank, loc.row, loc.bit}] == 1);
     }
   // Dense: words used = sum of ceil(n / floor(word_bits / m)) and all of them are used.
-  const int64_t expect_words = (97 + m + word_bits / m - 1) / (word_bits / m) + (33 + word_bits / m2 - 1) / (word_bits / m2);
+  const int64_t expect_words =
+      (97 + m + word_bits / m - 1) / (word_bits / m) + (33 + word_bits / m2 - 1) / (word_bits / m2);
   CHECK(lay.words_used() == expect_words);
   CHECK(max_word + 1 == expect_words);
   // Unpack with extract; the memory holds exactly the independently packed words.

@@ -11,7 +11,9 @@
 
 namespace lvsim::test {
 
-inline int uniform_int(SplitMix64& r, int lo, int hi) { return lo + int(r.next() % uint64_t(hi - lo + 1)); }
+inline int uniform_int(SplitMix64& r, int lo, int hi) {
+  return lo + int(r.next() % uint64_t(hi - lo + 1));
+}
 
 struct ConvShape {
   bool linear = false;
@@ -123,7 +125,6 @@ inline std::vector<int32_t> direct_accumulators(const Network& net, const std::v
       }
   return acc;
 }
-
 
 /// A small network exercising every layer type: conv -> relu -> add(conv, relu) -> maxpool (padded)
 /// -> avgpool -> flatten -> linear, with random weights.

@@ -44,8 +44,8 @@ TEST_CASE("linear 3 -> 2 on a 2x2 weight-stationary array: counts by hand", "[ti
   // Hops: load (R-1)·C = 2 per cycle, stream R(C-1) + (R-1)C = 4 per cycle: per fold 4 + 12 = 16.
   CHECK(c.pe_hops == 32);
   CHECK(c.weight_sram_reads == 2);
-  CHECK(c.input_buffer_reads == 3);          // col tiles · M · K
-  CHECK(c.output_buffer_writes == 4 * 2 * 2);  // 4 bytes · row tiles · M·N
+  CHECK(c.input_buffer_reads == 3);                   // col tiles · M · K
+  CHECK(c.output_buffer_writes == 4 * 2 * 2);         // 4 bytes · row tiles · M·N
   CHECK(c.output_buffer_reads == 4 * 1 * 2 + 4 * 2);  // K-fold accumulation + post-processing reads
   CHECK(c.input_buffer_writes == 2);
   CHECK(c.post_ops == 2);

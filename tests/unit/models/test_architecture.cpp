@@ -22,16 +22,20 @@ TEST_CASE("architecture files: unknown keys and bad values are located errors", 
   const std::string path = LVSIM_BINARY_DIR "/test_arch_bad.json";
   auto write = [&](const std::string& text) { std::ofstream(path) << text; };
   const std::string good_sram = R"("weight_sram": {"banks": 4, "rows_per_bank": 64, "word_bits": 64})";
-  write(R"({"array": {"rows": 4, "cols": 4, "dataflow": "weight_stationary"}, "pe": {"weight_bits_max": 8},)" + good_sram +
-        R"(, "input_buffer_bytes": 10, "output_buffer_bytes": 10, "post_processing_lanes": 2, "clock_hz": 1e8, "colour": 1})");
+  write(
+      R"({"array": {"rows": 4, "cols": 4, "dataflow": "weight_stationary"}, "pe": {"weight_bits_max": 8},)" +
+      good_sram +
+      R"(, "input_buffer_bytes": 10, "output_buffer_bytes": 10, "post_processing_lanes": 2, "clock_hz": 1e8, "colour": 1})");
   CHECK_THROWS_AS(ArchitectureParams::from_json_file(path), ConfigError);
   write(R"({"array": {"rows": 4, "cols": 4, "dataflow": "diagonal"}, "pe": {"weight_bits_max": 8},)" + good_sram +
         R"(, "input_buffer_bytes": 10, "output_buffer_bytes": 10, "post_processing_lanes": 2, "clock_hz": 1e8})");
   CHECK_THROWS_WITH(ArchitectureParams::from_json_file(path), Catch::Contains("array.dataflow"));
-  write(R"({"array": {"rows": 4, "cols": 4, "dataflow": "output_stationary"}, "pe": {"weight_bits_max": 9},)" + good_sram +
+  write(R"({"array": {"rows": 4, "cols": 4, "dataflow": "output_stationary"}, "pe": {"weight_bits_max": 9},)" +
+        good_sram +
         R"(, "input_buffer_bytes": 10, "output_buffer_bytes": 10, "post_processing_lanes": 2, "clock_hz": 1e8})");
   CHECK_THROWS_WITH(ArchitectureParams::from_json_file(path), Catch::Contains("pe.weight_bits_max"));
-  write(R"({"array": {"rows": 4, "cols": 4, "dataflow": "output_stationary"}, "pe": {"weight_bits_max": 4},)" + good_sram +
+  write(R"({"array": {"rows": 4, "cols": 4, "dataflow": "output_stationary"}, "pe": {"weight_bits_max": 4},)" +
+        good_sram +
         R"(, "input_buffer_bytes": 10, "output_buffer_bytes": 10, "post_processing_lanes": 2, "clock_hz": 1e8})");
   const ArchitectureParams p = ArchitectureParams::from_json_file(path);
   CHECK(p.dataflow == Dataflow::OutputStationary);

@@ -60,19 +60,20 @@ CycleResult run_with_controller(const ArchitectureParams& arch, const Network& n
 
 TEST_CASE("cycle model == direct convolution, golden engine and closed form on random layers", "[controller]") {
   const Dataflow df = GENERATE(Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary);
-  const auto dims = GENERATE(std::pair{1, 1}, std::pair{2, 2}, std::pair{3, 5}, std::pair{4, 4}, std::pair{5, 3},
-                             std::pair{8, 8});
+  const auto dims =
+      GENERATE(std::pair{1, 1}, std::pair{2, 2}, std::pair{3, 5}, std::pair{4, 4}, std::pair{5, 3}, std::pair{8, 8});
   const int trial = GENERATE(range(0, 8));
-  SplitMix64 r(derive_seed(derive_seed(0x5eed, uint64_t(df) * 1000 + uint64_t(dims.first * 10 + dims.second)), uint64_t(trial)));
+  SplitMix64 r(
+      derive_seed(derive_seed(0x5eed, uint64_t(df) * 1000 + uint64_t(dims.first * 10 + dims.second)), uint64_t(trial)));
   const ArchitectureParams arch = make_arch(dims.first, dims.second, df, r);
   const test::ConvShape s = test::random_shape(r);
   const int bits = test::uniform_int(r, 2, 8);
   const Network net = test::make_layer_network(s, bits, r.next());
   const std::vector<uint8_t> in = test::random_input(net, r.next());
   const Layer& L = net.layers[0];
-  INFO("dataflow " << dataflow_name(df) << " array " << dims.first << "x" << dims.second << " bits " << bits
-                   << " M " << L.gemm_m() << " K " << L.gemm_k() << " N " << L.gemm_n() << " groups " << L.groups
-                   << " banks " << arch.weight_sram.banks << " word_bits " << arch.weight_sram.word_bits);
+  INFO("dataflow " << dataflow_name(df) << " array " << dims.first << "x" << dims.second << " bits " << bits << " M "
+                   << L.gemm_m() << " K " << L.gemm_k() << " N " << L.gemm_n() << " groups " << L.groups << " banks "
+                   << arch.weight_sram.banks << " word_bits " << arch.weight_sram.word_bits);
 
   WeightMemory wm(arch.weight_sram, net);
   wm.stats().reset();
@@ -211,7 +212,8 @@ TEST_CASE("COMPUTE_REPORT.csv: SCALE-Sim's columns, one row per layer with weigh
   std::ostringstream os;
   write_compute_report_csv(os, net, t);
   const std::string csv = os.str();
-  CHECK(csv.rfind("LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n", 0) == 0);
+  CHECK(csv.rfind("LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n", 0) ==
+        0);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);  // header + conv (layer 0) + linear (layer 6)
   CHECK(csv.find("\n0, " + std::to_string(t[0].array_cycles + t[0].stall_cycles) + ", " +
                  std::to_string(t[0].stall_cycles) + ", ") != std::string::npos);

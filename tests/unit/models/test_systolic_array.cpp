@@ -195,7 +195,10 @@ TEST_CASE("stream(n) equals n Stream steps", "[systolic_array]") {
   for (const auto& [R, C] : {std::pair{1, 1}, std::pair{3, 2}, std::pair{5, 17}, std::pair{16, 16}, std::pair{7, 70}}) {
     SystolicArray a(R, C), b(R, C);
     uint32_t s = 12345u + uint32_t(R * 100 + C);
-    auto rnd = [&s] { s = s * 1664525u + 1013904223u; return int16_t(int(s >> 16) % 1001 - 500); };
+    auto rnd = [&s] {
+      s = s * 1664525u + 1013904223u;
+      return int16_t(int(s >> 16) % 1001 - 500);
+    };
     for (SystolicArray* x : {&a, &b}) x->set_mode(ArrayMode::LoadStationary);
     for (int i = 0; i < R; ++i) {
       for (int c = 0; c < C; ++c) a.top_in()[c] = b.top_in()[c] = rnd();

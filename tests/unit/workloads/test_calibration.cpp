@@ -281,7 +281,7 @@ TEST_CASE("percentile calibration takes the 0.01 % / 99.99 % order statistics", 
   Layer fc = simple_layer("fc", LayerType::Linear, {-1}, Shape{1, 1, n_px}, Shape{1, 1, 1});
   fc.out_channels = 1;
   std::vector<int> codes(n_px, 0);
-  codes[0] = 2;   // y = x0 - x1 (weights 0.5 * code)
+  codes[0] = 2;  // y = x0 - x1 (weights 0.5 * code)
   codes[1] = -2;
   fc.weight = weights_from_codes(codes, 1, 0.5);
   net.layers.push_back(fc);

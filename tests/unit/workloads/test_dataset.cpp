@@ -2,13 +2,13 @@
 // every malformed case, and the real Fashion-MNIST files.
 #include <zlib.h>
 
+#include <unistd.h>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "common/errors.h"
@@ -26,7 +26,8 @@ struct TempDir {
   fs::path path;
   TempDir() {
     static int counter = 0;
-    path = fs::temp_directory_path() / ("lvsim_dataset_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    path =
+        fs::temp_directory_path() / ("lvsim_dataset_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -61,7 +62,9 @@ Bytes idx(int ndims, const std::vector<uint32_t>& dims, const Bytes& data, uint8
 
 // n images of 4 rows x 3 columns with pixel (i, y, x) = 50 i + 3 y + x + 1.
 constexpr int kH = 4, kW = 3;
-uint8_t pixel_value(int i, int y, int x) { return uint8_t(50 * i + 3 * y + x + 1); }
+uint8_t pixel_value(int i, int y, int x) {
+  return uint8_t(50 * i + 3 * y + x + 1);
+}
 Bytes image_data(int n) {
   Bytes b;
   for (int i = 0; i < n; ++i)
@@ -71,8 +74,12 @@ Bytes image_data(int n) {
 }
 const Bytes kLabels = {3, 0, 9};
 
-Bytes images_file(int n) { return idx(3, {uint32_t(n), kH, kW}, image_data(n)); }
-Bytes labels_file(const Bytes& labels) { return idx(1, {uint32_t(labels.size())}, labels); }
+Bytes images_file(int n) {
+  return idx(3, {uint32_t(n), kH, kW}, image_data(n));
+}
+Bytes labels_file(const Bytes& labels) {
+  return idx(1, {uint32_t(labels.size())}, labels);
+}
 
 template <class E, class F>
 std::string error_of(F f) {
@@ -98,7 +105,9 @@ void check_small_idx(const Dataset& d, int64_t n) {
 }
 
 // CIFAR record r of a file: label, then R, G, B planes; pixel (c, y, x) = (r * 7 + c * 60 + y + x) mod 256.
-uint8_t cifar_pixel(int tag, int c, int y, int x) { return uint8_t((tag * 7 + c * 60 + y + x) & 0xFF); }
+uint8_t cifar_pixel(int tag, int c, int y, int x) {
+  return uint8_t((tag * 7 + c * 60 + y + x) & 0xFF);
+}
 Bytes cifar_records(const std::vector<int>& tags, const Bytes& labels) {
   Bytes b;
   for (size_t r = 0; r < tags.size(); ++r) {
@@ -255,14 +264,14 @@ TEST_CASE("malformed IDX files give FormatError naming the file", "[dataset]") {
   SECTION("image and label counts differ") {
     write_raw(img, images_file(3));
     write_raw(lab, labels_file({3, 0}));
-    CHECK_THAT(error_of<FormatError>(load),
-               Catch::Contains(lab) && Catch::Contains("holds 2 labels") && Catch::Contains(img) &&
-                   Catch::Contains("3 images"));
+    CHECK_THAT(error_of<FormatError>(load), Catch::Contains(lab) && Catch::Contains("holds 2 labels") &&
+                                                Catch::Contains(img) && Catch::Contains("3 images"));
   }
   SECTION("label out of range") {
     write_raw(img, images_file(3));
     write_raw(lab, labels_file({3, 10, 9}));
-    CHECK_THAT(error_of<FormatError>(load), Catch::Contains(lab) && Catch::Contains("label 1") && Catch::Contains("is 10"));
+    CHECK_THAT(error_of<FormatError>(load),
+               Catch::Contains(lab) && Catch::Contains("label 1") && Catch::Contains("is 10"));
     // Only the first image requested: its label is fine.
     CHECK(load_dataset(dir.str(), Split::Test, 1).count == 1);
   }
@@ -281,8 +290,7 @@ TEST_CASE("malformed CIFAR-10 files give FormatError naming the file", "[dataset
     b.pop_back();
     write_raw(dir.file("test_batch.bin"), b);
     CHECK_THAT(error_of<FormatError>([&] { load_dataset(dir.str(), Split::Test, -1); }),
-               Catch::Contains(dir.file("test_batch.bin")) && Catch::Contains("6145 bytes") &&
-                   Catch::Contains("3073"));
+               Catch::Contains(dir.file("test_batch.bin")) && Catch::Contains("6145 bytes") && Catch::Contains("3073"));
   }
   SECTION("missing batch") {
     fs::remove(dir.file("data_batch_3.bin"));

@@ -15,7 +15,9 @@ namespace {
 
 using test::write_temp;
 
-json quant(double scale, int zp) { return {{"scale", scale}, {"zero_point", zp}}; }
+json quant(double scale, int zp) {
+  return {{"scale", scale}, {"zero_point", zp}};
+}
 
 std::vector<int> iota_mod(int n, int mul, int mod, int offset = 0) {
   std::vector<int> v;
@@ -38,15 +40,15 @@ json quantized(int bits, const char* storage, const char* gran, json scale, json
 // (4x3x3) -> flatten (36) -> linear (3).
 json small_cnn() {
   json layers = json::array();
-  layers.push_back({{"name", "conv1"},
-                    {"type", "conv2d"},
-                    {"input", "input"},
-                    {"out_channels", 4},
-                    {"kernel", {3, 3}},
-                    {"padding", {1, 1}},
-                    {"weight", quantized(4, "unsigned", "per_tensor", {0.25}, {8}, "uint8", {4, 1, 3, 3},
-                                         iota_mod(36, 1, 16))},
-                    {"output_quant", quant(0.25, 3)}});
+  layers.push_back(
+      {{"name", "conv1"},
+       {"type", "conv2d"},
+       {"input", "input"},
+       {"out_channels", 4},
+       {"kernel", {3, 3}},
+       {"padding", {1, 1}},
+       {"weight", quantized(4, "unsigned", "per_tensor", {0.25}, {8}, "uint8", {4, 1, 3, 3}, iota_mod(36, 1, 16))},
+       {"output_quant", quant(0.25, 3)}});
   layers.push_back({{"name", "relu1"}, {"type", "relu"}, {"input", "conv1"}});
   layers.push_back({{"name", "pool1"}, {"type", "maxpool2d"}, {"input", "relu1"}, {"kernel", {2, 2}}});
   layers.push_back({{"name", "conv2"},
@@ -59,20 +61,17 @@ json small_cnn() {
                                          "int8", {4, 2, 2, 2}, iota_mod(32, 3, 16, -8))},
                     {"output_quant", quant(0.5, 10)}});
   layers.push_back({{"name", "flat"}, {"type", "flatten"}, {"input", "conv2"}});
-  layers.push_back({{"name", "fc"},
-                    {"type", "linear"},
-                    {"input", "flat"},
-                    {"out_features", 3},
-                    {"weight", quantized(8, "unsigned", "per_tensor", {0.01}, {128}, "uint8", {3, 36},
-                                         iota_mod(108, 7, 256))},
-                    {"bias", {{"dtype", "int32"}, {"shape", {3}}, {"data", {1, -2, 3}}}},
-                    {"output_quant", quant(0.125, 100)}});
-  return {{"format", "lvsim-network"},
-          {"version", 1},
-          {"name", "small"},
-          {"input", {{"shape", {1, 8, 8}}, {"quant", quant(0.5, 0)}}},
-          {"layers", layers},
-          {"output", "fc"}};
+  layers.push_back(
+      {{"name", "fc"},
+       {"type", "linear"},
+       {"input", "flat"},
+       {"out_features", 3},
+       {"weight", quantized(8, "unsigned", "per_tensor", {0.01}, {128}, "uint8", {3, 36}, iota_mod(108, 7, 256))},
+       {"bias", {{"dtype", "int32"}, {"shape", {3}}, {"data", {1, -2, 3}}}},
+       {"output_quant", quant(0.125, 100)}});
+  return {{"format", "lvsim-network"}, {"version", 1},
+          {"name", "small"},           {"input", {{"shape", {1, 8, 8}}, {"quant", quant(0.5, 0)}}},
+          {"layers", layers},          {"output", "fc"}};
 }
 
 TEST_CASE("network_json: shapes and MACs of a small CNN", "[network_json]") {
@@ -131,17 +130,17 @@ TEST_CASE("network_json: decoded codes, inline nested and base64", "[network_jso
   CHECK(w2.scale[3] == 0.4);
 
   // The same codes as a nested array and as base64 int8 (FF 02 F8 07 -> "/wL4Bw==").
-  json small = {{"format", "lvsim-network"},
-                {"version", 1},
-                {"input", {{"shape", {2, 1, 1}}, {"quant", quant(1.0, 0)}}},
-                {"layers",
-                 {{{"name", "fc"},
-                   {"type", "linear"},
-                   {"input", "input"},
-                   {"out_features", 2},
-                   {"weight", quantized(4, "twos_complement", "per_tensor", {0.5}, {0}, "int8", {2, 2},
-                                        json{{-1, 2}, {-8, 7}})},
-                   {"output_quant", quant(1.0, 0)}}}}};
+  json small = {
+      {"format", "lvsim-network"},
+      {"version", 1},
+      {"input", {{"shape", {2, 1, 1}}, {"quant", quant(1.0, 0)}}},
+      {"layers",
+       {{{"name", "fc"},
+         {"type", "linear"},
+         {"input", "input"},
+         {"out_features", 2},
+         {"weight", quantized(4, "twos_complement", "per_tensor", {0.5}, {0}, "int8", {2, 2}, json{{-1, 2}, {-8, 7}})},
+         {"output_quant", quant(1.0, 0)}}}}};
   const Network nested = load_network(write_temp("nested.json", small));
   CHECK(nested.layers[0].weight.stored == std::vector<uint8_t>{15, 2, 8, 7});
   small["layers"][0]["weight"]["quantized"]["codes"] = {{"dtype", "int8"}, {"shape", {2, 2}}, {"base64", "/wL4Bw=="}};
@@ -151,8 +150,8 @@ TEST_CASE("network_json: decoded codes, inline nested and base64", "[network_jso
 }
 
 json one_linear(json weight, json extra = json::object()) {
-  json fc = {{"name", "fc"}, {"type", "linear"}, {"input", "input"}, {"out_features", 2}, {"weight", weight},
-             {"output_quant", quant(0.25, 0)}};
+  json fc = {{"name", "fc"},      {"type", "linear"}, {"input", "input"},
+             {"out_features", 2}, {"weight", weight}, {"output_quant", quant(0.25, 0)}};
   fc.update(extra);
   return {{"format", "lvsim-network"},
           {"version", 1},
@@ -180,10 +179,10 @@ TEST_CASE("network_json: float weights quantized by the robust scheme", "[networ
 TEST_CASE("network_json: per-layer symmetric per-channel two's-complement scheme", "[network_json]") {
   // Row 0 [0.3, -0.1]: q_max = 0.301, delta = 0.301 / 7: 0.3 -> 6.977 -> 7; -0.1 -> -2.326 -> -2 (1110b = 14).
   // Row 1 [0.5, 0.1]: q_max = 0.501, delta = 0.501 / 7: 0.5 -> 6.986 -> 7; 0.1 -> 1.397 -> 1.
-  json doc = one_linear({{"float", {{"dtype", "float64"}, {"shape", {2, 2}}, {"data", {{0.3, -0.1}, {0.5, 0.1}}}}}},
-                        {{"weight_quantization",
-                          {{"bits", 4}, {"granularity", "per_channel"}, {"symmetry", "symmetric"},
-                           {"storage", "twos_complement"}}}});
+  json doc = one_linear(
+      {{"float", {{"dtype", "float64"}, {"shape", {2, 2}}, {"data", {{0.3, -0.1}, {0.5, 0.1}}}}}},
+      {{"weight_quantization",
+        {{"bits", 4}, {"granularity", "per_channel"}, {"symmetry", "symmetric"}, {"storage", "twos_complement"}}}});
   doc["weight_quantization"] = {{"bits", 8}};  // overridden by the layer's scheme
   const Network net = load_network(write_temp("float_sym.json", doc));
   const auto& w = net.layers[0].weight;
@@ -272,8 +271,8 @@ TEST_CASE("network_json: requantization multipliers of known ratios", "[network_
                  {"type", "linear"},
                  {"input", "input"},
                  {"out_features", 3},
-                 {"weight", quantized(8, "unsigned", "per_channel", {0.25, 0.375, 1.5}, {128, 128, 128}, "uint8", {3, 1},
-                                      {1, 2, 3})},
+                 {"weight", quantized(8, "unsigned", "per_channel", {0.25, 0.375, 1.5}, {128, 128, 128}, "uint8",
+                                      {3, 1}, {1, 2, 3})},
                  {"output_quant", quant(0.25, 0)}},
                 {{"name", "fc2"},
                  {"type", "linear"},

@@ -13,7 +13,9 @@ namespace {
 using test::require_load_error;
 using test::write_temp;
 
-json quant(double scale, int zp) { return {{"scale", scale}, {"zero_point", zp}}; }
+json quant(double scale, int zp) {
+  return {{"scale", scale}, {"zero_point", zp}};
+}
 
 json float_tensor(std::vector<int64_t> shape, json data) {
   return {{"dtype", "float32"}, {"shape", shape}, {"data", data}};
@@ -122,8 +124,10 @@ TEST_CASE("network_json errors: weight count mismatch", "[network_json]") {
   doc["layers"][3]["weight"]["float"] = {{"dtype", "float32"}, {"shape", {2, 8}}, {"base64", "AAAAPw=="}};
   require_load_error<ConfigError>(write_temp("count2.json", doc), {"layers[3].weight.float.base64", "4 bytes", "64"});
   doc = base();
-  doc["layers"][3]["weight"] = quantized_fc({{"codes", {{"dtype", "uint8"}, {"shape", {2, 8}}, {"data", json{{1, 2}, {3, 4}}}}}});
-  require_load_error<ConfigError>(write_temp("count3.json", doc), {"layers[3].weight.quantized.codes.data[0]", "nested"});
+  doc["layers"][3]["weight"] =
+      quantized_fc({{"codes", {{"dtype", "uint8"}, {"shape", {2, 8}}, {"data", json{{1, 2}, {3, 4}}}}}});
+  require_load_error<ConfigError>(write_temp("count3.json", doc),
+                                  {"layers[3].weight.quantized.codes.data[0]", "nested"});
 }
 
 TEST_CASE("network_json errors: bits out of range", "[network_json]") {
@@ -134,7 +138,8 @@ TEST_CASE("network_json errors: bits out of range", "[network_json]") {
   doc["weight_quantization"]["bits"] = 1;
   require_load_error<ConfigError>(write_temp("bits2.json", doc), {"weight_quantization.bits"});
   doc = base();
-  doc["layers"][3]["weight"] = quantized_fc({{"codes", {{"dtype", "uint8"}, {"shape", {2, 8}}, {"data", std::vector<int>(16, 16)}}}});
+  doc["layers"][3]["weight"] =
+      quantized_fc({{"codes", {{"dtype", "uint8"}, {"shape", {2, 8}}, {"data", std::vector<int>(16, 16)}}}});
   require_load_error<ConfigError>(write_temp("bits3.json", doc), {"layers[3].weight.quantized.codes", "16", "0..15"});
   doc = base();
   doc["layers"][3]["weight"] = quantized_fc({{"zero_point", {16}}});
@@ -149,7 +154,8 @@ TEST_CASE("network_json errors: NaN and infinite weights", "[network_json]") {
   for (const auto& [b64, element] : cases) {
     json doc = base();
     doc["layers"][3]["weight"]["float"] = {{"dtype", "float32"}, {"shape", {2, 8}}, {"base64", b64}};
-    require_load_error<ConfigError>(write_temp("nan.json", doc), {"layers[3].weight.float.base64", element, "not finite"});
+    require_load_error<ConfigError>(write_temp("nan.json", doc),
+                                    {"layers[3].weight.float.base64", element, "not finite"});
   }
   json doc = base();
   doc["layers"][3]["weight"]["float"]["data"][0] = 1e300;  // beyond float32: infinite once stored
@@ -201,14 +207,21 @@ TEST_CASE("network_json errors: groups, batchnorm placement, float weights witho
   doc = base();
   doc["layers"][3]["weight"] = quantized_fc(json::object());
   json t = {{"dtype", "float32"}, {"shape", {2}}, {"data", {1.0, 1.0}}};
-  doc["layers"].push_back({{"name", "bn"}, {"type", "batchnorm2d"}, {"input", "fc"}, {"mean", t}, {"var", t},
-                           {"gamma", t}, {"beta", t}, {"eps", 1e-5}});
+  doc["layers"].push_back({{"name", "bn"},
+                           {"type", "batchnorm2d"},
+                           {"input", "fc"},
+                           {"mean", t},
+                           {"var", t},
+                           {"gamma", t},
+                           {"beta", t},
+                           {"eps", 1e-5}});
   require_load_error<ConfigError>(write_temp("bn1.json", doc), {"layers[4].input", "conv2d"});
   doc = base();
   doc.erase("weight_quantization");
   require_load_error<ConfigError>(write_temp("scheme.json", doc), {"layers[0].weight.float", "weight_quantization"});
-  json bn = {{"name", "bn"}, {"type", "batchnorm2d"}, {"input", "conv"}, {"mean", t}, {"var", t}, {"gamma", t},
-             {"beta", t}, {"eps", 1e-5}};
+  json bn = {
+      {"name", "bn"}, {"type", "batchnorm2d"}, {"input", "conv"}, {"mean", t}, {"var", t}, {"gamma", t}, {"beta", t},
+      {"eps", 1e-5}};
   doc = base();
   doc["layers"].insert(doc["layers"].begin() + 1, bn);
   require_load_error<ConfigError>(write_temp("bn2.json", doc), {"layers[1].input", "output_quant"});

@@ -16,7 +16,9 @@ namespace {
 
 using test::write_temp;
 
-json quant(double scale, int zp) { return {{"scale", scale}, {"zero_point", zp}}; }
+json quant(double scale, int zp) {
+  return {{"scale", scale}, {"zero_point", zp}};
+}
 
 json f64(std::vector<int64_t> shape, double phase) {
   int64_t n = 1;
@@ -78,7 +80,11 @@ json rich_network() {
              {"codes", {{"dtype", "int8"}, {"shape", {4, 1, 3, 3}}, {"data", dw_codes}}}}}}},
          {"output_quant", quant(0.05, 120)}},
         {{"name", "sum"}, {"type", "add"}, {"input", {"relu1", "dw"}}, {"output_quant", quant(0.07, 90)}},
-        {{"name", "pool"}, {"type", "maxpool2d"}, {"input", "sum"}, {"kernel", {3, 3}}, {"stride", {2, 2}},
+        {{"name", "pool"},
+         {"type", "maxpool2d"},
+         {"input", "sum"},
+         {"kernel", {3, 3}},
+         {"stride", {2, 2}},
          {"padding", {1, 1}}},
         {{"name", "gap"}, {"type", "avgpool2d"}, {"input", "pool"}, {"global", true}},
         {{"name", "fc"},

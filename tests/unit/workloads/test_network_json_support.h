@@ -1,9 +1,9 @@
 // Helpers shared by the network import/export tests: temporary files and error assertions.
 #pragma once
 
+#include <unistd.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -28,7 +28,9 @@ inline std::string write_temp(const std::string& name, const std::string& text) 
   return p.string();
 }
 
-inline std::string write_temp(const std::string& name, const nlohmann::json& doc) { return write_temp(name, doc.dump(1)); }
+inline std::string write_temp(const std::string& name, const nlohmann::json& doc) {
+  return write_temp(name, doc.dump(1));
+}
 
 /// Loads `path` expecting error type E whose message starts with "path: " and contains every part.
 template <class E>

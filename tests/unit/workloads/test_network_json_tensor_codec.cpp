@@ -11,12 +11,18 @@ using nlohmann::json;
 namespace lvsim {
 namespace {
 
-std::vector<uint8_t> bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+std::vector<uint8_t> bytes(const std::string& s) {
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
 
 TEST_CASE("tensor_codec: base64 test vectors of RFC 4648", "[network_json]") {
-  const std::vector<std::pair<std::string, std::string>> vectors = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::vector<std::pair<std::string, std::string>> vectors = {{"", ""},
+                                                                    {"f", "Zg=="},
+                                                                    {"fo", "Zm8="},
+                                                                    {"foo", "Zm9v"},
+                                                                    {"foob", "Zm9vYg=="},
+                                                                    {"fooba", "Zm9vYmE="},
+                                                                    {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     INFO(plain);
     const auto b = bytes(plain);
@@ -41,7 +47,9 @@ TEST_CASE("tensor_codec: invalid base64 reports the offending offset", "[network
   CHECK(bad == 4);
 }
 
-Tensor decode(const json& j) { return read_tensor(j, "t.json", "x"); }
+Tensor decode(const json& j) {
+  return read_tensor(j, "t.json", "x");
+}
 
 TEST_CASE("tensor_codec: little-endian dtypes from base64", "[network_json]") {
   // int16 [-2, 513] = FE FF 01 02; int32 [-2] = FE FF FF FF; float64 [-1.5] = 00.. F8 BF; int8 [-128, 127] = 80 7F.

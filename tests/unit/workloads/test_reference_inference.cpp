@@ -52,18 +52,18 @@ Network single_layer_net(const Layer& L) {
 }  // namespace
 
 TEST_CASE("rounding shift and requantization are worked by hand", "[golden]") {
-  CHECK(round_shift(7, 1) == 4);    // 3.5 -> 4 (half up)
-  CHECK(round_shift(-7, 1) == -3);  // -3.5 -> -3 (half up)
-  CHECK(round_shift(5, 2) == 1);    // 1.25 -> 1
-  CHECK(round_shift(6, 2) == 2);    // 1.5 -> 2
+  CHECK(round_shift(7, 1) == 4);     // 3.5 -> 4 (half up)
+  CHECK(round_shift(-7, 1) == -3);   // -3.5 -> -3 (half up)
+  CHECK(round_shift(5, 2) == 1);     // 1.25 -> 1
+  CHECK(round_shift(6, 2) == 2);     // 1.5 -> 2
   Requant half = make_requant(0.5);  // 0.5 = 0.5 * 2^0 -> M = 2^30, shift 31
   CHECK(half.multiplier == (int64_t(1) << 30));
   CHECK(half.shift == 31);
-  CHECK(requantize(7, half, 0) == 4);     // 3.5 -> 4
+  CHECK(requantize(7, half, 0) == 4);  // 3.5 -> 4
   CHECK(requantize(7, half, 10) == 14);
   CHECK(requantize(1000, half, 0) == 255);  // saturates high
   CHECK(requantize(-40, half, 10) == 0);    // saturates low
-  Requant r = make_requant(0.75);  // f = 0.75, e = 0 -> M = 0.75 * 2^31, shift 31
+  Requant r = make_requant(0.75);           // f = 0.75, e = 0 -> M = 0.75 * 2^31, shift 31
   CHECK(r.multiplier == 1610612736);
   CHECK(r.shift == 31);
   CHECK(round_half_away(2.5) == 3);
@@ -133,7 +133,8 @@ TEST_CASE("convolution with padding, stride and groups equals an explicitly padd
     for (int c = 0; c < cin; ++c)
       for (int y = 0; y < in_shape.h; ++y)
         for (int x = 0; x < in_shape.w; ++x)
-          padded[size_t((c * ph + y + pad) * pw + x + pad)] = int64_t(in[size_t((c * in_shape.h + y) * in_shape.w + x)]) - L.in_quant.zero_point;
+          padded[size_t((c * ph + y + pad) * pw + x + pad)] =
+              int64_t(in[size_t((c * in_shape.h + y) * in_shape.w + x)]) - L.in_quant.zero_point;
     const int cg = cin / groups, og = cout / groups;
     for (int o = 0; o < cout; ++o)
       for (int y = 0; y < L.out_shape.h; ++y)
@@ -143,7 +144,9 @@ TEST_CASE("convolution with padding, stride and groups equals an explicitly padd
             for (int ky = 0; ky < k; ++ky)
               for (int kx = 0; kx < k; ++kx) {
                 int64_t pattern = L.weight.stored[size_t(((o * cg + c) * k + ky) * k + kx)];
-                int64_t wv = (st == WeightStorage::TwosComplement && pattern >= (1 << (bits - 1))) ? pattern - (1 << bits) : pattern;
+                int64_t wv = (st == WeightStorage::TwosComplement && pattern >= (1 << (bits - 1)))
+                                 ? pattern - (1 << bits)
+                                 : pattern;
                 s += (wv - L.weight.zero_point[size_t(o)]) *
                      padded[size_t((((o / og) * cg + c) * ph + y * stride + ky) * pw + x * stride + kx)];
               }
@@ -238,6 +241,5 @@ TEST_CASE("predictions do not depend on the thread count", "[golden]") {
   auto p1 = predict(net, pixels.data(), 50, w, 1);
   auto p3 = predict(net, pixels.data(), 50, w, 3);
   CHECK(p1 == p3);
-  for (int i = 0; i < 50; ++i)
-    CHECK(p1[size_t(i)] == argmax_class(run_all_layers(net, pixels.data() + 36 * i, w)[1]));
+  for (int i = 0; i < 50; ++i) CHECK(p1[size_t(i)] == argmax_class(run_all_layers(net, pixels.data() + 36 * i, w)[1]));
 }
