@@ -69,6 +69,7 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
   JsonObject top(j, file, "");
   t.name = top.get_string("name");
   if (t.name.empty()) top.fail("name", "must not be empty");
+  t.energy_unit = top.get_enum("energy_unit", {"pJ", "normalized"}, "pJ");
 
   {
     JsonObject ranges = top.get_object("voltage_range");

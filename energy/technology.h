@@ -35,6 +35,7 @@ struct SramEnergyFit {
 /// Everything lvsim knows about a process technology; immutable after loading.
 struct TechnologyParams {
   std::string name;
+  std::string energy_unit = "pJ";  // "pJ", or "normalized" (the *_pj fields hold relative units)
   std::string source_file;  // where it was read from (named in later errors about operating points)
 
   // Nominal operating point: energies and leakage below are given at these voltages; clock_hz is

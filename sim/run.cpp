@@ -209,6 +209,7 @@ RunReport run(const RunOptions& opt) {
   rep.array_cols = arch.cols;
   rep.clock_hz = op.clock_hz;
   rep.technology = tech.name;
+  rep.energy_unit = tech.energy_unit;
   for (const Layer& l : net.layers) {
     LayerReport r;
     r.name = l.name;

@@ -91,6 +91,7 @@ nlohmann::json RunReport::to_json() const {
                  {"transient_bit_errors", faults.transient_bit_errors}};
 
   j["technology"] = technology;
+  j["energy_unit"] = energy_unit;
   if (energy) {
     nlohmann::json e = energy->to_json();
     for (auto it = e.begin(); it != e.end(); ++it) j[it.key()] = it.value();
@@ -147,7 +148,12 @@ std::string RunReport::to_text() const {
   }
   s += fmt::format("time        {} cycles ({}/image), {} simulated, {:.1f} images/s simulated\n", total_cycles,
                    images ? total_cycles / images : 0, si(simulated_time_s, "s"), simulated_images_per_second);
-  if (energy) {
+  if (energy && energy_unit == "normalized") {
+    // Relative units (e.g. one SRAM access at Vmin = 1): no joules or watts to show.
+    s += fmt::format("energy      {:.4g} units/inference, {:.4g} units/MAC (normalized); {:.1f}% saved vs nominal ({})\n",
+                     energy->energy_per_inference_pj, energy->energy_per_mac_pj, 100.0 * energy->saving_vs_nominal,
+                     technology);
+  } else if (energy) {
     s += fmt::format("energy      {}/inference, {}/MAC, {} average; {:.1f}% saved vs nominal ({})\n",
                      si(energy->energy_per_inference_pj * 1e-12, "J"), si(energy->energy_per_mac_pj * 1e-12, "J"),
                      si(energy->average_power_w, "W"), 100.0 * energy->saving_vs_nominal, technology);
@@ -166,7 +172,9 @@ std::string RunReport::to_text() const {
     s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6.1f} {:>11} {:>12}\n", l.name, l.type,
                      shape_text(l.input_shape), shape_text(l.output_shape), l.macs_per_image,
                      l.weight_bits ? std::to_string(l.weight_bits) : "-", l.cycles / n, 100.0 * l.utilization,
-                     l.weight_sram_reads / n, si(l.energy_pj / double(n) * 1e-12, "J"));
+                     l.weight_sram_reads / n,
+                     energy_unit == "normalized" ? fmt::format("{:.4g}", l.energy_pj / double(n))
+                                                 : si(l.energy_pj / double(n) * 1e-12, "J"));
   s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12}\n", "total", "", "", "", macs_per_image, "",
                    total_cycles / n);
   return s;

@@ -91,6 +91,7 @@ struct RunReport {
 
   // Energy
   std::string technology;
+  std::string energy_unit = "pJ";  // "normalized": *_pj values are relative units of the technology
   ActionCounts counts;  // all evaluated images
   std::optional<EnergyReport> energy;
 
