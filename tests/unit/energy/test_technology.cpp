@@ -44,6 +44,8 @@ TEST_CASE("technology presets load and keep the bit-cell failure object as-is", 
 
   auto t14 = TechnologyParams::from_json_file(std::string(LVSIM_SOURCE_DIR) + "/presets/tech/14nm-normalized.json");
   CHECK(t14.bitcell_failure.at("model") == "ber_curve");
+  CHECK(t14.energy_unit == "normalized");
+  CHECK(t45.energy_unit == "pJ");
   CHECK(t14.bitcell_failure.at("points").size() == 7);
   CHECK(t14.bitcell_failure.at("points")[4][0].get<double>() == 0.88);  // (V/Vmin, p) in increasing voltage
   CHECK(t14.bitcell_failure.at("points")[4][1].get<double>() == 1e-3);
