@@ -200,7 +200,7 @@ RunReport run(const RunOptions& opt) {
   rep.network_file = opt.network_path;
   rep.data_dir = opt.data_dir;
   rep.mode = opt.mode;
-  rep.threads = threads;
+  rep.threads = opt.mode == RunMode::Cycle ? 1 : threads;  // one SystemC kernel, one thread
   rep.images = test.count;
   rep.macs_per_image = net.total_macs();
   rep.arch_name = arch.name;
