@@ -131,7 +131,7 @@ std::string RunReport::to_text() const {
   s += fmt::format("data        {} ({} test images)\n", data_dir, images);
   s += fmt::format("hardware    {}: {}x{} {}, clock {}\n", arch_name, array_rows, array_cols, dataflow,
                    si(clock_hz, "Hz"));
-  s += fmt::format("mode        {} ({} threads){}\n", run_mode_name(mode), threads,
+  s += fmt::format("mode        {} ({} thread{}){}\n", run_mode_name(mode), threads, threads == 1 ? "" : "s",
                    calibrated ? ", activations calibrated" : "");
   s += fmt::format("accuracy    {:.4f} ({} / {}){}\n", accuracy, correct, images,
                    faults.bit_errors ? fmt::format(", clean {:.4f}", accuracy_clean) : "");
