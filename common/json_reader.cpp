@@ -14,11 +14,13 @@ nlohmann::json parse_json_file(const std::string& path) {
   return parse_json_text(ss.str(), path);
 }
 
-nlohmann::json parse_json_text(const std::string& text, const std::string& origin) {
+nlohmann::json parse_json_text(const std::string& text, const std::string& origin,
+                               const std::function<size_t(size_t)>& file_byte) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw FormatError(located(origin, "", "malformed JSON at byte " + std::to_string(e.byte)));
+    const size_t byte = file_byte ? file_byte(e.byte) : e.byte;
+    throw FormatError(located(origin, "", "malformed JSON at byte " + std::to_string(byte)));
   } catch (const nlohmann::json::out_of_range&) {
     // nlohmann rejects numbers beyond double range (1e999) while parsing, without a position.
     throw FormatError(located(origin, "", "a number in the file is out of range (e.g. 1e999): not a finite value"));

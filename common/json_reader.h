@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -19,8 +20,10 @@ namespace lvsim {
 
 /// Parses a whole JSON file; FormatError with the byte position on syntax errors.
 nlohmann::json parse_json_file(const std::string& path);
-/// Parses JSON text that came from `origin` (a file name used in messages).
-nlohmann::json parse_json_text(const std::string& text, const std::string& origin);
+/// Parses JSON text that came from `origin` (a file name used in messages). When `text` is an
+/// edited copy of the file, `file_byte` maps a 1-based byte position in `text` to the file's.
+nlohmann::json parse_json_text(const std::string& text, const std::string& origin,
+                               const std::function<size_t(size_t)>& file_byte = {});
 
 /// A view of one JSON object in a file, with located accessors and unknown-key rejection.
 class JsonObject {

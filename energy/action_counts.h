@@ -37,24 +37,38 @@ struct ActionCounts {
     for (auto v : macs_by_weight_bits) s += v;
     return s;
   }
+  /// The counts of `n` repetitions of the same work (e.g. n images of one layer).
+  ActionCounts scaled(int64_t n) const {
+    ActionCounts r = *this;
+    for_each_pair(r, r, [n](int64_t& x, int64_t) { x *= n; });
+    return r;
+  }
   ActionCounts& operator+=(const ActionCounts& o) {
-    for (std::size_t i = 0; i < macs_by_weight_bits.size(); ++i) macs_by_weight_bits[i] += o.macs_by_weight_bits[i];
-    pe_register_writes += o.pe_register_writes;
-    pe_hops += o.pe_hops;
-    weight_sram_reads += o.weight_sram_reads;
-    weight_sram_writes += o.weight_sram_writes;
-    ecc_decodes += o.ecc_decodes;
-    ecc_encodes += o.ecc_encodes;
-    input_buffer_reads += o.input_buffer_reads;
-    input_buffer_writes += o.input_buffer_writes;
-    output_buffer_reads += o.output_buffer_reads;
-    output_buffer_writes += o.output_buffer_writes;
-    post_ops += o.post_ops;
-    dram_bytes += o.dram_bytes;
-    cycles += o.cycles;
+    for_each_pair(*this, o, [](int64_t& x, int64_t y) { x += y; });
     return *this;
   }
   bool operator==(const ActionCounts&) const = default;
+
+ private:
+  /// Applies f(field of a, same field of b) to every counter: the one list of the fields.
+  template <class F>
+  static void for_each_pair(ActionCounts& a, const ActionCounts& b, F f) {
+    for (std::size_t i = 0; i < a.macs_by_weight_bits.size(); ++i)
+      f(a.macs_by_weight_bits[i], b.macs_by_weight_bits[i]);
+    f(a.pe_register_writes, b.pe_register_writes);
+    f(a.pe_hops, b.pe_hops);
+    f(a.weight_sram_reads, b.weight_sram_reads);
+    f(a.weight_sram_writes, b.weight_sram_writes);
+    f(a.ecc_decodes, b.ecc_decodes);
+    f(a.ecc_encodes, b.ecc_encodes);
+    f(a.input_buffer_reads, b.input_buffer_reads);
+    f(a.input_buffer_writes, b.input_buffer_writes);
+    f(a.output_buffer_reads, b.output_buffer_reads);
+    f(a.output_buffer_writes, b.output_buffer_writes);
+    f(a.post_ops, b.post_ops);
+    f(a.dram_bytes, b.dram_bytes);
+    f(a.cycles, b.cycles);
+  }
 };
 
 }  // namespace lvsim

@@ -4,8 +4,13 @@
 #include <stdexcept>
 
 #include "common/errors.h"
+#include "memory/weight_sram_params.h"
 
 namespace lvsim {
+
+FaultGeometry fault_geometry(const WeightSramParams& sram) {
+  return FaultGeometry{sram.banks, sram.rows_per_bank, sram.word_bits, sram.check_bits()};
+}
 
 void FaultGeometry::validate(const std::string& origin, const std::string& field) const {
   auto bad = [&](const std::string& f, const std::string& what) {

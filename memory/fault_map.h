@@ -26,6 +26,10 @@ struct FaultGeometry {
   void validate(const std::string& origin, const std::string& field) const;
 };
 
+struct WeightSramParams;
+/// The fault geometry of a weight SRAM: its banks x rows x (word bits + ECC check bits).
+FaultGeometry fault_geometry(const WeightSramParams& sram);
+
 enum class CellFaultType : uint8_t { stuck_at_0, stuck_at_1, read_flip };
 
 /// Short name used in files and reports: "sa0", "sa1", "flip".

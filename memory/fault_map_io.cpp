@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <sstream>
 #include <tuple>
 
 #include "common/errors.h"
 #include "common/json_reader.h"
+#include "common/output_file.h"
 
 namespace lvsim {
 
@@ -113,8 +114,7 @@ nlohmann::json fault_map_to_json(const ProfiledFaultMap& map, const std::string&
 }
 
 void write_fault_map(const ProfiledFaultMap& map, const std::string& path, const std::string& source) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw ConfigError(located(path, "", "cannot open for writing"));
+  std::ostringstream out;
   nlohmann::json j = fault_map_to_json(map, source);
   nlohmann::json cells = std::move(j["cells"]);
   j.erase("cells");
@@ -125,7 +125,7 @@ void write_fault_map(const ProfiledFaultMap& map, const std::string& path, const
   out << "  \"cells\": [";
   for (size_t i = 0; i < cells.size(); ++i) out << (i ? ",\n    " : "\n    ") << cells[i].dump();
   out << (cells.empty() ? "]\n}\n" : "\n  ]\n}\n");
-  if (!out) throw ConfigError(located(path, "", "write failed"));
+  write_file_atomically(path, out.str());  // complete or absent, never a partial map
 }
 
 }  // namespace lvsim

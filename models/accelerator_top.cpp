@@ -32,7 +32,10 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const ArchitectureP
   for (auto& r : results_) r.layers.resize(net.layers.size());
   if (trace_.enabled()) {
     trace_signals_ = std::make_unique<TraceSignals>();
-    trace_file_ = sc_core::sc_create_vcd_trace_file(trace_.vcd_file.c_str());
+    // SystemC appends ".vcd" itself: a name already ending in it must not become "x.vcd.vcd".
+    std::string base = trace_.vcd_file;
+    if (base.size() > 4 && base.ends_with(".vcd")) base.resize(base.size() - 4);
+    trace_file_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     TraceSignals& s = *trace_signals_;
     sc_core::sc_trace(trace_file_, s.layer, "layer");
     sc_core::sc_trace(trace_file_, s.layer_cycle, "layer_cycle");

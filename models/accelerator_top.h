@@ -25,7 +25,7 @@ namespace lvsim {
 /// PE registers and the weight SRAM reads, for cycles A..B (inclusive, counted from the start of
 /// layer L of every image; layer -1: every layer).
 struct TraceOptions {
-  std::string vcd_file;  // empty: no tracing (".vcd" is appended by SystemC)
+  std::string vcd_file;  // empty: no tracing; ".vcd" is added unless the name ends in it
   int layer = -1;
   int64_t first_cycle = 0;
   int64_t last_cycle = std::numeric_limits<int64_t>::max();

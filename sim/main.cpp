@@ -8,8 +8,8 @@
 #include <string>
 
 #include "common/errors.h"
+#include "common/output_file.h"
 #include "sim/chip_command.h"
-#include "sim/output_file.h"
 #include "sim/run.h"
 #include "sim/version.h"
 

@@ -9,6 +9,7 @@
 
 #include "common/errors.h"
 #include "common/json_reader.h"
+#include "common/output_file.h"
 #include "energy/operating_point.h"
 #include "energy/technology.h"
 #include "memory/bitcell_failure_model.h"
@@ -20,7 +21,6 @@
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
 #include "models/timing_model.h"
-#include "sim/output_file.h"
 #include "sim/presets.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
@@ -58,7 +58,7 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
                          const ArchitectureParams& arch, WeightMemory& wm) {
   FaultReport fr;
   const WeightSramParams& s = arch.weight_sram;
-  const FaultGeometry geometry{s.banks, s.rows_per_bank, s.word_bits, s.check_bits()};
+  const FaultGeometry geometry = fault_geometry(s);
   fr.cells = geometry.cells();
   fr.ecc = s.ecc;
   fr.chip_seed = opt.chip_seed;
@@ -142,26 +142,32 @@ void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per
     L.mapping_efficiency = t.mapping_efficiency;
     L.compute_utilization = t.compute_utilization;
     L.weight_sram_reads = t.counts.weight_sram_reads * images;
-    ActionCounts c;
-    for (int64_t i = 0; i < images; ++i) c += t.counts;
-    L.counts = c;
+    L.counts = t.counts.scaled(images);
+  }
+}
+
+/// The weights image `image` reads (transient errors keyed by image and layer, as the cycle path
+/// reads them), into `w`; adds the bits the transients flipped relative to `persistent`.
+void read_image_weights(const Network& net, WeightMemory& wm, int64_t image, const LayerWeights& persistent,
+                        LayerWeights& w, FaultReport& fr) {
+  w.resize(net.layers.size());
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    if (!net.layers[l].has_weights()) continue;
+    wm.set_read_context(image, int(l));
+    wm.read_layer(int(l), w[l]);
+    for (size_t k = 0; k < w[l].size(); ++k)
+      fr.transient_bit_errors += std::popcount(unsigned(w[l][k] ^ persistent[l][k]));
   }
 }
 
 /// Golden or fast predictions when every image sees its own transient read errors: the weights
-/// are re-read from the SRAM per image (keyed by image and layer, as the cycle path reads them).
+/// are re-read from the SRAM per image.
 std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
                                      const Dataset& test, FaultReport& fr) {
   std::vector<int> pred;
-  LayerWeights w(net.layers.size());
+  LayerWeights w;
   for (int64_t i = 0; i < test.count; ++i) {
-    for (size_t l = 0; l < net.layers.size(); ++l) {
-      if (!net.layers[l].has_weights()) continue;
-      wm.set_read_context(i, int(l));
-      wm.read_layer(int(l), w[l]);
-      for (size_t k = 0; k < w[l].size(); ++k)
-        fr.transient_bit_errors += std::popcount(unsigned(w[l][k] ^ persistent[l][k]));
-    }
+    read_image_weights(net, wm, i, persistent, w, fr);
     if (mode == RunMode::Golden) {
       pred.push_back(argmax_class(run_all_layers(net, test.image(i), w)[size_t(net.output)]));
     } else {
@@ -226,15 +232,13 @@ RunReport run(const RunOptions& opt) {
   WeightMemory wm(arch.weight_sram, net);
   rep.faults = apply_faults(opt, tech, op, arch, wm);
   const LayerWeights faulty = read_all_weights(net, wm, rep.faults);
-  const LayerWeights clean = stored_weights(net);
   const bool weights_differ = rep.faults.weights_changed > 0 || opt.transient_ber > 0;
 
   // Transient read errors act on every read from here on (per image and layer).
   std::unique_ptr<TransientReadErrors> transient;
   if (opt.transient_ber > 0) {
-    const WeightSramParams& s = arch.weight_sram;
-    transient = std::make_unique<TransientReadErrors>(
-        opt.transient_ber, FaultGeometry{s.banks, s.rows_per_bank, s.word_bits, s.check_bits()}, opt.chip_seed);
+    transient =
+        std::make_unique<TransientReadErrors>(opt.transient_ber, fault_geometry(arch.weight_sram), opt.chip_seed);
     wm.set_transient(transient.get());
     rep.faults.transient_ber = opt.transient_ber;
   }
@@ -252,10 +256,7 @@ RunReport run(const RunOptions& opt) {
     for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net, test.image(i)));
     TraceOptions trace;
     if (!opt.vcd_path.empty()) {
-      // SystemC appends ".vcd" itself: --vcd trace.vcd must not become trace.vcd.vcd.
       trace.vcd_file = opt.vcd_path;
-      if (trace.vcd_file.size() > 4 && trace.vcd_file.ends_with(".vcd"))
-        trace.vcd_file.resize(trace.vcd_file.size() - 4);
       trace.layer = opt.trace_layer;
       trace.first_cycle = opt.trace_from_cycle;
       trace.last_cycle = opt.trace_to_cycle;
@@ -277,15 +278,8 @@ RunReport run(const RunOptions& opt) {
     }
     for (const ImageRun& r : runs) rep.predictions.push_back(argmax_class(r.layers[size_t(net.output)].output));
     if (transient) {  // the bits the transient errors flipped, as the functional paths count them
-      LayerWeights w(net.layers.size());
-      for (int64_t i = 0; i < test.count; ++i)
-        for (size_t l = 0; l < net.layers.size(); ++l) {
-          if (!net.layers[l].has_weights()) continue;
-          wm.set_read_context(i, int(l));
-          wm.read_layer(int(l), w[l]);
-          for (size_t k = 0; k < w[l].size(); ++k)
-            rep.faults.transient_bit_errors += std::popcount(unsigned(w[l][k] ^ faulty[l][k]));
-        }
+      LayerWeights w;
+      for (int64_t i = 0; i < test.count; ++i) read_image_weights(net, wm, i, faulty, w, rep.faults);
     }
   } else {
     rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults)
@@ -295,9 +289,10 @@ RunReport run(const RunOptions& opt) {
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.images_per_second = rep.wall_time_s > 0 ? double(rep.images) / rep.wall_time_s : 0.0;
 
-  // Clean reference: the same network with the weights as stored (no faults).
+  // Clean reference: the same network with the weights as stored (no faults); only run again when
+  // the faults changed something.
   rep.predictions_clean = weights_differ ? run_functional(opt.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast,
-                                                          net, clean, test, threads)
+                                                          net, stored_weights(net), test, threads)
                                          : rep.predictions;
   int64_t correct_clean = 0, robust_wrong = 0;
   for (int64_t i = 0; i < test.count; ++i) {
@@ -315,8 +310,6 @@ RunReport run(const RunOptions& opt) {
 
   // Time and energy from the counted actions.
   for (auto& L : rep.layers) {
-    // Every word read through SECDED is one decode.
-    if (arch.weight_sram.ecc == "secded") L.counts.ecc_decodes = L.counts.weight_sram_reads;
     rep.counts += L.counts;
     rep.total_cycles += L.cycles;
   }

@@ -12,6 +12,7 @@
 
 #include "common/errors.h"
 #include "common/json_reader.h"
+#include "common/output_file.h"
 #include "workloads/network_finalize.h"
 #include "workloads/quantization.h"
 #include "workloads/tensor_codec.h"
@@ -582,21 +583,7 @@ nlohmann::json export_network(const Network& net) {
 }
 
 void save_network(const Network& net, const std::string& path) {
-  const std::string text = export_network(net).dump(1);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw ConfigError(located(tmp, "", "cannot open file for writing"));
-    out << text << '\n';
-    out.flush();
-    if (!out) throw ConfigError(located(tmp, "", "write failed"));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw ConfigError(located(path, "", "cannot replace the file: " + ec.message()));
-  }
+  write_file_atomically(path, export_network(net).dump(1) + "\n");
 }
 
 }  // namespace lvsim

@@ -301,17 +301,14 @@ nlohmann::json parse_json_extracting_base64(std::string text, const std::string&
   }
   if (payloads.ranges.empty()) return parse_json_text(payloads.text, origin);
   out.append(t, copied, std::string::npos);
-  try {
-    return nlohmann::json::parse(out);
-  } catch (const nlohmann::json::parse_error& e) {
-    size_t p = e.byte == 0 ? 0 : e.byte - 1;  // 0-based position in `out`
+  // Error positions refer to `out`, which lacks the cut payloads: map them back to the file.
+  return parse_json_text(out, origin, [&cuts](size_t byte) {
+    const size_t p = byte == 0 ? 0 : byte - 1;  // 0-based position in `out`
     size_t orig = p;
     for (const auto& [at_out, at_text] : cuts)
       if (at_out <= p) orig = at_text + (p - at_out);
-    throw FormatError(located(origin, "", "malformed JSON at byte " + std::to_string(orig + 1)));
-  } catch (const nlohmann::json::out_of_range&) {
-    throw FormatError(located(origin, "", "a number in the file is out of range (e.g. 1e999): not a finite value"));
-  }
+    return orig + 1;
+  });
 }
 
 Tensor read_tensor(const nlohmann::json& j, const std::string& file, const std::string& path,
@@ -398,8 +395,12 @@ Tensor read_tensor(const nlohmann::json& j, const std::string& file, const std::
   return t;
 }
 
-nlohmann::json int_tensor_json(DType dtype, const std::vector<int64_t>& shape, const std::vector<int32_t>& values,
-                               bool base64) {
+namespace {
+
+// dtype + shape, then either inline data or the little-endian bytes `store(raw, i)` writes per element.
+template <class T, class Store>
+nlohmann::json tensor_json(DType dtype, const std::vector<int64_t>& shape, const std::vector<T>& values, bool base64,
+                           Store store) {
   nlohmann::json j;
   j["dtype"] = dtype_name(dtype);
   j["shape"] = shape;
@@ -409,36 +410,33 @@ nlohmann::json int_tensor_json(DType dtype, const std::vector<int64_t>& shape, c
   }
   const int eb = dtype_bytes(dtype);
   std::vector<uint8_t> raw(values.size() * size_t(eb));
-  for (size_t i = 0; i < values.size(); ++i) store_le(raw.data() + i * eb, uint64_t(int64_t(values[i])), eb);
+  for (size_t i = 0; i < values.size(); ++i) store(raw.data() + i * eb, values[i], eb);
   j["base64"] = base64_encode(raw.data(), raw.size());
   return j;
 }
 
+}  // namespace
+
+nlohmann::json int_tensor_json(DType dtype, const std::vector<int64_t>& shape, const std::vector<int32_t>& values,
+                               bool base64) {
+  return tensor_json(dtype, shape, values, base64,
+                     [](uint8_t* p, int32_t v, int eb) { store_le(p, uint64_t(int64_t(v)), eb); });
+}
+
 nlohmann::json float_tensor_json(DType dtype, const std::vector<int64_t>& shape, const std::vector<double>& values,
                                  bool base64) {
-  nlohmann::json j;
-  j["dtype"] = dtype_name(dtype);
-  j["shape"] = shape;
-  if (!base64) {
-    j["data"] = values;
-    return j;
-  }
-  const int eb = dtype_bytes(dtype);
-  std::vector<uint8_t> raw(values.size() * size_t(eb));
-  for (size_t i = 0; i < values.size(); ++i) {
+  return tensor_json(dtype, shape, values, base64, [dtype](uint8_t* p, double v, int) {
     if (dtype == DType::Float32) {
-      const float f = float(values[i]);
+      const float f = float(v);
       uint32_t u;
       std::memcpy(&u, &f, 4);
-      store_le(raw.data() + i * 4, u, 4);
+      store_le(p, u, 4);
     } else {
       uint64_t u;
-      std::memcpy(&u, &values[i], 8);
-      store_le(raw.data() + i * 8, u, 8);
+      std::memcpy(&u, &v, 8);
+      store_le(p, u, 8);
     }
-  }
-  j["base64"] = base64_encode(raw.data(), raw.size());
-  return j;
+  });
 }
 
 }  // namespace lvsim

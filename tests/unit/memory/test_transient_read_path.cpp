@@ -39,7 +39,7 @@ TEST_CASE("transient errors: word path equals layer path, fresh per image and la
   stuck.or_mask = 1u << 3;
   wm.set_faults({{WordAddress{1, 2}, stuck}});
   const double rate = 0.01;
-  TransientReadErrors tr(rate, FaultGeometry{p.banks, p.rows_per_bank, p.word_bits, p.check_bits()}, 99);
+  TransientReadErrors tr(rate, fault_geometry(p), 99);
   wm.set_transient(&tr);
 
   for (int layer : {0, 1}) {

@@ -13,11 +13,8 @@ using nlohmann::json;
 namespace lvsim {
 namespace {
 
+using test::quant;
 using test::write_temp;
-
-json quant(double scale, int zp) {
-  return {{"scale", scale}, {"zero_point", zp}};
-}
 
 std::vector<int> iota_mod(int n, int mul, int mod, int offset = 0) {
   std::vector<int> v;

@@ -10,12 +10,9 @@ using nlohmann::json;
 namespace lvsim {
 namespace {
 
+using test::quant;
 using test::require_load_error;
 using test::write_temp;
-
-json quant(double scale, int zp) {
-  return {{"scale", scale}, {"zero_point", zp}};
-}
 
 json float_tensor(std::vector<int64_t> shape, json data) {
   return {{"dtype", "float32"}, {"shape", shape}, {"data", data}};

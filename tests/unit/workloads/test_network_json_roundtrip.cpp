@@ -14,11 +14,8 @@ using nlohmann::json;
 namespace lvsim {
 namespace {
 
+using test::quant;
 using test::write_temp;
-
-json quant(double scale, int zp) {
-  return {{"scale", scale}, {"zero_point", zp}};
-}
 
 json f64(std::vector<int64_t> shape, double phase) {
   int64_t n = 1;

@@ -15,6 +15,11 @@
 
 namespace lvsim::test {
 
+/// An activation quantization object as the network format writes it.
+inline nlohmann::json quant(double scale, int zp) {
+  return {{"scale", scale}, {"zero_point", zp}};
+}
+
 inline std::filesystem::path network_test_dir() {
   auto dir = std::filesystem::temp_directory_path() / ("lvsim_test_network_json_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

@@ -1,4 +1,4 @@
-#include "sim/output_file.h"
+#include "common/output_file.h"
 
 #include <cstdio>
 #include <fstream>
