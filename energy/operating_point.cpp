@@ -38,12 +38,16 @@ OperatingPoint nominal_operating_point(const TechnologyParams& tech) {
   return {tech.v_sram_nominal_v, tech.v_logic_nominal_v, tech.clock_nominal_hz};
 }
 
+void check_sram_voltage(const TechnologyParams& tech, double v_sram_v) {
+  if (!std::isfinite(v_sram_v) || !tech.sram_range.contains(v_sram_v))
+    throw ConfigError(located(tech.source_file, "voltage_range.sram",
+                              "V_sram " + volts(v_sram_v) + " V outside [" + volts(tech.sram_range.min_v) + ", " +
+                                  volts(tech.sram_range.max_v) + "] V of technology " + tech.name));
+}
+
 void validate_operating_point(const TechnologyParams& tech, const OperatingPoint& op) {
   const std::string& file = tech.source_file;
-  if (!std::isfinite(op.v_sram_v) || !tech.sram_range.contains(op.v_sram_v))
-    throw ConfigError(located(file, "voltage_range.sram",
-                              "V_sram " + volts(op.v_sram_v) + " V outside [" + volts(tech.sram_range.min_v) + ", " +
-                                  volts(tech.sram_range.max_v) + "] V of technology " + tech.name));
+  check_sram_voltage(tech, op.v_sram_v);
   if (!std::isfinite(op.v_logic_v) || !tech.logic_range.contains(op.v_logic_v))
     throw ConfigError(located(file, "voltage_range.logic",
                               "V_logic " + volts(op.v_logic_v) + " V outside [" + volts(tech.logic_range.min_v) + ", " +

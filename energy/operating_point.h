@@ -37,4 +37,7 @@ OperatingPoint make_operating_point(const TechnologyParams& tech, double v_sram_
 /// ConfigError unless both voltages are within range, clock > 0 and clock <= f_max(V_logic).
 void validate_operating_point(const TechnologyParams& tech, const OperatingPoint& op);
 
+/// ConfigError (field voltage_range.sram of the technology file) unless V_sram is within range.
+void check_sram_voltage(const TechnologyParams& tech, double v_sram_v);
+
 }  // namespace lvsim

@@ -4,6 +4,7 @@
 
 #include "common/errors.h"
 #include "common/json_reader.h"
+#include "energy/operating_point.h"
 #include "memory/bitcell_failure_model.h"
 #include "sim/presets.h"
 
@@ -20,13 +21,16 @@ ChipReport run_chip_command(const ChipCommandOptions& opt) {
 
   const WeightSramParams& s = arch.weight_sram;
   ChipReportParams p;
-  p.geometry = FaultGeometry{s.banks, s.rows_per_bank, s.word_bits, s.check_bits()};
+  p.geometry = fault_geometry(s);
   p.seed = opt.chip_seed;
   p.voltages_v = opt.voltages_v;
   if (p.voltages_v.empty()) {
     const double lo = tech.sram_range.min_v, hi = tech.sram_range.max_v;
     for (int i = 0; i <= 8; ++i) p.voltages_v.push_back(lo + (hi - lo) * i / 8.0);
   }
+  for (double v : p.voltages_v) check_sram_voltage(tech, v);  // the same range `lvsim run` accepts
+  if (opt.voltage_v) check_sram_voltage(tech, *opt.voltage_v);
+  if (opt.export_voltage_v) check_sram_voltage(tech, *opt.export_voltage_v);
   p.detail_voltage_v = opt.voltage_v;
   ChipReport rep = chip_report(failure, p);
   if (!opt.export_path.empty()) {

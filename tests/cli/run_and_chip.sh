@@ -102,5 +102,20 @@ expect_error bad_fault_map "badmap\.json" -- run --network "$NET" --data "$DATA"
 sed 's/"dram_pj_per_byte"/"dram_pj_per_bite"/' "$SRC/presets/tech/45nm.json" >"$T/tech_key.json"
 expect_error tech_unknown_key "tech_key\.json" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_key.json"
 
+expect_error transient_ber_above_one "transient-ber" -- run --network "$NET" --data "$DATA" --images 2 --transient-ber 2
+expect_error bad_clock_mode "clock-mode" -- run --network "$NET" --data "$DATA" --images 2 --clock-mode turbo
+expect_error voltage_and_v_sram "--voltage" -- run --network "$NET" --data "$DATA" --images 2 --voltage 0.8 --v-sram 0.7
+expect_error ber_with_fault_map "--ber" -- run --network "$NET" --data "$DATA" --images 2 --ber 0.01 --fault-map "$T/map.json"
+expect_error vcd_needs_cycle_mode "--vcd" -- run --network "$NET" --data "$DATA" --images 2 --vcd "$T/t.vcd"
+expect_error bad_trace_cycles "--trace-cycles" -- run --network "$NET" --data "$DATA" --images 2 --mode cycle --threads 1 --vcd "$T/t.vcd" --trace-cycles 9:3
+expect_error bad_calib "calib" -- run --network "$NET" --data "$DATA" --images 2 --calib median
+expect_error cycle_mode_threads "--threads" -- run --network "$NET" --data "$DATA" --images 2 --mode cycle --threads 2
+expect_error chip_voltage_out_of_range "voltage" -- chip --voltages 0.1,0.5
+sed 's/"energy_unit": "normalized"/"energy_unit": "joules"/' "$SRC/presets/tech/14nm-normalized.json" >"$T/tech_unit.json"
+expect_error tech_bad_energy_unit "tech_unit\.json.*energy_unit" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_unit.json"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('bitcell_failure'); json.dump(d, open(sys.argv[2],'w'))" \
+  "$SRC/presets/tech/45nm.json" "$T/tech_nofail.json"
+expect_error chip_without_failure_model "tech_nofail\.json.*bitcell_failure" -- chip --tech "$T/tech_nofail.json"
+
 if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "run and chip behave as documented"
