@@ -1,13 +1,19 @@
-// Fast-path throughput: whole-network images/s (1 and 2 threads) on the reference CNN, the GEMM of
-// each of its conv/linear layers alone, and the dense 196*B x 800 x 64 GEMM (the second conv's
-// shape) for every kernel, in GMAC/s. Uses workloads/networks/fmnist-cnn.json when present, else
-// the same architecture with random weights. Figures: docs/performance.md.
+// Fast-path throughput: whole-network images/s (1 and 2 threads) on the reference CNN over the
+// 10,000 Fashion-MNIST test images, the GEMM of each of its conv/linear layers alone, the dense
+// 196*B x 800 x 64 GEMM (the second conv's shape) for every kernel, and this machine's vpdpbusd
+// ceiling (register-resident, per thread count) to compare them with. Uses
+// workloads/networks/fmnist-cnn.json and /usr/share/datasets/fashion-mnist when present, else the
+// same architecture with random weights and random pixels (the label says which). Figures:
+// docs/performance.md.
 #include <benchmark/benchmark.h>
+
+#include <immintrin.h>
 
 #include <filesystem>
 #include <thread>
 
 #include "common/rng.h"
+#include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/int8_gemm.h"
 #include "workloads/network_json.h"
@@ -85,8 +91,20 @@ const Network& reference_cnn() {
   return net;
 }
 
+// The data set's 10,000 test images (the workload: real images, whose activations the
+// fast path's zero-padding skips depend on), or random pixels when the data set is not installed.
+const char* const kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+bool real_images() {
+  static const bool real = std::filesystem::exists(std::string(kFashionMnistDir) + "/t10k-images-idx3-ubyte.gz") &&
+                           reference_cnn().input_shape.c == 1 && reference_cnn().input_shape.h == 28 &&
+                           reference_cnn().input_shape.w == 28;
+  return real;
+}
+
 const std::vector<uint8_t>& pixels() {
   static const std::vector<uint8_t> p = [] {
+    if (real_images()) return load_dataset(kFashionMnistDir, Split::Test, kImages).pixels;
     SplitMix64 r(7);
     std::vector<uint8_t> v(size_t(kImages * reference_cnn().input_shape.size()));
     for (auto& x : v) x = uint8_t(r.next());
@@ -103,9 +121,58 @@ void BM_FastPredict(benchmark::State& state) {
   const double images = double(kImages) * double(state.iterations());
   state.counters["images_per_s"] = benchmark::Counter(images, benchmark::Counter::kIsRate);
   state.counters["GMAC_per_s"] = benchmark::Counter(images * double(net.total_macs()) * 1e-9, benchmark::Counter::kIsRate);
-  state.SetLabel(net.name + " " + int8_kernel_name(fast.kernel()));
+  // What the kernels execute (zero padding skipped, K rounded to 4-byte steps) per image.
+  state.counters["executed_MMAC_per_image"] = double(fast.gemm_macs_per_image()) * 1e-6;
+  state.SetLabel(net.name + " " + int8_kernel_name(fast.kernel()) + (real_images() ? " fashion-mnist-test" : " random-pixels"));
 }
 BENCHMARK(BM_FastPredict)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The machine's int8 ceiling: 24 independent register-resident vpdpbusd chains per thread (no
+// loads), in GMAC/s over all threads. The instructions are written in asm because GCC 12
+// allocates the accumulating intrinsic badly here (it copied and spilled all 24 accumulators
+// every iteration, which measured a third of the real ceiling). On a shared VM this moves from
+// run to run; the fast path's GMAC/s is best read against the ceiling of the same run.
+#define LVSIM_X24(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) \
+  X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vnni")
+__attribute__((noinline)) int64_t vnni_peak_loop(int64_t iterations) {
+  const __m512i a = _mm512_set1_epi32(0x01020304), b = _mm512_set1_epi32(0x05060708);
+#define LVSIM_DECLARE(i) __m512i acc##i = _mm512_set1_epi32(i);
+  LVSIM_X24(LVSIM_DECLARE)
+  for (int64_t it = 0; it < iterations; ++it) {
+#define LVSIM_DPBUSD(i) __asm__("vpdpbusd %2, %1, %0" : "+v"(acc##i) : "v"(a), "v"(b));
+    LVSIM_X24(LVSIM_DPBUSD)
+  }
+  alignas(64) int32_t lanes[16];
+  int64_t s = 0;
+#define LVSIM_SUM(i) _mm512_store_si512(lanes, acc##i); s += lanes[0];
+  LVSIM_X24(LVSIM_SUM)
+  return s;
+}
+#undef LVSIM_DECLARE
+#undef LVSIM_DPBUSD
+#undef LVSIM_SUM
+#undef LVSIM_X24
+#pragma GCC pop_options
+
+void BM_VnniCeiling(benchmark::State& state) {
+  if (!int8_kernel_supported(Int8Kernel::Avx512Vnni)) {
+    state.SkipWithError("AVX-512 VNNI not supported on this CPU");
+    return;
+  }
+  const int threads = int(state.range(0));
+  const int64_t iterations = 4'000'000;
+  for (auto _ : state) {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back([&] { benchmark::DoNotOptimize(vnni_peak_loop(iterations)); });
+    for (auto& th : pool) th.join();
+  }
+  state.counters["GMAC_per_s"] = benchmark::Counter(double(threads) * double(iterations) * 24 * 64 * 1e-9 *
+                                                        double(state.iterations()),
+                                                    benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_VnniCeiling)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // One dense GEMM M x K x N (A rows contiguous), split over `threads` by rows, for a kernel.
 void dense_gemm(benchmark::State& state, Int8Kernel kernel, int64_t m, int64_t k, int64_t n, int threads) {

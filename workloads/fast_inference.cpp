@@ -27,10 +27,21 @@ struct FastInference::GemmLayer {
   std::vector<int64_t> multiplier, shift;  // per output channel (Layer::requant)
   int segments = 1;
   int64_t segment_length = 0;
+  // Offset of output pixel (oy, ox)'s window in a group's padded input: oy * step_y + ox * step_x.
+  int64_t window_step_y = 0, window_step_x = 0;
   // Conv fused with a non-overlapping max-pool: the GEMM rows in window-major order (the pixels of
   // one window consecutive, pixels outside every window dropped), as conv pixel index and as
   // offset into a group's padded input.
   std::vector<int64_t> pool_row_pixel, pool_row_offset;  // bytes per segment, a multiple of 4 (zero weights beyond kw*Cg)
+  // Conv whose padding holds zeros (input zero point 0, as after every relu): the GEMM skips the
+  // reduction over the padding. Its rows (all output pixels) are sorted by the part of the
+  // window inside the input and cut into register tiles (plan_tiles, plan_zero_padding_tiles);
+  // each row's results are written where the output stage reads them: at its pixel
+  // (plan_c_row), or at its window-major row when a max-pool is fused (plan_pool_c_row; pixels
+  // outside every window after those). Empty when the conv has no such padding.
+  std::vector<Int8GemmTile> plan_tiles;
+  std::vector<int64_t> plan_offset;  // per GEMM row: its window's offset in a group's padded input
+  std::vector<int32_t> plan_c_row, plan_pool_c_row;
 };
 
 struct FastInference::Workspace {
@@ -63,6 +74,77 @@ void to_chw(const uint8_t* hwc, const Shape& s, uint8_t* chw) {
 }
 
 const Shape& source_shape(const Network& net, int src) { return src < 0 ? net.input_shape : net.layers[size_t(src)].out_shape; }
+
+// Tiles of a conv whose padding holds zeros. For each output pixel, the kernel rows (segments) and
+// the bytes of a kernel row that fall inside the input; pixels sorted by that range, then cut into
+// consecutive tiles of at most `tile_rows` pixels, each computing the union of its pixels'
+// ranges. The cut minimises the total number of 4-byte steps over the tiles: a register tile's
+// time was measured to depend on its steps and hardly on its row count (B loads and the loop
+// per step; a 1-row tile is nearly as slow as a 6-row one), so a plan of exact ranges in many
+// small tiles (the shipped CNN's conv2: 83.6 % of the dense MACs in 49 tiles) ran slower than
+// the dense GEMM, while full tiles with slightly wider unions (87.6 % in 33 tiles) run faster
+// (docs/performance.md). Returns the pixel of each GEMM row; empty (nothing planned) when no
+// window reaches into the padding.
+std::vector<int64_t> plan_zero_padding_tiles(const Layer& L, int64_t segment_length, int tile_rows,
+                                             std::vector<Int8GemmTile>& tiles) {
+  const Shape &in = L.in_shape, &out = L.out_shape;
+  const int cg = in.c / L.groups;
+  auto inside = [](int first, int kernel, int size, int& k0, int& k1) {  // taps first + k in [0, size)
+    k0 = std::clamp(-first, 0, kernel);
+    k1 = std::clamp(size - first, k0, kernel);
+  };
+  struct Range {
+    int32_t s0, s1, j0, j1;
+    auto operator<=>(const Range&) const = default;
+  };
+  const int64_t m = int64_t(out.h) * out.w;
+  std::vector<Range> range(static_cast<size_t>(m));
+  bool skips = false;
+  for (int oy = 0; oy < out.h; ++oy)
+    for (int ox = 0; ox < out.w; ++ox) {
+      int s0, s1, kx0, kx1;
+      inside(oy * L.stride_h - L.pad_h, L.kernel_h, in.h, s0, s1);
+      inside(ox * L.stride_w - L.pad_w, L.kernel_w, in.w, kx0, kx1);
+      // Rounded outwards to whole 4-byte steps: the extra bytes are padding (zeros) or beyond the
+      // kernel row (zero weights), so computing them changes nothing.
+      Range r{s0, s1, kx0 * cg / 4 * 4, int32_t(std::min<int64_t>(segment_length, (int64_t(kx1) * cg + 3) / 4 * 4))};
+      if (r.s1 <= r.s0 || kx1 <= kx0) r = {0, 0, 0, 0};  // window entirely in the padding
+      skips = skips || r.s1 - r.s0 < L.kernel_h || r.j0 > 0 || r.j1 < segment_length;
+      range[size_t(oy * out.w + ox)] = r;
+    }
+  if (!skips) return {};
+  std::vector<int64_t> order(static_cast<size_t>(m));
+  for (int64_t i = 0; i < m; ++i) order[size_t(i)] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return range[size_t(x)] < range[size_t(y)]; });
+  // best[i]: modelled time of the first i sorted pixels; cut[i]: where its last tile starts.
+  std::vector<double> best(size_t(m) + 1, 0.0);
+  std::vector<int64_t> cut(size_t(m) + 1, 0);
+  std::vector<Range> tile_range(size_t(m) + 1);
+  for (int64_t i = 1; i <= m; ++i) {
+    best[size_t(i)] = -1;
+    Range u = range[size_t(order[size_t(i - 1)])];
+    for (int64_t r = 1; r <= tile_rows && r <= i; ++r) {
+      const Range& p = range[size_t(order[size_t(i - r)])];
+      if (p.s1 > p.s0) {
+        if (u.s1 <= u.s0) u = p;
+        u = {std::min(u.s0, p.s0), std::max(u.s1, p.s1), std::min(u.j0, p.j0), std::max(u.j1, p.j1)};
+      }
+      const double steps = double(u.s1 - u.s0) * double(u.j1 - u.j0) / 4.0;
+      const double t = best[size_t(i - r)] + steps + 1e-3;  // + a tie-break towards fewer tiles
+      if (best[size_t(i)] < 0 || t < best[size_t(i)]) {
+        best[size_t(i)] = t;
+        cut[size_t(i)] = i - r;
+        tile_range[size_t(i)] = u;
+      }
+    }
+  }
+  for (int64_t i = m; i > 0; i = cut[size_t(i)]) {
+    const Range& u = tile_range[size_t(i)];
+    tiles.push_back({int32_t(cut[size_t(i)]), int32_t(i - cut[size_t(i)]), u.s0, u.s1, u.j0, u.j1});
+  }
+  std::reverse(tiles.begin(), tiles.end());
+  return order;
+}
 
 }  // namespace
 
@@ -97,8 +179,12 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
     const int64_t k = W.per_out;
     const int32_t off = W.storage == WeightStorage::Unsigned ? 128 : 0;
     const int32_t za = L.in_quant.zero_point;
+    const bool zero_padding = za == 0 && (L.pad_h > 0 || L.pad_w > 0);  // skipped: plan below
+    const int wp = L.in_shape.w + 2 * L.pad_w;
     G.segments = linear ? 1 : L.kernel_h;
     G.segment_length = ((linear ? k : int64_t(L.kernel_w) * cg) + 3) / 4 * 4;
+    G.window_step_y = int64_t(L.stride_h) * wp * cg;
+    G.window_step_x = int64_t(L.stride_w) * cg;
     std::array<int32_t, 256> w8_of;  // pattern -> w8
     for (int v = 0; v < 256; ++v) w8_of[size_t(v)] = W.decode(uint8_t(v)) - off;
     auto w8 = [&](int o, int64_t idx) { return w8_of[pat[size_t(int64_t(o) * k + idx)]]; };
@@ -142,6 +228,14 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
       G.multiplier.push_back(L.requant[size_t(o)].multiplier);
       G.shift.push_back(L.requant[size_t(o)].shift);
     }
+    if (!linear && zero_padding) {
+      const int ow = L.out_shape.w;
+      for (int64_t px : plan_zero_padding_tiles(L, G.segment_length, int8_gemm_tile_rows(kernel, G.b[0].n_padded),
+                                                G.plan_tiles)) {
+        G.plan_offset.push_back(px / ow * G.window_step_y + px % ow * G.window_step_x);
+        G.plan_c_row.push_back(int32_t(px));
+      }
+    }
   }
   // A relu is fused into its producer when it is the producer's only consumer and the producer
   // is not the network output.
@@ -180,15 +274,20 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
         skip_when_fused_[p] = 1;
         if (P.kernel_h != P.stride_h || P.kernel_w != P.stride_w) continue;
         GemmLayer& G = gemm_[l];
-        const int wp = L.in_shape.w + 2 * L.pad_w, cg = L.in_shape.c / L.groups;
         for (int py = 0; py < po.h; ++py)
           for (int px = 0; px < po.w; ++px)
             for (int ky = 0; ky < P.kernel_h; ++ky)
               for (int kx = 0; kx < P.kernel_w; ++kx) {
                 const int oy = py * P.stride_h + ky, ox = px * P.stride_w + kx;
                 G.pool_row_pixel.push_back(int64_t(oy) * pi.w + ox);
-                G.pool_row_offset.push_back((int64_t(oy) * L.stride_h * wp + int64_t(ox) * L.stride_w) * cg);
+                G.pool_row_offset.push_back(oy * G.window_step_y + ox * G.window_step_x);
               }
+        if (!G.plan_tiles.empty()) {
+          std::vector<int32_t> pool_row(size_t(pi.h) * pi.w, -1);  // pixel -> window-major row
+          for (size_t r = 0; r < G.pool_row_pixel.size(); ++r) pool_row[size_t(G.pool_row_pixel[r])] = int32_t(r);
+          int32_t next = int32_t(G.pool_row_pixel.size());
+          for (int32_t px : G.plan_c_row) G.plan_pool_c_row.push_back(pool_row[size_t(px)] >= 0 ? pool_row[size_t(px)] : next++);
+        }
       }
     }
   }
@@ -201,6 +300,24 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
         if (src == int(l)) only_linear = only_linear && L.type == LayerType::Linear;
     if (only_linear) skip_when_fused_[l] = 1;
   }
+}
+
+int64_t FastInference::gemm_macs_per_image() const {
+  int64_t macs = 0;
+  for (size_t l = 0; l < net_.layers.size(); ++l) {
+    const Layer& L = net_.layers[l];
+    if (!L.has_weights()) continue;
+    const GemmLayer& G = gemm_[l];
+    int64_t row_k = 0;  // sum over the GEMM rows of the reduction length each computes
+    if (G.plan_tiles.empty()) {
+      row_k = L.gemm_m() * G.segments * G.segment_length;
+    } else {
+      for (const Int8GemmTile& t : G.plan_tiles)
+        row_k += int64_t(t.rows) * std::max(0, t.segment_end - t.segment_begin) * std::max(0, t.byte_end - t.byte_begin);
+    }
+    macs += row_k * L.out_channels;  // every group's GEMM: rows x K' x out_channels / groups
+  }
+  return macs;
 }
 
 FastInference::~FastInference() = default;
@@ -254,7 +371,7 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
       if (!window_major)
         for (int oy = 0; oy < out.h; ++oy)
           for (int ox = 0; ox < out.w; ++ox)
-            ws.rows[size_t(oy * out.w + ox)] = p + (int64_t(oy) * L.stride_h * wp + int64_t(ox) * L.stride_w) * cg;
+            ws.rows[size_t(oy * out.w + ox)] = p + oy * G.window_step_y + ox * G.window_step_x;
       const bool need_sum = G.group_needs_sum[size_t(g)];
       if (need_sum) {
         for (int64_t i = 0; i < int64_t(hp) * wp; ++i) {
@@ -288,7 +405,31 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
       const int chunk_rows = std::max(1, int(kChunkBytes / (int64_t(out.w) * ldc * 4)));
       Int8GemmA ac = a;
       const Layer* P = pool >= 0 ? &net_.layers[size_t(pool)] : nullptr;
-      if (window_major) {
+      if (!G.plan_tiles.empty()) {
+        // Zero padding skipped: all pixels in one GEMM over the plan's tiles, each result row
+        // written where the output stage reads it.
+        for (int64_t r = 0; r < m; ++r) ws.rows[size_t(r)] = p + G.plan_offset[size_t(r)];
+        int8_gemm_tiles(kernel_, a, G.plan_tiles, G.b[size_t(g)], ws.c.data(), ldc,
+                        window_major ? G.plan_pool_c_row.data() : G.plan_c_row.data());
+        if (window_major) {
+          const Shape& po = P->out_shape;
+          const int window = P->kernel_h * P->kernel_w;
+          const int64_t pooled = int64_t(po.h) * po.w, nrows = pooled * window;
+          if (sums) {
+            ws.pool_sum.resize(size_t(nrows));
+            for (int64_t i = 0; i < nrows; ++i) ws.pool_sum[size_t(i)] = sums[G.pool_row_pixel[size_t(i)]];
+          }
+          const Int8MaxPool mp{window, 1, int(pooled), 1, window, 1, window};
+          int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? ws.pool_sum.data() : nullptr, rq, mp, y + g * ng,
+                                  out.c);
+        } else if (P) {
+          const Shape& po = P->out_shape;
+          const Int8MaxPool mp{out.w, po.h, po.w, P->kernel_h, P->kernel_w, P->stride_h, P->stride_w};
+          int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums, rq, mp, y + g * ng, out.c);
+        } else {
+          int8_requantize(kernel_, ws.c.data(), ldc, m, ng, sums, rq, y + g * ng, out.c);
+        }
+      } else if (window_major) {
         // Non-overlapping windows: GEMM rows in window-major order (the pixels of one window
         // consecutive; pixels outside every window dropped), in chunks of whole windows small
         // enough that the int32 results are still in L1 for the output stage.

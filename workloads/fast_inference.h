@@ -37,6 +37,11 @@ class FastInference {
   /// Output codes of every layer for one image (index = layer index), as golden run_all_layers.
   std::vector<std::vector<uint8_t>> run_all_layers(const uint8_t* pixels) const;
 
+  /// Multiply-accumulates the GEMM kernels execute per image: K rounded up to 4-byte steps
+  /// (zero weights), N not rounded, and without the zero padding of convs whose input zero
+  /// point is 0, which is skipped (docs/performance.md). Compare with Network::total_macs().
+  int64_t gemm_macs_per_image() const;
+
   Int8Kernel kernel() const { return kernel_; }
   const Network& network() const { return net_; }
 

@@ -15,10 +15,33 @@ namespace lvsim {
 
 namespace {
 
-// One register tile: rows [0, MR) of A (already offset to the tile) times `blocks` consecutive
-// 16-column blocks of B starting at `b` (block stride b_stride bytes).
-using TileFn = void (*)(const uint8_t* const* rows, const Int8GemmA& a, const int8_t* b, int64_t b_stride, int32_t* c,
-                        int64_t ldc);
+// The part of the reduction a register tile computes: segments [s0, s1), bytes [j0, j1) of each.
+struct KRange {
+  int s0, s1;
+  int64_t j0, j1;
+};
+
+KRange full_range(const Int8GemmA& a) { return {0, a.segments, 0, a.segment_length}; }
+
+// The GEMM result row an output stage reads for its row r.
+struct CRows {
+  const int32_t* c;
+  int64_t ldc;
+  const int32_t* operator()(int64_t r) const { return c + r * ldc; }
+};
+
+// Where the GEMM writes A row r's results: C row r, or C row c_row[r] when given.
+struct COut {
+  int32_t* c;
+  int64_t ldc;
+  const int32_t* c_row;
+  int32_t* operator()(int64_t r) const { return c + (c_row ? c_row[r] : r) * ldc; }
+};
+
+// One register tile: A rows [r0, r0 + MR) times `blocks` consecutive 16-column blocks of B
+// starting at `b` (block stride b_stride bytes; C columns from col), over the reduction range kr.
+using TileFn = void (*)(const Int8GemmA& a, int64_t r0, const KRange& kr, const int8_t* b, int64_t b_stride,
+                        const COut& out, int64_t col);
 
 inline int32_t load_u32(const uint8_t* p) {
   int32_t v;
@@ -27,19 +50,19 @@ inline int32_t load_u32(const uint8_t* p) {
 }
 
 // ---- portable ----
-void gemm_portable(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+void gemm_portable(const Int8GemmA& a, const KRange& kr, int64_t r0, int64_t m, const PackedInt8B& b, const COut& out) {
   const int64_t nblocks = b.n_padded / 16;
-  for (int64_t r = 0; r < m; ++r) {
+  for (int64_t r = r0; r < r0 + m; ++r) {
     for (int64_t nb = 0; nb < nblocks; ++nb) {
       uint32_t acc[16] = {};
-      const int8_t* bp = b.data.data() + nb * b.k_padded * 16;
-      for (int s = 0; s < a.segments; ++s) {
+      for (int s = kr.s0; s < kr.s1; ++s) {
         const uint8_t* ap = a.rows[r] + a.segment_offset[s];
-        for (int64_t j = 0; j < a.segment_length; j += 4, bp += 64)
+        const int8_t* bp = b.data.data() + nb * b.k_padded * 16 + (s * a.segment_length + kr.j0) * 16;
+        for (int64_t j = kr.j0; j < kr.j1; j += 4, bp += 64)
           for (int l = 0; l < 16; ++l)
             for (int q = 0; q < 4; ++q) acc[l] += uint32_t(int32_t(ap[j + q]) * bp[l * 4 + q]);
       }
-      for (int l = 0; l < 16; ++l) c[r * ldc + nb * 16 + l] = int32_t(acc[l]);
+      for (int l = 0; l < 16; ++l) out(r)[nb * 16 + l] = int32_t(acc[l]);
     }
   }
 }
@@ -48,27 +71,38 @@ void gemm_portable(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t*
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vnni")
 
+// One 4-byte step of the reduction for a register tile: NV B vectors, MR broadcasts of A.
 template <int MR, int NV>
-void tile_vnni(const uint8_t* const* rows, const Int8GemmA& a, const int8_t* b, int64_t b_stride, int32_t* c,
-               int64_t ldc) {
+__attribute__((always_inline)) inline void vnni_step(__m512i (&acc)[MR][NV], const uint8_t* const (&ap)[MR], int64_t j,
+                                                     const int8_t* bp, int64_t b_stride) {
+  __m512i bv[NV];
+  for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bp + v * b_stride);
+  for (int i = 0; i < MR; ++i) {
+    const __m512i av = _mm512_set1_epi32(load_u32(ap[i] + j));
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], av, bv[v]);
+  }
+}
+
+template <int MR, int NV>
+void tile_vnni(const Int8GemmA& a, int64_t r0, const KRange& kr, const int8_t* b, int64_t b_stride, const COut& out,
+               int64_t col) {
+  const uint8_t* const* rows = a.rows + r0;
   __m512i acc[MR][NV];
   for (int i = 0; i < MR; ++i)
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_si512();
-  const int8_t* bp = b;
-  for (int s = 0; s < a.segments; ++s) {
+  for (int s = kr.s0; s < kr.s1; ++s) {
     const uint8_t* ap[MR];
     for (int i = 0; i < MR; ++i) ap[i] = rows[i] + a.segment_offset[s];
-    for (int64_t j = 0; j < a.segment_length; j += 4, bp += 64) {
-      __m512i bv[NV];
-      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_si512(bp + v * b_stride);
-      for (int i = 0; i < MR; ++i) {
-        const __m512i av = _mm512_set1_epi32(load_u32(ap[i] + j));
-        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], av, bv[v]);
-      }
+    const int8_t* bp = b + (s * a.segment_length + kr.j0) * 16;
+    for (int64_t j = kr.j0; j < kr.j1; j += 4, bp += 64) {
+      // j opaque to the optimiser: the MR row addresses stay base + index (one shared increment)
+      // instead of MR separately incremented pointers, fewer uops per step besides vpdpbusd.
+      __asm__("" : "+r"(j));
+      vnni_step<MR, NV>(acc, ap, j, bp, b_stride);
     }
   }
   for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < NV; ++v) _mm512_storeu_si512(c + i * ldc + v * 16, acc[i][v]);
+    for (int v = 0; v < NV; ++v) _mm512_storeu_si512(out(r0 + i) + col + v * 16, acc[i][v]);
 }
 
 template <int NV, int... I>
@@ -81,7 +115,7 @@ constexpr int kVnniMr[5] = {0, 12, 12, 8, 6};
 // 16-column blocks per register tile: 4 (64 columns, 6 rows) measured fastest (docs/performance.md).
 constexpr int kVnniBlocks = 4;
 
-void gemm_vnni(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+void gemm_vnni(const Int8GemmA& a, const KRange& kr, int64_t r0, int64_t m, const PackedInt8B& b, const COut& out) {
   static constexpr auto t1 = vnni_table<1>(std::make_integer_sequence<int, kVnniMr[1]>());
   static constexpr auto t2 = vnni_table<2>(std::make_integer_sequence<int, kVnniMr[2]>());
   static constexpr auto t3 = vnni_table<3>(std::make_integer_sequence<int, kVnniMr[3]>());
@@ -93,9 +127,9 @@ void gemm_vnni(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, 
     const int nv = int(std::min<int64_t>(kVnniBlocks, nblocks - nb));
     const int mr = kVnniMr[nv];
     const int8_t* bp = b.data.data() + nb * b_stride;
-    for (int64_t r = 0; r < m; r += mr) {
-      const int rows = int(std::min<int64_t>(mr, m - r));
-      tables[nv][rows - 1](a.rows + r, a, bp, b_stride, c + r * ldc + nb * 16, ldc);
+    for (int64_t r = r0; r < r0 + m; r += mr) {
+      const int rows = int(std::min<int64_t>(mr, r0 + m - r));
+      tables[nv][rows - 1](a, r, kr, bp, b_stride, out, nb * 16);
     }
   }
 }
@@ -151,26 +185,25 @@ struct RequantVec {
   }
 };
 
-void requantize_avx512(const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
-                       const Int8Requant& rq, uint8_t* out, int64_t ldo) {
+void requantize_avx512(const CRows& c, int64_t rows, int64_t n, const int32_t* row_sum, const Int8Requant& rq,
+                       uint8_t* out, int64_t ldo) {
   for (int64_t j = 0; j < n; j += 16) {
     const RequantVec q(rq, j, n);
-    for (int64_t r = 0; r < rows; ++r) _mm_mask_storeu_epi8(out + r * ldo + j, q.mask, q.codes(q.acc(c + r * ldc + j, row_sum, r)));
+    for (int64_t r = 0; r < rows; ++r) _mm_mask_storeu_epi8(out + r * ldo + j, q.mask, q.codes(q.acc(c(r) + j, row_sum, r)));
   }
 }
 
-void requantize_maxpool_avx512(const int32_t* c, int64_t ldc, int64_t n, const int32_t* row_sum, const Int8Requant& rq,
+void requantize_maxpool_avx512(const CRows& c, int64_t n, const int32_t* row_sum, const Int8Requant& rq,
                                const Int8MaxPool& p, uint8_t* out, int64_t ldo) {
   if (p.out_h == 1 && p.kernel_h == 1 && p.stride_w == p.kernel_w) {
     // Windows of consecutive rows (window-major GEMM rows).
     const int window = p.kernel_w;
     for (int64_t j = 0; j < n; j += 16) {
       const RequantVec q(rq, j, n);
-      const int32_t* cj = c + j;
       for (int px = 0; px < p.out_w; ++px) {
         const int64_t r0 = int64_t(px) * window;
-        __m512i m = q.acc(cj + r0 * ldc, row_sum, r0);
-        for (int k = 1; k < window; ++k) m = _mm512_max_epi32(m, q.acc(cj + (r0 + k) * ldc, row_sum, r0 + k));
+        __m512i m = q.acc(c(r0) + j, row_sum, r0);
+        for (int k = 1; k < window; ++k) m = _mm512_max_epi32(m, q.acc(c(r0 + k) + j, row_sum, r0 + k));
         _mm_mask_storeu_epi8(out + int64_t(px) * ldo + j, q.mask, q.codes(m));
       }
     }
@@ -184,7 +217,7 @@ void requantize_maxpool_avx512(const int32_t* c, int64_t ldc, int64_t n, const i
         for (int ky = 0; ky < p.kernel_h; ++ky)
           for (int kx = 0; kx < p.kernel_w; ++kx) {
             const int64_t r = int64_t(py * p.stride_h + ky) * p.in_w + px * p.stride_w + kx;
-            m = _mm512_max_epi32(m, q.acc(c + r * ldc + j, row_sum, r));
+            m = _mm512_max_epi32(m, q.acc(c(r) + j, row_sum, r));
           }
         _mm_mask_storeu_epi8(out + (int64_t(py) * p.out_w + px) * ldo + j, q.mask, q.codes(m));
       }
@@ -199,14 +232,16 @@ void requantize_maxpool_avx512(const int32_t* c, int64_t ldc, int64_t n, const i
 #pragma GCC target("avx2")
 
 template <int MR>
-void tile_avx2(const uint8_t* const* rows, const Int8GemmA& a, const int8_t* b, int64_t, int32_t* c, int64_t ldc) {
+void tile_avx2(const Int8GemmA& a, int64_t r0, const KRange& kr, const int8_t* b, int64_t, const COut& out,
+               int64_t col) {
+  const uint8_t* const* rows = a.rows + r0;
   __m256i acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-  const int8_t* bp = b;
-  for (int s = 0; s < a.segments; ++s) {
+  for (int s = kr.s0; s < kr.s1; ++s) {
     const uint8_t* ap[MR];
     for (int i = 0; i < MR; ++i) ap[i] = rows[i] + a.segment_offset[s];
-    for (int64_t j = 0; j < a.segment_length; j += 4, bp += 64) {
+    const int8_t* bp = b + (s * a.segment_length + kr.j0) * 16;
+    for (int64_t j = kr.j0; j < kr.j1; j += 4, bp += 64) {
       __m256i even[2], odd[2];
       for (int h = 0; h < 2; ++h) {
         const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 32 * h));
@@ -224,17 +259,17 @@ void tile_avx2(const uint8_t* const* rows, const Int8GemmA& a, const int8_t* b, 
     }
   }
   for (int i = 0; i < MR; ++i)
-    for (int h = 0; h < 2; ++h) _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + i * ldc + 8 * h), acc[i][h]);
+    for (int h = 0; h < 2; ++h) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out(r0 + i) + col + 8 * h), acc[i][h]);
 }
 
-void gemm_avx2(const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+void gemm_avx2(const Int8GemmA& a, const KRange& kr, int64_t r0, int64_t m, const PackedInt8B& b, const COut& out) {
   static constexpr TileFn table[4] = {&tile_avx2<1>, &tile_avx2<2>, &tile_avx2<3>, &tile_avx2<4>};
   const int64_t nblocks = b.n_padded / 16;
   const int64_t b_stride = b.k_padded * 16;
   for (int64_t nb = 0; nb < nblocks; ++nb)
-    for (int64_t r = 0; r < m; r += 4) {
-      const int rows = int(std::min<int64_t>(4, m - r));
-      table[rows - 1](a.rows + r, a, b.data.data() + nb * b_stride, b_stride, c + r * ldc + nb * 16, ldc);
+    for (int64_t r = r0; r < r0 + m; r += 4) {
+      const int rows = int(std::min<int64_t>(4, r0 + m - r));
+      table[rows - 1](a, r, kr, b.data.data() + nb * b_stride, b_stride, out, nb * 16);
     }
 }
 
@@ -270,14 +305,15 @@ Int8Kernel best_int8_kernel() {
 
 void int8_requantize(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
                      const Int8Requant& rq, uint8_t* out, int64_t ldo) {
+  const CRows cr{c, ldc};
   if (kernel == Int8Kernel::Avx512Vnni && int8_kernel_supported(kernel)) {
-    requantize_avx512(c, ldc, rows, n, row_sum, rq, out, ldo);
+    requantize_avx512(cr, rows, n, row_sum, rq, out, ldo);
     return;
   }
   for (int64_t r = 0; r < rows; ++r) {
     const uint32_t s = row_sum ? uint32_t(row_sum[r]) : 0;
     for (int64_t j = 0; j < n; ++j) {
-      const int32_t acc = int32_t(uint32_t(c[r * ldc + j]) + rq.c0[j] + rq.c1[j] * s);
+      const int32_t acc = int32_t(uint32_t(cr(r)[j]) + rq.c0[j] + rq.c1[j] * s);
       const uint8_t q = saturate_u8(rq.zero_point + round_shift(int64_t(acc) * rq.multiplier[j], int(rq.shift[j])));
       out[r * ldo + j] = std::max(q, uint8_t(rq.min_code));
     }
@@ -286,8 +322,9 @@ void int8_requantize(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t r
 
 void int8_requantize_maxpool(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t n, const int32_t* row_sum,
                              const Int8Requant& rq, const Int8MaxPool& pool, uint8_t* out, int64_t ldo) {
+  const CRows cr{c, ldc};
   if (kernel == Int8Kernel::Avx512Vnni && int8_kernel_supported(kernel)) {
-    requantize_maxpool_avx512(c, ldc, n, row_sum, rq, pool, out, ldo);
+    requantize_maxpool_avx512(cr, n, row_sum, rq, pool, out, ldo);
     return;
   }
   for (int py = 0; py < pool.out_h; ++py)
@@ -298,22 +335,57 @@ void int8_requantize_maxpool(Int8Kernel kernel, const int32_t* c, int64_t ldc, i
           for (int kx = 0; kx < pool.kernel_w; ++kx) {
             const int64_t r = int64_t(py * pool.stride_h + ky) * pool.in_w + px * pool.stride_w + kx;
             const uint32_t s = row_sum ? uint32_t(row_sum[r]) : 0;
-            m = std::max(m, int32_t(uint32_t(c[r * ldc + j]) + rq.c0[j] + rq.c1[j] * s));
+            m = std::max(m, int32_t(uint32_t(cr(r)[j]) + rq.c0[j] + rq.c1[j] * s));
           }
         const uint8_t q = saturate_u8(rq.zero_point + round_shift(int64_t(m) * rq.multiplier[j], int(rq.shift[j])));
         out[(int64_t(py) * pool.out_w + px) * ldo + j] = std::max(q, uint8_t(rq.min_code));
       }
 }
 
-void int8_gemm(Int8Kernel kernel, const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+namespace {
+
+void check_gemm(Int8Kernel kernel, const Int8GemmA& a, const PackedInt8B& b) {
   if (a.segments * a.segment_length != b.k_padded || a.segment_length % 4 != 0)
     throw std::invalid_argument("int8_gemm: A segments do not match B's padded K");
-  if (m <= 0) return;
   if (!int8_kernel_supported(kernel)) throw std::invalid_argument("int8_gemm: kernel not supported by this CPU");
+}
+
+void gemm_range(Int8Kernel kernel, const Int8GemmA& a, const KRange& kr, int64_t r0, int64_t m, const PackedInt8B& b,
+                const COut& out) {
   switch (kernel) {
-    case Int8Kernel::Avx512Vnni: gemm_vnni(a, m, b, c, ldc); return;
-    case Int8Kernel::Avx2: gemm_avx2(a, m, b, c, ldc); return;
-    case Int8Kernel::Portable: gemm_portable(a, m, b, c, ldc); return;
+    case Int8Kernel::Avx512Vnni: gemm_vnni(a, kr, r0, m, b, out); return;
+    case Int8Kernel::Avx2: gemm_avx2(a, kr, r0, m, b, out); return;
+    case Int8Kernel::Portable: gemm_portable(a, kr, r0, m, b, out); return;
+  }
+}
+
+}  // namespace
+
+void int8_gemm(Int8Kernel kernel, const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc) {
+  check_gemm(kernel, a, b);
+  if (m > 0) gemm_range(kernel, a, full_range(a), 0, m, b, COut{c, ldc, nullptr});
+}
+
+int int8_gemm_tile_rows(Int8Kernel kernel, int64_t n_padded) {
+  switch (kernel) {
+    case Int8Kernel::Avx512Vnni: return kVnniMr[std::min<int64_t>(kVnniBlocks, std::max<int64_t>(1, n_padded / 16))];
+    case Int8Kernel::Avx2: return 4;
+    case Int8Kernel::Portable: return 1;
+  }
+  return 1;
+}
+
+void int8_gemm_tiles(Int8Kernel kernel, const Int8GemmA& a, const std::vector<Int8GemmTile>& tiles,
+                     const PackedInt8B& b, int32_t* c, int64_t ldc, const int32_t* c_row) {
+  check_gemm(kernel, a, b);
+  const COut out{c, ldc, c_row};
+  for (const Int8GemmTile& t : tiles) {
+    if (t.segment_begin < 0 || t.segment_end > a.segments || t.byte_begin < 0 || t.byte_end > a.segment_length ||
+        t.byte_begin % 4 != 0 || t.byte_end % 4 != 0 || t.first_row < 0)
+      throw std::invalid_argument("int8_gemm_tiles: tile outside A");
+    const KRange kr{t.segment_begin, std::max(t.segment_begin, t.segment_end), t.byte_begin,
+                    std::max<int64_t>(t.byte_begin, t.byte_end)};
+    if (t.rows > 0) gemm_range(kernel, a, kr, t.first_row, t.rows, b, out);
   }
 }
 

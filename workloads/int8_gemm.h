@@ -59,6 +59,26 @@ struct Int8GemmA {
 /// C[r][j] = sum_k A[r][k] * B[k][j] for r < m, j < b.n_padded (row stride ldc int32 elements).
 void int8_gemm(Int8Kernel kernel, const Int8GemmA& a, int64_t m, const PackedInt8B& b, int32_t* c, int64_t ldc);
 
+/// A register tile's share of a GEMM whose A holds zeros that may be skipped: rows [first_row,
+/// first_row + rows) of A, reduced over segments [segment_begin, segment_end) and, within each of
+/// them, bytes [byte_begin, byte_end) (multiples of 4).
+/// Exact only when every A byte of these rows outside that range is 0 — e.g. the zero-valued
+/// padding of a conv whose input zero point is 0 (workloads/fast_inference.cpp plans such tiles).
+struct Int8GemmTile {
+  int32_t first_row = 0, rows = 0;
+  int32_t segment_begin = 0, segment_end = 0;
+  int32_t byte_begin = 0, byte_end = 0;
+};
+
+/// Rows the kernel computes per register tile for B of n_padded columns: tiles of a plan should
+/// have at most this many rows (larger ones are split into several register tiles).
+int int8_gemm_tile_rows(Int8Kernel kernel, int64_t n_padded);
+
+/// int8_gemm over the listed tiles only (rows not in any tile are not written). With c_row given,
+/// A row r's results go to C row c_row[r] instead of row r.
+void int8_gemm_tiles(Int8Kernel kernel, const Int8GemmA& a, const std::vector<Int8GemmTile>& tiles,
+                     const PackedInt8B& b, int32_t* c, int64_t ldc, const int32_t* c_row = nullptr);
+
 /// Per-channel output stage of a conv/linear layer over a GEMM result tile, n channels:
 ///   acc = int32(c[r][j] + c0[j] + c1[j] * row_sum[r])            (mod 2^32)
 ///   out[r * ldo + j] = clamp(zero_point + round_shift(acc * multiplier[j], shift[j]), min_code, 255)

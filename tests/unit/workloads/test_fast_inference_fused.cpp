@@ -82,6 +82,96 @@ TEST_CASE("fused conv, relu and max-pool output stages equal the golden engine",
   }
 }
 
+namespace {
+
+// Convs whose padding holds zeros (every zero point 0): paddings from 0 up to the kernel size (so
+// some windows lie entirely in the padding), strides 1..2, groups, odd sizes, followed by
+// non-overlapping and overlapping max-pools and by a plain conv.
+Network zero_padding_network(uint64_t seed, RandomNetOptions opt) {
+  opt.zero_points_zero = true;
+  RandomNetBuilder b(derive_seed(seed, 1), opt);
+  const int in_c = b.uniform(1, 4);
+  b.start({in_c, b.uniform(5, 14), b.uniform(5, 14)});
+  const int k1 = b.uniform(1, 5);
+  int x = b.conv(-1, b.uniform(1, 40), k1, b.uniform(1, 5), b.uniform(1, 2), b.uniform(1, k1), 1);
+  x = b.simple(x, LayerType::Relu);
+  if (b.shape_of(x).h >= 3 && b.shape_of(x).w >= 3) x = b.pool(x, LayerType::MaxPool2d, 2, b.uniform(1, 2), 0);
+  const Shape s = b.shape_of(x);
+  const int g = (s.c % 2 == 0 && b.coin()) ? 2 : 1;
+  x = b.conv(x, g * b.uniform(1, 40), 3, 3, b.uniform(1, 2), b.uniform(1, 3), g);
+  x = b.simple(x, LayerType::Relu);
+  if (b.shape_of(x).h >= 2 && b.shape_of(x).w >= 2) x = b.pool(x, LayerType::MaxPool2d, 2, 2, 0);
+  x = b.conv(x, b.uniform(1, 20), 3, 3, 1, 2, 1);
+  x = b.simple(x, LayerType::Flatten);
+  x = b.linear(x, b.uniform(2, 12));
+  Network net = b.finish(x);
+  const std::vector<uint8_t> pixels = random_bytes(derive_seed(seed, 2), 8 * net.input_shape.size());
+  b.calibrate(net, pixels.data(), 8);
+  return net;
+}
+
+}  // namespace
+
+TEST_CASE("convs skipping their zero padding equal the golden engine, fused or not", "[fast]") {
+  const int bits = GENERATE(2, 5, 8);
+  const WeightStorage storage = GENERATE(WeightStorage::Unsigned, WeightStorage::TwosComplement);
+  const uint64_t seed = GENERATE(1, 2, 3, 4, 5);
+  const uint64_t case_seed = derive_seed(derive_seed(derive_seed(seed, uint64_t(bits)), uint64_t(storage)), 99);
+  const Network net = zero_padding_network(case_seed, {bits, storage, seed % 2 == 0});
+  const int64_t count = 4, image_size = net.input_shape.size();
+  const std::vector<uint8_t> pixels = random_bytes(derive_seed(case_seed, 3), count * image_size);
+  INFO("bits " << bits << " storage " << int(storage) << " seed " << seed);
+  // Executed MACs: at least the MACs on window positions inside the input (counted here from the
+  // shapes alone) and at most the dense GEMMs'.
+  int64_t inside = 0, dense = 0;
+  for (const Layer& L : net.layers) {
+    if (!L.has_weights()) continue;
+    const int64_t cg = L.in_shape.c / L.groups;
+    const int64_t k_padded = L.type == LayerType::Linear ? (L.weight.per_out + 3) / 4 * 4
+                                                         : L.kernel_h * ((L.kernel_w * cg + 3) / 4 * 4);
+    dense += L.gemm_m() * k_padded * L.out_channels;
+    if (L.type == LayerType::Linear) {
+      inside += L.weight.per_out * L.out_channels;
+      continue;
+    }
+    for (int oy = 0; oy < L.out_shape.h; ++oy)
+      for (int ox = 0; ox < L.out_shape.w; ++ox)
+        for (int ky = 0; ky < L.kernel_h; ++ky)
+          for (int kx = 0; kx < L.kernel_w; ++kx) {
+            const int iy = oy * L.stride_h - L.pad_h + ky, ix = ox * L.stride_w - L.pad_w + kx;
+            if (iy >= 0 && iy < L.in_shape.h && ix >= 0 && ix < L.in_shape.w) inside += cg * L.out_channels;
+          }
+  }
+  for (bool faulty : {false, true}) {
+    LayerWeights w = stored_weights(net);
+    if (faulty) {
+      SplitMix64 r(derive_seed(case_seed, 4));
+      for (size_t l = 0; l < w.size(); ++l)
+        for (auto& p : w[l])
+          for (int bit = 0; bit < net.layers[l].weight.bits; ++bit)
+            if (r.uniform() < 0.05) p = uint8_t(p ^ (1u << bit));
+    }
+    std::vector<uint8_t> golden_out;
+    std::vector<std::vector<std::vector<uint8_t>>> golden;
+    for (int64_t i = 0; i < count; ++i) {
+      golden.push_back(run_all_layers(net, pixels.data() + i * image_size, w));
+      golden_out.insert(golden_out.end(), golden.back()[size_t(net.output)].begin(), golden.back()[size_t(net.output)].end());
+    }
+    for (Int8Kernel k : {Int8Kernel::Portable, Int8Kernel::Avx2, Int8Kernel::Avx512Vnni}) {
+      if (!int8_kernel_supported(k)) continue;
+      INFO("faulty " << faulty << " kernel " << int8_kernel_name(k));
+      const FastInference fast(net, w, k);
+      CHECK(fast.gemm_macs_per_image() >= inside);
+      // One-row tiles (portable kernel) compute exactly each window's part inside the input;
+      // wider register tiles compute unions, never more than the dense GEMM.
+      if (k == Int8Kernel::Portable) CHECK(fast.gemm_macs_per_image() < dense);
+      CHECK(fast.gemm_macs_per_image() <= dense);
+      for (int64_t i = 0; i < count; ++i) CHECK(fast.run_all_layers(pixels.data() + i * image_size) == golden[size_t(i)]);
+      CHECK(fast.scores(pixels.data(), count, 2) == golden_out);
+    }
+  }
+}
+
 TEST_CASE("int8 output stages equal the formula of docs/quantization.md, pooled or not", "[fast][gemm]") {
   // A 5 x 7 image of random accumulators (extreme values included, so the uint32 corrections
   // wrap), 19 channels, row sums, relu clamp; int8_requantize against the formula evaluated here

@@ -58,3 +58,58 @@ TEST_CASE("int8 GEMM rejects A segments that do not cover B's K", "[fast][gemm]"
   CHECK_THROWS_AS(int8_gemm(Int8Kernel::Portable, Int8GemmA{rows, offs, 1, 4}, 1, b, c.data(), 16),
                   std::invalid_argument);
 }
+
+TEST_CASE("int8 GEMM tiles compute their reduction ranges and write rows where c_row says", "[fast][gemm]") {
+  // A: 3 segments of 12 bytes; each tile's rows hold random bytes inside the tile's range and
+  // zeros outside it (as zero padding would), so the tiles' result must equal the full product,
+  // computed here by a plain loop over all of K.
+  const int segments = 3;
+  const int64_t seg_len = 12, k_padded = segments * seg_len;
+  const int64_t n = GENERATE(16, 40, 64, 100);
+  SplitMix64 r(derive_seed(77, uint64_t(n)));
+  const std::vector<Int8GemmTile> tiles = {
+      {0, 6, 0, 3, 0, 12},  // full range
+      {6, 3, 1, 3, 4, 12},  // segments 1..2, bytes 4..11
+      {9, 1, 0, 1, 0, 4},   // one step
+      {10, 5, 2, 2, 0, 12}, // empty range: results 0
+      {15, 2, 0, 3, 8, 8},  // empty byte range: results 0
+      {17, 7, 0, 2, 4, 8},
+  };
+  const int64_t m = 24;
+  std::vector<uint8_t> abuf(size_t(m * k_padded + 64), 0);
+  std::vector<const uint8_t*> rows;
+  for (int64_t i = 0; i < m; ++i) rows.push_back(abuf.data() + i * k_padded);
+  for (const Int8GemmTile& t : tiles)
+    for (int i = t.first_row; i < t.first_row + t.rows; ++i)
+      for (int s = t.segment_begin; s < t.segment_end; ++s)
+        for (int j = t.byte_begin; j < t.byte_end; ++j) abuf[size_t(i * k_padded + s * seg_len + j)] = uint8_t(r.next());
+  std::vector<int64_t> offs;
+  for (int s = 0; s < segments; ++s) offs.push_back(s * seg_len);
+  std::vector<int8_t> bval(size_t(k_padded * n));
+  for (auto& v : bval) v = int8_t(r.next());
+  const PackedInt8B b = PackedInt8B::pack(k_padded, n, [&](int64_t kk, int64_t j) { return bval[size_t(kk * n + j)]; });
+  // C row of A row i: reversed order.
+  std::vector<int32_t> c_row(static_cast<size_t>(m));
+  for (int64_t i = 0; i < m; ++i) c_row[size_t(i)] = int32_t(m - 1 - i);
+  int nonzero = 0;
+  const Int8GemmA a{rows.data(), offs.data(), segments, seg_len};
+  for (Int8Kernel k : {Int8Kernel::Portable, Int8Kernel::Avx2, Int8Kernel::Avx512Vnni}) {
+    if (!int8_kernel_supported(k)) continue;
+    std::vector<int32_t> c(size_t(m * b.n_padded), 12345);
+    int8_gemm_tiles(k, a, tiles, b, c.data(), b.n_padded, c_row.data());
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t s = 0;
+        for (int64_t kk = 0; kk < k_padded; ++kk) s += int64_t(rows[size_t(i)][kk]) * bval[size_t(kk * n + j)];
+        INFO("kernel " << int8_kernel_name(k) << " row " << i << " column " << j);
+        REQUIRE(c[size_t(c_row[size_t(i)] * b.n_padded + j)] == int32_t(s));
+        nonzero += s != 0;
+      }
+  }
+  CHECK(nonzero > 0);
+  std::vector<int32_t> c(size_t(m * b.n_padded));
+  const std::vector<Int8GemmTile> outside = {{0, 1, 0, 4, 0, 12}};
+  CHECK_THROWS_AS(int8_gemm_tiles(Int8Kernel::Portable, a, outside, b, c.data(), b.n_padded), std::invalid_argument);
+  const std::vector<Int8GemmTile> unaligned = {{0, 1, 0, 1, 2, 12}};
+  CHECK_THROWS_AS(int8_gemm_tiles(Int8Kernel::Portable, a, unaligned, b, c.data(), b.n_padded), std::invalid_argument);
+}

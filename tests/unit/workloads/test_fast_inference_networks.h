@@ -19,6 +19,9 @@ struct RandomNetOptions {
   int bits = 8;
   WeightStorage storage = WeightStorage::Unsigned;
   bool per_channel = false;
+  // Every activation zero point 0 (input and layer outputs), so every conv's padding holds zeros
+  // and the fast path skips it.
+  bool zero_points_zero = false;
 };
 
 class RandomNetBuilder {
@@ -28,7 +31,11 @@ class RandomNetBuilder {
   int uniform(int lo, int hi) { return lo + int(rng_.next() % uint64_t(hi - lo + 1)); }
   bool coin() { return rng_.next() & 1; }
 
-  ActivationQuant random_quant() { return {0.01 + 0.1 * rng_.uniform(), uniform(0, 255)}; }
+  ActivationQuant random_quant() {
+    const double scale = 0.01 + 0.1 * rng_.uniform();
+    const int zero_point = uniform(0, 255);
+    return {scale, opt_.zero_points_zero ? 0 : zero_point};
+  }
 
   void start(Shape input) {
     net_ = Network{};
