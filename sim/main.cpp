@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -136,6 +137,11 @@ void emit(const std::string& text, const std::string& json_text, bool json, cons
   const std::string& s = json ? json_text : text;
   std::fwrite(s.data(), 1, s.size(), stdout);
 }
+
+// SystemC's main() prints a copyright banner to stderr before sc_main() unless this variable is
+// set; lvsim keeps stderr for its own messages. Set during static initialisation, which runs
+// before that main(); a value the user set is kept.
+const bool kSystemCBannerOff = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0;
 
 }  // namespace
 

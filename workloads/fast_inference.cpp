@@ -19,6 +19,13 @@ namespace lvsim {
 // The GEMM kernels compute sum w8*a; sum w8 is a per-channel constant of the given (possibly
 // faulty) patterns; sum a is a per-pixel box sum. Padding positions physically hold za, as in
 // docs/quantization.md, so every sum runs over all K positions of the window.
+// A chunk's tiles over its rows in plan order; row[i]: the chunk row (A row pointer and C row)
+// that plan row i computes.
+struct ChunkPlan {
+  std::vector<Int8GemmTile> tiles;
+  std::vector<int32_t> row;
+};
+
 struct FastInference::GemmLayer {
   std::vector<PackedInt8B> b;  // per group: K' x (out_channels / groups), K' in (ky, kx, c) order
   std::vector<uint32_t> c0;    // per output channel: bias - za*sum(w8) - c1*K*za   (mod 2^32)
@@ -34,15 +41,12 @@ struct FastInference::GemmLayer {
   // offset into a group's padded input.
   std::vector<int64_t> pool_row_pixel, pool_row_offset;  // bytes per segment, a multiple of 4 (zero weights beyond kw*Cg)
   // Conv whose padding holds zeros (input zero point 0, as after every relu): the GEMM skips the
-  // reduction over the padding. Its rows (all output pixels) are sorted by the part of the
-  // window inside the input and cut into register tiles (plan_tiles, plan_zero_padding_tiles);
-  // each row's results are written where the output stage reads them: at its pixel
-  // (plan_c_row), or at its window-major row when a max-pool is fused (plan_pool_c_row; pixels
-  // outside every window after those). Empty when the conv has no such padding.
-  std::vector<Int8GemmTile> plan_tiles;
-  std::vector<int64_t> plan_offset;  // per GEMM row: its window's offset in a group's padded input
-  std::vector<int32_t> plan_c_row, plan_pool_c_row;
-};
+  // reduction over the padding. Per chunk of GEMM rows (the chunks run_conv computes at once, so
+  // the results stay in L1), the rows are sorted by the part of their window inside the input
+  // and cut into register tiles (plan_zero_padding_chunk). One plan per chunk of the window-major
+  // order (a fused non-overlapping max-pool) and of the plain pixel order (no fused pool); empty
+  // when the conv has no such padding. Fused overlapping pools run the dense GEMM.
+  std::vector<ChunkPlan> plan_window_major, plan_plain;};
 
 struct FastInference::Workspace {
   std::vector<uint8_t> input;               // [n][input size] preprocessed codes
@@ -50,6 +54,7 @@ struct FastInference::Workspace {
   std::vector<uint8_t> padded;              // conv input: [groups][Hp][Wp][Cg]
   std::vector<const uint8_t*> rows;         // GEMM row pointers
   std::vector<const uint8_t*> pool_rows;    // the same in max-pool window-major order
+  std::vector<const uint8_t*> plan_rows;    // a chunk's rows in the order of its zero-padding plan
   std::vector<int32_t> pool_sum;            // box_sum in that order
   std::vector<int64_t> segment_offset;
   std::vector<int32_t> c;                   // GEMM result [rows][n_padded]
@@ -64,6 +69,7 @@ constexpr int64_t kSlackBytes = 64;  // kernels may read up to 3 bytes past a ro
 constexpr int64_t kChunkBytes = 24 * 1024;
 // A conv fused with a non-overlapping max-pool runs its GEMM over chunks of about this many rows.
 constexpr int64_t kPoolChunkRows = 48;
+int64_t pool_chunk_windows(int window) { return std::max<int64_t>(1, kPoolChunkRows / window); }
 
 // Activations live channels-last inside the fast path: (y * W + x) * C + c. The golden layout is
 // C x H x W; the two agree for C x 1 x 1 tensors.
@@ -75,56 +81,62 @@ void to_chw(const uint8_t* hwc, const Shape& s, uint8_t* chw) {
 
 const Shape& source_shape(const Network& net, int src) { return src < 0 ? net.input_shape : net.layers[size_t(src)].out_shape; }
 
-// Tiles of a conv whose padding holds zeros. For each output pixel, the kernel rows (segments) and
-// the bytes of a kernel row that fall inside the input; pixels sorted by that range, then cut into
-// consecutive tiles of at most `tile_rows` pixels, each computing the union of its pixels'
-// ranges. The cut minimises the total number of 4-byte steps over the tiles: a register tile's
-// time was measured to depend on its steps and hardly on its row count (B loads and the loop
-// per step; a 1-row tile is nearly as slow as a 6-row one), so a plan of exact ranges in many
-// small tiles (the shipped CNN's conv2: 83.6 % of the dense MACs in 49 tiles) ran slower than
-// the dense GEMM, while full tiles with slightly wider unions (87.6 % in 33 tiles) run faster
-// (docs/performance.md). Returns the pixel of each GEMM row; empty (nothing planned) when no
-// window reaches into the padding.
-std::vector<int64_t> plan_zero_padding_tiles(const Layer& L, int64_t segment_length, int tile_rows,
-                                             std::vector<Int8GemmTile>& tiles) {
+// The part of an output pixel's window that lies inside a conv's input: kernel rows (segments)
+// [s0, s1) and bytes [j0, j1) of each, rounded outwards to whole 4-byte steps (the extra bytes are
+// padding, which holds zeros, or beyond the kernel row, whose weights are zero, so computing them
+// changes nothing). All zero when the window lies entirely in the padding.
+struct WindowRange {
+  int32_t s0, s1, j0, j1;
+  auto operator<=>(const WindowRange&) const = default;
+};
+
+// Per output pixel; empty when no window reaches into the padding.
+std::vector<WindowRange> window_ranges(const Layer& L, int64_t segment_length) {
   const Shape &in = L.in_shape, &out = L.out_shape;
   const int cg = in.c / L.groups;
   auto inside = [](int first, int kernel, int size, int& k0, int& k1) {  // taps first + k in [0, size)
     k0 = std::clamp(-first, 0, kernel);
     k1 = std::clamp(size - first, k0, kernel);
   };
-  struct Range {
-    int32_t s0, s1, j0, j1;
-    auto operator<=>(const Range&) const = default;
-  };
-  const int64_t m = int64_t(out.h) * out.w;
-  std::vector<Range> range(static_cast<size_t>(m));
+  std::vector<WindowRange> range;
   bool skips = false;
   for (int oy = 0; oy < out.h; ++oy)
     for (int ox = 0; ox < out.w; ++ox) {
       int s0, s1, kx0, kx1;
       inside(oy * L.stride_h - L.pad_h, L.kernel_h, in.h, s0, s1);
       inside(ox * L.stride_w - L.pad_w, L.kernel_w, in.w, kx0, kx1);
-      // Rounded outwards to whole 4-byte steps: the extra bytes are padding (zeros) or beyond the
-      // kernel row (zero weights), so computing them changes nothing.
-      Range r{s0, s1, kx0 * cg / 4 * 4, int32_t(std::min<int64_t>(segment_length, (int64_t(kx1) * cg + 3) / 4 * 4))};
-      if (r.s1 <= r.s0 || kx1 <= kx0) r = {0, 0, 0, 0};  // window entirely in the padding
+      WindowRange r{s0, s1, kx0 * cg / 4 * 4, int32_t(std::min<int64_t>(segment_length, (int64_t(kx1) * cg + 3) / 4 * 4))};
+      if (r.s1 <= r.s0 || kx1 <= kx0) r = {0, 0, 0, 0};
       skips = skips || r.s1 - r.s0 < L.kernel_h || r.j0 > 0 || r.j1 < segment_length;
-      range[size_t(oy * out.w + ox)] = r;
+      range.push_back(r);
     }
-  if (!skips) return {};
-  std::vector<int64_t> order(static_cast<size_t>(m));
-  for (int64_t i = 0; i < m; ++i) order[size_t(i)] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return range[size_t(x)] < range[size_t(y)]; });
-  // best[i]: modelled time of the first i sorted pixels; cut[i]: where its last tile starts.
-  std::vector<double> best(size_t(m) + 1, 0.0);
-  std::vector<int64_t> cut(size_t(m) + 1, 0);
-  std::vector<Range> tile_range(size_t(m) + 1);
-  for (int64_t i = 1; i <= m; ++i) {
+  if (!skips) range.clear();
+  return range;
+}
+
+// Tiles for one chunk of GEMM rows (pixel[r] for chunk row r): the rows sorted by their window
+// range, then cut into consecutive tiles of at most `tile_rows` rows, each computing the union of
+// its rows' ranges. The cut minimises the total number of 4-byte steps over the tiles: a register
+// tile's time was measured to depend on its steps and hardly on its row count (a 1-row tile is
+// nearly as slow as a 6-row one), so exact ranges in many small tiles (the shipped CNN's conv2:
+// 83.6 % of the dense MACs in 49 tiles) ran slower than the dense GEMM, while full tiles with
+// slightly wider unions run faster (docs/performance.md).
+ChunkPlan plan_zero_padding_chunk(const std::vector<WindowRange>& range, const int64_t* pixel, int64_t rows,
+                                  int tile_rows) {
+  ChunkPlan plan;
+  for (int64_t r = 0; r < rows; ++r) plan.row.push_back(int32_t(r));
+  auto range_of = [&](int64_t i) -> const WindowRange& { return range[size_t(pixel[plan.row[size_t(i)]])]; };
+  std::stable_sort(plan.row.begin(), plan.row.end(),
+                   [&](int32_t x, int32_t y) { return range[size_t(pixel[x])] < range[size_t(pixel[y])]; });
+  // best[i]: fewest steps for the first i sorted rows; cut[i]: where its last tile starts.
+  std::vector<double> best(size_t(rows) + 1, 0.0);
+  std::vector<int64_t> cut(size_t(rows) + 1, 0);
+  std::vector<WindowRange> tile_range(size_t(rows) + 1);
+  for (int64_t i = 1; i <= rows; ++i) {
     best[size_t(i)] = -1;
-    Range u = range[size_t(order[size_t(i - 1)])];
+    WindowRange u = range_of(i - 1);
     for (int64_t r = 1; r <= tile_rows && r <= i; ++r) {
-      const Range& p = range[size_t(order[size_t(i - r)])];
+      const WindowRange& p = range_of(i - r);
       if (p.s1 > p.s0) {
         if (u.s1 <= u.s0) u = p;
         u = {std::min(u.s0, p.s0), std::max(u.s1, p.s1), std::min(u.j0, p.j0), std::max(u.j1, p.j1)};
@@ -138,12 +150,26 @@ std::vector<int64_t> plan_zero_padding_tiles(const Layer& L, int64_t segment_len
       }
     }
   }
-  for (int64_t i = m; i > 0; i = cut[size_t(i)]) {
-    const Range& u = tile_range[size_t(i)];
-    tiles.push_back({int32_t(cut[size_t(i)]), int32_t(i - cut[size_t(i)]), u.s0, u.s1, u.j0, u.j1});
+  for (int64_t i = rows; i > 0; i = cut[size_t(i)]) {
+    const WindowRange& u = tile_range[size_t(i)];
+    plan.tiles.push_back({int32_t(cut[size_t(i)]), int32_t(i - cut[size_t(i)]), u.s0, u.s1, u.j0, u.j1});
   }
-  std::reverse(tiles.begin(), tiles.end());
-  return order;
+  std::reverse(plan.tiles.begin(), plan.tiles.end());
+  return plan;
+}
+
+// Output rows per chunk of a conv's plain (unpooled) GEMM: about kChunkBytes of int32 results.
+int plain_chunk_rows(const Layer& L, int64_t ldc) {
+  return std::max(1, int(kChunkBytes / (int64_t(L.out_shape.w) * ldc * 4)));
+}
+
+// Steps x rows of a plan's tiles: the GEMM rows times the reduction bytes each computes.
+int64_t planned_row_bytes(const std::vector<ChunkPlan>& plans) {
+  int64_t n = 0;
+  for (const ChunkPlan& p : plans)
+    for (const Int8GemmTile& t : p.tiles)
+      n += int64_t(t.rows) * std::max(0, t.segment_end - t.segment_begin) * std::max(0, t.byte_end - t.byte_begin);
+  return n;
 }
 
 }  // namespace
@@ -229,11 +255,18 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
       G.shift.push_back(L.requant[size_t(o)].shift);
     }
     if (!linear && zero_padding) {
-      const int ow = L.out_shape.w;
-      for (int64_t px : plan_zero_padding_tiles(L, G.segment_length, int8_gemm_tile_rows(kernel, G.b[0].n_padded),
-                                                G.plan_tiles)) {
-        G.plan_offset.push_back(px / ow * G.window_step_y + px % ow * G.window_step_x);
-        G.plan_c_row.push_back(int32_t(px));
+      const std::vector<WindowRange> range = window_ranges(L, G.segment_length);
+      if (!range.empty()) {
+        const int tile_rows = int8_gemm_tile_rows(kernel, G.b[0].n_padded);
+        const int chunk_rows = plain_chunk_rows(L, G.b[0].n_padded);
+        const Shape& out = L.out_shape;
+        std::vector<int64_t> pixel;
+        for (int oy = 0; oy < out.h; oy += chunk_rows) {
+          const int64_t first = int64_t(oy) * out.w, rows = int64_t(std::min(chunk_rows, out.h - oy)) * out.w;
+          pixel.resize(size_t(rows));
+          for (int64_t r = 0; r < rows; ++r) pixel[size_t(r)] = first + r;
+          G.plan_plain.push_back(plan_zero_padding_chunk(range, pixel.data(), rows, tile_rows));
+        }
       }
     }
   }
@@ -282,11 +315,14 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
                 G.pool_row_pixel.push_back(int64_t(oy) * pi.w + ox);
                 G.pool_row_offset.push_back(oy * G.window_step_y + ox * G.window_step_x);
               }
-        if (!G.plan_tiles.empty()) {
-          std::vector<int32_t> pool_row(size_t(pi.h) * pi.w, -1);  // pixel -> window-major row
-          for (size_t r = 0; r < G.pool_row_pixel.size(); ++r) pool_row[size_t(G.pool_row_pixel[r])] = int32_t(r);
-          int32_t next = int32_t(G.pool_row_pixel.size());
-          for (int32_t px : G.plan_c_row) G.plan_pool_c_row.push_back(pool_row[size_t(px)] >= 0 ? pool_row[size_t(px)] : next++);
+        if (!G.plan_plain.empty()) {  // the layer skips zero padding: plans for the window-major chunks too
+          const std::vector<WindowRange> range = window_ranges(L, G.segment_length);
+          const int window = P.kernel_h * P.kernel_w;
+          const int64_t pooled = int64_t(po.h) * po.w, chunk = pool_chunk_windows(window);
+          for (int64_t q = 0; q < pooled; q += chunk)
+            G.plan_window_major.push_back(plan_zero_padding_chunk(range, G.pool_row_pixel.data() + q * window,
+                                                                  std::min(chunk, pooled - q) * window,
+                                                                  int8_gemm_tile_rows(kernel, G.b[0].n_padded)));
         }
       }
     }
@@ -308,12 +344,15 @@ int64_t FastInference::gemm_macs_per_image() const {
     const Layer& L = net_.layers[l];
     if (!L.has_weights()) continue;
     const GemmLayer& G = gemm_[l];
-    int64_t row_k = 0;  // sum over the GEMM rows of the reduction length each computes
-    if (G.plan_tiles.empty()) {
-      row_k = L.gemm_m() * G.segments * G.segment_length;
-    } else {
-      for (const Int8GemmTile& t : G.plan_tiles)
-        row_k += int64_t(t.rows) * std::max(0, t.segment_end - t.segment_begin) * std::max(0, t.byte_end - t.byte_begin);
+    // Sum over the GEMM rows of the reduction bytes each computes, on the path predict() runs.
+    int64_t row_k = L.gemm_m() * G.segments * G.segment_length;
+    const int pool = fused_pool_[l];
+    if (pool >= 0 && !G.pool_row_offset.empty() && !G.plan_window_major.empty()) {
+      row_k = planned_row_bytes(G.plan_window_major);
+    } else if (pool >= 0 && !G.pool_row_offset.empty()) {
+      row_k = int64_t(G.pool_row_offset.size()) * G.segments * G.segment_length;  // pixels in windows
+    } else if (pool < 0 && !G.plan_plain.empty()) {
+      row_k = planned_row_bytes(G.plan_plain);
     }
     macs += row_k * L.out_channels;  // every group's GEMM: rows x K' x out_channels / groups
   }
@@ -402,34 +441,10 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
       const int32_t* sums = need_sum ? ws.box_sum.data() : nullptr;
       // GEMM and output stage over chunks of output rows, so the int32 results are still in L1
       // when the output stage reads them.
-      const int chunk_rows = std::max(1, int(kChunkBytes / (int64_t(out.w) * ldc * 4)));
+      const int chunk_rows = plain_chunk_rows(L, ldc);
       Int8GemmA ac = a;
       const Layer* P = pool >= 0 ? &net_.layers[size_t(pool)] : nullptr;
-      if (!G.plan_tiles.empty()) {
-        // Zero padding skipped: all pixels in one GEMM over the plan's tiles, each result row
-        // written where the output stage reads it.
-        for (int64_t r = 0; r < m; ++r) ws.rows[size_t(r)] = p + G.plan_offset[size_t(r)];
-        int8_gemm_tiles(kernel_, a, G.plan_tiles, G.b[size_t(g)], ws.c.data(), ldc,
-                        window_major ? G.plan_pool_c_row.data() : G.plan_c_row.data());
-        if (window_major) {
-          const Shape& po = P->out_shape;
-          const int window = P->kernel_h * P->kernel_w;
-          const int64_t pooled = int64_t(po.h) * po.w, nrows = pooled * window;
-          if (sums) {
-            ws.pool_sum.resize(size_t(nrows));
-            for (int64_t i = 0; i < nrows; ++i) ws.pool_sum[size_t(i)] = sums[G.pool_row_pixel[size_t(i)]];
-          }
-          const Int8MaxPool mp{window, 1, int(pooled), 1, window, 1, window};
-          int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? ws.pool_sum.data() : nullptr, rq, mp, y + g * ng,
-                                  out.c);
-        } else if (P) {
-          const Shape& po = P->out_shape;
-          const Int8MaxPool mp{out.w, po.h, po.w, P->kernel_h, P->kernel_w, P->stride_h, P->stride_w};
-          int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums, rq, mp, y + g * ng, out.c);
-        } else {
-          int8_requantize(kernel_, ws.c.data(), ldc, m, ng, sums, rq, y + g * ng, out.c);
-        }
-      } else if (window_major) {
+      if (window_major) {
         // Non-overlapping windows: GEMM rows in window-major order (the pixels of one window
         // consecutive; pixels outside every window dropped), in chunks of whole windows small
         // enough that the int32 results are still in L1 for the output stage.
@@ -443,11 +458,14 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
           ws.pool_sum.resize(size_t(nrows));
           for (int64_t i = 0; i < nrows; ++i) ws.pool_sum[size_t(i)] = sums[G.pool_row_pixel[size_t(i)]];
         }
-        const int64_t chunk = std::max<int64_t>(1, kPoolChunkRows / window);
+        const int64_t chunk = pool_chunk_windows(window);
         for (int64_t q = 0; q < pooled; q += chunk) {
           const int64_t nq = std::min(chunk, pooled - q);
           ac.rows = ws.pool_rows.data() + q * window;
-          int8_gemm(kernel_, ac, nq * window, G.b[size_t(g)], ws.c.data(), ldc);
+          if (G.plan_window_major.empty())
+            int8_gemm(kernel_, ac, nq * window, G.b[size_t(g)], ws.c.data(), ldc);
+          else
+            gemm_plan(G.plan_window_major[size_t(q / chunk)], ac, G.b[size_t(g)], ws, ldc);
           const Int8MaxPool mp{window, 1, int(nq), 1, window, 1, window};
           int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? ws.pool_sum.data() + q * window : nullptr, rq,
                                   mp, y + g * ng + q * out.c, out.c);
@@ -469,13 +487,26 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
         for (int oy = 0; oy < out.h; oy += chunk_rows) {
           const int64_t first = int64_t(oy) * out.w, rows = int64_t(std::min(chunk_rows, out.h - oy)) * out.w;
           ac.rows = ws.rows.data() + first;
-          int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
+          if (G.plan_plain.empty())
+            int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
+          else
+            gemm_plan(G.plan_plain[size_t(oy / chunk_rows)], ac, G.b[size_t(g)], ws, ldc);
           int8_requantize(kernel_, ws.c.data(), ldc, rows, ng, sums ? sums + first : nullptr, rq,
                           y + g * ng + first * out.c, out.c);
         }
       }
     }
   }
+}
+
+void FastInference::gemm_plan(const ChunkPlan& plan, const Int8GemmA& chunk, const PackedInt8B& b, Workspace& ws,
+                              int64_t ldc) const {
+  // A rows in plan order; each result row goes back to its chunk row.
+  ws.plan_rows.resize(plan.row.size());
+  for (size_t i = 0; i < plan.row.size(); ++i) ws.plan_rows[i] = chunk.rows[plan.row[i]];
+  Int8GemmA a = chunk;
+  a.rows = ws.plan_rows.data();
+  int8_gemm_tiles(kernel_, a, plan.tiles, b, ws.c.data(), ldc, plan.row.data());
 }
 
 void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const {

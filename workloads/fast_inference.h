@@ -13,11 +13,14 @@
 
 namespace lvsim {
 
+struct ChunkPlan;
+
 /// Runs a quantized network on given weight patterns with the int8 GEMM kernels.
 class FastInference {
  public:
-  /// Images per batch a thread runs layer by layer (linear layers see M = batch).
-  static constexpr int kBatchImages = 32;
+  /// Images per batch a thread runs layer by layer (linear layers see M = batch): a multiple of
+  /// the VNNI kernel's register-tile rows (6, 12), so no linear layer ends in a part-empty tile.
+  static constexpr int kBatchImages = 36;
 
   /// Prepares the weights (as read from the weight SRAM, possibly faulty: one pattern vector per
   /// layer, empty for layers without weights). The network is copied. std::invalid_argument if a
@@ -54,6 +57,8 @@ class FastInference {
   // pool >= 0: the max-pool layer fused into the output stage (dst then receives its codes).
   void run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code, int pool) const;
   void run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const;
+  // One chunk of a conv's GEMM rows through its zero-padding plan (results at the chunk's rows).
+  void gemm_plan(const ChunkPlan& plan, const Int8GemmA& chunk, const PackedInt8B& b, Workspace& ws, int64_t ldc) const;
 
   Network net_;
   Int8Kernel kernel_;
