@@ -23,13 +23,6 @@ struct KRange {
 
 KRange full_range(const Int8GemmA& a) { return {0, a.segments, 0, a.segment_length}; }
 
-// The GEMM result row an output stage reads for its row r.
-struct CRows {
-  const int32_t* c;
-  int64_t ldc;
-  const int32_t* operator()(int64_t r) const { return c + r * ldc; }
-};
-
 // Where the GEMM writes A row r's results: C row r, or C row c_row[r] when given.
 struct COut {
   int32_t* c;
@@ -185,25 +178,26 @@ struct RequantVec {
   }
 };
 
-void requantize_avx512(const CRows& c, int64_t rows, int64_t n, const int32_t* row_sum, const Int8Requant& rq,
-                       uint8_t* out, int64_t ldo) {
+void requantize_avx512(const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
+                       const Int8Requant& rq, uint8_t* out, int64_t ldo) {
   for (int64_t j = 0; j < n; j += 16) {
     const RequantVec q(rq, j, n);
-    for (int64_t r = 0; r < rows; ++r) _mm_mask_storeu_epi8(out + r * ldo + j, q.mask, q.codes(q.acc(c(r) + j, row_sum, r)));
+    for (int64_t r = 0; r < rows; ++r) _mm_mask_storeu_epi8(out + r * ldo + j, q.mask, q.codes(q.acc(c + r * ldc + j, row_sum, r)));
   }
 }
 
-void requantize_maxpool_avx512(const CRows& c, int64_t n, const int32_t* row_sum, const Int8Requant& rq,
+void requantize_maxpool_avx512(const int32_t* c, int64_t ldc, int64_t n, const int32_t* row_sum, const Int8Requant& rq,
                                const Int8MaxPool& p, uint8_t* out, int64_t ldo) {
   if (p.out_h == 1 && p.kernel_h == 1 && p.stride_w == p.kernel_w) {
     // Windows of consecutive rows (window-major GEMM rows).
     const int window = p.kernel_w;
     for (int64_t j = 0; j < n; j += 16) {
       const RequantVec q(rq, j, n);
+      const int32_t* cj = c + j;
       for (int px = 0; px < p.out_w; ++px) {
         const int64_t r0 = int64_t(px) * window;
-        __m512i m = q.acc(c(r0) + j, row_sum, r0);
-        for (int k = 1; k < window; ++k) m = _mm512_max_epi32(m, q.acc(c(r0 + k) + j, row_sum, r0 + k));
+        __m512i m = q.acc(cj + r0 * ldc, row_sum, r0);
+        for (int k = 1; k < window; ++k) m = _mm512_max_epi32(m, q.acc(cj + (r0 + k) * ldc, row_sum, r0 + k));
         _mm_mask_storeu_epi8(out + int64_t(px) * ldo + j, q.mask, q.codes(m));
       }
     }
@@ -217,7 +211,7 @@ void requantize_maxpool_avx512(const CRows& c, int64_t n, const int32_t* row_sum
         for (int ky = 0; ky < p.kernel_h; ++ky)
           for (int kx = 0; kx < p.kernel_w; ++kx) {
             const int64_t r = int64_t(py * p.stride_h + ky) * p.in_w + px * p.stride_w + kx;
-            m = _mm512_max_epi32(m, q.acc(c(r) + j, row_sum, r));
+            m = _mm512_max_epi32(m, q.acc(c + r * ldc + j, row_sum, r));
           }
         _mm_mask_storeu_epi8(out + (int64_t(py) * p.out_w + px) * ldo + j, q.mask, q.codes(m));
       }
@@ -305,15 +299,14 @@ Int8Kernel best_int8_kernel() {
 
 void int8_requantize(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t rows, int64_t n, const int32_t* row_sum,
                      const Int8Requant& rq, uint8_t* out, int64_t ldo) {
-  const CRows cr{c, ldc};
   if (kernel == Int8Kernel::Avx512Vnni && int8_kernel_supported(kernel)) {
-    requantize_avx512(cr, rows, n, row_sum, rq, out, ldo);
+    requantize_avx512(c, ldc, rows, n, row_sum, rq, out, ldo);
     return;
   }
   for (int64_t r = 0; r < rows; ++r) {
     const uint32_t s = row_sum ? uint32_t(row_sum[r]) : 0;
     for (int64_t j = 0; j < n; ++j) {
-      const int32_t acc = int32_t(uint32_t(cr(r)[j]) + rq.c0[j] + rq.c1[j] * s);
+      const int32_t acc = int32_t(uint32_t(c[r * ldc + j]) + rq.c0[j] + rq.c1[j] * s);
       const uint8_t q = saturate_u8(rq.zero_point + round_shift(int64_t(acc) * rq.multiplier[j], int(rq.shift[j])));
       out[r * ldo + j] = std::max(q, uint8_t(rq.min_code));
     }
@@ -322,9 +315,8 @@ void int8_requantize(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t r
 
 void int8_requantize_maxpool(Int8Kernel kernel, const int32_t* c, int64_t ldc, int64_t n, const int32_t* row_sum,
                              const Int8Requant& rq, const Int8MaxPool& pool, uint8_t* out, int64_t ldo) {
-  const CRows cr{c, ldc};
   if (kernel == Int8Kernel::Avx512Vnni && int8_kernel_supported(kernel)) {
-    requantize_maxpool_avx512(cr, n, row_sum, rq, pool, out, ldo);
+    requantize_maxpool_avx512(c, ldc, n, row_sum, rq, pool, out, ldo);
     return;
   }
   for (int py = 0; py < pool.out_h; ++py)
@@ -335,7 +327,7 @@ void int8_requantize_maxpool(Int8Kernel kernel, const int32_t* c, int64_t ldc, i
           for (int kx = 0; kx < pool.kernel_w; ++kx) {
             const int64_t r = int64_t(py * pool.stride_h + ky) * pool.in_w + px * pool.stride_w + kx;
             const uint32_t s = row_sum ? uint32_t(row_sum[r]) : 0;
-            m = std::max(m, int32_t(uint32_t(cr(r)[j]) + rq.c0[j] + rq.c1[j] * s));
+            m = std::max(m, int32_t(uint32_t(c[r * ldc + j]) + rq.c0[j] + rq.c1[j] * s));
           }
         const uint8_t q = saturate_u8(rq.zero_point + round_shift(int64_t(m) * rq.multiplier[j], int(rq.shift[j])));
         out[(int64_t(py) * pool.out_w + px) * ldo + j] = std::max(q, uint8_t(rq.min_code));
