@@ -15,6 +15,8 @@
 using namespace lvsim;
 using lvsim::testing::RandomNetBuilder;
 using lvsim::testing::RandomNetOptions;
+using lvsim::testing::flipped_weights;
+using lvsim::testing::random_bytes;
 
 namespace {
 
@@ -23,13 +25,6 @@ std::vector<Int8Kernel> supported_kernels() {
   for (Int8Kernel k : {Int8Kernel::Portable, Int8Kernel::Avx2, Int8Kernel::Avx512Vnni})
     if (int8_kernel_supported(k)) ks.push_back(k);
   return ks;
-}
-
-std::vector<uint8_t> random_pixels(uint64_t seed, int64_t n) {
-  SplitMix64 r(seed);
-  std::vector<uint8_t> p(static_cast<size_t>(n));
-  for (auto& v : p) v = uint8_t(r.next());
-  return p;
 }
 
 // A network exercising every layer type with awkward shapes, chosen by the seed.
@@ -57,10 +52,7 @@ Network random_network(uint64_t seed, RandomNetOptions opt) {
   x = b.linear(x, b.uniform(1, 70));
   x = b.simple(x, LayerType::Relu);
   x = b.linear(x, b.uniform(2, 12));
-  Network net = b.finish(x);
-  const std::vector<uint8_t> pixels = random_pixels(derive_seed(seed, 2), 8 * net.input_shape.size());
-  b.calibrate(net, pixels.data(), 8);
-  return net;
+  return b.finish_calibrated(x, derive_seed(seed, 2));
 }
 
 }  // namespace
@@ -74,19 +66,11 @@ TEST_CASE("fast path equals the golden engine on every layer of random networks"
   const Network net = random_network(case_seed, {bits, storage, per_channel});
   const LayerWeights stored = stored_weights(net);
   const int64_t image_size = net.input_shape.size();
-  const std::vector<uint8_t> pixels = random_pixels(derive_seed(case_seed, 4), 3 * image_size);
+  const std::vector<uint8_t> pixels = random_bytes(derive_seed(case_seed, 4), 3 * image_size);
   INFO("bits " << bits << " storage " << int(storage) << " per_channel " << per_channel << " seed " << seed);
 
   for (bool faulty : {false, true}) {
-    LayerWeights w = stored;
-    if (faulty) {
-      // Flip each weight bit with probability 0.05, as a low-voltage SRAM read would.
-      SplitMix64 r(derive_seed(case_seed, 5));
-      for (size_t l = 0; l < w.size(); ++l)
-        for (auto& p : w[l])
-          for (int bit = 0; bit < net.layers[l].weight.bits; ++bit)
-            if (r.uniform() < 0.05) p = uint8_t(p ^ (1u << bit));
-    }
+    const LayerWeights w = faulty ? flipped_weights(net, derive_seed(case_seed, 5)) : stored;
     for (Int8Kernel k : supported_kernels()) {
       INFO("faulty " << faulty << " kernel " << int8_kernel_name(k));
       const FastInference fast(net, w, k);
@@ -106,7 +90,7 @@ TEST_CASE("fast path equals the golden engine on every layer of random networks"
 TEST_CASE("fast path outputs are not constant (the comparison can fail)", "[fast]") {
   // Guards the test above: the random networks must produce varied, non-saturated codes.
   const Network net = random_network(7, {8, WeightStorage::Unsigned, false});
-  const std::vector<uint8_t> pixels = random_pixels(8, net.input_shape.size());
+  const std::vector<uint8_t> pixels = random_bytes(8, net.input_shape.size());
   const auto outs = FastInference(net, stored_weights(net)).run_all_layers(pixels.data());
   for (size_t l = 0; l < outs.size(); ++l) {
     if (!net.layers[l].has_weights()) continue;
@@ -121,7 +105,7 @@ TEST_CASE("fast path predictions equal golden and do not depend on the thread co
   const uint64_t seed = GENERATE(11, 12);
   const Network net = random_network(seed, {4, WeightStorage::TwosComplement, true});
   const int64_t count = 3 * FastInference::kBatchImages + 5;  // a partial last batch
-  const std::vector<uint8_t> pixels = random_pixels(seed + 100, count * net.input_shape.size());
+  const std::vector<uint8_t> pixels = random_bytes(seed + 100, count * net.input_shape.size());
   const LayerWeights w = stored_weights(net);
   const auto golden = predict(net, pixels.data(), count, w, 1);
   const FastInference fast(net, w);
@@ -148,7 +132,7 @@ TEST_CASE("fast path equals the golden engine on the imported test networks", "[
   const std::string name = GENERATE(as<std::string>{}, "tiny-conv", "tiny-linear", "tiny-conv-float", "tiny-linear-float");
   const Network net = load_network(std::string(LVSIM_SOURCE_DIR) + "/tests/data/" + name + ".json");
   const int64_t count = 40;
-  const std::vector<uint8_t> pixels = random_pixels(derive_seed(77, name.size()), count * net.input_shape.size());
+  const std::vector<uint8_t> pixels = random_bytes(derive_seed(77, name.size()), count * net.input_shape.size());
   const LayerWeights w = stored_weights(net);
   const FastInference fast(net, w);
   for (int64_t i = 0; i < 4; ++i) {

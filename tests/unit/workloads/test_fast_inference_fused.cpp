@@ -14,15 +14,10 @@
 using namespace lvsim;
 using lvsim::testing::RandomNetBuilder;
 using lvsim::testing::RandomNetOptions;
+using lvsim::testing::flipped_weights;
+using lvsim::testing::random_bytes;
 
 namespace {
-
-std::vector<uint8_t> random_bytes(uint64_t seed, int64_t n) {
-  SplitMix64 r(seed);
-  std::vector<uint8_t> p(static_cast<size_t>(n));
-  for (auto& v : p) v = uint8_t(r.next());
-  return p;
-}
 
 // conv -> [relu] -> maxpool (k, s) -> conv -> relu -> maxpool -> flatten -> linear -> relu -> linear.
 Network pooled_network(uint64_t seed, RandomNetOptions opt) {
@@ -42,10 +37,7 @@ Network pooled_network(uint64_t seed, RandomNetOptions opt) {
   x = b.linear(x, b.uniform(1, 40));
   x = b.simple(x, LayerType::Relu);
   x = b.linear(x, b.uniform(2, 12));
-  Network net = b.finish(x);
-  const std::vector<uint8_t> pixels = random_bytes(derive_seed(seed, 2), 8 * net.input_shape.size());
-  b.calibrate(net, pixels.data(), 8);
-  return net;
+  return b.finish_calibrated(x, derive_seed(seed, 2));
 }
 
 }  // namespace
@@ -60,14 +52,7 @@ TEST_CASE("fused conv, relu and max-pool output stages equal the golden engine",
   const std::vector<uint8_t> pixels = random_bytes(derive_seed(case_seed, 3), count * net.input_shape.size());
   INFO("bits " << bits << " storage " << int(storage) << " seed " << seed);
   for (bool faulty : {false, true}) {
-    LayerWeights w = stored_weights(net);
-    if (faulty) {
-      SplitMix64 r(derive_seed(case_seed, 4));
-      for (size_t l = 0; l < w.size(); ++l)
-        for (auto& p : w[l])
-          for (int bit = 0; bit < net.layers[l].weight.bits; ++bit)
-            if (r.uniform() < 0.05) p = uint8_t(p ^ (1u << bit));
-    }
+    const LayerWeights w = faulty ? flipped_weights(net, derive_seed(case_seed, 4)) : stored_weights(net);
     std::vector<uint8_t> golden;
     for (int64_t i = 0; i < count; ++i) {
       const auto outs = run_all_layers(net, pixels.data() + i * net.input_shape.size(), w);
@@ -104,10 +89,7 @@ Network zero_padding_network(uint64_t seed, RandomNetOptions opt) {
   x = b.conv(x, b.uniform(1, 20), 3, 3, 1, 2, 1);
   x = b.simple(x, LayerType::Flatten);
   x = b.linear(x, b.uniform(2, 12));
-  Network net = b.finish(x);
-  const std::vector<uint8_t> pixels = random_bytes(derive_seed(seed, 2), 8 * net.input_shape.size());
-  b.calibrate(net, pixels.data(), 8);
-  return net;
+  return b.finish_calibrated(x, derive_seed(seed, 2));
 }
 
 }  // namespace
@@ -151,14 +133,7 @@ TEST_CASE("convs skipping their zero padding equal the golden engine, fused or n
           }
   }
   for (bool faulty : {false, true}) {
-    LayerWeights w = stored_weights(net);
-    if (faulty) {
-      SplitMix64 r(derive_seed(case_seed, 4));
-      for (size_t l = 0; l < w.size(); ++l)
-        for (auto& p : w[l])
-          for (int bit = 0; bit < net.layers[l].weight.bits; ++bit)
-            if (r.uniform() < 0.05) p = uint8_t(p ^ (1u << bit));
-    }
+    const LayerWeights w = faulty ? flipped_weights(net, derive_seed(case_seed, 4)) : stored_weights(net);
     std::vector<uint8_t> golden_out;
     std::vector<std::vector<std::vector<uint8_t>>> golden;
     for (int64_t i = 0; i < count; ++i) {

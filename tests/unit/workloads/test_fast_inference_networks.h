@@ -15,6 +15,26 @@
 
 namespace lvsim::testing {
 
+/// n bytes from the seed (random pixels).
+inline std::vector<uint8_t> random_bytes(uint64_t seed, int64_t n) {
+  SplitMix64 r(seed);
+  std::vector<uint8_t> p(static_cast<size_t>(n));
+  for (auto& v : p) v = uint8_t(r.next());
+  return p;
+}
+
+/// The network's stored weight patterns with each weight bit flipped with probability 0.05, as a
+/// low-voltage SRAM read would return them.
+inline LayerWeights flipped_weights(const Network& net, uint64_t seed) {
+  LayerWeights w = stored_weights(net);
+  SplitMix64 r(seed);
+  for (size_t l = 0; l < w.size(); ++l)
+    for (auto& p : w[l])
+      for (int bit = 0; bit < net.layers[l].weight.bits; ++bit)
+        if (r.uniform() < 0.05) p = uint8_t(p ^ (1u << bit));
+  return w;
+}
+
 struct RandomNetOptions {
   int bits = 8;
   WeightStorage storage = WeightStorage::Unsigned;
@@ -118,6 +138,14 @@ class RandomNetBuilder {
   Network finish(int output) {
     net_.output = output;
     return net_;
+  }
+
+  /// finish(), then calibrate() on 8 random images from `pixel_seed`.
+  Network finish_calibrated(int output, uint64_t pixel_seed) {
+    Network net = finish(output);
+    const std::vector<uint8_t> pixels = random_bytes(pixel_seed, 8 * net.input_shape.size());
+    calibrate(net, pixels.data(), 8);
+    return net;
   }
 
  private:
