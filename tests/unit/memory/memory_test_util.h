@@ -1,6 +1,8 @@
-// Small networks for the weight SRAM tests: only the weight tensors matter to the memory.
+// Helpers of the memory tests: small networks for the weight SRAM (only the weight tensors matter
+// to the memory) and an independent oracle of the normal failure model.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -33,6 +35,22 @@ inline Network make_weight_net(const std::vector<std::pair<int, int64_t>>& layer
     net.layers.push_back(std::move(l));
   }
   return net;
+}
+
+/// P(X > v) for X ~ Normal(mean, sigma) by Simpson integration of the density: independent of
+/// the erfc the code under test uses.
+inline double upper_tail_by_integration(double v, double mean, double sigma) {
+  const double a = v, b = mean + 15.0 * sigma;
+  if (a >= b) return 0.0;
+  const int n = 200000;  // even
+  const double h = (b - a) / n;
+  auto pdf = [&](double x) {
+    const double z = (x - mean) / sigma;
+    return std::exp(-0.5 * z * z) / (sigma * std::sqrt(2.0 * M_PI));
+  };
+  double s = pdf(a) + pdf(b);
+  for (int i = 1; i < n; ++i) s += pdf(a + i * h) * (i % 2 ? 4.0 : 2.0);
+  return s * h / 3.0;
 }
 
 }  // namespace lvsim::test

@@ -7,25 +7,12 @@
 #include "memory/ber_curve_failure_model.h"
 #include "memory/bitcell_failure_model.h"
 #include "memory/normal_failure_model.h"
+#include "memory_test_util.h"
 
 using namespace lvsim;
+using lvsim::test::upper_tail_by_integration;
 
 namespace {
-
-// P(X > v) for X ~ Normal(mean, sigma) by Simpson integration of the density: independent of erfc.
-double upper_tail_by_integration(double v, double mean, double sigma) {
-  const double a = v, b = mean + 15.0 * sigma;
-  if (a >= b) return 0.0;
-  const int n = 200000;  // even
-  const double h = (b - a) / n;
-  auto pdf = [&](double x) {
-    double z = (x - mean) / sigma;
-    return std::exp(-0.5 * z * z) / (sigma * std::sqrt(2.0 * M_PI));
-  };
-  double s = pdf(a) + pdf(b);
-  for (int i = 1; i < n; ++i) s += pdf(a + i * h) * (i % 2 ? 4.0 : 2.0);
-  return s * h / 3.0;
-}
 
 BitcellFailureParams parse(const nlohmann::json& j) {
   JsonObject o(j, "tech.json", "bitcell_failure");

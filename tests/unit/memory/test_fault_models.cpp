@@ -13,8 +13,10 @@
 #include "memory/nested_cell_sampler.h"
 #include "memory/rate_fault_model.h"
 #include "memory/transient_read_errors.h"
+#include "memory_test_util.h"
 
 using namespace lvsim;
+using lvsim::test::upper_tail_by_integration;
 
 namespace {
 
@@ -45,20 +47,6 @@ BitcellFailureParams normal_params(double mean, double sigma) {
   p.mean_v = mean;
   p.sigma_v = sigma;
   return p;
-}
-
-// Phi by Simpson integration of the density (independent of the code's erfc).
-double upper_tail(double v, double mean, double sigma) {
-  const double a = v, b = mean + 15.0 * sigma;
-  const int n = 100000;
-  const double h = (b - a) / n;
-  auto pdf = [&](double x) {
-    double z = (x - mean) / sigma;
-    return std::exp(-0.5 * z * z) / (sigma * std::sqrt(2.0 * M_PI));
-  };
-  double s = pdf(a) + pdf(b);
-  for (int i = 1; i < n; ++i) s += pdf(a + i * h) * (i % 2 ? 4.0 : 2.0);
-  return s * h / 3.0;
 }
 
 }  // namespace
@@ -135,7 +123,7 @@ TEST_CASE("rate model: stuck-at faults, 0/1 share, and bad rates", "[fault]") {
 TEST_CASE("chip model: normal failure rate at V matches 1 - Phi", "[fault]") {
   ChipFaultModel chip(normal_params(0.10, 0.14), kGeom, 11);
   for (double v : {0.40, 0.45, 0.53, 0.62}) {
-    double p = upper_tail(v, 0.10, 0.14);
+    double p = upper_tail_by_integration(v, 0.10, 0.14);
     INFO("V = " << v << ", p = " << p);
     check_binomial(int64_t(chip.faults_at(v).size()), double(kGeom.cells()), p);
     CHECK(chip.expected_failure_fraction(v) == Approx(p).epsilon(1e-6));
@@ -191,7 +179,7 @@ TEST_CASE("chip model: per-bank variation shifts banks' failure voltages", "[fau
   for (int b = 0; b < kGeom.banks; ++b) {
     CHECK(chip.bank_offset_v(b) != 0.0);
     // Each bank fails like the nominal model at V - offset (tail computed independently).
-    double p = upper_tail(v - chip.bank_offset_v(b), 0.43, 0.035);
+    double p = upper_tail_by_integration(v - chip.bank_offset_v(b), 0.43, 0.035);
     check_binomial(n.per_bank[size_t(b)], double(kGeom.cells_per_bank()), p);
   }
 }
