@@ -186,6 +186,8 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
                                                                   int8_kernel_name(kernel) + " not supported");
   if (weights.size() < net.layers.size()) throw std::invalid_argument("FastInference: one pattern vector per layer");
   const Shape& is = net.input_shape;
+  // Per conv whose zero padding is skipped: its pixels' window ranges (plain and pooled plans).
+  std::vector<std::vector<WindowRange>> window_range(net.layers.size());
   input_lut_.resize(size_t(is.c) * 256);
   for (int c = 0; c < is.c; ++c)
     for (int px = 0; px < 256; ++px)
@@ -255,7 +257,7 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
       G.shift.push_back(L.requant[size_t(o)].shift);
     }
     if (!linear && zero_padding) {
-      const std::vector<WindowRange> range = window_ranges(L, G.segment_length);
+      const std::vector<WindowRange>& range = window_range[l] = window_ranges(L, G.segment_length);
       if (!range.empty()) {
         const int tile_rows = int8_gemm_tile_rows(kernel, G.b[0].n_padded);
         const int chunk_rows = plain_chunk_rows(L, G.b[0].n_padded);
@@ -316,7 +318,7 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
                 G.pool_row_offset.push_back(oy * G.window_step_y + ox * G.window_step_x);
               }
         if (!G.plan_plain.empty()) {  // the layer skips zero padding: plans for the window-major chunks too
-          const std::vector<WindowRange> range = window_ranges(L, G.segment_length);
+          const std::vector<WindowRange>& range = window_range[l];
           const int window = P.kernel_h * P.kernel_w;
           const int64_t pooled = int64_t(po.h) * po.w, chunk = pool_chunk_windows(window);
           for (int64_t q = 0; q < pooled; q += chunk)
