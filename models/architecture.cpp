@@ -95,4 +95,19 @@ void ArchitectureParams::check_fits(const Network& net) const {
   }
 }
 
+EnergyHardware energy_hardware(const ArchitectureParams& arch) {
+  const WeightSramParams& s = arch.weight_sram;
+  EnergyHardware hw;
+  hw.array_rows = arch.rows;
+  hw.array_cols = arch.cols;
+  hw.weight_sram_banks = s.banks;
+  hw.word_bits = s.word_bits;
+  hw.ecc_check_bits = s.check_bits();
+  hw.bank_bytes = s.rows_per_bank * (s.word_bits + s.check_bits()) / 8;
+  hw.weight_sram_bytes = hw.bank_bytes * s.banks;
+  hw.input_buffer_bytes = arch.input_buffer_bytes;
+  hw.output_buffer_bytes = arch.output_buffer_bytes;
+  return hw;
+}
+
 }  // namespace lvsim

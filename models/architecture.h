@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/json_reader.h"
+#include "energy/energy_model.h"
 #include "memory/weight_sram_params.h"
 #include "workloads/network.h"
 
@@ -54,5 +55,8 @@ struct ArchitectureParams {
 
   int64_t pes() const { return int64_t(rows) * cols; }
 };
+
+/// The sizes the energy model costs: array, weight SRAM (check bits included), buffers.
+EnergyHardware energy_hardware(const ArchitectureParams& arch);
 
 }  // namespace lvsim

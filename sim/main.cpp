@@ -6,15 +6,33 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/errors.h"
 #include "common/output_file.h"
 #include "sim/chip_command.h"
 #include "sim/run.h"
+#include "sim/study_comm.h"
+#include "sim/sweep.h"
 #include "sim/version.h"
 
 namespace {
+
+/// `lvsim sweep` as typed: a study file and/or flags that override it (empty / unset: not given).
+struct SweepCommandLine {
+  std::string study_path;
+  std::vector<std::string> networks;  // FILE or NAME=FILE
+  std::string data_dir, arch_path, tech_path, mode, calib, voltages, ber_list, chips, ber_model;
+  std::optional<int64_t> images, calib_images;
+  std::optional<double> v_logic_v, v_sram_v, stuck_at_1_fraction, transient_ber, ci_width;
+  std::optional<int> min_chips;
+  std::vector<double> max_drop;
+  lvsim::StudyExecution exec;
+  bool no_reuse = false;
+};
 
 struct CommandLine {
   lvsim::RunOptions run;
@@ -26,6 +44,7 @@ struct CommandLine {
   std::optional<double> voltage_alias;
   std::string mode = "fast";
   std::string calib = "min-max";
+  SweepCommandLine sweep;
 };
 
 CLI::Validator positive_integer() {
@@ -97,6 +116,125 @@ void add_chip_command(CLI::App& app, CommandLine& cl) {
   chip->add_flag("--json", cl.json, "Write the report as JSON");
 }
 
+void add_sweep_command(CLI::App& app, CommandLine& cl) {
+  SweepCommandLine& o = cl.sweep;
+  CLI::App* sw = app.add_subcommand(
+      "sweep", "Study accuracy and energy over weight-SRAM voltages (or bit error rates) and many chips");
+  sw->add_option("--study", o.study_path, "Study file (docs/studies.md); the options below override it");
+  sw->add_option("--network", o.networks, "Network file, or NAME=FILE; repeat to compare networks on the same chips");
+  sw->add_option("--data", o.data_dir, "Data set directory (IDX or CIFAR-10 binary)");
+  sw->add_option("--images", o.images, "Test images per point (default: all)")->check(positive_integer());
+  sw->add_option("--arch", o.arch_path, "Architecture file (default: built-in edge-16x16)");
+  sw->add_option("--tech", o.tech_path, "Technology file (default: built-in 45nm)");
+  sw->add_option("--voltages", o.voltages, "Weight-SRAM voltages: FROM:TO:STEP (e.g. 0.90:0.70:-0.01) or a,b,c");
+  sw->add_option("--ber-list", o.ber_list, "Bit error rates instead of voltages: FROM:TO:STEP or a,b,c");
+  sw->add_option("--chips", o.chips, "Chips: N (seeds 1..N), FIRST..LAST, or a,b,c");
+  sw->add_option("--ber-model", o.ber_model, "With --ber-list: bit_flip or stuck_at");
+  sw->add_option("--stuck-at-1-fraction", o.stuck_at_1_fraction, "stuck_at: share of stuck cells stuck at 1");
+  sw->add_option("--transient-ber", o.transient_ber, "Transient read errors per bit, fresh per image and layer");
+  sw->add_option("--v-logic", o.v_logic_v, "Array/logic voltage in V (default: nominal)");
+  sw->add_option("--v-sram", o.v_sram_v, "With --ber-list: the weight-SRAM voltage energy is costed at");
+  sw->add_option("--max-drop", o.max_drop, "Accuracy-drop thresholds (fractions), e.g. 0.01,0.025")->delimiter(',');
+  sw->add_option("--ci-width", o.ci_width, "Adaptive chip count: stop adding chips once the 95% CI is this narrow");
+  sw->add_option("--min-chips", o.min_chips, "Adaptive chip count: at least this many chips (default 5)");
+  sw->add_option("--mode", o.mode, "fast (default), golden or cycle (SystemC; small studies)")
+      ->check(CLI::IsMember({"golden", "fast", "cycle"}));
+  sw->add_option("--calib-images", o.calib_images, "Training images for activation calibration (default 512)")
+      ->check(positive_integer());
+  sw->add_option("--calib", o.calib, "Calibration: min-max or percentile")
+      ->check(CLI::IsMember({"min-max", "percentile"}));
+  sw->add_option("--threads", o.exec.threads, "Worker threads per process (default: all cores)")
+      ->check(positive_integer());
+  sw->add_option("--out", o.exec.out_dir, "Output directory (results, journal, report.html)")->required();
+  sw->add_flag("--quiet", o.exec.quiet, "No progress on stderr");
+  sw->add_flag("--no-reuse", o.no_reuse, "Run every point even when its weights are unchanged (same results)");
+}
+
+/// The study: the file if given, then every flag given on top of it.
+lvsim::StudySpec sweep_spec(const SweepCommandLine& o) {
+  lvsim::StudySpec s;
+  const bool file = !o.study_path.empty();
+  if (file) s = lvsim::read_study_file(o.study_path);
+  const std::string origin = file ? o.study_path : "command line";
+  if (!o.networks.empty()) {
+    s.networks.clear();
+    for (const std::string& n : o.networks) {
+      const size_t eq = n.find('=');
+      s.networks.push_back(eq == std::string::npos ? lvsim::StudyNetwork{"", n}
+                                                   : lvsim::StudyNetwork{n.substr(0, eq), n.substr(eq + 1)});
+    }
+  }
+  if (!o.data_dir.empty()) s.data_dir = o.data_dir;
+  if (o.images) s.images = *o.images;
+  if (!o.arch_path.empty()) s.arch_path = o.arch_path;
+  if (!o.tech_path.empty()) s.tech_path = o.tech_path;
+  if (!o.voltages.empty() && !o.ber_list.empty())
+    throw lvsim::ConfigError("command line: --voltages: give either --voltages or --ber-list, not both");
+  if (!o.voltages.empty()) {
+    s.axis = lvsim::StudyAxis::VSram;
+    s.values = lvsim::parse_value_list(o.voltages, "command line: --voltages");
+    s.fault_model = "chip";
+    s.v_sram_v.reset();
+  }
+  if (!o.ber_list.empty()) {
+    s.axis = lvsim::StudyAxis::Ber;
+    s.values = lvsim::parse_value_list(o.ber_list, "command line: --ber-list");
+    if (s.fault_model == "chip") s.fault_model = "bit_flip";
+  }
+  if (!o.ber_model.empty()) {
+    if (o.ber_model != "bit_flip" && o.ber_model != "stuck_at")
+      throw lvsim::ConfigError("command line: --ber-model: expected bit_flip or stuck_at, got \"" + o.ber_model + "\"");
+    if (s.axis != lvsim::StudyAxis::Ber) throw lvsim::ConfigError("command line: --ber-model: needs --ber-list");
+    s.fault_model = o.ber_model;
+  }
+  if (!o.chips.empty()) s.chip_seeds = lvsim::parse_chip_list(o.chips, "command line: --chips");
+  if (o.stuck_at_1_fraction) s.stuck_at_1_fraction = *o.stuck_at_1_fraction;
+  if (o.transient_ber) s.transient_ber = *o.transient_ber;
+  if (o.v_logic_v) s.v_logic_v = o.v_logic_v;
+  if (o.v_sram_v) s.v_sram_v = o.v_sram_v;
+  if (!o.max_drop.empty()) s.max_drop = o.max_drop;
+  if (o.ci_width) s.ci_width = o.ci_width;
+  if (o.min_chips) s.min_chips = *o.min_chips;
+  if (!o.mode.empty())
+    s.mode = o.mode == "golden"  ? lvsim::RunMode::Golden
+             : o.mode == "cycle" ? lvsim::RunMode::Cycle
+                                 : lvsim::RunMode::Fast;
+  if (o.calib_images) s.calib_images = *o.calib_images;
+  if (!o.calib.empty()) s.calib_method = lvsim::calibration_method_from_name(o.calib, "--calib");
+  if (!file) {  // without a study file these have no default
+    if (s.networks.empty()) throw lvsim::ConfigError("command line: --network: required (or give --study)");
+    if (s.data_dir.empty()) throw lvsim::ConfigError("command line: --data: required (or give --study)");
+    if (s.values.empty())
+      throw lvsim::ConfigError("command line: --voltages: give --voltages or --ber-list (or --study)");
+    if (s.chip_seeds.empty()) throw lvsim::ConfigError("command line: --chips: required (or give --study)");
+  }
+  lvsim::sort_study_values(s);
+  s.validate(origin);
+  return s;
+}
+
+int run_sweep_command(const SweepCommandLine& o) {
+  // MPI (when launched by mpirun) is set up before anything else, so every rank fails alike on bad
+  // input; only rank 0 speaks.
+  const std::unique_ptr<lvsim::StudyComm> comm = lvsim::make_study_comm();
+  try {
+    lvsim::StudyExecution exec = o.exec;
+    exec.reuse = !o.no_reuse;
+    const lvsim::SweepOutcome r = lvsim::run_sweep(sweep_spec(o), exec, *comm);
+    if (comm->rank() == 0 && !exec.quiet)
+      std::fprintf(stderr,
+                   "sweep: %lld points (%lld run, %lld with the stored weights, %lld with the previous point's "
+                   "weights, %lld from the journal) in %.1f s on %d process(es); report: %s/report.html\n",
+                   static_cast<long long>(r.points), static_cast<long long>(r.computed),
+                   static_cast<long long>(r.reused_clean), static_cast<long long>(r.reused_previous),
+                   static_cast<long long>(r.from_journal), r.wall_time_s, comm->size(), r.out_dir.c_str());
+  } catch (const lvsim::UserError& e) {
+    if (comm->rank() == 0) std::fprintf(stderr, "lvsim: error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}
+
 void finish_run_options(CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
   o.mode = cl.mode == "golden"  ? lvsim::RunMode::Golden
@@ -154,6 +292,7 @@ extern "C" int sc_main(int argc, char** argv) {
   CommandLine cl;
   add_run_command(app, cl);
   add_chip_command(app, cl);
+  add_sweep_command(app, cl);
 
   try {
     app.parse(argc, argv);
@@ -168,6 +307,8 @@ extern "C" int sc_main(int argc, char** argv) {
       finish_run_options(cl);
       const lvsim::RunReport rep = lvsim::run(cl.run);
       emit(rep.to_text(), rep.to_json().dump(2) + "\n", cl.json, cl.output);
+    } else if (app.got_subcommand("sweep")) {
+      return run_sweep_command(cl.sweep);
     } else if (app.got_subcommand("chip")) {
       const lvsim::ChipReport rep = lvsim::run_chip_command(cl.chip);
       emit(rep.text, rep.json.dump(2) + "\n", cl.json, "");

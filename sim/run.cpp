@@ -22,6 +22,8 @@
 #include "models/architecture.h"
 #include "models/timing_model.h"
 #include "sim/presets.h"
+#include "sim/threads.h"
+#include "sim/weights_as_read.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
@@ -31,27 +33,6 @@
 namespace lvsim {
 
 namespace {
-
-int resolve_threads(int threads) {
-  if (threads > 0) return threads;
-  unsigned hc = std::thread::hardware_concurrency();
-  return hc ? int(hc) : 1;
-}
-
-EnergyHardware energy_hardware(const ArchitectureParams& arch) {
-  const WeightSramParams& s = arch.weight_sram;
-  EnergyHardware hw;
-  hw.array_rows = arch.rows;
-  hw.array_cols = arch.cols;
-  hw.weight_sram_banks = s.banks;
-  hw.word_bits = s.word_bits;
-  hw.ecc_check_bits = s.check_bits();
-  hw.bank_bytes = s.rows_per_bank * (s.word_bits + s.check_bits()) / 8;
-  hw.weight_sram_bytes = hw.bank_bytes * s.banks;
-  hw.input_buffer_bytes = arch.input_buffer_bytes;
-  hw.output_buffer_bytes = arch.output_buffer_bytes;
-  return hw;
-}
 
 /// Applies the selected fault source to the weight memory and describes it.
 FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, const OperatingPoint& op,
@@ -98,39 +79,6 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
   return fr;
 }
 
-/// Every layer's weights as the array reads them, and the bit errors they carry.
-LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport& fr) {
-  LayerWeights w(net.layers.size());
-  wm.stats().reset();
-  for (size_t l = 0; l < net.layers.size(); ++l) {
-    if (!net.layers[l].has_weights()) continue;
-    w[l] = wm.read_layer(int(l));
-    const auto& stored = net.layers[l].weight.stored;
-    fr.bits_stored += int64_t(stored.size()) * net.layers[l].weight.bits;
-    for (size_t i = 0; i < stored.size(); ++i) {
-      const unsigned diff = unsigned(stored[i] ^ w[l][i]);
-      if (!diff) continue;
-      ++fr.weights_changed;
-      for (int b = 0; b < 8; ++b)
-        if (diff & (1u << b)) {
-          ++fr.bit_errors;
-          ++fr.bit_errors_by_bit[size_t(b)];
-        }
-    }
-  }
-  fr.ecc_corrected = wm.stats().ecc_corrected;
-  fr.ecc_detected = wm.stats().ecc_detected;
-  fr.ecc_silent = wm.stats().ecc_silent;
-  return w;
-}
-
-std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
-                                int threads) {
-  if (mode == RunMode::Golden) return predict(net, test.pixels.data(), test.count, w, threads);
-  FastInference engine(net, w);
-  return engine.predict(test.pixels.data(), test.count, threads);
-}
-
 void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per_image, int64_t images) {
   for (size_t l = 0; l < rep.layers.size(); ++l) {
     LayerReport& L = rep.layers[l];
@@ -144,38 +92,6 @@ void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per
     L.weight_sram_reads = t.counts.weight_sram_reads * images;
     L.counts = t.counts.scaled(images);
   }
-}
-
-/// The weights image `image` reads (transient errors keyed by image and layer, as the cycle path
-/// reads them), into `w`; adds the bits the transients flipped relative to `persistent`.
-void read_image_weights(const Network& net, WeightMemory& wm, int64_t image, const LayerWeights& persistent,
-                        LayerWeights& w, FaultReport& fr) {
-  w.resize(net.layers.size());
-  for (size_t l = 0; l < net.layers.size(); ++l) {
-    if (!net.layers[l].has_weights()) continue;
-    wm.set_read_context(image, int(l));
-    wm.read_layer(int(l), w[l]);
-    for (size_t k = 0; k < w[l].size(); ++k)
-      fr.transient_bit_errors += std::popcount(unsigned(w[l][k] ^ persistent[l][k]));
-  }
-}
-
-/// Golden or fast predictions when every image sees its own transient read errors: the weights
-/// are re-read from the SRAM per image.
-std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
-                                     const Dataset& test, FaultReport& fr) {
-  std::vector<int> pred;
-  LayerWeights w;
-  for (int64_t i = 0; i < test.count; ++i) {
-    read_image_weights(net, wm, i, persistent, w, fr);
-    if (mode == RunMode::Golden) {
-      pred.push_back(argmax_class(run_all_layers(net, test.image(i), w)[size_t(net.output)]));
-    } else {
-      FastInference engine(net, w);
-      pred.push_back(engine.predict(test.image(i), 1, 1)[0]);
-    }
-  }
-  return pred;
 }
 
 }  // namespace

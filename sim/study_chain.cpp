@@ -1,0 +1,182 @@
+#include "sim/study_chain.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "models/accelerator_top.h"
+#include "sim/weights_as_read.h"
+#include "workloads/reference_inference.h"
+
+namespace lvsim {
+
+StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, bool reuse)
+    : ctx_(ctx),
+      net_(ctx.networks()[size_t(network)]),
+      network_(network),
+      chip_(chip),
+      reuse_(reuse && ctx.spec().transient_ber == 0),  // transients: every image reads its own weights
+      wm_(ctx.arch().weight_sram, net_.net) {
+  const StudySpec& s = ctx.spec();
+  const uint64_t seed = s.chip_seeds[size_t(chip)];
+  if (s.axis == StudyAxis::VSram) {
+    chip_model_ = std::make_unique<ChipFaultModel>(*ctx.failure_params(), ctx.geometry(), seed);
+  } else {
+    RateFaultParams rp;
+    rp.kind = s.fault_model;
+    rp.stuck_at_1_fraction = s.stuck_at_1_fraction;
+    rate_model_ = std::make_unique<RateFaultModel>(rp, ctx.geometry(), seed);
+  }
+  if (s.transient_ber > 0) {
+    transient_ = std::make_unique<TransientReadErrors>(s.transient_ber, ctx.geometry(), seed);
+    wm_.set_transient(transient_.get());
+  }
+}
+
+StudyChain::~StudyChain() = default;
+
+void StudyChain::apply_faults(int v, PointRecord& r) {
+  const double x = ctx_.spec().values[size_t(v)];
+  const FaultMap map = chip_model_ ? chip_model_->faults_at(x) : rate_model_->faults_at(x);
+  const FaultCounts c = map.counts();
+  r.failing_cells = c.failing_cells;
+  r.faulty_words = c.faulty_words;
+  wm_.set_faults(map.word_faults());
+}
+
+std::vector<int> StudyChain::predict_cycle_level(const LayerWeights& w) {
+  // The SystemC kernel elaborates once per process: each point's cycle-level run happens in a
+  // child process that inherits this weight memory, and returns its predictions through a pipe.
+  const Dataset& test = ctx_.test();
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("cycle mode: pipe() failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("cycle mode: fork() failed");
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::vector<std::vector<uint8_t>> inputs;
+    for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net_.net, test.image(i)));
+    const std::vector<ImageRun> runs = run_network_systemc(ctx_.arch(), net_.net, wm_, std::move(inputs));
+    std::vector<int64_t> out;
+    for (const ImageRun& run : runs) {
+      out.push_back(argmax_class(run.layers[size_t(net_.net.output)].output));
+      out.push_back(run.cycles);
+    }
+    const char* p = reinterpret_cast<const char*>(out.data());
+    size_t left = out.size() * sizeof(int64_t);
+    while (left > 0) {
+      const ssize_t n = ::write(fds[1], p, left);
+      if (n <= 0) ::_exit(3);
+      p += n;
+      left -= size_t(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::vector<int64_t> in(size_t(test.count) * 2);
+  char* p = reinterpret_cast<char*>(in.data());
+  size_t left = in.size() * sizeof(int64_t);
+  while (left > 0) {
+    const ssize_t n = ::read(fds[0], p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= size_t(n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (left != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("cycle mode: the SystemC child process failed");
+  std::vector<int> pred;
+  for (int64_t i = 0; i < test.count; ++i) {
+    // The cycle model and the closed form the energy is costed from must agree exactly.
+    if (in[size_t(2 * i + 1)] != net_.cycles_per_image)
+      throw std::runtime_error("cycle mode: SystemC cycles differ from the closed form for image " + std::to_string(i));
+    pred.push_back(int(in[size_t(2 * i)]));
+  }
+  (void)w;
+  return pred;
+}
+
+std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRecord& r) {
+  const Dataset& test = ctx_.test();
+  const RunMode mode = ctx_.spec().mode;
+  std::vector<int> pred;
+  FaultReport fr;
+  if (mode == RunMode::Cycle) {
+    pred = predict_cycle_level(w);
+    if (transient_) {  // the bits the transients flipped, counted as the functional paths do
+      LayerWeights per_image;
+      for (int64_t i = 0; i < test.count; ++i) read_image_weights(net_.net, wm_, i, w, per_image, fr);
+    }
+  } else if (transient_) {
+    pred = run_with_transients(mode, net_.net, wm_, w, test, fr);
+  } else {
+    pred = run_functional(mode, net_.net, w, test, ctx_.threads());
+  }
+  r.transient_bit_errors = fr.transient_bit_errors;
+  int64_t correct = 0, robust_wrong = 0;
+  for (int64_t i = 0; i < test.count; ++i) {
+    const int label = test.labels[size_t(i)];
+    const bool ok = pred[size_t(i)] == label, ok_clean = net_.clean_predictions[size_t(i)] == label;
+    correct += ok;
+    robust_wrong += !(ok && ok_clean);
+  }
+  stats_.images_run += test.count;
+  return {correct, robust_wrong};
+}
+
+void StudyChain::run(const std::vector<int>& needed, const std::map<int, PointRecord>& known,
+                     const std::function<void(const PointRecord&)>& done) {
+  if (needed.empty()) return;
+  LayerWeights previous, last_weights;
+  const PointRecord* last = nullptr;  // the last point with a result (computed or known)
+  PointRecord last_copy;
+  size_t next = 0;
+  for (int v = 0; v <= needed.back(); ++v) {
+    PointRecord r;
+    r.network = network_;
+    r.value = v;
+    r.chip = chip_;
+    r.images = ctx_.test().count;
+    apply_faults(v, r);
+    FaultReport fr;
+    LayerWeights w = read_all_weights(net_.net, wm_, fr);
+    r.bits_stored = fr.bits_stored;
+    r.bit_errors = fr.bit_errors;
+    r.weights_changed = fr.weights_changed;
+    r.ecc_corrected = fr.ecc_corrected;
+    r.ecc_detected = fr.ecc_detected;
+    r.ecc_silent = fr.ecc_silent;
+    r.weights_as_previous_value = v > 0 && w == previous;
+    const bool wanted = next < needed.size() && needed[next] == v;
+    if (const auto k = known.find(v); k != known.end()) {
+      last_copy = k->second;
+      last = &last_copy;
+      last_weights = w;
+    } else if (wanted) {
+      if (reuse_ && w == net_.stored) {
+        r.correct = net_.correct_clean;
+        r.robust_wrong = r.images - net_.correct_clean;
+        ++stats_.reused_clean;
+      } else if (reuse_ && last && w == last_weights) {
+        r.correct = last->correct;
+        r.robust_wrong = last->robust_wrong;
+        ++stats_.reused_previous;
+      } else {
+        std::tie(r.correct, r.robust_wrong) = evaluate(w, r);
+        ++stats_.computed;
+      }
+      last_copy = r;
+      last = &last_copy;
+      last_weights = w;
+      done(r);
+    }
+    if (wanted) ++next;
+    previous = std::move(w);
+  }
+}
+
+}  // namespace lvsim

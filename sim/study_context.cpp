@@ -1,0 +1,184 @@
+#include "sim/study_context.h"
+
+#include <bit>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/errors.h"
+#include "common/json_reader.h"
+#include "models/timing_model.h"
+#include "sim/presets.h"
+#include "sim/weights_as_read.h"
+#include "workloads/calibration.h"
+#include "workloads/network_finalize.h"
+#include "workloads/network_json.h"
+
+namespace lvsim {
+
+namespace {
+
+/// FNV-1a, 64 bit: a stable digest (std::hash is not stable across builds).
+uint64_t fnv1a(const void* data, size_t n, uint64_t h = 0xCBF29CE484222325ull) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001B3ull;
+  return h;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string hex64(uint64_t x) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(x));
+  return buf;
+}
+
+std::string volts(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+StudyContext::StudyContext(StudySpec spec, int threads) : spec_(std::move(spec)), threads_(threads) {
+  const std::string origin = "study";
+  spec_.validate(origin);
+  arch_ = load_architecture(spec_.arch_path);
+  tech_ = load_technology(spec_.tech_path);
+  nominal_ = nominal_operating_point(tech_);
+  geometry_ = fault_geometry(arch_.weight_sram);
+  if (spec_.axis == StudyAxis::VSram) {
+    if (!tech_.bitcell_failure.is_object())
+      throw ConfigError(located(technology_origin(spec_.tech_path), "bitcell_failure",
+                                "a voltage sweep needs the technology's bit-cell failure model"));
+    JsonObject o(tech_.bitcell_failure, technology_origin(spec_.tech_path), "bitcell_failure");
+    failure_params_ = BitcellFailureParams::from_json(o);
+    failure_model_ = make_bitcell_failure_model(*failure_params_);
+    for (double v : spec_.values) {
+      if (v < failure_model_->min_voltage_v() || v > failure_model_->max_voltage_v())
+        throw ConfigError(located(
+            origin, "v_sram_v",
+            volts(v) + " V is outside the bit-cell failure model's range [" + volts(failure_model_->min_voltage_v()) +
+                ", " + volts(failure_model_->max_voltage_v()) + "] V of " + technology_origin(spec_.tech_path)));
+      check_sram_voltage(tech_, v);
+    }
+  }
+  energy_model_ = std::make_unique<EnergyModel>(tech_, energy_hardware(arch_));
+  test_ = load_dataset(spec_.data_dir, Split::Test, spec_.images);
+  for (const StudyNetwork& sn : spec_.networks) load_network(sn);
+  std::set<std::string> names;
+  for (size_t i = 0; i < networks_.size(); ++i) {
+    spec_.networks[i].name = networks_[i].name;
+    if (!names.insert(networks_[i].name).second)
+      throw ConfigError(located(networks_[i].file, "name",
+                                "two networks of the study are named \"" + networks_[i].name +
+                                    "\": give each a distinct name in the study file"));
+  }
+  cost_values();
+  compute_fingerprint();
+}
+
+void StudyContext::load_network(const StudyNetwork& sn) {
+  StudyNetworkState s;
+  s.file = sn.path;
+  s.net = lvsim::load_network(sn.path);
+  check_fits(test_, s.net);
+  arch_.check_fits(s.net);
+  if (needs_calibration(s.net)) {
+    Dataset train = load_dataset(spec_.data_dir, Split::Train, spec_.calib_images);
+    check_fits(train, s.net);
+    calibrate(s.net, train, spec_.calib_images, spec_.calib_method, threads_);
+    finalize_network(s.net);
+  }
+  s.name = sn.name.empty() ? s.net.name : sn.name;
+  s.stored = stored_weights(s.net);
+  s.clean_predictions =
+      run_functional(spec_.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, s.net, s.stored, test_, threads_);
+  for (int64_t i = 0; i < test_.count; ++i)
+    s.correct_clean += s.clean_predictions[size_t(i)] == test_.labels[size_t(i)];
+  for (size_t l = 0; l < s.net.layers.size(); ++l) {
+    const LayerTiming t = layer_timing(arch_, s.net, int(l));
+    s.counts_per_image += t.counts;
+    s.cycles_per_image += t.cycles;
+  }
+  int64_t bits = 0, ones = 0;
+  for (const Layer& L : s.net.layers) {
+    if (!L.has_weights()) continue;
+    bits += int64_t(L.weight.stored.size()) * L.weight.bits;
+    for (uint8_t w : L.weight.stored) ones += std::popcount(unsigned(w));
+  }
+  s.zero_bit_fraction = bits ? 1.0 - double(ones) / double(bits) : 0.0;
+  networks_.push_back(std::move(s));
+}
+
+void StudyContext::cost_values() {
+  const double v_logic = spec_.v_logic_v.value_or(nominal_.v_logic_v);
+  auto op_at = [&](double v_sram) {
+    return make_operating_point(tech_, v_sram, v_logic, ClockMode::kFixed, arch_.clock_hz);
+  };
+  const OperatingPoint reference = op_at(nominal_.v_sram_v);
+  for (const StudyNetworkState& n : networks_) {
+    LeakageBreakdown ref_leak;
+    const EnergyBreakdown ref = energy_model_->breakdown(n.counts_per_image, reference, &ref_leak);
+    const double ref_sram = ref.weight_sram_pj + ref_leak.weight_sram_pj;
+    std::vector<StudyValueEnergy> per_value;
+    for (double x : spec_.values) {
+      StudyValueEnergy e;
+      e.op = op_at(spec_.axis == StudyAxis::VSram ? x : spec_.v_sram_v.value_or(nominal_.v_sram_v));
+      LeakageBreakdown leak;
+      e.breakdown = energy_model_->breakdown(n.counts_per_image, e.op, &leak);
+      e.energy_pj = e.breakdown.total_pj();
+      e.weight_sram_pj = e.breakdown.weight_sram_pj + leak.weight_sram_pj;
+      e.energy_saved_total = ref.total_pj() > 0 ? 1.0 - e.energy_pj / ref.total_pj() : 0.0;
+      e.energy_saved_weight_sram = ref_sram > 0 ? 1.0 - e.weight_sram_pj / ref_sram : 0.0;
+      per_value.push_back(e);
+    }
+    energy_.push_back(std::move(per_value));
+  }
+}
+
+double StudyContext::cell_failure_expected(size_t value) const {
+  const double x = spec_.values[value];
+  return spec_.axis == StudyAxis::VSram ? failure_model_->failure_probability(x) : x;
+}
+
+double StudyContext::ber_expected(size_t network, size_t value) const {
+  const double p = cell_failure_expected(value);
+  const double zeros = networks_[network].zero_bit_fraction, ones = 1.0 - zeros;
+  if (spec_.axis == StudyAxis::VSram) {
+    const CellTypeMix& m = failure_params_->cell_types;
+    return p * (m.read_flip + m.stuck_at_1 * zeros + m.stuck_at_0 * ones);
+  }
+  if (spec_.fault_model == "stuck_at")
+    return p * (spec_.stuck_at_1_fraction * zeros + (1 - spec_.stuck_at_1_fraction) * ones);
+  return p;
+}
+
+void StudyContext::compute_fingerprint() {
+  // Results depend on the spec's settings and on the contents of the files (not on their paths):
+  // the same study resumed from another working directory keeps its journal.
+  nlohmann::json j = spec_.to_json();
+  j.erase("data");
+  j.erase("architecture");
+  j.erase("technology");
+  for (auto& n : j["networks"]) n.erase("file");
+  uint64_t h = fnv1a(j.dump().data(), j.dump().size());
+  for (const StudyNetwork& n : spec_.networks) {
+    const std::string b = file_bytes(n.path);
+    h = fnv1a(b.data(), b.size(), h);
+  }
+  for (const std::string& p : {spec_.arch_path, spec_.tech_path}) {
+    const std::string b = p.empty() ? std::string("built-in") : file_bytes(p);
+    h = fnv1a(b.data(), b.size(), h);
+  }
+  h = fnv1a(test_.pixels.data(), test_.pixels.size(), h);
+  h = fnv1a(test_.labels.data(), test_.labels.size(), h);
+  fingerprint_ = hex64(h);
+}
+
+}  // namespace lvsim

@@ -1,0 +1,65 @@
+// The study journal (`--out DIR/journal.jsonl`): one durable, checksummed line per finished
+// point, so a study killed at any moment resumes where it stopped and ends with the same outputs.
+// Line 1 identifies the study (its fingerprint); a journal of another study is refused.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lvsim {
+
+/// One finished point (network x swept value x chip): integers only, so the outputs computed
+/// from a record read back from the journal are byte-identical to those of a live run.
+struct PointRecord {
+  int network = 0;  // index into the study's networks
+  int value = 0;    // index into the study's swept values
+  int chip = 0;     // index into the study's chip seeds
+  int64_t images = 0;
+  int64_t correct = 0;       // images classified correctly with the faults
+  int64_t robust_wrong = 0;  // images misclassified clean or with the faults (Stutz et al.'s RErr)
+  int64_t bits_stored = 0;   // weight bits held by the SRAM
+  int64_t bit_errors = 0;    // weight bits read back wrong (after ECC), persistent faults
+  int64_t weights_changed = 0;
+  int64_t failing_cells = 0;  // failing bit-cells of the whole weight SRAM (data + check)
+  int64_t faulty_words = 0;
+  int64_t ecc_corrected = 0, ecc_detected = 0, ecc_silent = 0;  // one read of every weight word
+  int64_t transient_bit_errors = 0;        // weight bits flipped by transient errors, over all images
+  bool weights_as_previous_value = false;  // weights as read equal those at the previous swept value
+
+  nlohmann::json to_json() const;
+  /// FormatError naming `origin` on a missing or mistyped member.
+  static PointRecord from_json(const nlohmann::json& j, const std::string& origin);
+  bool operator==(const PointRecord&) const = default;
+};
+
+/// Append-only journal of a study's finished points.
+class StudyJournal {
+ public:
+  /// Opens `path` for the study identified by `fingerprint` (creating it with a header line that
+  /// also holds `study`, for people reading it). An existing journal of another study is a
+  /// ConfigError; a torn last line (killed mid-write) is dropped; a corrupt line elsewhere is a
+  /// FormatError naming the line.
+  StudyJournal(std::string path, const std::string& fingerprint, const nlohmann::json& study);
+  ~StudyJournal();
+  StudyJournal(const StudyJournal&) = delete;
+  StudyJournal& operator=(const StudyJournal&) = delete;
+
+  /// The points the journal held when opened.
+  const std::vector<PointRecord>& finished() const { return finished_; }
+  /// Appends one point durably (write + fsync) before returning.
+  void append(const PointRecord& r);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::vector<PointRecord> finished_;
+};
+
+/// "crc32-hex json\n": the line framing of the journal (the CRC covers the JSON text).
+std::string frame_journal_line(const std::string& json_text);
+
+}  // namespace lvsim

@@ -1,0 +1,33 @@
+// A study's results from its finished points: points.{json,csv} (one row per network x value x
+// chip), summary.{json,csv} (one row per network x value, with statistics over chips, energy and
+// the per-network lowest safe voltage). Columns and units: docs/studies.md.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "sim/study_context.h"
+#include "sim/study_journal.h"
+
+namespace lvsim {
+
+struct StudyOutputs {
+  std::string points_json, summary_json;  // the files' text (members in the documented order)
+  nlohmann::json points;                  // format lvsim-study-points, parsed back
+  nlohmann::json summary;                 // format lvsim-study-summary, parsed back
+  std::string points_csv, summary_csv;
+};
+
+/// The chips each (network, value) reports: all of them, or with an adaptive chip count the
+/// shortest prefix whose confidence interval is narrow enough. `records` may come in any order and
+/// hold more chips than reported; std::logic_error if a needed point is missing.
+StudyOutputs build_study_outputs(const StudyContext& ctx, const std::vector<PointRecord>& records);
+
+/// How many chips a (network, value) reports, given the accuracies of its first chips in chip
+/// order: all chips, or with an adaptive chip count the shortest prefix whose 95% confidence
+/// interval is at most ci_width wide; -1 while more chips are needed to decide.
+int settled_chip_count(const StudySpec& spec, const std::vector<double>& prefix_accuracy);
+
+}  // namespace lvsim

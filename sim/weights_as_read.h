@@ -1,0 +1,36 @@
+// The weights every functional path computes with, as the weight SRAM returns them (persistent
+// faults, ECC, transient read errors), and the golden / fast predictions on them. Shared by
+// `lvsim run` and `lvsim sweep` so both read and count in exactly one way.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "memory/weight_memory.h"
+#include "sim/run_report.h"
+#include "workloads/dataset.h"
+#include "workloads/network.h"
+#include "workloads/reference_inference.h"
+
+namespace lvsim {
+
+/// Every layer's weights as the array reads them (one read of every word), and the bit errors
+/// they carry relative to the stored patterns (bits_stored, bit_errors, weights_changed, ECC
+/// counters of `fr` are added to / set).
+LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport& fr);
+
+/// Golden or fast predictions of every image of `test` on fixed weights.
+std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
+                                int threads);
+
+/// The weights image `image` reads (transient errors keyed by image and layer, as the cycle path
+/// reads them), into `w`; adds the bits the transients flipped relative to `persistent`.
+void read_image_weights(const Network& net, WeightMemory& wm, int64_t image, const LayerWeights& persistent,
+                        LayerWeights& w, FaultReport& fr);
+
+/// Golden or fast predictions when every image sees its own transient read errors: the weights
+/// are re-read from the SRAM per image.
+std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
+                                     const Dataset& test, FaultReport& fr);
+
+}  // namespace lvsim

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# lvsim sweep gives the results an independent path gives: each point equals `lvsim run` at the
+# same voltage and chip; the statistics equal a recomputation in Python; outputs are byte-identical
+# for any thread count, with and without reuse of unchanged points, and golden / cycle modes give
+# the fast path's points.
+set -uo pipefail
+LVSIM=$1
+SRC=$2
+NET=$SRC/workloads/networks/fmnist-cnn.json
+DATA=/usr/share/datasets/fashion-mnist
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+ok() { echo "ok   $*"; }
+same_outputs() {  # same_outputs DIR_A DIR_B FILES...: byte-identical files
+  local a=$1 b=$2 f
+  shift 2
+  for f in "$@"; do cmp -s "$a/$f" "$b/$f" || { fail "$b/$f differs from $a/$f"; return; }; done
+  ok "$b: $* identical to $a"
+}
+ALL="points.json points.csv summary.json summary.csv report.html"
+# 45 nm: 0.62 V has few bit errors per chip, 0.50 V ~0.2% (accuracy drops and varies by chip).
+COMMON=(--network "$NET" --data "$DATA" --images 500 --voltages 0.62:0.50:-0.04 --chips 3 --quiet)
+
+"$LVSIM" sweep "${COMMON[@]}" --max-drop 0.01,0.05 --threads 2 --out "$T/a" || fail "reference sweep"
+"$LVSIM" sweep "${COMMON[@]}" --max-drop 0.01,0.05 --threads 1 --no-reuse --out "$T/b" || fail "sweep --no-reuse"
+same_outputs "$T/a" "$T/b" $ALL
+
+# The statistics, recomputed independently from the raw points.
+/usr/bin/python3 "$SRC/tests/cli/check_sweep_stats.py" "$T/a" 0.01 0.05 || fails=$((fails + 1))
+
+# Every point at 0.50 and 0.58 V equals lvsim run at that voltage and chip (the run path builds its
+# own weight memory, faults and clean reference).
+for v in 0.5 0.58; do
+  for chip in 1 3; do
+    "$LVSIM" run --network "$NET" --data "$DATA" --images 500 --voltage $v --chip-seed $chip --robust-error --json \
+      >"$T/run.json" 2>"$T/err" || { fail "run v=$v chip=$chip: $(cat "$T/err")"; continue; }
+    want=$(/usr/bin/python3 -c "import json; r = json.load(open('$T/run.json'))
+print(r['correct'], r['bit_errors'], r['faults']['bits_stored'], round(r['robust_error'] * 500))")
+    got=$(/usr/bin/python3 -c "import csv
+for p in csv.DictReader(open('$T/a/points.csv')):
+    if float(p['v_sram_v']) == $v and p['chip_seed'] == '$chip':
+        print(p['correct'], p['bit_errors'], p['bits_stored'], round(float(p['robust_error']) * 500))")
+    if [ "$want" = "$got" ] && [ -n "$got" ]; then ok "v=$v chip=$chip: sweep = run ($got)"; else
+      fail "v=$v chip=$chip: sweep '$got', run '$want'"; fi
+  done
+done
+# The faults must matter at 0.50 V, or the comparison above proves little.
+/usr/bin/python3 - "$T/a/points.csv" <<'PY' || fail "no point at 0.50 V lost accuracy"
+import csv, sys
+rows = [p for p in csv.DictReader(open(sys.argv[1])) if float(p["v_sram_v"]) == 0.5]
+clean = max(int(p["correct"]) for p in csv.DictReader(open(sys.argv[1])) if float(p["v_sram_v"]) == 0.62)
+sys.exit(0 if any(int(p["correct"]) < clean for p in rows) and all(int(p["bit_errors"]) > 0 for p in rows) else 1)
+PY
+
+# Golden engine (slow: a small study) and the cycle-level SystemC model (one child process per
+# point): the fast path's points (the summary names the mode, so compare the tables).
+SMALL=(--network "$NET" --data "$DATA" --images 40 --voltages 0.54,0.5 --chips 2 --quiet)
+"$LVSIM" sweep "${SMALL[@]}" --out "$T/small-fast" || fail "small fast sweep"
+"$LVSIM" sweep "${SMALL[@]}" --mode golden --out "$T/small-golden" || fail "golden sweep"
+same_outputs "$T/small-fast" "$T/small-golden" points.csv summary.csv
+TINY=(--network "$NET" --data "$DATA" --images 8 --voltages 0.54,0.5 --chips 2 --quiet)
+"$LVSIM" sweep "${TINY[@]}" --out "$T/tiny-fast" || fail "tiny fast sweep"
+"$LVSIM" sweep "${TINY[@]}" --mode cycle --out "$T/tiny-cycle" || fail "cycle sweep"
+same_outputs "$T/tiny-fast" "$T/tiny-cycle" points.csv summary.csv
+
+# Two networks on the same chips, and a bit-error-rate axis with stuck-at faults.
+"$LVSIM" sweep --network "a=$NET" --network "b=$NET" --data "$DATA" --images 200 --ber-list 1e-3,1e-2 \
+  --ber-model stuck_at --chips 2 --quiet --out "$T/ber" || fail "ber sweep"
+/usr/bin/python3 - "$T/ber/points.csv" <<'PY' || fail "two identical networks disagree on the same chips"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+key = lambda p: (p["ber"], p["chip_seed"])
+a = {key(p): (p["correct"], p["bit_errors"]) for p in rows if p["network"] == "a"}
+b = {key(p): (p["correct"], p["bit_errors"]) for p in rows if p["network"] == "b"}
+sys.exit(0 if a == b and len(a) == 4 and any(int(v[1]) > 0 for v in a.values()) else 1)
+PY
+/usr/bin/python3 "$SRC/tests/cli/check_sweep_stats.py" "$T/ber" || fails=$((fails + 1))
+
+[ $fails -eq 0 ] && echo "all sweep result checks passed"
+exit $((fails > 0))
