@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "energy/action_counts_json.h"
 #include "sim/study_stats.h"
 
 namespace lvsim {
@@ -118,7 +119,8 @@ Json network_entry(const StudyContext& ctx, size_t n, const std::vector<Json>& r
             {"file", s.file},
             {"accuracy_clean", clean},
             {"macs_per_image", s.net.total_macs()},
-            {"cycles_per_inference", s.cycles_per_image}};
+            {"cycles_per_inference", s.cycles_per_image},
+            {"action_counts_per_inference", action_counts_to_json(s.counts_per_image)}};
   j["thresholds"] = Json::array();
   for (double d : ctx.spec().max_drop)
     j["thresholds"].push_back({{"max_drop", d},

@@ -91,9 +91,10 @@ void read_networks(JsonObject& o, const std::filesystem::path& base, StudySpec& 
 }
 
 void read_sweep(JsonObject& o, StudySpec& s) {
+  if (!o.has("sweep")) o.fail("sweep", "missing: give {\"v_sram_v\": ...} or {\"ber\": ...}");
   JsonObject sw = o.get_object("sweep");
   const bool has_v = sw.has("v_sram_v"), has_p = sw.has("ber");
-  if (has_v == has_p) sw.fail("", "give exactly one of v_sram_v (voltages) or ber (bit error rates)");
+  if (has_v == has_p) o.fail("sweep", "give exactly one of v_sram_v (voltages) or ber (bit error rates)");
   const std::string key = has_v ? "v_sram_v" : "ber";
   s.axis = has_v ? StudyAxis::VSram : StudyAxis::Ber;
   const nlohmann::json& v = sw.at(key);

@@ -132,6 +132,8 @@ class SweepRun {
   void run_round(const std::vector<ChainTask>& tasks, StudyJournal* journal, std::vector<PointRecord>& fresh);
   void accept(const PointRecord& r, StudyJournal* journal, std::vector<PointRecord>& fresh);
   void drain_workers(StudyJournal* journal, std::vector<PointRecord>& fresh, bool wait);
+  /// Rank 0 adds every worker's reuse counters to its own (after the last round).
+  void gather_stats();
 
   const StudyContext& ctx_;
   const StudyExecution& exec_;
@@ -180,6 +182,21 @@ void SweepRun::run_round(const std::vector<ChainTask>& tasks, StudyJournal* jour
     while (fresh.size() < expected) drain_workers(journal, fresh, true);
 }
 
+void SweepRun::gather_stats() {
+  if (comm_.rank() != 0) {
+    comm_.send_to_root(nlohmann::json::array({stats_.computed, stats_.reused_clean, stats_.reused_previous,
+                                              stats_.images_run})
+                           .dump());
+    return;
+  }
+  std::string text;
+  for (int worker = 1; worker < comm_.size(); ++worker) {
+    comm_.receive_from_worker(text, true);
+    const auto j = nlohmann::json::parse(text);
+    stats_ += ChainStats{j[0].get<int64_t>(), j[1].get<int64_t>(), j[2].get<int64_t>(), j[3].get<int64_t>()};
+  }
+}
+
 SweepOutcome SweepRun::run(StudyJournal* journal, const std::vector<PointRecord>& journaled) {
   for (const PointRecord& r : journaled) records_.add(r, journal ? journal->path() : "journal");
   SweepOutcome out;
@@ -197,6 +214,7 @@ SweepOutcome SweepRun::run(StudyJournal* journal, const std::vector<PointRecord>
     for (const auto& j : nlohmann::json::parse(text)) records_.add(PointRecord::from_json(j, "round"), "round");
   }
   progress_.finish();
+  gather_stats();
   out.computed = stats_.computed;
   out.reused_clean = stats_.reused_clean;
   out.reused_previous = stats_.reused_previous;

@@ -54,6 +54,19 @@ def main():
     drops = [float(x) for x in sys.argv[2:]]
     import json
     s = json.load(open(f"{out}/summary.json"))
+    # Adaptive chip count: the reported chips are the shortest prefix (>= min_chips) whose 95% CI
+    # is at most ci_width wide, or all chips if none is.
+    width, min_chips, total = s["study"]["ci_width"], s["study"]["min_chips"], len(s["study"]["chips"])
+    for row in summary if width is not None else []:
+        acc = [int(p["correct"]) / int(p["images"]) for p in groups[(row["network"], row[axis])]]
+        want = total
+        for m in range(max(min_chips, 2), len(acc) + 1):
+            ci = 2 * T975[m - 1] * statistics.stdev(acc[:m]) / math.sqrt(m)
+            if ci <= width:
+                want = m
+                break
+        if len(acc) != want:
+            errors.append(f"{row['network']} {axis}={row[axis]}: {len(acc)} chips reported, the CI rule gives {want}")
     for net in s["networks"]:
         rows = [r for r in summary if r["network"] == net["name"]]
         clean = float(rows[0]["accuracy_clean"])
