@@ -5,7 +5,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(build-essential cmake ninja-build pkg-config
       libsystemc-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev
-      libbenchmark-dev zlib1g-dev libboost-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist python3 libjs-chart.js chromium)
+      libbenchmark-dev zlib1g-dev libboost-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist python3 python3-jsonschema libjs-chart.js chromium)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
