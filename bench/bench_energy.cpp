@@ -17,7 +17,7 @@ void BM_CostAtOperatingPoint(benchmark::State& state) {
   c.macs_by_weight_bits[8] = 11470000;
   c.weight_sram_reads = 90000;
   c.ecc_decodes = 90000;
-  c.pe_register_writes = 22940000;
+  c.pe_register_bits_written = 22940000;
   c.pe_hops = 22940000;
   c.cycles = 89608;
   double v = 0.5;

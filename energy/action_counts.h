@@ -13,8 +13,16 @@ namespace lvsim {
 struct ActionCounts {
   // Array (logic domain)
   std::array<int64_t, 9> macs_by_weight_bits{};  // index m = 2..8: m-bit weight x 8-bit activation MACs
-  int64_t pe_register_writes = 0;                // operand/partial-sum register updates inside PEs
-  int64_t pe_hops = 0;                           // values moved between neighbouring PEs (one per hop)
+  // The subset of those MACs whose activation operand (a - z_in, padding included) is zero: with
+  // zero-operand gating their multiplier and adder do not toggle.
+  std::array<int64_t, 9> zero_activation_macs_by_weight_bits{};
+  // PE registers (16-bit operands, 32-bit partial sums; 64 bits per PE): bits captured by the
+  // registers of mapped PEs doing array work, and bit-clock edges without new data (PEs outside
+  // the fold's rows x cols, registers a mode does not update, every PE in stall/post cycles).
+  // With PE clock gating only the first are clocked; without it both are.
+  int64_t pe_register_bits_written = 0;
+  int64_t pe_register_bits_idle = 0;
+  int64_t pe_hops = 0;  // values moved between neighbouring mapped PEs (one per hop)
   // Weight SRAM (SRAM domain)
   int64_t weight_sram_reads = 0;   // word reads
   int64_t weight_sram_writes = 0;  // word writes (initial weight load)
@@ -27,7 +35,7 @@ struct ActionCounts {
   int64_t output_buffer_writes = 0;
   // Post-processing unit: requantization, relu, pooling, residual adds (one per output element op)
   int64_t post_ops = 0;
-  // Off-chip traffic
+  // Off-chip traffic: input images read, results written (per inference), weights read (model load)
   int64_t dram_bytes = 0;
   // Time
   int64_t cycles = 0;
@@ -35,6 +43,11 @@ struct ActionCounts {
   int64_t macs() const {
     int64_t s = 0;
     for (auto v : macs_by_weight_bits) s += v;
+    return s;
+  }
+  int64_t zero_activation_macs() const {
+    int64_t s = 0;
+    for (auto v : zero_activation_macs_by_weight_bits) s += v;
     return s;
   }
   /// The counts of `n` repetitions of the same work (e.g. n images of one layer).
@@ -53,9 +66,12 @@ struct ActionCounts {
   /// Applies f(field of a, same field of b) to every counter: the one list of the fields.
   template <class F>
   static void for_each_pair(ActionCounts& a, const ActionCounts& b, F f) {
-    for (std::size_t i = 0; i < a.macs_by_weight_bits.size(); ++i)
+    for (std::size_t i = 0; i < a.macs_by_weight_bits.size(); ++i) {
       f(a.macs_by_weight_bits[i], b.macs_by_weight_bits[i]);
-    f(a.pe_register_writes, b.pe_register_writes);
+      f(a.zero_activation_macs_by_weight_bits[i], b.zero_activation_macs_by_weight_bits[i]);
+    }
+    f(a.pe_register_bits_written, b.pe_register_bits_written);
+    f(a.pe_register_bits_idle, b.pe_register_bits_idle);
     f(a.pe_hops, b.pe_hops);
     f(a.weight_sram_reads, b.weight_sram_reads);
     f(a.weight_sram_writes, b.weight_sram_writes);

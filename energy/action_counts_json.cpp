@@ -11,7 +11,8 @@ namespace {
 
 // The scalar fields, in declaration order; one table serves both directions.
 std::vector<std::pair<const char*, int64_t ActionCounts::*>> scalar_fields() {
-  return {{"pe_register_writes", &ActionCounts::pe_register_writes},
+  return {{"pe_register_bits_written", &ActionCounts::pe_register_bits_written},
+          {"pe_register_bits_idle", &ActionCounts::pe_register_bits_idle},
           {"pe_hops", &ActionCounts::pe_hops},
           {"weight_sram_reads", &ActionCounts::weight_sram_reads},
           {"weight_sram_writes", &ActionCounts::weight_sram_writes},
@@ -29,11 +30,15 @@ std::vector<std::pair<const char*, int64_t ActionCounts::*>> scalar_fields() {
 }  // namespace
 
 nlohmann::json action_counts_to_json(const ActionCounts& c) {
-  nlohmann::json macs = nlohmann::json::object();
-  for (int m = 2; m <= 8; ++m) macs[std::to_string(m)] = c.macs_by_weight_bits[m];
+  nlohmann::json macs = nlohmann::json::object(), zero = nlohmann::json::object();
+  for (int m = 2; m <= 8; ++m) {
+    macs[std::to_string(m)] = c.macs_by_weight_bits[m];
+    zero[std::to_string(m)] = c.zero_activation_macs_by_weight_bits[m];
+  }
   nlohmann::json j = nlohmann::json::object();
   j["macs"] = c.macs();
   j["macs_by_weight_bits"] = macs;
+  j["zero_activation_macs_by_weight_bits"] = zero;
   for (const auto& [name, member] : scalar_fields()) j[name] = c.*member;
   return j;
 }
@@ -45,6 +50,16 @@ ActionCounts action_counts_from_json(const nlohmann::json& j, const std::string&
     JsonObject macs = o.get_object("macs_by_weight_bits");
     for (int m = 2; m <= 8; ++m) c.macs_by_weight_bits[m] = macs.get_int(std::to_string(m), 0, INT64_MAX);
     macs.finish();
+  }
+  {
+    JsonObject zero = o.get_object("zero_activation_macs_by_weight_bits");
+    for (int m = 2; m <= 8; ++m) {
+      const std::string key = std::to_string(m);
+      c.zero_activation_macs_by_weight_bits[m] = zero.get_int(key, 0, INT64_MAX);
+      if (c.zero_activation_macs_by_weight_bits[m] > c.macs_by_weight_bits[m])
+        zero.fail(key, "exceeds macs_by_weight_bits." + key);
+    }
+    zero.finish();
   }
   for (const auto& [name, member] : scalar_fields()) c.*member = o.get_int(name, 0, INT64_MAX);
   if (o.has("macs") && o.get_int("macs", 0, INT64_MAX) != c.macs())

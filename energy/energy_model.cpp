@@ -25,8 +25,13 @@ void validate_counts(const ActionCounts& c, const EnergyHardware& hw) {
     require_count(c.macs_by_weight_bits[m], field);
     if (m < 2 && c.macs_by_weight_bits[m] != 0)
       throw ConfigError(located(kCounts, field, "MACs counted at an unsupported weight width (2..8 bits)"));
+    const std::string zero = "zero_activation_macs_by_weight_bits[" + std::to_string(m) + "]";
+    require_count(c.zero_activation_macs_by_weight_bits[m], zero);
+    if (c.zero_activation_macs_by_weight_bits[m] > c.macs_by_weight_bits[m])
+      throw ConfigError(located(kCounts, zero, "exceeds " + field));
   }
-  require_count(c.pe_register_writes, "pe_register_writes");
+  require_count(c.pe_register_bits_written, "pe_register_bits_written");
+  require_count(c.pe_register_bits_idle, "pe_register_bits_idle");
   require_count(c.pe_hops, "pe_hops");
   require_count(c.weight_sram_reads, "weight_sram_reads");
   require_count(c.weight_sram_writes, "weight_sram_writes");
@@ -79,10 +84,24 @@ nlohmann::json EnergyBreakdown::to_json() const {
 
 nlohmann::json EnergyReport::to_json() const {
   nlohmann::json breakdown_j = breakdown.to_json();
-  nlohmann::json share = nlohmann::json::object();
-  for (auto it = breakdown_j.begin(); it != breakdown_j.end(); ++it)
+  const nlohmann::json nominal_j = nominal_breakdown.to_json();
+  nlohmann::json share = nlohmann::json::object(), saved = nlohmann::json::object();
+  for (auto it = breakdown_j.begin(); it != breakdown_j.end(); ++it) {
     share[it.key()] = energy_total_pj > 0 ? it.value().get<double>() / energy_total_pj : 0.0;
+    saved[it.key()] = nominal_j.at(it.key()).get<double>() - it.value().get<double>();
+  }
+  const nlohmann::json accountings = {{"whole_accelerator",
+                                       {{"energy_pj", energy_total_pj},
+                                        {"energy_nominal_pj", nominal_energy_total_pj},
+                                        {"saving_vs_nominal", saving_vs_nominal}}},
+                                      {"weight_sram_only",
+                                       {{"energy_pj", weight_sram_only_pj},
+                                        {"energy_nominal_pj", weight_sram_only_nominal_pj},
+                                        {"saving_vs_nominal", weight_sram_only_saving}}}};
   return nlohmann::json{
+      {"saving_by_component_pj", saved},
+      {"accountings", accountings},
+      {"gating", {{"pe_clock_gating", pe_clock_gating}, {"zero_operand_gating", zero_operand_gating}}},
       {"energy_per_inference_pj", energy_per_inference_pj},
       {"energy_breakdown_pj", breakdown_j},
       {"energy_share", share},
@@ -146,10 +165,18 @@ EnergyBreakdown EnergyModel::breakdown(const ActionCounts& c, const OperatingPoi
 
   EnergyBreakdown e;
   double mac_nominal = 0;
-  for (int m = 2; m <= 8; ++m)
-    mac_nominal += double(c.macs_by_weight_bits[m]) * (t.mac_multiply_pj_by_weight_bits[m] + t.accumulator_add_pj);
+  for (int m = 2; m <= 8; ++m) {
+    // Gated MACs (zero activation) leave the multiplier and adder inputs unchanged: no toggling.
+    const int64_t toggling =
+        c.macs_by_weight_bits[m] - (hw_.zero_operand_gating ? c.zero_activation_macs_by_weight_bits[m] : 0);
+    mac_nominal += double(toggling) * (t.mac_multiply_pj_by_weight_bits[m] + t.accumulator_add_pj);
+  }
   e.array_macs_pj = mac_nominal * logic;
-  e.pe_registers_pj = (double(c.pe_register_writes) * t.pe_register_write_pj + double(c.pe_hops) * t.pe_hop_pj) * logic;
+  // A clock-gated register that holds its value only leaks.
+  const double idle_bits = hw_.pe_clock_gating ? 0.0 : double(c.pe_register_bits_idle);
+  e.pe_registers_pj = (double(c.pe_register_bits_written) * t.pe_register_write_pj_per_bit +
+                       idle_bits * t.pe_register_idle_clock_pj_per_bit + double(c.pe_hops) * t.pe_hop_pj) *
+                      logic;
   e.weight_sram_pj =
       (double(c.weight_sram_reads) * sram_read_pj_ + double(c.weight_sram_writes) * sram_write_pj_) * sram;
   e.buffers_pj = (double(c.input_buffer_reads) * in_read_pj_ + double(c.input_buffer_writes) * in_write_pj_ +
@@ -184,8 +211,17 @@ EnergyReport EnergyModel::cost(const ActionCounts& c, const OperatingPoint& op, 
   // voltage (a clock above f_max at nominal logic voltage falls back to the nominal clock).
   OperatingPoint nominal = nominal_operating_point(tech_);
   nominal.clock_hz = std::min(op.clock_hz, nominal.clock_hz);
-  r.nominal_energy_total_pj = breakdown(c, nominal).total_pj();
+  r.nominal_breakdown = breakdown(c, nominal);
+  r.nominal_energy_total_pj = r.nominal_breakdown.total_pj();
   r.saving_vs_nominal = r.nominal_energy_total_pj > 0 ? 1.0 - r.energy_total_pj / r.nominal_energy_total_pj : 0.0;
+  // The seed paper counts weight SRAM accesses only (no leakage, no other component).
+  const double accesses = double(c.weight_sram_reads) * sram_read_pj_ + double(c.weight_sram_writes) * sram_write_pj_;
+  r.weight_sram_only_pj = accesses * tech_.sram_dynamic_scale(op.v_sram_v, op.v_logic_v);
+  r.weight_sram_only_nominal_pj = accesses * tech_.sram_dynamic_scale(nominal.v_sram_v, nominal.v_logic_v);
+  r.weight_sram_only_saving =
+      r.weight_sram_only_nominal_pj > 0 ? 1.0 - r.weight_sram_only_pj / r.weight_sram_only_nominal_pj : 0.0;
+  r.pe_clock_gating = hw_.pe_clock_gating;
+  r.zero_operand_gating = hw_.zero_operand_gating;
   return r;
 }
 

@@ -24,6 +24,10 @@ struct EnergyHardware {
   int ecc_check_bits = 0;  // check bits stored beside each word (0: no ECC)
   int64_t input_buffer_bytes = 0;
   int64_t output_buffer_bytes = 0;
+  // Gating (architecture options, docs/architecture.md): what the counted idle register clocks
+  // and zero-activation MACs cost.
+  bool pe_clock_gating = true;      // idle PE registers are not clocked: pe_register_bits_idle cost nothing
+  bool zero_operand_gating = true;  // a MAC with a zero activation does not toggle the multiplier/adder
 
   /// ConfigError (origin "energy hardware") on non-positive sizes or inconsistent SRAM sizes.
   void validate() const;
@@ -66,10 +70,17 @@ struct EnergyReport {
   double average_power_w = 0;          // total energy / time (0 when time is 0)
   double nominal_energy_total_pj = 0;  // same counts at the nominal operating point
   double saving_vs_nominal = 0;        // 1 - total / nominal total (0 when the nominal total is 0)
+  EnergyBreakdown nominal_breakdown;   // per component at the nominal point (which domain saved what)
+  // The seed paper's accounting: weight SRAM access energy only (dynamic reads and writes).
+  double weight_sram_only_pj = 0;
+  double weight_sram_only_nominal_pj = 0;
+  double weight_sram_only_saving = 0;  // 1 - weight_sram_only / its nominal value
+  bool pe_clock_gating = true, zero_operand_gating = true;
 
   /// Keys: energy_per_inference_pj, energy_breakdown_pj, energy_share, leakage_breakdown_pj,
   /// energy_total_pj, energy_per_mac_pj, average_power_w, time_s, energy_nominal_total_pj,
-  /// saving_vs_nominal, operating_point {v_sram_v, v_logic_v, clock_hz}.
+  /// saving_vs_nominal, operating_point {v_sram_v, v_logic_v, clock_hz}, saving_by_component_pj,
+  /// accountings {whole_accelerator, weight_sram_only}, gating {pe_clock_gating, zero_operand_gating}.
   nlohmann::json to_json() const;
 };
 

@@ -47,7 +47,44 @@ SramEnergyFit read_fit(JsonObject o, bool per_byte) {
   return f;
 }
 
+std::map<std::string, SourceNote> read_sources(JsonObject o) {
+  std::map<std::string, SourceNote> notes;
+  for (const std::string& field : sourced_technology_fields()) {
+    if (!o.has(field)) continue;
+    JsonObject n = o.get_object(field);
+    SourceNote note{n.get_string("unit"), n.get_string("source")};
+    if (note.unit.empty()) n.fail("unit", "must not be empty");
+    if (note.source.empty()) n.fail("source", "must not be empty");
+    n.finish();
+    notes[field] = note;
+  }
+  o.finish();  // rejects sources for fields that do not exist
+  return notes;
+}
+
 }  // namespace
+
+const std::vector<std::string>& sourced_technology_fields() {
+  static const std::vector<std::string> fields = {"dynamic_energy.mac_multiply_pj_by_weight_bits",
+                                                  "dynamic_energy.accumulator_add_pj",
+                                                  "dynamic_energy.pe_register_write_pj_per_bit",
+                                                  "dynamic_energy.pe_register_idle_clock_pj_per_bit",
+                                                  "dynamic_energy.pe_hop_pj",
+                                                  "dynamic_energy.weight_sram.read_pj",
+                                                  "dynamic_energy.weight_sram.write_pj",
+                                                  "dynamic_energy.weight_sram.size_exponent",
+                                                  "dynamic_energy.buffer.read_pj_per_byte",
+                                                  "dynamic_energy.buffer.write_pj_per_byte",
+                                                  "dynamic_energy.post_op_pj",
+                                                  "dynamic_energy.ecc_encode_pj",
+                                                  "dynamic_energy.ecc_decode_pj",
+                                                  "dynamic_energy.dram_pj_per_byte",
+                                                  "leakage.k_per_v",
+                                                  "leakage.sram_mw_per_kb",
+                                                  "leakage.pe_mw",
+                                                  "sram_periphery.array_fraction"};
+  return fields;
+}
 
 double SramEnergyFit::scale(int64_t bytes, int word_bits) const {
   return std::pow(double(bytes) / double(ref_bytes), size_exponent) * (double(word_bits) / double(ref_word_bits));
@@ -109,7 +146,8 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
       mac.finish();
     }
     t.accumulator_add_pj = d.get_double("accumulator_add_pj", 0.0, kMaxEnergyPj);
-    t.pe_register_write_pj = d.get_double("pe_register_write_pj", 0.0, kMaxEnergyPj);
+    t.pe_register_write_pj_per_bit = d.get_double("pe_register_write_pj_per_bit", 0.0, kMaxEnergyPj);
+    t.pe_register_idle_clock_pj_per_bit = d.get_double("pe_register_idle_clock_pj_per_bit", 0.0, kMaxEnergyPj);
     t.pe_hop_pj = d.get_double("pe_hop_pj", 0.0, kMaxEnergyPj);
     t.weight_sram = read_fit(d.get_object("weight_sram"), false);
     t.buffer = read_fit(d.get_object("buffer"), true);
@@ -138,6 +176,7 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
     }
     p.finish();
   }
+  if (top.has("sources")) t.sources = read_sources(top.get_object("sources"));
   if (const nlohmann::json* b = top.find("bitcell_failure")) {
     if (!b->is_object()) top.fail("bitcell_failure", "expected an object");
     t.bitcell_failure = *b;

@@ -7,7 +7,9 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace lvsim {
 
@@ -32,11 +34,20 @@ struct SramEnergyFit {
   double scale(int64_t bytes, int word_bits) const;
 };
 
+/// Where one per-action figure of a technology file comes from (its `sources` entry).
+struct SourceNote {
+  std::string unit;    // e.g. "pJ per access", "pJ per bit"
+  std::string source;  // paper or tool, table or figure, process and voltage, scaling; "estimate: ..." if so
+};
+
+/// Every field a technology file's `sources` object may (and a shipped preset must) describe.
+const std::vector<std::string>& sourced_technology_fields();
+
 /// Everything lvsim knows about a process technology; immutable after loading.
 struct TechnologyParams {
   std::string name;
   std::string energy_unit = "pJ";  // "pJ", or "normalized" (the *_pj fields hold relative units)
-  std::string source_file;  // where it was read from (named in later errors about operating points)
+  std::string source_file;         // where it was read from (named in later errors about operating points)
 
   // Nominal operating point: energies and leakage below are given at these voltages; clock_hz is
   // f_max at the nominal logic voltage.
@@ -54,7 +65,8 @@ struct TechnologyParams {
   // accumulator add.
   std::array<double, 9> mac_multiply_pj_by_weight_bits{};  // index m = 2..8 (m-bit weight x 8-bit activation)
   double accumulator_add_pj = 0;
-  double pe_register_write_pj = 0;
+  double pe_register_write_pj_per_bit = 0;       // a register bit capturing a new value
+  double pe_register_idle_clock_pj_per_bit = 0;  // a register bit clocked with unchanged data (no gating)
   double pe_hop_pj = 0;
   SramEnergyFit weight_sram;  // ref_word_bits-wide word access of one bank
   SramEnergyFit buffer;       // per byte: read_pj/write_pj are per byte, ref_word_bits = 8
@@ -72,6 +84,9 @@ struct TechnologyParams {
   // (sram_array_fraction of dynamic energy and leakage) follows V_sram.
   bool sram_periphery_follows_sram_voltage = true;
   double sram_array_fraction = 1.0;
+
+  // Unit and source of each figure, keyed by its dotted path (e.g. "dynamic_energy.post_op_pj").
+  std::map<std::string, SourceNote> sources;
 
   // Stored as-is from key "bitcell_failure" (an object, or null when absent); parsed in memory/.
   nlohmann::json bitcell_failure;

@@ -46,6 +46,7 @@ BitcellFailureParams BitcellFailureParams::from_json(JsonObject& o) {
       p.points.emplace_back(v, prob);
     }
   }
+  p.sigma_chip_v = o.get_double("sigma_chip_v", 0.0, 10.0, 0.0);
   p.sigma_bank_v = o.get_double("sigma_bank_v", 0.0, 10.0, 0.0);
   p.sigma_column_v = o.get_double("sigma_column_v", 0.0, 10.0, 0.0);
   if (o.has("cell_types")) {

@@ -26,6 +26,7 @@ struct BitcellFailureParams {
   double mean_v = 0.10;                           // normal: mean cell failure voltage
   double sigma_v = 0.14;                          // normal: its standard deviation (> 0)
   std::vector<std::pair<double, double>> points;  // ber_curve: (voltage_v, p), voltage increasing
+  double sigma_chip_v = 0.0;                      // per-chip (die) failure-voltage offset ~ Normal(0, sigma)
   double sigma_bank_v = 0.0;                      // per-bank failure-voltage offset ~ Normal(0, sigma)
   double sigma_column_v = 0.0;                    // per-(bank, column) offset ~ Normal(0, sigma)
   CellTypeMix cell_types;

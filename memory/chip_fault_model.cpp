@@ -20,10 +20,15 @@ ChipFaultModel::ChipFaultModel(const BitcellFailureParams& params, const FaultGe
   column_offset_v_.assign(size_t(geometry_.banks) * size_t(cpw), 0.0);
   const uint64_t bank_key = derive_seed(seed, stream_label("chip-bank-offsets"));
   const uint64_t column_key = derive_seed(seed, stream_label("chip-column-offsets"));
+  // The die-level offset shifts every cell of this chip alike (chip-to-chip variation); it is
+  // folded into every bank's offset.
+  SplitMix64 die_rng(derive_seed(seed, stream_label("chip-die-offset")));
+  die_offset_v_ = params.sigma_chip_v > 0.0 ? params.sigma_chip_v * standard_normal(die_rng) : 0.0;
   for (int b = 0; b < geometry_.banks; ++b) {
+    bank_offset_v_[size_t(b)] = die_offset_v_;
     if (params.sigma_bank_v > 0.0) {
       SplitMix64 rng(derive_seed(bank_key, uint64_t(b)));
-      bank_offset_v_[size_t(b)] = params.sigma_bank_v * standard_normal(rng);
+      bank_offset_v_[size_t(b)] += params.sigma_bank_v * standard_normal(rng);
     }
     if (params.sigma_column_v > 0.0) {
       for (int c = 0; c < cpw; ++c) {

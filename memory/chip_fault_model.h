@@ -39,8 +39,10 @@ class ChipFaultModel {
   double cell_failure_probability(int bank, int cell, double voltage_v) const;
   /// The expected fraction of failing cells at voltage_v (mean over banks and columns).
   double expected_failure_fraction(double voltage_v) const;
-  /// Variation offsets added to the failure voltage of the cells of a bank / (bank, column).
+  /// Variation offsets added to the failure voltage of the cells of a bank (die + bank offset) /
+  /// (bank, column); the die offset alone.
   double bank_offset_v(int bank) const { return bank_offset_v_[size_t(bank)]; }
+  double die_offset_v() const { return die_offset_v_; }
   double column_offset_v(int bank, int cell) const {
     return column_offset_v_[size_t(bank) * size_t(geometry_.cells_per_word()) + size_t(cell)];
   }
@@ -56,6 +58,7 @@ class ChipFaultModel {
   CellTypeMix types_;
   std::unique_ptr<BitcellFailureModel> model_;
   uint64_t type_key_;
+  double die_offset_v_ = 0.0;
   std::vector<double> bank_offset_v_;
   std::vector<double> column_offset_v_;
   NestedCellSampler sampler_;

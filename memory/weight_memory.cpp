@@ -91,11 +91,76 @@ uint64_t WeightMemory::resolve(const SramWord& raw, const SramWord& clean) {
   return d.data;
 }
 
+uint64_t WeightMemory::decode_quietly(const SramWord& raw) const {
+  if (!secded_) return raw.data;
+  const SecdedDecode d = secded_->decode(raw.data, raw.check);
+  return d.status == EccStatus::Detected && params_.zero_on_double_error() ? 0 : d.data;
+}
+
+std::vector<std::pair<int64_t, WordFaultMasks>> WeightMemory::transient_masks(int64_t image, int layer) const {
+  std::vector<std::pair<int64_t, WordFaultMasks>> out;
+  if (!transient_ || layer < 0 || layer >= layout_.layer_count()) return out;
+  const int cpw = transient_->cells_per_word();
+  const int64_t first = layout_.first_word(layer);
+  for (int64_t cell : transient_->flipped_cells(image, layer, layout_.words(layer) * cpw)) {
+    const int64_t word = first + cell / cpw;
+    if (out.empty() || out.back().first != word) out.push_back({word, WordFaultMasks{}});
+    add_cell_fault(out.back().second, int(cell % cpw), transient_->data_bits(), CellFaultType::read_flip);
+  }
+  return out;
+}
+
+void WeightMemory::transient_changes(int64_t image, int layer, const std::vector<uint8_t>& persistent,
+                                     std::vector<std::pair<int64_t, uint8_t>>& out) const {
+  out.clear();
+  const int m = layout_.weight_bits(layer);
+  const int per_word = layout_.weights_per_word(layer);
+  const uint64_t mask = (uint64_t(1) << m) - 1;
+  const int64_t n = layout_.weight_count(layer), first = layout_.first_word(layer);
+  if (!transient_ || n == 0) return;
+  if (!secded_) {
+    // Without ECC a read is the raw cells, and the transient XOR acts last: a flipped data cell
+    // flips its weight bit whatever the persistent faults did, so no word needs to be sensed
+    // (cells ascending, so the flips of one weight arrive together).
+    const int cpw = transient_->cells_per_word();
+    for (int64_t cell : transient_->flipped_cells(image, layer, layout_.words(layer) * cpw)) {
+      const int bit = int(cell % cpw), slot = bit / m;
+      const int64_t i = (cell / cpw) * per_word + slot;
+      if (slot >= per_word || i >= n) continue;  // the unused tail of a word
+      const uint8_t flip = uint8_t(1u << (bit % m));
+      if (!out.empty() && out.back().first == i)
+        out.back().second ^= flip;
+      else
+        out.push_back({i, uint8_t(persistent[size_t(i)] ^ flip)});
+    }
+    return;
+  }
+  for (const auto& [g, t] : transient_masks(image, layer)) {
+    const WordAddress a = layout_.word_address(g);
+    const SramBank& b = banks_[size_t(a.bank)];
+    SramWord raw = b.sense(a.row);
+    raw.data = t.apply(raw.data);
+    raw.check = t.apply_check(raw.check);
+    const uint64_t word = decode_quietly(raw);
+    const int64_t begin = (g - first) * per_word, end = std::min(n, begin + per_word);
+    for (int64_t i = begin; i < end; ++i) {
+      const uint8_t v = uint8_t((word >> ((i - begin) * m)) & mask);
+      if (v != persistent[size_t(i)]) out.push_back({i, v});
+    }
+  }
+}
+
+const WordFaultMasks* WeightMemory::context_transient(int64_t global_word) const {
+  auto it = std::lower_bound(context_masks_.begin(), context_masks_.end(), global_word,
+                             [](const auto& e, int64_t w) { return e.first < w; });
+  return it == context_masks_.end() || it->first != global_word ? nullptr : &it->second;
+}
+
 bool WeightMemory::apply_transient(WordAddress a, SramWord& raw) const {
-  const WordFaultMasks m = transient_->masks(read_image_, read_layer_, a);
-  if (m.empty()) return false;
-  raw.data = m.apply(raw.data);
-  raw.check = m.apply_check(raw.check);
+  const WordFaultMasks* t = context_transient(layout_.global_word(a));
+  if (!t) return false;
+  raw.data = t->apply(raw.data);
+  raw.check = t->apply_check(raw.check);
   return true;
 }
 
@@ -125,26 +190,25 @@ void WeightMemory::read_layer(int layer, std::vector<uint8_t>& out) {
   const int per_word = layout_.weights_per_word(layer);
   const uint64_t mask = (uint64_t(1) << m) - 1;
   const int64_t n = int64_t(clean.size());
-  if (transient_) {
-    // Transient flips can hit any word: visit every word of the layer (one hash each).
-    for (int64_t g = first; g < first + words; ++g) {
-      const WordAddress a = layout_.word_address(g);
-      const SramBank& b = banks_[size_t(a.bank)];
-      SramWord raw = b.sense(a.row);
-      const bool flipped = apply_transient(a, raw);
-      if (!flipped && !b.fault(a.row)) continue;
-      const uint64_t word = resolve(raw, b.stored(a.row));
-      const int64_t begin = (g - first) * per_word, end = std::min(n, begin + per_word);
-      for (int64_t i = begin; i < end; ++i) out[size_t(i)] = uint8_t((word >> ((i - begin) * m)) & mask);
-    }
-    return;
-  }
+  const bool transients = transient_ && read_layer_ == layer;  // flips of this read context
   auto it = std::lower_bound(faulty_words_.begin(), faulty_words_.end(), first);
   for (; it != faulty_words_.end() && *it < first + words; ++it) {
+    if (transients && has_transient(*it)) continue;  // read once, below, with its flips
     const WordAddress a = layout_.word_address(*it);
     const SramBank& b = banks_[size_t(a.bank)];
     const uint64_t word = resolve(b.sense(a.row), b.stored(a.row));
     const int64_t begin = (*it - first) * per_word, end = std::min(n, begin + per_word);
+    for (int64_t i = begin; i < end; ++i) out[size_t(i)] = uint8_t((word >> ((i - begin) * m)) & mask);
+  }
+  if (!transients) return;
+  for (const auto& [g, t] : context_masks_) {
+    const WordAddress a = layout_.word_address(g);
+    const SramBank& b = banks_[size_t(a.bank)];
+    SramWord raw = b.sense(a.row);
+    raw.data = t.apply(raw.data);
+    raw.check = t.apply_check(raw.check);
+    const uint64_t word = resolve(raw, b.stored(a.row));
+    const int64_t begin = (g - first) * per_word, end = std::min(n, begin + per_word);
     for (int64_t i = begin; i < end; ++i) out[size_t(i)] = uint8_t((word >> ((i - begin) * m)) & mask);
   }
 }

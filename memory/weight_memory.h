@@ -64,7 +64,7 @@ class WeightMemory {
     SramWord raw = b.read(a.row);
     ++stats_.word_reads;
     ++stats_.reads_per_bank[size_t(a.bank)];
-    if (transient_ && apply_transient(a, raw)) return resolve(raw, b.stored(a.row));
+    if (transient_ && apply_transient(a, raw)) return resolve(raw, b.stored(a.row));  // current context's flips
     if (!b.fault(a.row)) return raw.data;  // a clean word is a valid codeword: decodes to itself
     return resolve(raw, b.stored(a.row));
   }
@@ -73,12 +73,25 @@ class WeightMemory {
   /// generator must outlive this memory; nullptr turns them off.
   void set_transient(const TransientReadErrors* transient) {
     transient_ = transient && transient->enabled() ? transient : nullptr;
+    context_masks_.clear();
+    if (transient_) context_masks_ = transient_masks(read_image_, read_layer_);
   }
-  /// Which image and layer the following reads belong to (keys the transient errors).
+  /// Which image and layer the following reads belong to (keys the transient errors). Words of
+  /// other layers read in this context see no transient flips.
   void set_read_context(int64_t image, int layer) {
+    const bool changed = image != read_image_ || layer != read_layer_;
     read_image_ = image;
     read_layer_ = layer;
+    if (transient_ && changed) context_masks_ = transient_masks(image, layer);
   }
+  /// The transient flips of image `image` reading layer `layer`: (global word, XOR masks), ascending
+  /// by word, only words with a flip. Empty without transients. Thread-safe.
+  std::vector<std::pair<int64_t, WordFaultMasks>> transient_masks(int64_t image, int layer) const;
+  /// The weights of `layer` whose patterns image `image`'s transient flips change, relative to
+  /// `persistent` (the layer as read without transients): (weight index, pattern as read),
+  /// ascending. Counts nothing, so several threads may call it at once.
+  void transient_changes(int64_t image, int layer, const std::vector<uint8_t>& persistent,
+                         std::vector<std::pair<int64_t, uint8_t>>& out) const;
   /// Every weight pattern of a layer as read (each word of the layer read once, in word order):
   /// what the fast path uses; identical to read_word + extract. Layers without weights: empty.
   std::vector<uint8_t> read_layer(int layer);
@@ -103,6 +116,11 @@ class WeightMemory {
  private:
   /// Faulty-word read path: counts error events, decodes, applies on_double_error.
   uint64_t resolve(const SramWord& raw, const SramWord& clean);
+  /// The data the array receives for a raw read (ECC decode, on_double_error), counting nothing.
+  uint64_t decode_quietly(const SramWord& raw) const;
+  /// The current read context's transient masks of a word, or nullptr.
+  const WordFaultMasks* context_transient(int64_t global_word) const;
+  bool has_transient(int64_t global_word) const { return context_transient(global_word) != nullptr; }
   /// XORs this read's transient flips into `raw`; true if any bit flipped.
   bool apply_transient(WordAddress a, SramWord& raw) const;
   [[noreturn]] void throw_bad_bank(int b) const;
@@ -117,6 +135,7 @@ class WeightMemory {
   const TransientReadErrors* transient_ = nullptr;
   int64_t read_image_ = 0;
   int read_layer_ = 0;
+  std::vector<std::pair<int64_t, WordFaultMasks>> context_masks_;  // transient_masks(read_image_, read_layer_)
 };
 
 }  // namespace lvsim

@@ -47,6 +47,18 @@ ArchitectureParams ArchitectureParams::from_json(JsonObject& o) {
   p.output_buffer_bytes = o.get_int("output_buffer_bytes", 1, int64_t(1) << 40);
   p.post_processing_lanes = int(o.get_int("post_processing_lanes", 1, 1 << 20));
   p.clock_hz = o.get_double("clock_hz", 1e3, 1e12);
+  if (o.has("gating")) {
+    JsonObject g = o.get_object("gating");
+    p.pe_clock_gating = g.get_bool("pe_clock_gating");
+    p.zero_operand_gating = g.get_bool("zero_operand_gating");
+    g.finish();
+  }
+  if (o.has("dram")) {
+    JsonObject d = o.get_object("dram");
+    p.dram_bandwidth_bytes_per_s = d.get_double("bandwidth_bytes_per_s", 1e6, 1e15);
+    p.inferences_per_model_load = d.get_int("inferences_per_model_load", 1, int64_t(1) << 50);
+    d.finish();
+  }
   o.finish();
   return p;
 }
@@ -107,6 +119,8 @@ EnergyHardware energy_hardware(const ArchitectureParams& arch) {
   hw.weight_sram_bytes = hw.bank_bytes * s.banks;
   hw.input_buffer_bytes = arch.input_buffer_bytes;
   hw.output_buffer_bytes = arch.output_buffer_bytes;
+  hw.pe_clock_gating = arch.pe_clock_gating;
+  hw.zero_operand_gating = arch.zero_operand_gating;
   return hw;
 }
 

@@ -42,9 +42,18 @@ struct ArchitectureParams {
   int64_t output_buffer_bytes = 512 * 1024;  // int32 accumulators of one group of a layer's outputs
   int post_processing_lanes = 16;            // output elements the post-processing unit finishes per cycle
   double clock_hz = 500e6;
+  // Gating (key "gating"; default: both on, what a modern accelerator does).
+  bool pe_clock_gating = true;      // idle PEs and PEs outside a fold's rows x cols do not clock registers
+  bool zero_operand_gating = true;  // a MAC whose activation is zero does not toggle multiplier/adder
+  // Off-chip DRAM (key "dram"): bandwidth for the transfer times reported beside the cycles, and
+  // how many inferences one model load (weights DRAM -> weight SRAM) is amortized over.
+  double dram_bandwidth_bytes_per_s = 12.8e9;  // LPDDR4-3200 x32: 3200 MT/s x 4 bytes
+  int64_t inferences_per_model_load = 10000;
 
   /// Reads an architecture object (keys: name, array{rows, cols, dataflow}, pe{...}, weight_sram{...},
-  /// input_buffer_bytes, output_buffer_bytes, post_processing_lanes, clock_hz); unknown keys rejected.
+  /// input_buffer_bytes, output_buffer_bytes, post_processing_lanes, clock_hz, optional
+  /// gating{pe_clock_gating, zero_operand_gating}, dram{bandwidth_bytes_per_s,
+  /// inferences_per_model_load}); unknown keys rejected.
   static ArchitectureParams from_json(JsonObject& o);
   /// Parses and reads a whole architecture file; ConfigError/FormatError name the file and field.
   static ArchitectureParams from_json_file(const std::string& path);

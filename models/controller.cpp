@@ -30,6 +30,7 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   output_.clear();
   reads_now_.clear();
   fetch_ = Fetch{};
+  counts_.dram_bytes = network_dram_bytes(net, layer);
   if (!L.has_weights()) {
     gm_ = GemmMapping{};
     post_.start_layer(net, layer, inputs, &output_);
@@ -171,6 +172,7 @@ void Controller::begin_fold(int fold) {
   ++measured_.folds;
   fold_start_ = cycle_;
   mapped_pes_ += cur_.rows * cur_.cols;
+  array_.set_mapped(int(cur_.rows), int(cur_.cols));
   phase_cycle_ = 0;
   state_ = arch_.dataflow == Dataflow::OutputStationary ? State::OsCompute : State::Load;
   if (fold + 1 < int(folds_.size()))
@@ -199,7 +201,11 @@ void Controller::stream_inputs(int64_t n, int16_t* left) {
   const int lo = int(std::max<int64_t>(0, n - T + 1)), hi = int(std::min<int64_t>(cur_.rows, n + 1));
   std::fill(left, left + R, int16_t(0));
   if (arch_.dataflow == Dataflow::WeightStationary) {
-    for (int r = lo; r < hi; ++r) left[r] = activation(cur_.group, n - r, cur_.row0 + r);
+    for (int r = lo; r < hi; ++r) {
+      left[r] = activation(cur_.group, n - r, cur_.row0 + r);
+      // It meets the stationary weights of its row's mapped columns, one MAC each.
+      if (left[r] == 0) counts_.zero_activation_macs_by_weight_bits[size_t(bits)] += cur_.cols;
+    }
     if (hi > lo) counts_.input_buffer_reads += hi - lo;
   } else {
     for (int r = lo; r < hi; ++r) left[r] = weight(cur_.o0 + n - r, cur_.row0 + r);
@@ -272,7 +278,11 @@ void Controller::before_edge() {
         if (arch_.dataflow == Dataflow::WeightStationary) {
           for (int c = 0; c < cols; ++c) top[c] = weight(cur_.o0 + c, cur_.row0 + rr);
         } else {
-          for (int c = 0; c < cols; ++c) top[c] = activation(cur_.group, cur_.col0 + c, cur_.row0 + rr);
+          for (int c = 0; c < cols; ++c) {
+            top[c] = activation(cur_.group, cur_.col0 + c, cur_.row0 + rr);
+            // A stationary activation meets all N streamed filters, one MAC each.
+            if (top[c] == 0) counts_.zero_activation_macs_by_weight_bits[size_t(bits)] += gm_.n;
+          }
           counts_.input_buffer_reads += cols;
         }
       }
@@ -288,7 +298,11 @@ void Controller::before_edge() {
       const int64_t n = phase_cycle_;
       const int lo = int(std::max<int64_t>(0, n - gm_.k + 1)), hi = int(std::min<int64_t>(cur_.rows, n + 1));
       std::fill(left, left + R, int16_t(0));
-      for (int r = lo; r < hi; ++r) left[r] = activation(cur_.group, cur_.row0 + r, n - r);
+      for (int r = lo; r < hi; ++r) {
+        left[r] = activation(cur_.group, cur_.row0 + r, n - r);
+        // It travels along its row, meeting the weight of the same k in every mapped column.
+        if (left[r] == 0) counts_.zero_activation_macs_by_weight_bits[size_t(bits)] += cur_.cols;
+      }
       if (hi > lo) {
         counts_.input_buffer_reads += hi - lo;
         counts_.macs_by_weight_bits[size_t(bits)] += int64_t(hi - lo) * cur_.cols;
@@ -378,7 +392,11 @@ LayerRun Controller::finish() {
     t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch_, gm_.stream) - 1;
   }
   const ArrayStats& s = array_.stats();
-  counts_.pe_register_writes = s.register_writes - array_at_start_.register_writes;
+  counts_.pe_register_bits_written = s.register_bits_written - array_at_start_.register_bits_written;
+  // An ungated clock reaches every register bit on every cycle of the layer (counted here rather
+  // than from the array's idle edges, which a SystemC kernel may start one edge late).
+  counts_.pe_register_bits_idle =
+      int64_t(SystolicArray::kRegisterBitsPerPe) * arch_.rows * arch_.cols * cycle_ - counts_.pe_register_bits_written;
   counts_.pe_hops = s.hops - array_at_start_.hops;
   const ActionCounts& p = post_.counts();
   counts_.input_buffer_reads += p.input_buffer_reads;

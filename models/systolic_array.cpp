@@ -69,7 +69,8 @@ int round_up16(int n) {
 
 }  // namespace
 
-SystolicArray::SystolicArray(int rows, int cols) : rows_(rows), cols_(cols), stride_(round_up16(cols)) {
+SystolicArray::SystolicArray(int rows, int cols)
+    : rows_(rows), cols_(cols), mapped_rows_(rows), mapped_cols_(cols), stride_(round_up16(cols)) {
   if (rows < 1 || cols < 1) throw std::invalid_argument("SystolicArray: rows and cols must be >= 1");
   const size_t n = size_t(rows) * size_t(stride_);
   stat_.assign(n, 0);
@@ -89,7 +90,56 @@ SystolicArray::SystolicArray(int rows, int cols) : rows_(rows), cols_(cols), str
   top_out_.assign(size_t(cols), 0);
 }
 
+void SystolicArray::set_mapped(int rows, int cols) {
+  if (rows < 0 || rows > rows_ || cols < 0 || cols > cols_)
+    throw std::invalid_argument("SystolicArray::set_mapped: region outside the array");
+  mapped_rows_ = rows;
+  mapped_cols_ = cols;
+}
+
+int SystolicArray::bits_written_per_pe(ArrayMode m) {
+  switch (m) {
+    case ArrayMode::Idle:
+      return 0;
+    case ArrayMode::LoadStationary:
+      return 16;
+    case ArrayMode::Stream:
+      return 16 + 32;
+    case ArrayMode::OsCompute:
+      return 16 + 16 + 32;
+    case ArrayMode::OsDrain:
+      return 32;
+  }
+  return 0;
+}
+
+int64_t SystolicArray::hops_per_edge(ArrayMode m, int64_t rows, int64_t cols) {
+  if (rows == 0 || cols == 0) return 0;
+  switch (m) {
+    case ArrayMode::Idle:
+      return 0;
+    case ArrayMode::LoadStationary:
+    case ArrayMode::OsDrain:
+      return (rows - 1) * cols;
+    case ArrayMode::Stream:
+    case ArrayMode::OsCompute:
+      return rows * (cols - 1) + (rows - 1) * cols;
+  }
+  return 0;
+}
+
+// An ungated clock reaches every register bit on every edge; only mapped PEs capture new values.
+void SystolicArray::count_edges(int64_t n) {
+  const int64_t mapped = int64_t(mapped_rows_) * mapped_cols_;
+  const int64_t written = int64_t(bits_written_per_pe(mode_)) * mapped;
+  stats_.register_bits_written += written * n;
+  stats_.register_bits_idle += (int64_t(kRegisterBitsPerPe) * rows_ * cols_ - written) * n;
+  stats_.hops += hops_per_edge(mode_, mapped_rows_, mapped_cols_) * n;
+}
+
 void SystolicArray::clear() {
+  mapped_rows_ = rows_;
+  mapped_cols_ = cols_;
   std::fill(stat_.begin(), stat_.end(), 0);
   std::fill(hor_.begin(), hor_.end(), 0);
   hor_base_ = hor_slack_;
@@ -104,8 +154,8 @@ void SystolicArray::clear() {
 }
 
 void SystolicArray::step() {
-  const int64_t pes = int64_t(rows_) * cols_;
   ++stats_.cycles;
+  count_edges(1);
   switch (mode_) {
     case ArrayMode::Idle:
       ++stats_.idle_cycles;
@@ -113,26 +163,18 @@ void SystolicArray::step() {
     case ArrayMode::LoadStationary:
       step_load();
       ++stats_.load_cycles;
-      stats_.register_writes += pes;
-      stats_.hops += int64_t(rows_ - 1) * cols_;
       break;
     case ArrayMode::Stream:
       step_stream();
       ++stats_.stream_cycles;
-      stats_.register_writes += 2 * pes;
-      stats_.hops += int64_t(rows_) * (cols_ - 1) + int64_t(rows_ - 1) * cols_;
       break;
     case ArrayMode::OsCompute:
       step_os_compute();
       ++stats_.os_compute_cycles;
-      stats_.register_writes += 3 * pes;
-      stats_.hops += int64_t(rows_) * (cols_ - 1) + int64_t(rows_ - 1) * cols_;
       break;
     case ArrayMode::OsDrain:
       step_os_drain();
       ++stats_.os_drain_cycles;
-      stats_.register_writes += pes;
-      stats_.hops += int64_t(rows_ - 1) * cols_;
       break;
   }
 }
@@ -206,11 +248,9 @@ void SystolicArray::stream(int n, const int16_t* left_seq) {
   if (n < 1 || n > kMaxStreamBatch) throw std::invalid_argument("SystolicArray::stream: batch size out of range");
   mode_ = ArrayMode::Stream;
   const int R = rows_, C = cols_, S = stride_;
-  const int64_t pes = int64_t(R) * C;
   stats_.cycles += n;
   stats_.stream_cycles += n;
-  stats_.register_writes += 2 * pes * n;
-  stats_.hops += (int64_t(R) * (C - 1) + int64_t(R - 1) * C) * n;
+  count_edges(n);
   if (hor_base_ < n) {
     for (int r = 0; r < R; ++r) {
       int16_t* row = hor_.data() + int64_t(r) * hor_stride_;

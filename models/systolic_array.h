@@ -43,8 +43,11 @@ struct ArrayStats {
   int64_t stream_cycles = 0;
   int64_t os_compute_cycles = 0;
   int64_t os_drain_cycles = 0;
-  int64_t register_writes = 0;  // PE register updates (the array is not clock-gated per PE)
-  int64_t hops = 0;             // values moved from one PE to a neighbouring PE
+  // PE register bits (docs/timing-model.md "Array registers"): captured by mapped PEs, and clock
+  // edges of bits that capture nothing (unmapped PEs, registers the mode leaves, idle edges).
+  int64_t register_bits_written = 0;
+  int64_t register_bits_idle = 0;
+  int64_t hops = 0;  // values moved from one mapped PE to a neighbouring mapped PE
   void reset() { *this = ArrayStats{}; }
 };
 
@@ -60,6 +63,18 @@ class SystolicArray {
   void clear();
 
   void set_mode(ArrayMode m) { mode_ = m; }
+  /// The PEs of the current fold: rows [0, rows) x cols [0, cols) (the rest hold zeros); counts
+  /// only, the registers compute the same. Default and after clear(): the whole array.
+  void set_mapped(int rows, int cols);
+
+  /// Register bits per PE: stationary (or OS vertical) and moving operand 16 bits each, partial
+  /// sum 32 bits.
+  static constexpr int kRegisterBitsPerPe = 64;
+  /// Bits a mapped PE captures on one edge of mode `m`: load 16, stream 48, OS compute 64,
+  /// OS drain 32, idle 0.
+  static int bits_written_per_pe(ArrayMode m);
+  /// Values moved between mapped PEs on one edge of mode `m` with `rows` x `cols` mapped.
+  static int64_t hops_per_edge(ArrayMode m, int64_t rows, int64_t cols);
   ArrayMode mode() const { return mode_; }
 
   /// Edge inputs for the next step: left_in()[r] enters row r at column 0 (streamed operand);
@@ -108,7 +123,10 @@ class SystolicArray {
   void step_os_compute();
   void step_os_drain();
 
+  void count_edges(int64_t n);  // stats of n edges in the current mode
+
   int rows_, cols_;
+  int mapped_rows_, mapped_cols_;
   int stride_;  // elements per row of stat_, ver_ and psum_: cols_ rounded up to 16 (64-byte int32 rows)
   ArrayMode mode_ = ArrayMode::Idle;
   // Operand registers one column right: moves the window base only. Column 0 (left_in) is written

@@ -1,9 +1,11 @@
 #include "models/timing_model.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "memory/weight_layout.h"
 #include "models/post_processing_unit.h"
+#include "models/systolic_array.h"
 
 namespace lvsim {
 namespace {
@@ -98,6 +100,47 @@ std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Net
   return fetch;
 }
 
+int64_t network_dram_bytes(const Network& net, int layer) {
+  const Layer& L = net.layers.at(size_t(layer));
+  int64_t bytes = 0;
+  for (int src : L.inputs)
+    if (src < 0) bytes += net.input_shape.size();
+  if (layer == net.output) bytes += L.out_shape.size();
+  return bytes;
+}
+
+ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& net, double clock_hz) {
+  const WeightLayout layout(arch.weight_sram, net);
+  ActionCounts a;
+  a.weight_sram_writes = layout.words_used();
+  if (arch.weight_sram.secded()) a.ecc_encodes = a.weight_sram_writes;
+  a.dram_bytes = (layout.words_used() * arch.weight_sram.word_bits + 7) / 8;
+  a.cycles = int64_t(std::ceil(double(a.dram_bytes) / arch.dram_bandwidth_bytes_per_s * clock_hz));
+  return a;
+}
+
+// PE register bits and hops summed over folds. A fold maps rows_f x cols_f PEs; summed over the
+// tiles, sum rows_f * cols_f = row_extent * col_extent, sum (rows_f - 1) * cols_f = (row_extent -
+// row_tiles) * col_extent (vertical neighbours), sum rows_f * (cols_f - 1) = row_extent *
+// (col_extent - col_tiles) (horizontal).
+static void count_pe_registers(const ArchitectureParams& arch, const GemmMapping& g, LayerTiming& t) {
+  ActionCounts& a = t.counts;
+  const int64_t R = arch.rows, C = arch.cols, T = g.stream;
+  const int64_t mapped = g.groups * g.row_extent * g.col_extent;
+  const int64_t vertical = g.groups * (g.row_extent - g.row_tiles) * g.col_extent;
+  const int64_t horizontal = g.groups * g.row_extent * (g.col_extent - g.col_tiles);
+  if (arch.dataflow == Dataflow::OutputStationary) {
+    const int64_t compute = R + C + T - 2;
+    a.pe_register_bits_written = mapped * (64 * compute + 32 * R);
+    a.pe_hops = (horizontal + vertical) * compute + vertical * R;
+  } else {
+    const int64_t stream = T + R + C - 2;
+    a.pe_register_bits_written = mapped * (16 * R + 48 * stream);
+    a.pe_hops = vertical * R + (horizontal + vertical) * stream;
+  }
+  a.pe_register_bits_idle = int64_t(SystolicArray::kRegisterBitsPerPe) * R * C * t.cycles - a.pe_register_bits_written;
+}
+
 LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int layer) {
   const Layer& L = net.layers.at(size_t(layer));
   LayerTiming t;
@@ -105,6 +148,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   const int64_t R = arch.rows, C = arch.cols, pes = R * C;
   const int64_t elements = PostProcessingUnit::job_elements(L);
   t.post_cycles = PostProcessingUnit::job_cycles(elements, arch.post_processing_lanes);
+  a.dram_bytes = network_dram_bytes(net, layer);
   if (!L.has_weights()) {
     if (L.type != LayerType::Flatten) {
       for (int src : L.inputs)
@@ -114,6 +158,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
     }
     t.cycles = t.post_cycles;
     a.cycles = t.cycles;
+    a.pe_register_bits_idle = int64_t(SystolicArray::kRegisterBitsPerPe) * pes * t.cycles;  // the array idles
     return t;
   }
   const GemmMapping g = map_gemm(arch, L);
@@ -134,16 +179,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch, T) - 1;
 
   a.macs_by_weight_bits[size_t(L.weight.bits)] = t.macs;
-  const int64_t hops_stream = R * (C - 1) + (R - 1) * C;
-  if (arch.dataflow == Dataflow::OutputStationary) {
-    const int64_t compute = R + C + T - 2;
-    a.pe_register_writes = t.folds * (3 * pes * compute + pes * R);
-    a.pe_hops = t.folds * (hops_stream * compute + (R - 1) * C * R);
-  } else {
-    const int64_t stream = T + R + C - 2;
-    a.pe_register_writes = t.folds * (pes * R + 2 * pes * stream);
-    a.pe_hops = t.folds * ((R - 1) * C * R + hops_stream * stream);
-  }
+  count_pe_registers(arch, g, t);
   a.weight_sram_reads = t.weight_words_read;
   if (arch.weight_sram.secded()) a.ecc_decodes = t.weight_words_read;
   const int64_t mkn = g.groups * g.m * g.n;

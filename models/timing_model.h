@@ -51,6 +51,16 @@ struct LayerTiming {
   bool operator==(const LayerTiming&) const = default;
 };
 
+/// Off-chip bytes a layer moves per inference: the network input it reads (one byte per code)
+/// and, for the output layer, the results it writes. Model loading is counted separately
+/// (model_load_counts).
+int64_t network_dram_bytes(const Network& net, int layer);
+
+/// One model load: every weight word written into the weight SRAM (and SECDED-encoded), the
+/// packed weights read from DRAM (data bits of those words), and the cycles the DRAM bandwidth
+/// needs for them at `clock_hz`.
+ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& net, double clock_hz);
+
 /// Closed form of layer `layer` (any type; layers without weights: post-processing only).
 LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int layer);
 

@@ -14,6 +14,9 @@
 #include "common/errors.h"
 #include "common/output_file.h"
 #include "sim/chip_command.h"
+#include "sim/explore.h"
+#include "sim/import_command.h"
+#include "sim/recost.h"
 #include "sim/run.h"
 #include "sim/study_comm.h"
 #include "sim/sweep.h"
@@ -37,6 +40,7 @@ struct SweepCommandLine {
 struct CommandLine {
   lvsim::RunOptions run;
   lvsim::ChipCommandOptions chip;
+  lvsim::RecostOptions recost;
   bool json = false;
   std::string output;
   std::string trace_cycles;
@@ -45,6 +49,9 @@ struct CommandLine {
   std::string mode = "fast";
   std::string calib = "min-max";
   SweepCommandLine sweep;
+  std::string exploration_path;
+  lvsim::StudyExecution explore_exec;
+  bool explore_force = false;
 };
 
 CLI::Validator positive_integer() {
@@ -72,7 +79,7 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
   run->add_option("--mode", cl.mode,
                   "golden (reference engine), fast (integer GEMMs + closed-form timing), cycle (SystemC)")
       ->check(CLI::IsMember({"golden", "fast", "cycle"}));
-  run->add_option("--calib-images", o.calib_images, "Training images for activation calibration")
+  run->add_option("--calib-images", o.calib_images, "Training images for activation calibration (default 512)")
       ->check(positive_integer());
   run->add_option("--calib", cl.calib, "Calibration: min-max or percentile")
       ->check(CLI::IsMember({"min-max", "percentile"}));
@@ -84,9 +91,18 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
   run->add_option("--clock-mode", cl.clock_mode,
                   "fixed (architecture clock, checked against f_max), follow_fmax, scale_nominal");
   run->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed of its bit-cell failure map)");
-  run->add_option("--ber", o.ber, "Uniform random bit errors at this rate instead of the chip model")
+  run->add_option("--ber", o.ber,
+                  "Rate fault model instead of the chip model: with bit_flip, every stored bit flips with this "
+                  "probability (the bit error rate); with stuck_at, the fraction of stuck cells")
       ->check(CLI::Range(0.0, 1.0));
-  run->add_option("--ber-model", o.ber_model, "bit_flip or stuck_at (with --ber)");
+  run->add_option("--ber-model", o.ber_model, "bit_flip (default) or stuck_at (with --ber)");
+  run->add_option("--stuck-cell-fraction", o.stuck_cell_fraction,
+                  "Fraction of weight-SRAM cells stuck (stuck_at model; the measured bit error rate is about "
+                  "half of it); same as --ber F --ber-model stuck_at")
+      ->check(CLI::Range(0.0, 1.0));
+  run->add_option("--stuck-at-1-fraction", o.stuck_at_1_fraction,
+                  "stuck_at model: share of the stuck cells stuck at 1 (default 0.5)")
+      ->check(CLI::Range(0.0, 1.0));
   run->add_option("--fault-map", o.fault_map_path,
                   "Profiled fault map file (docs/fault-maps.md) instead of the chip model");
   run->add_flag("--fault-map-tile", o.fault_map_tile, "Repeat a smaller fault map over the weight SRAM");
@@ -114,6 +130,20 @@ void add_chip_command(CLI::App& app, CommandLine& cl) {
   chip->add_option("--export", o.export_path, "Write the chip's fault map to this file");
   chip->add_option("--export-voltage", o.export_voltage_v, "Export only the cells failing at this voltage");
   chip->add_flag("--json", cl.json, "Write the report as JSON");
+}
+
+void add_recost_command(CLI::App& app, CommandLine& cl) {
+  lvsim::RecostOptions& o = cl.recost;
+  CLI::App* rc = app.add_subcommand(
+      "recost", "Energy of a saved `lvsim run --json` report under another technology, voltages or clock");
+  rc->add_option("--report", o.report_path, "A saved `lvsim run --json` report (its action_counts)")->required();
+  rc->add_option("--arch", o.arch_path, "Architecture file: sizes and gating (default: built-in edge-16x16)");
+  rc->add_option("--tech", o.tech_path, "Technology file (default: built-in presets/tech/45nm.json)");
+  rc->add_option("--v-sram", o.v_sram_v, "Weight-SRAM voltage in V (default: nominal)");
+  rc->add_option("--v-logic", o.v_logic_v, "Array/logic voltage in V (default: nominal)");
+  rc->add_option("--clock-mode", o.clock_mode, "fixed (architecture clock), follow_fmax or scale_nominal");
+  rc->add_flag("--json", cl.json, "Write the result as one JSON object to stdout");
+  rc->add_option("--output", cl.output, "Also write the JSON result to this file (atomically)");
 }
 
 void add_sweep_command(CLI::App& app, CommandLine& cl) {
@@ -148,6 +178,87 @@ void add_sweep_command(CLI::App& app, CommandLine& cl) {
   sw->add_option("--out", o.exec.out_dir, "Output directory (results, journal, report.html)")->required();
   sw->add_flag("--quiet", o.exec.quiet, "No progress on stderr");
   sw->add_flag("--no-reuse", o.no_reuse, "Run every point even when its weights are unchanged (same results)");
+}
+
+/// `lvsim import` and `lvsim calibrate` as typed (scheme flags unset: not given).
+struct ImportCommandLine {
+  lvsim::ImportCommandOptions import;
+  lvsim::CalibrateCommandOptions calibrate;
+  std::optional<int> bits;
+  std::string granularity, symmetry, storage, rounding, calib = "min-max";
+  std::optional<double> clip;
+};
+
+void add_import_command(CLI::App& app, ImportCommandLine& ic) {
+  lvsim::ImportCommandOptions& o = ic.import;
+  CLI::App* im = app.add_subcommand("import", "Import an ONNX model (float or QDQ) into a network file");
+  im->add_option("model", o.model_path, "ONNX model file")->required();
+  im->add_option("--out", o.out_path, "Network file to write (atomically)")->required();
+  im->add_option("--bits", ic.bits, "Float weights: quantize at this many bits (2..8), robust scheme by default")
+      ->check(CLI::Range(2, 8));
+  im->add_option("--granularity", ic.granularity, "per_tensor or per_channel (with --bits)");
+  im->add_option("--symmetry", ic.symmetry, "asymmetric or symmetric (with --bits)");
+  im->add_option("--storage", ic.storage, "unsigned or twos_complement (with --bits)");
+  im->add_option("--rounding", ic.rounding, "round or truncate (with --bits)");
+  im->add_option("--clip", ic.clip, "Clip float weights to [-w, w] before quantizing (with --bits)");
+  im->add_option("--pixel-scale", o.onnx.pixel_scale, "Preprocessing: raw pixel p -> p * S (e.g. 0.00392156862745098)");
+  im->add_option("--mean", o.onnx.mean, "Preprocessing: per-channel mean, comma separated")->delimiter(',');
+  im->add_option("--std", o.onnx.std, "Preprocessing: per-channel standard deviation, comma separated")->delimiter(',');
+  im->add_option("--name", o.onnx.name, "Network name (default: the model file's name)");
+  im->add_option("--calib-data", o.calib.data, "Calibrate now on this data set's training split (directory or .npz)");
+  im->add_option("--calib-images", o.calib.images, "Training images for calibration (default 512)")
+      ->check(positive_integer());
+  im->add_option("--calib", ic.calib, "Calibration: min-max or percentile")
+      ->check(CLI::IsMember({"min-max", "percentile"}));
+  im->add_option("--threads", o.calib.threads, "Worker threads (default: all cores)")->check(positive_integer());
+
+  lvsim::CalibrateCommandOptions& c = ic.calibrate;
+  CLI::App* ca = app.add_subcommand("calibrate", "Calibrate a network file or model and save it quantized");
+  ca->add_option("--network", c.network_path, "Network file or ONNX model")->required();
+  ca->add_option("--data", c.calib.data, "Data set whose training split calibrates (directory or .npz)")->required();
+  ca->add_option("--out", c.out_path, "Network file to write (atomically)")->required();
+  ca->add_option("--calib-images", c.calib.images, "Training images for calibration (default 512)")
+      ->check(positive_integer());
+  ca->add_option("--calib", ic.calib, "Calibration: min-max or percentile")
+      ->check(CLI::IsMember({"min-max", "percentile"}));
+  ca->add_option("--threads", c.calib.threads, "Worker threads (default: all cores)")->check(positive_integer());
+}
+
+/// Runs `lvsim import` or `lvsim calibrate`; the summary line goes to stdout.
+void run_import_command(const CLI::App& app, ImportCommandLine& ic) {
+  const auto method = lvsim::calibration_method_from_name(ic.calib, "--calib");
+  std::string text;
+  if (app.got_subcommand("calibrate")) {
+    ic.calibrate.calib.method = method;
+    text = lvsim::run_calibrate_command(ic.calibrate);
+  } else {
+    ic.import.calib.method = method;
+    const bool scheme_flags = !ic.granularity.empty() || !ic.symmetry.empty() || !ic.storage.empty() ||
+                              !ic.rounding.empty() || ic.clip.has_value();
+    if (scheme_flags && !ic.bits)
+      throw lvsim::ConfigError(
+          "command line: --bits: required with --granularity/--symmetry/--storage/--rounding/--clip");
+    if (ic.bits) {
+      auto pick = [](const std::string& v, const std::string& flag, const std::string& a, const std::string& b) {
+        if (v.empty() || v == a) return true;
+        if (v == b) return false;
+        throw lvsim::ConfigError("command line: " + flag + ": expected " + a + " or " + b + ", got \"" + v + "\"");
+      };
+      lvsim::WeightQuantScheme s = lvsim::WeightQuantScheme::robust(*ic.bits);
+      s.per_channel = !pick(ic.granularity, "--granularity", "per_tensor", "per_channel");
+      s.symmetric = !pick(ic.symmetry, "--symmetry", "asymmetric", "symmetric");
+      s.storage = pick(ic.storage, "--storage", "unsigned", "twos_complement") ? lvsim::WeightStorage::Unsigned
+                                                                               : lvsim::WeightStorage::TwosComplement;
+      s.rounding = pick(ic.rounding, "--rounding", "round", "truncate");
+      if (ic.clip) {
+        if (!(*ic.clip > 0)) throw lvsim::ConfigError("command line: --clip: must be > 0");
+        s.clip = *ic.clip;
+      }
+      ic.import.onnx.weight_scheme = s;
+    }
+    text = lvsim::run_import_command(ic.import);
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 /// The study: the file if given, then every flag given on top of it.
@@ -235,6 +346,30 @@ int run_sweep_command(const SweepCommandLine& o) {
   return 0;
 }
 
+void add_explore_command(CLI::App& app, CommandLine& cl) {
+  CLI::App* ex = app.add_subcommand(
+      "explore", "Architecture exploration: cycles, energy and the Pareto front over a grid of design points");
+  ex->add_option("--exploration", cl.exploration_path, "Exploration file (docs/studies.md, \"Exploration\")")
+      ->required();
+  ex->add_option("--out", cl.explore_exec.out_dir, "Output directory (points, layers, report.html)")->required();
+  ex->add_option("--threads", cl.explore_exec.threads, "Worker threads (default: all cores)")
+      ->check(positive_integer());
+  ex->add_flag("--force", cl.explore_force, "Run grids above the size limit");
+  ex->add_flag("--quiet", cl.explore_exec.quiet, "No summary line on stderr");
+}
+
+int run_explore_command(const CommandLine& cl) {
+  lvsim::ExploreSpec spec = lvsim::read_exploration_file(cl.exploration_path);
+  spec.force = spec.force || cl.explore_force;
+  spec.validate(cl.exploration_path);
+  const lvsim::ExploreOutcome r = lvsim::run_explore(spec, cl.explore_exec);
+  if (!cl.explore_exec.quiet)
+    std::fprintf(stderr, "explore: %lld points (%lld feasible), %lld rows in %.2f s; report: %s/report.html\n",
+                 static_cast<long long>(r.points), static_cast<long long>(r.feasible), static_cast<long long>(r.rows),
+                 r.wall_time_s, cl.explore_exec.out_dir.c_str());
+  return 0;
+}
+
 void finish_run_options(CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
   o.mode = cl.mode == "golden"  ? lvsim::RunMode::Golden
@@ -245,6 +380,18 @@ void finish_run_options(CommandLine& cl) {
     if (o.v_sram_v) throw lvsim::ConfigError("command line: --voltage: give either --voltage or --v-sram, not both");
     o.v_sram_v = cl.voltage_alias;
   }
+  if (o.stuck_cell_fraction) {
+    if (o.ber) throw lvsim::ConfigError("command line: --stuck-cell-fraction: give either it or --ber, not both");
+    if (!o.ber_model.empty() && o.ber_model != "stuck_at")
+      throw lvsim::ConfigError("command line: --stuck-cell-fraction: is the stuck_at model, not --ber-model " +
+                               o.ber_model);
+    o.ber = o.stuck_cell_fraction;
+    o.ber_model = "stuck_at";
+  }
+  if (o.stuck_at_1_fraction && !(o.ber && o.ber_model == "stuck_at"))
+    throw lvsim::ConfigError(
+        "command line: --stuck-at-1-fraction: needs the stuck_at model (--stuck-cell-fraction F, or --ber F "
+        "--ber-model stuck_at)");
   if (o.ber && !o.fault_map_path.empty())
     throw lvsim::ConfigError("command line: --ber: cannot be combined with --fault-map");
   o.clock_mode = lvsim::clock_mode_from_string(cl.clock_mode, "command line", "--clock-mode");
@@ -290,9 +437,13 @@ extern "C" int sc_main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("lvsim ") + lvsim::kVersion);
   app.require_subcommand(1);
   CommandLine cl;
+  ImportCommandLine import_cl;
   add_run_command(app, cl);
+  add_import_command(app, import_cl);
   add_chip_command(app, cl);
+  add_recost_command(app, cl);
   add_sweep_command(app, cl);
+  add_explore_command(app, cl);
 
   try {
     app.parse(argc, argv);
@@ -307,8 +458,15 @@ extern "C" int sc_main(int argc, char** argv) {
       finish_run_options(cl);
       const lvsim::RunReport rep = lvsim::run(cl.run);
       emit(rep.to_text(), rep.to_json().dump(2) + "\n", cl.json, cl.output);
+    } else if (app.got_subcommand("explore")) {
+      return run_explore_command(cl);
     } else if (app.got_subcommand("sweep")) {
       return run_sweep_command(cl.sweep);
+    } else if (app.got_subcommand("import") || app.got_subcommand("calibrate")) {
+      run_import_command(app, import_cl);
+    } else if (app.got_subcommand("recost")) {
+      const nlohmann::json r = lvsim::recost(cl.recost);
+      emit(lvsim::recost_text(r), r.dump(2) + "\n", cl.json, cl.output);
     } else if (app.got_subcommand("chip")) {
       const lvsim::ChipReport rep = lvsim::run_chip_command(cl.chip);
       emit(rep.text, rep.json.dump(2) + "\n", cl.json, "");

@@ -24,6 +24,7 @@
 #include "sim/presets.h"
 #include "sim/threads.h"
 #include "sim/weights_as_read.h"
+#include "sim/zero_activation_counts.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
@@ -47,12 +48,18 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
   std::optional<FaultMap> map;
   if (opt.ber) {
     RateFaultParams rp;
-    rp.kind = opt.ber_model;
+    rp.kind = opt.ber_model.empty() ? "bit_flip" : opt.ber_model;
+    rp.stuck_at_1_fraction = opt.stuck_at_1_fraction.value_or(0.5);
     rp.validate("--ber-model");
     RateFaultModel model(rp, geometry, opt.chip_seed);
     map = model.faults_at(*opt.ber);
     fr.source = "ber";
     fr.ber = *opt.ber;
+    fr.rate_model = rp.kind;
+    if (rp.kind == "stuck_at") {
+      fr.stuck_cell_fraction = *opt.ber;
+      fr.stuck_at_1_fraction = rp.stuck_at_1_fraction;
+    }
     fr.voltage_v.reset();
   } else if (!opt.fault_map_path.empty()) {
     ProfiledFaultMap profiled =
@@ -198,9 +205,14 @@ RunReport run(const RunOptions& opt) {
       for (int64_t i = 0; i < test.count; ++i) read_image_weights(net, wm, i, faulty, w, rep.faults);
     }
   } else {
-    rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults)
+    rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults, threads)
                                 : run_functional(opt.mode, net, faulty, test, threads);
     fill_layers_from_timing(rep, timing, test.count);
+    // Zero activations are data: counted from each image's codes, with the weights it read.
+    const std::vector<ActionCounts> zeros = transient
+                                                ? zero_activation_counts_transient(opt.mode, net, wm, faulty, test)
+                                                : zero_activation_counts(opt.mode, net, faulty, test, threads);
+    for (size_t l = 0; l < rep.layers.size(); ++l) rep.layers[l].counts += zeros[l];
   }
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.images_per_second = rep.wall_time_s > 0 ? double(rep.images) / rep.wall_time_s : 0.0;
@@ -232,6 +244,11 @@ RunReport run(const RunOptions& opt) {
   rep.simulated_time_s = double(rep.total_cycles) / op.clock_hz;
   rep.simulated_images_per_second = rep.simulated_time_s > 0 ? double(rep.images) / rep.simulated_time_s : 0.0;
   rep.energy = energy_model.cost(rep.counts, op, rep.images);
+  // Loading the model happens once, outside the inferences: costed and reported apart.
+  rep.model_load_counts = model_load_counts(arch, net, op.clock_hz);
+  rep.model_load_energy = energy_model.cost(rep.model_load_counts, op, 1);
+  rep.inferences_per_model_load = arch.inferences_per_model_load;
+  rep.dram_bandwidth_bytes_per_s = arch.dram_bandwidth_bytes_per_s;
   for (auto& L : rep.layers) {
     const EnergyBreakdown b = energy_model.breakdown(L.counts, op);
     L.energy_pj = b.total_pj();

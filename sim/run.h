@@ -32,12 +32,17 @@ struct RunOptions {
 
   // Faults. With none of ber / fault_map, the technology's bit-cell failure model acts at v_sram.
   uint64_t chip_seed = 1;
-  std::optional<double> ber;           // uniform random bit errors at this rate instead of the chip model
-  std::string ber_model = "bit_flip";  // "bit_flip" | "stuck_at"
-  std::string fault_map_path;          // a profiled or exported fault map instead of the chip model
-  bool fault_map_tile = false;         // repeat a smaller map over the memory
-  double transient_ber = 0;            // transient read errors per bit, fresh per (image, layer)
-  bool robust_error = false;           // also report the seed work's robust error
+  // Rate fault model instead of the chip model: bit_flip: every stored bit flips with probability
+  // *ber; stuck_at: a fraction *ber of the CELLS is stuck (stuck_at_1_fraction of them at 1).
+  std::optional<double> ber;
+  std::string ber_model;  // "bit_flip" | "stuck_at"; empty: bit_flip
+  // The stuck_at model under its own name: --stuck-cell-fraction F is --ber F --ber-model stuck_at.
+  std::optional<double> stuck_cell_fraction;
+  std::optional<double> stuck_at_1_fraction;  // stuck_at only (default 0.5)
+  std::string fault_map_path;                 // a profiled or exported fault map instead of the chip model
+  bool fault_map_tile = false;                // repeat a smaller map over the memory
+  double transient_ber = 0;                   // transient read errors per bit, fresh per (image, layer)
+  bool robust_error = false;                  // also report the seed work's robust error
 
   // Cycle mode tracing and SCALE-Sim comparison.
   std::string vcd_path;

@@ -41,6 +41,16 @@ std::string si(double v, const char* unit) {
   return fmt::format("{:.3g} {}{}", v, prefixes[i], unit);
 }
 
+// The configured rate under its own name: a stuck cell fraction is not a bit error rate.
+std::string fault_rate_text(const FaultReport& f) {
+  if (f.stuck_cell_fraction)
+    return fmt::format(" (stuck_at: stuck cell fraction {:.3g}, {:.3g} of them stuck at 1)", *f.stuck_cell_fraction,
+                       f.stuck_at_1_fraction.value_or(0.5));
+  if (!f.ber) return "";
+  return f.source == "chip" ? fmt::format(" (expected failing cell fraction {:.3g})", *f.ber)
+                            : fmt::format(" (bit_flip: p = {:.3g})", *f.ber);
+}
+
 }  // namespace
 
 nlohmann::json RunReport::to_json() const {
@@ -67,12 +77,17 @@ nlohmann::json RunReport::to_json() const {
   j["simulated_time_s"] = simulated_time_s;
   j["simulated_images_per_second"] = simulated_images_per_second;
 
-  // Faults (docs/report.md): ber is the configured uniform rate, or the chip model's expected
-  // cell failure fraction at the weight-SRAM voltage.
+  // Faults (docs/report.md): ber is the configured rate of the fault source (bit_flip: bit error
+  // rate; stuck_at: stuck cell fraction; chip: expected cell failure fraction at the weight-SRAM
+  // voltage); faults.bit_error_rate is what the stored weight bits measured.
   j["ber"] = optional_json(faults.ber);
   j["chip_seed"] = faults.chip_seed;
   j["bit_errors"] = faults.bit_errors;
   j["faults"] = {{"source", faults.source},
+                 {"rate_model", faults.rate_model.empty() ? nlohmann::json() : nlohmann::json(faults.rate_model)},
+                 {"stuck_cell_fraction", optional_json(faults.stuck_cell_fraction)},
+                 {"stuck_at_1_fraction", optional_json(faults.stuck_at_1_fraction)},
+                 {"bit_error_rate", faults.bit_error_rate()},
                  {"voltage_v", optional_json(faults.voltage_v)},
                  {"cells", faults.cells},
                  {"bits_stored", faults.bits_stored},
@@ -97,6 +112,21 @@ nlohmann::json RunReport::to_json() const {
     for (auto it = e.begin(); it != e.end(); ++it) j[it.key()] = it.value();
   }
   j["action_counts"] = action_counts_to_json(counts);
+  j["dram"] = {{"bandwidth_bytes_per_s", dram_bandwidth_bytes_per_s},
+               {"bytes_per_inference", images ? double(counts.dram_bytes) / double(images) : 0.0},
+               {"transfer_time_per_inference_s",
+                images && dram_bandwidth_bytes_per_s > 0
+                    ? double(counts.dram_bytes) / double(images) / dram_bandwidth_bytes_per_s
+                    : 0.0}};
+  if (model_load_energy && energy) {
+    const double amortized = model_load_energy->energy_total_pj / double(inferences_per_model_load);
+    j["model_load"] = {{"action_counts", action_counts_to_json(model_load_counts)},
+                       {"energy_pj", model_load_energy->energy_total_pj},
+                       {"energy_breakdown_pj", model_load_energy->breakdown.to_json()},
+                       {"inferences_per_model_load", inferences_per_model_load},
+                       {"amortized_per_inference_pj", amortized}};
+    j["energy_per_inference_with_model_load_pj"] = energy->energy_per_inference_pj + amortized;
+  }
 
   nlohmann::json layers_json = nlohmann::json::array();
   for (const auto& l : layers) {
@@ -125,6 +155,26 @@ nlohmann::json RunReport::to_json() const {
   return j;
 }
 
+// Both accountings side by side, the model load, and the gating the energy assumes.
+std::string RunReport::energy_accounting_text() const {
+  const EnergyReport& e = *energy;
+  std::string s = fmt::format(
+      "  saving: whole accelerator {:.1f}%, weight SRAM accesses only (seed paper's accounting) {:.1f}%; "
+      "PE clock gating {}, zero-operand gating {}\n",
+      100.0 * e.saving_vs_nominal, 100.0 * e.weight_sram_only_saving, e.pe_clock_gating ? "on" : "off",
+      e.zero_operand_gating ? "on" : "off");
+  if (model_load_energy) {
+    const double load = model_load_energy->energy_total_pj;
+    const bool units = energy_unit == "normalized";
+    s += fmt::format("  model load {} once ({} weight words), amortized over {} inferences: {}/inference\n",
+                     units ? fmt::format("{:.4g} units", load) : si(load * 1e-12, "J"),
+                     model_load_counts.weight_sram_writes, inferences_per_model_load,
+                     units ? fmt::format("{:.4g} units", load / double(inferences_per_model_load))
+                           : si(load / double(inferences_per_model_load) * 1e-12, "J"));
+  }
+  return s;
+}
+
 std::string RunReport::to_text() const {
   std::string s;
   s += fmt::format("network     {} ({}), {} MACs/image\n", network_name, network_file, macs_per_image);
@@ -137,10 +187,12 @@ std::string RunReport::to_text() const {
                    faults.bit_errors ? fmt::format(", clean {:.4f}", accuracy_clean) : "");
   if (robust_error) s += fmt::format("robust err  {:.4f}\n", *robust_error);
   if (faults.source != "none") {
-    s += fmt::format("faults      {}{}{}: {} failing cells of {}, {} weight bit errors in {} stored bits",
-                     faults.source, faults.voltage_v ? fmt::format(" at V_sram {} V", *faults.voltage_v) : "",
-                     faults.ber ? fmt::format(" (p = {:.3g})", *faults.ber) : "", faults.failing_cells, faults.cells,
-                     faults.bit_errors, faults.bits_stored);
+    s += fmt::format(
+        "faults      {}{}{}: {} failing cells of {}, {} weight bit errors in {} stored bits "
+        "(bit error rate {:.3g})",
+        faults.source, faults.voltage_v ? fmt::format(" at V_sram {} V", *faults.voltage_v) : "",
+        fault_rate_text(faults), faults.failing_cells, faults.cells, faults.bit_errors, faults.bits_stored,
+        faults.bit_error_rate());
     if (faults.ecc != "none")
       s += fmt::format("; ECC corrected {}, detected {}, silent {}", faults.ecc_corrected, faults.ecc_detected,
                        faults.ecc_silent);
@@ -164,6 +216,7 @@ std::string RunReport::to_text() const {
       s += fmt::format(" {} {:.1f}%", it.key(), 100.0 * it.value().get<double>() / total);
     s += "\n";
   }
+  if (energy) s += energy_accounting_text();
   s += fmt::format("speed       {:.0f} images/s ({:.3f} s wall)\n\n", images_per_second, wall_time_s);
   s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6} {:>11} {:>12}\n", "layer", "type", "input",
                    "output", "MACs", "bits", "cycles/img", "util%", "SRAM reads", "energy/img");

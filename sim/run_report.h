@@ -44,7 +44,13 @@ struct LayerReport {
 /// What the faults did: the memory, the failing cells, the weight bits they corrupted.
 struct FaultReport {
   std::string source = "none";  // none | chip | ber | fault_map
+  // The configured rate of the fault source: bit_flip: the bit error rate p; stuck_at: the
+  // fraction of stuck CELLS (about half of them hold the value they are stuck at, so the measured
+  // bit error rate is ~p/2); chip: the expected fraction of failing cells. Not a measurement.
   std::optional<double> ber;
+  std::string rate_model;                     // source "ber": bit_flip | stuck_at
+  std::optional<double> stuck_cell_fraction;  // stuck_at: the fraction of cells stuck (= ber)
+  std::optional<double> stuck_at_1_fraction;  // stuck_at: share of the stuck cells stuck at 1
   std::optional<double> voltage_v;
   uint64_t chip_seed = 0;
   int64_t cells = 0;        // bit-cells of the weight SRAM (data + check)
@@ -52,7 +58,9 @@ struct FaultReport {
   int64_t failing_cells = 0;
   int64_t stuck_at_0 = 0, stuck_at_1 = 0, read_flip = 0;
   int64_t faulty_words = 0;
-  int64_t bit_errors = 0;                      // weight bits read back wrong (after ECC)
+  int64_t bit_errors = 0;  // weight bits read back wrong (after ECC)
+  /// Measured: bit_errors / bits_stored (0 without stored bits).
+  double bit_error_rate() const { return bits_stored > 0 ? double(bit_errors) / double(bits_stored) : 0.0; }
   std::array<int64_t, 8> bit_errors_by_bit{};  // LSB .. MSB of the weight patterns
   int64_t weights_changed = 0;
   std::string ecc = "none";
@@ -94,9 +102,17 @@ struct RunReport {
   std::string energy_unit = "pJ";  // "normalized": *_pj values are relative units of the technology
   ActionCounts counts;  // all evaluated images
   std::optional<EnergyReport> energy;
+  // One model load (weights DRAM -> weight SRAM), amortized over inferences_per_model_load.
+  ActionCounts model_load_counts;
+  std::optional<EnergyReport> model_load_energy;
+  int64_t inferences_per_model_load = 1;
+  double dram_bandwidth_bytes_per_s = 0;
 
   nlohmann::json to_json() const;
   std::string to_text() const;
+
+ private:
+  std::string energy_accounting_text() const;
 };
 
 }  // namespace lvsim

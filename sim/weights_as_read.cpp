@@ -1,6 +1,9 @@
 #include "sim/weights_as_read.h"
 
+#include <algorithm>
+#include <atomic>
 #include <bit>
+#include <thread>
 
 #include "workloads/fast_inference.h"
 
@@ -50,19 +53,62 @@ void read_image_weights(const Network& net, WeightMemory& wm, int64_t image, con
   }
 }
 
-std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
-                                     const Dataset& test, FaultReport& fr) {
-  std::vector<int> pred;
-  LayerWeights w;
-  for (int64_t i = 0; i < test.count; ++i) {
-    read_image_weights(net, wm, i, persistent, w, fr);
-    if (mode == RunMode::Golden) {
-      pred.push_back(argmax_class(run_all_layers(net, test.image(i), w)[size_t(net.output)]));
-    } else {
-      FastInference engine(net, w);
-      pred.push_back(engine.predict(test.image(i), 1, 1)[0]);
+int64_t transient_weight_changes(const Network& net, const WeightMemory& wm, int64_t image,
+                                 const LayerWeights& persistent, std::vector<WeightChange>& changes) {
+  changes.clear();
+  int64_t flipped = 0;
+  std::vector<std::pair<int64_t, uint8_t>> layer_changes;
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    if (!net.layers[l].has_weights()) continue;
+    wm.transient_changes(image, int(l), persistent[l], layer_changes);
+    for (const auto& [i, v] : layer_changes) {
+      changes.push_back({int(l), i, v});
+      flipped += std::popcount(unsigned(v ^ persistent[l][size_t(i)]));
     }
   }
+  return flipped;
+}
+
+namespace {
+
+/// Golden predictions, each image on `persistent` patched with its own changes (one copy per thread).
+std::vector<int> golden_with_changes(const Network& net, const LayerWeights& persistent, const Dataset& test,
+                                     const ImageWeightChanges& changes, int threads) {
+  std::vector<int> pred(size_t(test.count));
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    LayerWeights w = persistent;
+    std::vector<WeightChange> ch;
+    for (int64_t i = next++; i < test.count; i = next++) {
+      changes(i, ch);
+      for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = c.pattern;
+      pred[size_t(i)] = argmax_class(run_all_layers(net, test.image(i), w)[size_t(net.output)]);
+      for (const WeightChange& c : ch)
+        w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::clamp<int64_t>(threads, 1, std::max<int64_t>(test.count, 1)); ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  return pred;
+}
+
+}  // namespace
+
+std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
+                                     const Dataset& test, FaultReport& fr, int threads) {
+  // Per-image counts land in their own slots, so the total does not depend on the threads.
+  std::vector<int64_t> flipped(size_t(test.count), 0);
+  const WeightMemory& memory = wm;
+  const ImageWeightChanges changes = [&](int64_t image, std::vector<WeightChange>& out) {
+    flipped[size_t(image)] = transient_weight_changes(net, memory, image, persistent, out);
+  };
+  std::vector<int> pred =
+      mode == RunMode::Golden
+          ? golden_with_changes(net, persistent, test, changes, threads)
+          : FastInference(net, persistent).predict(test.pixels.data(), test.count, threads, changes);
+  for (int64_t f : flipped) fr.transient_bit_errors += f;
   return pred;
 }
 

@@ -9,6 +9,7 @@
 #include "memory/weight_memory.h"
 #include "sim/run_report.h"
 #include "workloads/dataset.h"
+#include "workloads/fast_inference.h"
 #include "workloads/network.h"
 #include "workloads/reference_inference.h"
 
@@ -28,9 +29,18 @@ std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWei
 void read_image_weights(const Network& net, WeightMemory& wm, int64_t image, const LayerWeights& persistent,
                         LayerWeights& w, FaultReport& fr);
 
-/// Golden or fast predictions when every image sees its own transient read errors: the weights
-/// are re-read from the SRAM per image.
+/// Image `image`'s transient read errors as weight changes relative to `persistent` (the weights
+/// read without transients), over all layers; returns the weight bits they flip. Counts nothing
+/// in `wm`, so worker threads may call it at once.
+int64_t transient_weight_changes(const Network& net, const WeightMemory& wm, int64_t image,
+                                 const LayerWeights& persistent, std::vector<WeightChange>& changes);
+
+/// Golden or fast predictions when every image sees its own transient read errors, on `threads`
+/// threads (results do not depend on it). The fast path keeps its batched engine, built once on
+/// `persistent`, and applies each image's changed weights inside it; the golden path patches them
+/// into a per-thread copy of `persistent`. Identical to re-reading every weight per image
+/// (read_image_weights); adds the transient bit errors to `fr`.
 std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
-                                     const Dataset& test, FaultReport& fr);
+                                     const Dataset& test, FaultReport& fr, int threads = 1);
 
 }  // namespace lvsim

@@ -1,5 +1,7 @@
 #include "workloads/dataset.h"
 
+#include "workloads/npz_dataset.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -290,6 +292,7 @@ bool has_cifar(const std::string& dir) {
 }  // namespace
 
 Dataset load_dataset(const std::string& dir, Split split, int64_t max_images) {
+  if (is_numpy_dataset(dir)) return load_numpy_dataset(dir, split, max_images);  // .npz or .npy directory
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw FormatError(located(dir, "", "data set directory does not exist"));
   if (max_images < -1) throw ConfigError(located(dir, "max_images", "must be -1 (all) or >= 0"));

@@ -46,7 +46,18 @@ struct FastInference::GemmLayer {
   // and cut into register tiles (plan_zero_padding_chunk). One plan per chunk of the window-major
   // order (a fused non-overlapping max-pool) and of the plain pixel order (no fused pool); empty
   // when the conv has no such padding. Fused overlapping pools run the dense GEMM.
-  std::vector<ChunkPlan> plan_window_major, plan_plain;};
+  std::vector<ChunkPlan> plan_window_major, plan_plain;
+  // Linear layers: the shape their input is read in (channels-last), to place a weight index.
+  int64_t read_channels = 0, read_plane = 0;
+};
+
+// A weight change as the accumulators see it: output channel o_local of group `group` gains
+// delta * (a - z_in), a = the input byte at reduction position (segment, byte) of each GEMM row.
+struct FastInference::Correction {
+  int32_t group = 0, o_local = 0, segment = 0;
+  int64_t byte = 0;
+  int32_t delta = 0;
+};
 
 struct FastInference::Workspace {
   std::vector<uint8_t> input;               // [n][input size] preprocessed codes
@@ -60,6 +71,8 @@ struct FastInference::Workspace {
   std::vector<int32_t> c;                   // GEMM result [rows][n_padded]
   std::vector<int32_t> plane_sum, box_sum;  // sum of a over channels per position / per window
   std::vector<int32_t> row_sum;             // window-row sums of plane_sum
+  std::vector<std::vector<std::vector<Correction>>> corr;  // [batch slot][layer]; empty: no changes
+  std::vector<WeightChange> changes;
 };
 
 namespace {
@@ -181,7 +194,8 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
       fused_relu_(net.layers.size(), -1),
       fused_pool_(net.layers.size(), -1),
       linear_src_(net.layers.size(), -1),
-      skip_when_fused_(net.layers.size(), 0) {
+      skip_when_fused_(net.layers.size(), 0),
+      patterns_(weights.begin(), weights.begin() + std::min(weights.size(), net.layers.size())) {
   if (!int8_kernel_supported(kernel)) throw std::invalid_argument(std::string("FastInference: kernel ") +
                                                                   int8_kernel_name(kernel) + " not supported");
   if (weights.size() < net.layers.size()) throw std::invalid_argument("FastInference: one pattern vector per layer");
@@ -224,6 +238,8 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
     linear_src_[l] = read;
     const Shape rs = source_shape(net, read);
     const int64_t rs_plane = int64_t(rs.h) * rs.w;
+    G.read_channels = rs.c;
+    G.read_plane = rs_plane;
     // Packed reduction index -> index of the weight within its output channel (-1: zero padding).
     const int64_t kp = G.segments * G.segment_length;
     std::vector<int64_t> weight_index(size_t(kp), -1);
@@ -468,6 +484,7 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
             int8_gemm(kernel_, ac, nq * window, G.b[size_t(g)], ws.c.data(), ldc);
           else
             gemm_plan(G.plan_window_major[size_t(q / chunk)], ac, G.b[size_t(g)], ws, ldc);
+          apply_corrections(layer, img, g, ac.rows, nq * window, ac.segment_offset, ws.c.data(), ldc, ws);
           const Int8MaxPool mp{window, 1, int(nq), 1, window, 1, window};
           int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? ws.pool_sum.data() + q * window : nullptr, rq,
                                   mp, y + g * ng + q * out.c, out.c);
@@ -481,6 +498,7 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
           const int64_t rows = (int64_t(rows_p - 1) * P->stride_h + P->kernel_h) * out.w;
           ac.rows = ws.rows.data() + first;
           int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
+          apply_corrections(layer, img, g, ac.rows, rows, ac.segment_offset, ws.c.data(), ldc, ws);
           const Int8MaxPool mp{out.w, rows_p, po.w, P->kernel_h, P->kernel_w, P->stride_h, P->stride_w};
           int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? sums + first : nullptr, rq, mp,
                                   y + g * ng + int64_t(py) * po.w * out.c, out.c);
@@ -493,6 +511,7 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
             int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
           else
             gemm_plan(G.plan_plain[size_t(oy / chunk_rows)], ac, G.b[size_t(g)], ws, ldc);
+          apply_corrections(layer, img, g, ac.rows, rows, ac.segment_offset, ws.c.data(), ldc, ws);
           int8_requantize(kernel_, ws.c.data(), ldc, rows, ng, sums ? sums + first : nullptr, rq,
                           y + g * ng + first * out.c, out.c);
         }
@@ -509,6 +528,50 @@ void FastInference::gemm_plan(const ChunkPlan& plan, const Int8GemmA& chunk, con
   Int8GemmA a = chunk;
   a.rows = ws.plan_rows.data();
   int8_gemm_tiles(kernel_, a, plan.tiles, b, ws.c.data(), ldc, plan.row.data());
+}
+
+void FastInference::prepare_corrections(const std::vector<WeightChange>& changes, Workspace& ws, int64_t slot) const {
+  if (ws.corr.size() <= size_t(slot)) ws.corr.resize(size_t(slot) + 1);
+  std::vector<std::vector<Correction>>& corr = ws.corr[size_t(slot)];
+  corr.assign(net_.layers.size(), {});
+  for (const WeightChange& ch : changes) {
+    const Layer& L = net_.layers.at(size_t(ch.layer));
+    const GemmLayer& G = gemm_[size_t(ch.layer)];
+    const WeightTensor& W = L.weight;
+    if (!L.has_weights() || ch.index < 0 || ch.index >= int64_t(W.stored.size()))
+      throw std::invalid_argument("FastInference: weight change outside layer " + L.name);
+    const int o = int(ch.index / W.per_out);
+    const int64_t idx = ch.index % W.per_out;
+    Correction c;
+    c.delta = W.decode(ch.pattern) - W.decode(patterns_[size_t(ch.layer)][size_t(ch.index)]);
+    if (L.type == LayerType::Linear) {  // reduction index: channels-last position of the input
+      c.o_local = o;
+      c.byte = (idx % G.read_plane) * G.read_channels + idx / G.read_plane;
+    } else {  // weight layout [o][c][ky][kx]; reduction index (ky, kx, c) within the group
+      const int ng = L.out_channels / L.groups, cg = L.in_shape.c / L.groups;
+      const int64_t taps = int64_t(L.kernel_h) * L.kernel_w;
+      c.group = o / ng;
+      c.o_local = o % ng;
+      c.segment = int32_t((idx % taps) / L.kernel_w);
+      c.byte = (idx % L.kernel_w) * cg + idx / taps;
+    }
+    if (c.delta != 0) corr[size_t(ch.layer)].push_back(c);
+  }
+}
+
+void FastInference::apply_corrections(int layer, int64_t slot, int g, const uint8_t* const* rows, int64_t nrows,
+                                      const int64_t* segment_offset, int32_t* c, int64_t ldc,
+                                      const Workspace& ws) const {
+  if (ws.corr.size() <= size_t(slot) || ws.corr[size_t(slot)].empty()) return;
+  const uint32_t za = uint32_t(net_.layers[size_t(layer)].in_quant.zero_point);
+  for (const Correction& k : ws.corr[size_t(slot)][size_t(layer)]) {
+    if (k.group != g) continue;
+    const int64_t at = segment_offset[k.segment] + k.byte;
+    int32_t* col = c + k.o_local;
+    // Modulo 2^32, as the hardware's adders (and the GEMM's split sums) compute.
+    for (int64_t r = 0; r < nrows; ++r)
+      col[r * ldc] = int32_t(uint32_t(col[r * ldc]) + uint32_t(k.delta) * (uint32_t(rows[r][at]) - za));
+  }
 }
 
 void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const {
@@ -534,6 +597,8 @@ void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst
   }
   const Int8GemmA a{ws.rows.data(), ws.segment_offset.data(), 1, G.segment_length};
   int8_gemm(kernel_, a, n, G.b[0], ws.c.data(), ldc);
+  for (int64_t i = 0; i < n; ++i)  // each image's own weight changes on its own GEMM row
+    apply_corrections(layer, i, 0, ws.rows.data() + i, 1, ws.segment_offset.data(), ws.c.data() + i * ldc, ldc, ws);
   const Int8Requant rq{G.c0.data(), G.c1.data(), G.multiplier.data(), G.shift.data(), L.out_quant.zero_point,
                        min_code};
   int8_requantize(kernel_, ws.c.data(), ldc, n, L.out_channels, G.group_needs_sum[0] ? ws.box_sum.data() : nullptr, rq,
@@ -636,8 +701,10 @@ void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, b
   }
 }
 
-std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* pixels) const {
+std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* pixels,
+                                                                const std::vector<WeightChange>& changes) const {
   Workspace ws;
+  if (!changes.empty()) prepare_corrections(changes, ws, 0);
   run_batch(pixels, 1, ws, false);
   std::vector<std::vector<uint8_t>> outs(net_.layers.size());
   for (size_t l = 0; l < outs.size(); ++l) {
@@ -648,7 +715,8 @@ std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* p
   return outs;
 }
 
-std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count, int threads) const {
+std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count, int threads,
+                                           const ImageWeightChanges& changes) const {
   const int64_t image_size = net_.input_shape.size();
   const Shape& os = net_.layers[size_t(net_.output)].out_shape;
   const int64_t out_size = os.size();
@@ -663,6 +731,12 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
     Workspace ws;
     for (int64_t b = next++; b < batches; b = next++) {
       const int64_t first = b * kBatchImages, n = std::min<int64_t>(kBatchImages, count - first);
+      ws.corr.clear();
+      if (changes)
+        for (int64_t i = 0; i < n; ++i) {
+          changes(first + i, ws.changes);
+          prepare_corrections(ws.changes, ws, i);
+        }
       run_batch(pixels + first * image_size, n, ws, true);
       const uint8_t* codes = ws.act[size_t(net_.output)].data();
       for (int64_t i = 0; i < n; ++i) to_chw(codes + i * out_size, os, out.data() + (first + i) * out_size);
@@ -676,7 +750,12 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
 }
 
 std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, int threads) const {
-  const std::vector<uint8_t> codes = scores(pixels, count, threads);
+  return predict(pixels, count, threads, nullptr);
+}
+
+std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, int threads,
+                                        const ImageWeightChanges& changes) const {
+  const std::vector<uint8_t> codes = scores(pixels, count, threads, changes);
   const int64_t out_size = net_.layers[size_t(net_.output)].out_shape.size();
   std::vector<int> pred(size_t(std::max<int64_t>(count, 0)));
   for (int64_t i = 0; i < count; ++i) {

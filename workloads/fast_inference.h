@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "workloads/int8_gemm.h"
@@ -14,6 +15,17 @@
 namespace lvsim {
 
 struct ChunkPlan;
+
+/// One weight whose pattern, for one image, differs from the patterns an engine was built with
+/// (e.g. a transient read error): weight `index` of layer `layer` reads as `pattern`.
+struct WeightChange {
+  int layer = 0;
+  int64_t index = 0;
+  uint8_t pattern = 0;
+};
+/// Fills `changes` with the weight changes of image `image` (0-based within the images passed to
+/// predict/scores). Called once per image, from worker threads at once: must be thread-safe.
+using ImageWeightChanges = std::function<void(int64_t image, std::vector<WeightChange>& changes)>;
 
 /// Runs a quantized network on given weight patterns with the int8 GEMM kernels.
 class FastInference {
@@ -32,13 +44,21 @@ class FastInference {
 
   /// Predicted class of each of `count` images (pixels: consecutive C x H x W raw images).
   std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads) const;
+  /// The same when every image reads its own weights: the engine's patterns with that image's
+  /// `changes` applied (results identical to an engine built with those weights). Each change
+  /// adds delta_w8 * (a - z_in) to the accumulators of its output channel before requantization,
+  /// so an image costs its GEMMs plus one pass over a layer's output pixels per changed weight.
+  std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads, const ImageWeightChanges& changes) const;
 
   /// Output-layer codes of each image (count x output size, C x H x W each), as golden
   /// run_all_layers(...)[net.output]; the path predict uses (relu fused where possible).
-  std::vector<uint8_t> scores(const uint8_t* pixels, int64_t count, int threads) const;
+  std::vector<uint8_t> scores(const uint8_t* pixels, int64_t count, int threads,
+                              const ImageWeightChanges& changes = nullptr) const;
 
-  /// Output codes of every layer for one image (index = layer index), as golden run_all_layers.
-  std::vector<std::vector<uint8_t>> run_all_layers(const uint8_t* pixels) const;
+  /// Output codes of every layer for one image (index = layer index), as golden run_all_layers
+  /// on the engine's patterns with `changes` applied.
+  std::vector<std::vector<uint8_t>> run_all_layers(const uint8_t* pixels,
+                                                   const std::vector<WeightChange>& changes = {}) const;
 
   /// Multiply-accumulates the GEMM kernels execute per image: K rounded up to 4-byte steps
   /// (zero weights), N not rounded, and without the zero padding of convs whose input zero
@@ -51,6 +71,13 @@ class FastInference {
  private:
   struct GemmLayer;
   struct Workspace;
+  struct Correction;
+  // The corrections of one image's weight changes, per layer, into ws (batch slot `slot`).
+  void prepare_corrections(const std::vector<WeightChange>& changes, Workspace& ws, int64_t slot) const;
+  // Adds a layer's corrections of batch slot `slot` (group g) to the int32 GEMM results c (row r,
+  // at c + r * ldc, computed from input row rows[r]).
+  void apply_corrections(int layer, int64_t slot, int g, const uint8_t* const* rows, int64_t nrows,
+                         const int64_t* segment_offset, int32_t* c, int64_t ldc, const Workspace& ws) const;
   // fuse: write a conv/linear layer's output through its relu when that relu is its only
   // consumer (predict only: the conv's own output is then never materialised).
   void run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const;
@@ -68,6 +95,7 @@ class FastInference {
   std::vector<int> linear_src_;  // per linear layer: the layer it reads channels-last (-1: input)
   std::vector<char> skip_when_fused_;  // per layer: not computed by the fused path (predict/scores)
   std::vector<uint8_t> input_lut_;  // [channel][pixel]: preprocessed input code
+  LayerWeights patterns_;           // the weight patterns the GEMMs were packed from
 };
 
 }  // namespace lvsim

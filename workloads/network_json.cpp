@@ -14,6 +14,7 @@
 #include "common/json_reader.h"
 #include "common/output_file.h"
 #include "workloads/network_finalize.h"
+#include "workloads/onnx_import.h"
 #include "workloads/quantization.h"
 #include "workloads/tensor_codec.h"
 
@@ -507,6 +508,9 @@ Network import_network(const nlohmann::json& doc, const std::string& origin) {
 }
 
 Network load_network(const std::string& path) {
+  // An ONNX model (by its extension) loads through the ONNX importer, so every command taking a
+  // network file takes a model too (docs/importing-models.md).
+  if (is_onnx_path(path)) return load_onnx_network(path);
   std::string text;
   {
     std::ifstream in(path, std::ios::binary);

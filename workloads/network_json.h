@@ -13,7 +13,8 @@ namespace lvsim {
 /// Reads, validates and imports a network file. Finalizes it (finalize_network) when every
 /// quantization is given in the file; otherwise the caller calibrates the missing activation
 /// quantizations (see needs_calibration) and then calls finalize_network.
-/// ConfigError / FormatError with `file: field: what` for every invalid input.
+/// ConfigError / FormatError with `file: field: what` for every invalid input. A path ending in
+/// ".onnx" is read as an ONNX model (load_onnx_network, workloads/onnx_import.h).
 Network load_network(const std::string& path);
 
 /// As load_network, from an already parsed document; `origin` names the file in messages.

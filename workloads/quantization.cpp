@@ -55,7 +55,10 @@ void quantize_group(const double* w, int64_t n, const WeightQuantScheme& s, uint
       hi = std::max(hi, clipped(w[i]));
     }
     double half = (hi - lo) / 2.0;
-    if (half <= 0) half = std::max(std::fabs(lo), 1e-8);  // constant group: keep a usable scale
+    // A constant group (all weights equal, e.g. a pruned all-zero filter) has no range: take the
+    // half-range |w| (1 when w = 0), so every code sits at the zero point, the scale stays of the
+    // order of the weights' and requantization remains representable.
+    if (half <= 0) half = lo != 0 ? std::fabs(lo) : 1.0;
     double mid = (hi + lo) / 2.0;
     double delta = (1.0 + s.epsilon) / double(qmax_code);  // in normalised units
     for (int64_t i = 0; i < n; ++i) codes[i] = to_code(((clipped(w[i]) - mid) / half) / delta);
@@ -107,7 +110,10 @@ double dequantize_weight(const WeightTensor& t, int64_t i) {
 ActivationQuant activation_quant_from_range(double lo, double hi) {
   lo = std::min(lo, 0.0);
   hi = std::max(hi, 0.0);
-  if (hi - lo < 1e-8) hi = lo + 1e-8;
+  // A tensor that is (almost) always 0 has no range: give it [lo, lo + 1] (scale 1/255, zero
+  // point 0), so it still codes 0 exactly and its producer's and consumers' requantization ratios
+  // stay representable.
+  if (hi - lo < kMinActivationRange) hi = lo + 1.0;
   ActivationQuant q;
   q.scale = (hi - lo) / 255.0;
   q.zero_point = int32_t(std::clamp<int64_t>(round_half_away(-lo / q.scale), 0, 255));

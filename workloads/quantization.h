@@ -58,7 +58,11 @@ WeightTensor quantize_weights(const std::vector<double>& w, int64_t out_channels
 /// Real value of weight i of a tensor (dequantization; for calibration and float checks only).
 double dequantize_weight(const WeightTensor& t, int64_t i);
 
-/// Activation quantization covering [lo, hi] (widened to include 0): scale = (hi - lo) / 255,
+/// Ranges of an activation tensor narrower than this are degenerate (docs/quantization.md).
+constexpr double kMinActivationRange = 1e-8;
+
+/// Activation quantization covering [lo, hi] (widened to include 0; a range narrower than
+/// kMinActivationRange becomes [lo, lo + 1]): scale = (hi - lo) / 255,
 /// zero_point = clamp(round(-lo / scale), 0, 255).
 ActivationQuant activation_quant_from_range(double lo, double hi);
 

@@ -74,5 +74,13 @@ expect_error missing_data "empty" -- run --network "$GOOD" --data "$T/empty"
 expect_error bad_mode "mode" -- run --network "$GOOD" --data "$DATA" --mode turbo
 expect_error bad_images "images" -- run --network "$GOOD" --data "$DATA" --images -3
 
+# Stuck-at options: named, checked, not combinable with the other spelling.
+expect_error stuck_at_1_without_stuck_at "stuck-at-1-fraction.*stuck_at" -- run --network "$GOOD" --data "$DATA" --images 2 --stuck-at-1-fraction 0.3
+expect_error stuck_at_1_with_bit_flip "stuck-at-1-fraction.*stuck_at" -- run --network "$GOOD" --data "$DATA" --images 2 --ber 0.01 --stuck-at-1-fraction 0.3
+expect_error stuck_cells_and_ber "stuck-cell-fraction.*--ber" -- run --network "$GOOD" --data "$DATA" --images 2 --ber 0.01 --stuck-cell-fraction 0.01
+expect_error stuck_cells_with_bit_flip "stuck-cell-fraction.*bit_flip" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model bit_flip --stuck-cell-fraction 0.01
+expect_error stuck_cell_fraction_above_one "stuck-cell-fraction" -- run --network "$GOOD" --data "$DATA" --images 2 --stuck-cell-fraction 1.5
+expect_error stuck_at_1_fraction_negative "stuck-at-1-fraction" -- run --network "$GOOD" --data "$DATA" --images 2 --stuck-cell-fraction 0.01 --stuck-at-1-fraction -0.1
+
 if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "all bad-input cases rejected cleanly"

@@ -59,6 +59,58 @@ for k in ["predictions", "predictions_clean", "bit_errors", "total_cycles", "act
 sys.exit(0 if ok else 1)
 PY
 
+# Transients in the batched fast path: 1 and 2 threads give the same predictions and flip counts,
+# and the report says how many threads ran.
+run --images 300 --mode fast --threads 1 --transient-ber 1e-3 --json >"$T/tr1.json" || fail "transients, 1 thread"
+run --images 300 --mode fast --threads 2 --transient-ber 1e-3 --json >"$T/tr2.json" || fail "transients, 2 threads"
+# Stuck cells named as such: --stuck-cell-fraction p is --ber p --ber-model stuck_at; the measured
+# bit error rate is ~p/2 for a 50/50 stuck-at mix and p * (share of stored 0 bits) when every stuck
+# cell is stuck at 1 (expected values from the network file's own codes, below).
+run --images 5 --stuck-cell-fraction 0.02 --chip-seed 3 --json >"$T/sc.json" || fail "stuck cell fraction"
+run --images 5 --ber 0.02 --ber-model stuck_at --chip-seed 3 --json >"$T/sc_ber.json" || fail "stuck_at via --ber"
+run --images 5 --stuck-cell-fraction 0.02 --stuck-at-1-fraction 1 --chip-seed 3 --json >"$T/sc1.json" || fail "all stuck at 1"
+run --images 5 --ber 0.01 --chip-seed 3 --json >"$T/bf.json" || fail "bit_flip"
+python3 - "$T" "$NET" <<'PY' || fails=$((fails + 1))
+import base64, json, sys
+t, net = sys.argv[1], json.load(open(sys.argv[2]))
+load = lambda n: json.load(open(f"{t}/{n}.json"))
+ok = True
+def check(cond, what):
+    global ok
+    if not cond:
+        print("FAIL", what); ok = False
+a, b = load("tr1"), load("tr2")
+check(a["predictions"] == b["predictions"], "transients: threads 1 == 2 predictions")
+check(a["faults"]["transient_bit_errors"] == b["faults"]["transient_bit_errors"] > 0, "transients: threads 1 == 2 flips")
+check(a["threads"] == 1 and b["threads"] == 2, "transients: the report's thread count is the one used")
+sc, scb, sc1, bf = load("sc"), load("sc_ber"), load("sc1"), load("bf")
+f = sc["faults"]
+check(f["rate_model"] == "stuck_at" and f["stuck_cell_fraction"] == 0.02 and f["stuck_at_1_fraction"] == 0.5,
+      "stuck_at named in the report")
+check(sc["ber"] == 0.02 and sc["predictions"] == scb["predictions"] and sc["bit_errors"] == scb["bit_errors"],
+      "--stuck-cell-fraction == --ber --ber-model stuck_at")
+check(abs(f["bit_error_rate"] - sc["bit_errors"] / f["bits_stored"]) < 1e-12, "bit_error_rate = bit_errors / bits_stored")
+check(0.009 < f["bit_error_rate"] < 0.011, f"stuck cells 2%: bit error rate ~1% (is {f['bit_error_rate']})")
+# Stored 0 bits per bit position k: cells stuck at 1 corrupt exactly those, each with p = 0.02.
+zeros, bits = [0] * 8, 0
+for l in net["layers"]:
+    q = l.get("weight", {}).get("quantized")
+    if not q: continue
+    codes = base64.b64decode(q["codes"]["base64"])
+    bits += 8 * len(codes)
+    for k in range(8): zeros[k] += sum(1 for c in codes if not (c >> k) & 1)
+check(sc1["faults"]["stuck_at_1_fraction"] == 1 and sc1["faults"]["stuck_at_0"] == 0, "all stuck cells at 1")
+got = sc1["faults"]["bit_error_rate"]
+expected = 0.02 * sum(zeros) / bits
+check(abs(got - expected) < 0.02 * expected, f"all stuck at 1: bit error rate {got} vs 0.02 x zero bits {expected}")
+for k in range(8):  # binomial: 5 standard deviations
+    e = 0.02 * zeros[k]
+    check(abs(sc1["faults"]["bit_errors_by_bit"][k] - e) < 5 * (e * 0.98) ** 0.5 + 1, f"stuck at 1: bit {k} errors")
+check(bf["faults"]["rate_model"] == "bit_flip" and bf["faults"]["stuck_cell_fraction"] is None, "bit_flip named")
+check(0.0095 < bf["faults"]["bit_error_rate"] < 0.0105, "bit_flip 1%: bit error rate ~1%")
+sys.exit(0 if ok else 1)
+PY
+
 # Chip = seed: the exported map of chip 5 (cells failing at >= 0.5 V with their failure voltages),
 # loaded back at 0.55 V, gives exactly the chip-model run of chip 5 at 0.55 V.
 "$LVSIM" chip --chip-seed 5 --voltages 0.5,0.6,0.7,0.8,0.9 --export "$T/map.json" >"$T/chip.txt" || fail "chip command"

@@ -1,226 +1,236 @@
 #!/usr/bin/python3
-"""Exports a checkpoint of the reference Fashion-MNIST CNN (train.py) to an lvsim-network v1 file
-with pre-quantized weights, then checks it with the independent integer reference
-(int_reference.py) over the whole test set and writes the expected-output file for lvsim's tests.
+"""Exports any PyTorch model built from layers lvsim supports to ONNX, then (with --network) imports
+it with `lvsim import` and checks lvsim's network image for image against the independent integer
+reference (int_reference.py). One path: PyTorch -> ONNX (torch.onnx.export) -> lvsim's importer.
 
-  export.py --checkpoint fmnist-cnn.pt --out workloads/networks/fmnist-cnn.json \
-            --expected tests/data/fmnist-cnn.expected.json
+  export.py --model-file my_net.py --class Net --checkpoint net.pt --input-shape 1,28,28 \
+            --pixel-scale 0.00392156862745098 --mean 0.2860 --std 0.3530 --bits 8 --out net.onnx \
+            [--network net.json --lvsim build/lvsim --import-args "--calib-data DIR"] \
+            [--check-data DIR --check-images 1000]
 
-Weights: quantized at --bits with the scheme options (default: the robust scheme, docs/quantization.md);
-biases as int32 at scale s_in*scale[o]; the input quantization and every conv/linear output_quant are
-calibrated with min/max over --calib-images training images run in float with the dequantized
-weights (a conv/linear directly followed by relu is calibrated on its post-relu range).
+The model: --model-file + --class (constructor arguments as JSON with --kwargs), a TorchScript
+file (--torchscript), or a pickled nn.Module (--module). The checkpoint: a plain state dict, or a
+dict wrapping one (key given with --state-dict-key, else the one of state_dict / model_state_dict /
+model / net that holds it); a "module." prefix (DataParallel) is removed. Preprocessing and the input
+shape are always explicit; they and the weight scheme (--bits ...) are stored in the ONNX file's
+metadata ("lvsim"), so `lvsim run --network net.onnx` and `lvsim import` need nothing else.
+Docs: docs/importing-models.md.
 """
 
 import argparse
-import base64
+import gzip
+import importlib.util
 import json
 import os
-import time
+import subprocess
+import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import int_reference as ir
-import lvsim_common as lc
+
+WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net")
 
 
-def tensor_json(arr, dtype):
-    """numpy array -> format tensor with a little-endian base64 buffer."""
-    np_dt = np.dtype(ir._DTYPES[dtype])
-    a = np.asarray(arr)
-    if np_dt.kind in "iu":
-        info = np.iinfo(np_dt)
-        if a.min() < info.min or a.max() > info.max:
-            raise ValueError(f"value out of {dtype} range")
-    return {"dtype": dtype, "shape": list(a.shape), "base64": base64.b64encode(a.astype(np_dt).tobytes()).decode("ascii")}
+def die(msg):
+    sys.exit(f"export.py: error: {msg}")
 
 
-def activation_quant(lo, hi):
-    """Calibration formula of docs/quantization.md (range widened to contain 0)."""
-    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
-    if hi - lo < 1e-8:
-        hi = lo + 1e-8
-    scale = (hi - lo) / 255.0
-    return {"scale": scale, "zero_point": int(min(max(lc.round_half_away(-lo / scale), 0), 255))}
+def floats(text, what):
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        die(f"{what}: expected comma-separated numbers, got {text!r}")
 
 
-def quantized_weight_json(q, s):
-    codes = np.asarray(q["codes"])
-    dtype = "uint8" if s.storage == "unsigned" else "int8"
-    return {"quantized": {"bits": s.bits, "storage": s.storage, "granularity": s.granularity,
-                          "scale": [float(v) for v in q["scale"]], "zero_point": [int(v) for v in q["zero_point"]],
-                          "codes": tensor_json(codes, dtype)}}
+def load_class(path, name, kwargs):
+    if not os.path.exists(path):
+        die(f"--model-file {path}: no such file")
+    spec = importlib.util.spec_from_file_location("user_model", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    spec.loader.exec_module(mod)
+    cls = getattr(mod, name, None)
+    if cls is None or not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        die(f"--class {name}: {path} defines no nn.Module subclass of that name")
+    return cls(**kwargs)
 
 
-def int32_bias(b, s_in, scales, out_channels):
-    """bias_q[o] = round(b[o] / (s_in * scale[o]))."""
-    if len(scales) == 1:
-        scales = list(scales) * out_channels
-    q = [lc.round_half_away(float(b[o]) / (s_in * scales[o])) for o in range(out_channels)]
-    return {"dtype": "int32", "shape": [out_channels], "data": q}
+def state_dict_of(ck, path, key):
+    """The state dict inside a loaded checkpoint (plain, or wrapped under one key)."""
+    if isinstance(ck, torch.nn.Module):
+        return ck.state_dict()
+    if not isinstance(ck, dict):
+        die(f"--checkpoint {path}: holds a {type(ck).__name__}, not a state dict or a module")
+    if key is not None:
+        if key not in ck:
+            die(f"--checkpoint {path}: no key {key!r} (keys: {', '.join(map(str, ck))})")
+        return state_dict_of(ck[key], path, None)
+    if ck and all(isinstance(v, torch.Tensor) for v in ck.values()):
+        return ck
+    for k in WRAPPER_KEYS:
+        if k in ck:
+            return state_dict_of(ck[k], path, None)
+    die(f"--checkpoint {path}: neither a state dict nor one wrapped under {'/'.join(WRAPPER_KEYS)} "
+        f"(keys: {', '.join(map(str, ck))}); name it with --state-dict-key")
 
 
-def preprocess_json(mean, std):
-    return {"pixel_scale": 1.0 / 255.0, "mean": [float(m) for m in mean], "std": [float(s) for s in std]}
+def load_weights(model, path, key):
+    sd = state_dict_of(torch.load(path, map_location="cpu"), path, key)
+    sd = {k[7:] if k.startswith("module.") else k: v for k, v in sd.items()}
+    missing, unexpected = model.load_state_dict(sd, strict=False)
+    if missing or unexpected:
+        die(f"--checkpoint {path}: does not fit the model: missing {list(missing)[:5]}, unexpected {list(unexpected)[:5]}")
 
 
-def calibrate_fmnist(model, deq, images):
-    """Float run with dequantized weights; returns the min/max ranges of the input and each
-    conv/linear output (post-relu where a relu follows)."""
-    conv1, conv2, fc1, fc2 = (torch.from_numpy(deq[k]).float() for k in ("conv1", "conv2", "fc1", "fc2"))
-    ranges = {}
+def build_model(a):
+    sources = [a.model_file is not None, a.torchscript is not None, a.module is not None]
+    if sum(sources) != 1:
+        die("give exactly one of --model-file (with --class), --torchscript, --module")
+    if a.model_file:
+        if not a.cls:
+            die("--model-file needs --class")
+        model = load_class(a.model_file, a.cls, json.loads(a.kwargs))
+    elif a.torchscript:
+        model = torch.jit.load(a.torchscript, map_location="cpu")
+    else:
+        try:
+            model = torch.load(a.module, map_location="cpu")
+        except (ModuleNotFoundError, AttributeError) as e:
+            die(f"--module {a.module}: its class cannot be found ({e}); put the folder of the file defining it "
+                "on PYTHONPATH")
+        if not isinstance(model, torch.nn.Module):
+            die(f"--module {a.module}: holds a {type(model).__name__}, not an nn.Module (use --model-file and --checkpoint)")
+    if a.checkpoint:
+        load_weights(model, a.checkpoint, a.state_dict_key)
+    elif a.model_file:
+        die("--model-file needs --checkpoint (the trained weights)")
+    return model.eval()
+
+
+def preprocess_meta(a, channels):
+    mean = floats(a.mean, "--mean") if a.mean else [0.0] * channels
+    std = floats(a.std, "--std") if a.std else [1.0] * channels
+    if len(mean) != channels or len(std) != channels:
+        die(f"--mean/--std: need {channels} values (one per input channel)")
+    return {"pixel_scale": a.pixel_scale, "mean": mean, "std": std}
+
+
+def scheme_meta(a):
+    if not 2 <= a.bits <= 8:
+        die("--bits: must be 2..8")
+    return {"bits": a.bits, "granularity": a.granularity, "symmetry": a.symmetry, "storage": a.storage,
+            "rounding": a.rounding}
+
+
+def export_onnx(model, a, shape, pre):
+    import onnx
+    x = torch.zeros((1,) + shape)
+    torch.onnx.export(model, x, a.out, opset_version=a.opset, input_names=["input"], output_names=["scores"],
+                      do_constant_folding=True)
+    m = onnx.load(a.out)
+    meta = m.metadata_props.add()
+    meta.key, meta.value = "lvsim", json.dumps({"preprocess": pre, "weight_quantization": scheme_meta(a)})
+    onnx.save(m, a.out)
+
+
+def read_images(path, n):
+    """Test images uint8 [N, C, H, W] and labels of an IDX directory or an .npz (x, y)."""
+    if path.endswith(".npz"):
+        d = np.load(path)
+        return d["x"][:n], d["y"][:n]
+    def idx(name):
+        p = os.path.join(path, name)
+        opener = open if os.path.exists(p) else gzip.open
+        with opener(p if os.path.exists(p) else p + ".gz", "rb") as f:
+            data = f.read()
+        nd = data[3]
+        dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
+        return np.frombuffer(data, np.uint8, offset=4 + 4 * nd).reshape(dims)
+    x = idx("t10k-images-idx3-ubyte")[:n]
+    return x[:, None, :, :], idx("t10k-labels-idx1-ubyte")[:n]
+
+
+def float_predictions(model, x, pre):
+    c = x.shape[1]
+    m = torch.tensor(pre["mean"], dtype=torch.float32).reshape(1, c, 1, 1)
+    s = torch.tensor(pre["std"], dtype=torch.float32).reshape(1, c, 1, 1)
+    out = []
     with torch.no_grad():
-        x = lc.normalize(images)
-        ranges["input"] = (x.min().item(), x.max().item())
-        x = F.relu(F.conv2d(x, conv1, model.conv1.bias, padding=2))
-        ranges["conv1"] = (0.0, x.max().item())
-        x = F.relu(F.conv2d(F.max_pool2d(x, 2), conv2, model.conv2.bias, padding=2))
-        ranges["conv2"] = (0.0, x.max().item())
-        x = F.relu(F.linear(torch.flatten(F.max_pool2d(x, 2), 1), fc1, model.fc1.bias))
-        ranges["fc1"] = (0.0, x.max().item())
-        x = F.linear(x, fc2, model.fc2.bias)
-        ranges["fc2"] = (x.min().item(), x.max().item())
-    return ranges
+        for i in range(0, len(x), 500):
+            xb = torch.from_numpy(x[i:i + 500].astype(np.float32)) * pre["pixel_scale"]
+            out.append(model((xb - m) / s).argmax(1).numpy())
+    return np.concatenate(out)
 
 
-def build_fmnist_json(model, scheme, calib_images, name="fmnist-cnn"):
-    layers = model.weight_layers()
-    q = {k: lc.quantize_weights(l.weight.detach().double().numpy(), scheme) for k, l in layers.items()}
-    deq = {k: lc.dequantize(v) for k, v in q.items()}
-    r = calibrate_fmnist(model, deq, calib_images)
-    quant = {k: activation_quant(*v) for k, v in r.items()}
-    bias = {k: l.bias.detach().double().numpy() for k, l in layers.items()}
-    s_in = {"conv1": quant["input"]["scale"], "conv2": quant["conv1"]["scale"],
-            "fc1": quant["conv2"]["scale"], "fc2": quant["fc1"]["scale"]}
-
-    def wl(lname, typ, inp, extra):
-        d = {"name": lname, "type": typ, "input": inp}
-        d.update(extra)
-        d["weight"] = quantized_weight_json(q[lname], scheme)
-        d["bias"] = int32_bias(bias[lname], s_in[lname], q[lname]["scale"], len(bias[lname]))
-        d["output_quant"] = quant[lname]
-        return d
-
-    conv = {"kernel": [5, 5], "stride": [1, 1], "padding": [2, 2], "groups": 1}
-    doc = {
-        "format": "lvsim-network",
-        "version": 1,
-        "name": name,
-        "input": {"shape": [1, 28, 28], "preprocess": preprocess_json([lc.MEAN], [lc.STD]), "quant": quant["input"]},
-        "weight_quantization": scheme.to_json(),
-        "layers": [
-            wl("conv1", "conv2d", "input", dict(out_channels=32, **conv)),
-            {"name": "relu1", "type": "relu", "input": "conv1"},
-            {"name": "pool1", "type": "maxpool2d", "input": "relu1", "kernel": [2, 2], "stride": [2, 2]},
-            wl("conv2", "conv2d", "pool1", dict(out_channels=64, **conv)),
-            {"name": "relu2", "type": "relu", "input": "conv2"},
-            {"name": "pool2", "type": "maxpool2d", "input": "relu2", "kernel": [2, 2], "stride": [2, 2]},
-            {"name": "flat", "type": "flatten", "input": "pool2"},
-            wl("fc1", "linear", "flat", {"out_features": 256}),
-            {"name": "relu3", "type": "relu", "input": "fc1"},
-            wl("fc2", "linear", "relu3", {"out_features": 10}),
-        ],
-        "output": "fc2",
-    }
-    return doc
-
-
-def float_accuracy(model, images, labels, weights=None):
-    correct = 0
-    with torch.no_grad():
-        for i in range(0, len(images), 1000):
-            out = model(lc.normalize(images[i:i + 1000]), weights)
-            correct += int((out.argmax(1).numpy() == labels[i:i + 1000]).sum())
-    return correct / len(images)
-
-
-def readable_json(obj, indent=0):
-    """JSON text with one key per line but every list of scalars on a single line."""
-    pad = " " * indent
-    if isinstance(obj, dict):
-        if not obj:
-            return "{}"
-        items = [f'{pad}  {json.dumps(k)}: {readable_json(v, indent + 2)}' for k, v in obj.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(obj, list) and any(isinstance(v, (dict, list)) for v in obj):
-        items = [pad + "  " + readable_json(v, indent + 2) for v in obj]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(obj, separators=(", ", ": "))
-
-
-def write_json(doc, path, compact=True):
-    with open(path, "w") as f:
-        f.write(json.dumps(doc, separators=(",", ":")) if compact else readable_json(doc))
-        f.write("\n")
+def check(a, model, pre):
+    """Float accuracy, integer-reference accuracy and lvsim's predictions, image for image."""
+    x, y = read_images(a.check_data, a.check_images)
+    float_pred = float_predictions(model, x, pre)
+    net = ir.Network(a.network)
+    ref_pred = np.concatenate([net.predict(net.run(x[i:i + 250])) for i in range(0, len(x), 250)])
+    run = subprocess.run([a.lvsim, "run", "--network", a.network, "--data", a.check_data, "--images", str(len(x)),
+                          "--json"], capture_output=True, text=True)
+    if run.returncode != 0:
+        die(f"lvsim run failed: {run.stderr.strip()}")
+    lv_pred = np.asarray(json.loads(run.stdout)["predictions"])
+    diff = int((lv_pred != ref_pred).sum())
+    print(json.dumps({"images": len(x), "accuracy_float": float((float_pred == y).mean()),
+                      "accuracy_int_reference": float((ref_pred == y).mean()),
+                      "accuracy_lvsim": float((lv_pred == y).mean()), "lvsim_vs_reference_mismatches": diff}))
+    if diff:
+        die(f"lvsim and the integer reference disagree on {diff} of {len(x)} images")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", required=True)
-    ap.add_argument("--out", required=True, help="network file to write")
-    ap.add_argument("--expected", help="expected-output file to write (integer check over the test set)")
-    ap.add_argument("--network-path", default="workloads/networks/fmnist-cnn.json",
-                    help="path of the network recorded in the expected file (relative to the repo)")
-    ap.add_argument("--name", default="fmnist-cnn")
-    ap.add_argument("--bits", type=int, default=8)
+    ap.add_argument("--model-file")
+    ap.add_argument("--class", dest="cls")
+    ap.add_argument("--kwargs", default="{}", help="constructor arguments of --class, as JSON")
+    ap.add_argument("--torchscript")
+    ap.add_argument("--module", help="a pickled nn.Module (torch.save(model))")
+    ap.add_argument("--checkpoint")
+    ap.add_argument("--state-dict-key")
+    ap.add_argument("--input-shape", required=True, help="C,H,W of one image")
+    ap.add_argument("--pixel-scale", type=float, required=True, help="raw pixel p -> p * S before mean/std")
+    ap.add_argument("--mean", help="per-channel mean, comma separated (default 0)")
+    ap.add_argument("--std", help="per-channel std, comma separated (default 1)")
+    ap.add_argument("--bits", type=int, required=True, help="weight bits (2..8) lvsim quantizes the float weights to")
     ap.add_argument("--granularity", default="per_tensor", choices=["per_tensor", "per_channel"])
     ap.add_argument("--symmetry", default="asymmetric", choices=["asymmetric", "symmetric"])
     ap.add_argument("--storage", default="unsigned", choices=["unsigned", "twos_complement"])
     ap.add_argument("--rounding", default="round", choices=["round", "truncate"])
-    ap.add_argument("--clip", type=float, default=0.0, help="w_max > 0: clip weights before quantizing")
-    ap.add_argument("--calib-images", type=int, default=1000, help="first N training images")
-    ap.add_argument("--test-images", type=int, default=10000)
-    ap.add_argument("--data-dir", default=lc.DATA_DIR)
+    ap.add_argument("--opset", type=int, default=13)
+    ap.add_argument("--out", required=True, help="ONNX file to write")
+    ap.add_argument("--network", help="also import into this lvsim network file")
+    ap.add_argument("--lvsim", default="build/lvsim")
+    ap.add_argument("--import-args", default="", help="extra `lvsim import` arguments, e.g. '--bits 8 --calib-data DIR'")
+    ap.add_argument("--check-data", help="IDX directory or .npz: compare lvsim with the integer reference")
+    ap.add_argument("--check-images", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-
-    ck = torch.load(args.checkpoint)
-    model = lc.FmnistCnn()
-    model.load_state_dict(ck["state_dict"])
-    model.eval()
-    scheme = lc.Scheme(args.bits, args.granularity, args.symmetry, args.storage, args.rounding, args.clip)
-    tr_x, _ = lc.load_fmnist("train", args.data_dir)
-    te_x, te_y = lc.load_fmnist("t10k", args.data_dir)
-    doc = build_fmnist_json(model, scheme, tr_x[:args.calib_images], args.name)
-    write_json(doc, args.out, compact=False)
-    print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes)")
-
-    if not args.expected:
-        return
-    # Integer check: re-read the written file with the independent reference.
-    t0 = time.time()
-    net = ir.Network(args.out)
-    n = args.test_images
-    preds = []
-    for i in range(0, n, 500):
-        outs = net.run(te_x[i:min(n, i + 500), None, :, :])
-        preds.append(net.predict(outs))
-    preds = np.concatenate(preds)
-    acc_int = float((preds == te_y[:n]).mean())
-    acc_float = float_accuracy(model, te_x[:n], te_y[:n])
-    deq = {k: torch.from_numpy(lc.dequantize(lc.quantize_weights(l.weight.detach().double().numpy(), scheme))).float()
-           for k, l in model.weight_layers().items()}
-    acc_deq = float_accuracy(model, te_x[:n], te_y[:n], deq)
-    outs0 = net.run(te_x[0:1, None, :, :])
-    expected = {
-        "network": args.network_path,
-        "images": n,
-        "predictions": [int(p) for p in preds],
-        "accuracy_int8": acc_int,
-        "accuracy_float": acc_float,
-        "layer_outputs_image0": {L["name"]: outs0[L["name"]].reshape(-1).tolist() for L in net.layers},
-        "input_codes_image0": outs0["input"].reshape(-1).tolist(),
-        "derived": net.derived(),
-        "accuracy_float_dequantized_weights": acc_deq,
-        "weight_bits": args.bits,
-    }
-    write_json(expected, args.expected, compact=False)
-    print(f"integer check over {n} test images: accuracy {acc_int:.4f} ({time.time() - t0:.0f} s); "
-          f"float {acc_float:.4f}; float with dequantized weights {acc_deq:.4f}")
-    print(f"wrote {args.expected}")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    try:
+        shape = tuple(int(v) for v in a.input_shape.split(","))
+    except ValueError:
+        shape = ()
+    if len(shape) != 3 or min(shape) < 1:
+        die(f"--input-shape: expected C,H,W, got {a.input_shape!r}")
+    if not a.pixel_scale > 0:
+        die("--pixel-scale: must be > 0")
+    model = build_model(a)
+    pre = preprocess_meta(a, shape[0])
+    export_onnx(model, a, shape, pre)
+    print(f"wrote {a.out}")
+    if a.network:
+        cmd = [a.lvsim, "import", a.out, "--out", a.network] + a.import_args.split()
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            die(r.stderr.strip())
+        print(r.stdout.strip())
+        if a.check_data:
+            check(a, model, pre)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-import export as ex
+import export_reference as ex
 import int_reference as ir
 import lvsim_common as lc
 

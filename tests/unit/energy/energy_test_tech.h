@@ -20,7 +20,8 @@ inline nlohmann::json round_tech_json() {
     "dynamic_energy": {
       "mac_multiply_pj_by_weight_bits": {"2": 0.02, "3": 0.03, "4": 0.04, "5": 0.05, "6": 0.06, "7": 0.07, "8": 0.2},
       "accumulator_add_pj": 0.1,
-      "pe_register_write_pj": 0.5,
+      "pe_register_write_pj_per_bit": 0.5,
+      "pe_register_idle_clock_pj_per_bit": 0.25,
       "pe_hop_pj": 1.0,
       "weight_sram": {"read_pj": 20.0, "write_pj": 30.0, "ref_bank_bytes": 32768, "ref_word_bits": 64, "size_exponent": 0.47},
       "buffer": {"read_pj_per_byte": 2.0, "write_pj_per_byte": 3.0, "ref_bytes": 8192, "size_exponent": 0.5},

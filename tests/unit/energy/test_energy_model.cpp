@@ -17,7 +17,8 @@ namespace {
 ActionCounts every_action() {
   ActionCounts c;
   for (int m = 2; m <= 8; ++m) c.macs_by_weight_bits[m] = 100 * m;
-  c.pe_register_writes = 700;
+  c.pe_register_bits_written = 700;
+  c.pe_register_bits_idle = 900;
   c.pe_hops = 300;
   c.weight_sram_reads = 40;
   c.weight_sram_writes = 20;
@@ -54,15 +55,16 @@ TEST_CASE("hand-computed energy of a tiny count set", "[energy][model]") {
 TEST_CASE("hand-computed energy of every action at nominal voltage", "[energy][model]") {
   EnergyModel model(round_tech(), round_hardware());
   ActionCounts c;
-  c.macs_by_weight_bits[4] = 10;  // 10 x (0.04 + 0.1) = 1.4
-  c.pe_register_writes = 4;       // 4 x 0.5 = 2
-  c.pe_hops = 3;                  // 3 x 1 = 3
-  c.weight_sram_writes = 2;       // 2 x 30 = 60
-  c.input_buffer_reads = 10;      // 8 KB = reference: 10 x 2 = 20
-  c.output_buffer_writes = 10;    // 10 x 3 = 30
-  c.post_ops = 5;                 // 5 x 4 = 20
-  c.dram_bytes = 3;               // 3 x 100 = 300
-  c.cycles = 1000;                // 1 us at 1 GHz
+  c.macs_by_weight_bits[4] = 10;   // 10 x (0.04 + 0.1) = 1.4
+  c.pe_register_bits_written = 4;  // 4 x 0.5 = 2 (idle bits cost nothing: PE clock gating)
+  c.pe_register_bits_idle = 40;
+  c.pe_hops = 3;                // 3 x 1 = 3
+  c.weight_sram_writes = 2;     // 2 x 30 = 60
+  c.input_buffer_reads = 10;    // 8 KB = reference: 10 x 2 = 20
+  c.output_buffer_writes = 10;  // 10 x 3 = 30
+  c.post_ops = 5;               // 5 x 4 = 20
+  c.dram_bytes = 3;             // 3 x 100 = 300
+  c.cycles = 1000;              // 1 us at 1 GHz
   auto r = model.cost(c, nominal_operating_point(model.technology()), 2);
   CHECK(r.breakdown.array_macs_pj == Approx(1.4));
   CHECK(r.breakdown.pe_registers_pj == Approx(5.0));
@@ -255,4 +257,52 @@ TEST_CASE("action counts JSON uses the ActionCounts field names and rejects unkn
   bad = j;
   bad["dram_bytes"] = -4;
   CHECK_THROWS_AS(action_counts_from_json(bad, "r.json", "action_counts"), ConfigError);
+}
+
+TEST_CASE("gating: idle register clocks and zero-activation MACs cost only without gating", "[energy][model][gating]") {
+  ActionCounts c;
+  c.macs_by_weight_bits[8] = 100;
+  c.zero_activation_macs_by_weight_bits[8] = 40;
+  c.pe_register_bits_written = 10;
+  c.pe_register_bits_idle = 8;
+  const bool clock_gating = GENERATE(false, true), operand_gating = GENERATE(false, true);
+  EnergyHardware hw = round_hardware();
+  hw.pe_clock_gating = clock_gating;
+  hw.zero_operand_gating = operand_gating;
+  EnergyModel model(round_tech(), hw);
+  const EnergyReport r = model.cost(c, nominal_operating_point(model.technology()), 1);
+  // MACs: (100 or 60 toggling) x (0.2 + 0.1); registers: 10 x 0.5 + (0 or 8 x 0.25).
+  CHECK(r.breakdown.array_macs_pj == Approx((operand_gating ? 60 : 100) * 0.3));
+  CHECK(r.breakdown.pe_registers_pj == Approx(5.0 + (clock_gating ? 0.0 : 2.0)));
+  CHECK(r.to_json().at("gating").at("pe_clock_gating") == clock_gating);
+}
+
+TEST_CASE("both accountings: whole accelerator and weight SRAM accesses only", "[energy][model]") {
+  ActionCounts c;
+  c.macs_by_weight_bits[8] = 1000;  // logic: does not change with V_sram
+  c.weight_sram_reads = 10;         // 10 x 20 pJ at nominal
+  EnergyModel model(round_tech(), round_hardware());
+  const OperatingPoint op{0.8, 1.0, 1e9};
+  const EnergyReport r = model.cost(c, op, 1);
+  // round tech: the whole access follows V_sram^2: 200 x 0.64 = 128 pJ, saving 36 %.
+  CHECK(r.weight_sram_only_nominal_pj == Approx(200.0));
+  CHECK(r.weight_sram_only_pj == Approx(128.0));
+  CHECK(r.weight_sram_only_saving == Approx(0.36));
+  CHECK(r.saving_vs_nominal == Approx(72.0 / (300.0 + 200.0)));
+  const nlohmann::json j = r.to_json();
+  CHECK(j.at("accountings").at("weight_sram_only").at("saving_vs_nominal").get<double>() == Approx(0.36));
+  CHECK(j.at("saving_by_component_pj").at("weight_sram").get<double>() == Approx(72.0));
+  CHECK(j.at("saving_by_component_pj").at("array_macs").get<double>() == Approx(0.0));
+}
+
+TEST_CASE("zero-activation MACs above the MACs of their width are rejected", "[energy][model]") {
+  ActionCounts c;
+  c.macs_by_weight_bits[4] = 3;
+  c.zero_activation_macs_by_weight_bits[4] = 4;
+  EnergyModel model(round_tech(), round_hardware());
+  CHECK_THROWS_WITH(model.cost(c, nominal_operating_point(model.technology()), 1),
+                    Catch::Contains("zero_activation_macs_by_weight_bits[4]"));
+  nlohmann::json j = action_counts_to_json(c);
+  CHECK_THROWS_WITH(action_counts_from_json(j, "r.json", "action_counts"),
+                    Catch::Contains("zero_activation_macs_by_weight_bits.4"));
 }

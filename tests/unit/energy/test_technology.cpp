@@ -210,3 +210,25 @@ TEST_CASE("operating points: ranges and f_max are checked", "[energy][operating_
     CHECK_THROWS_AS(clock_mode_from_string("auto", "cli", "--clock-mode"), ConfigError);
   }
 }
+
+TEST_CASE("every per-action figure of the shipped presets carries a unit and a source",
+          "[energy][technology][sources]") {
+  const std::string preset = GENERATE(std::string("45nm"), std::string("14nm-normalized"));
+  const auto t = TechnologyParams::from_json_file(std::string(LVSIM_SOURCE_DIR) + "/presets/tech/" + preset + ".json");
+  for (const std::string& field : sourced_technology_fields()) {
+    if (field == "sram_periphery.array_fraction" && t.sram_periphery_follows_sram_voltage) continue;  // not present
+    INFO(preset << " " << field);
+    REQUIRE(t.sources.count(field) == 1);
+    CHECK(!t.sources.at(field).unit.empty());
+    CHECK(!t.sources.at(field).source.empty());
+  }
+}
+
+TEST_CASE("a source for a field that does not exist is rejected", "[energy][technology][sources]") {
+  auto j = lvsim::test::round_tech_json();
+  j["sources"]["dynamic_energy.pe_register_write_pj"] = {{"unit", "pJ"}, {"source", "old name"}};
+  expect_bad_file("tech_bad_source.json", j, "sources.dynamic_energy.pe_register_write_pj", "unknown");
+  j = lvsim::test::round_tech_json();
+  j["sources"]["dynamic_energy.post_op_pj"] = {{"unit", "pJ"}, {"source", ""}};
+  expect_bad_file("tech_empty_source.json", j, "source", "must not be empty");
+}

@@ -184,6 +184,34 @@ TEST_CASE("chip model: per-bank variation shifts banks' failure voltages", "[fau
   }
 }
 
+TEST_CASE("chip model: die-level variation shifts whole chips, spread as configured", "[fault][chip_variation]") {
+  BitcellFailureParams bp = normal_params(0.43, 0.035);
+  bp.sigma_chip_v = 0.02;
+  const FaultGeometry g{4, 1024, 64, 0};
+  const double v = 0.53;
+  double sum = 0, sum_sq = 0;
+  const int chips = 200;
+  for (int seed = 1; seed <= chips; ++seed) {
+    ChipFaultModel chip(bp, g, uint64_t(seed));
+    const double d = chip.die_offset_v();
+    for (int b = 0; b < g.banks; ++b) REQUIRE(chip.bank_offset_v(b) == d);  // no bank variation: the die's
+    sum += d;
+    sum_sq += d * d;
+    if (seed <= 10) {  // the chip fails like the nominal model at V - d (tail computed independently)
+      const double p = upper_tail_by_integration(v - d, 0.43, 0.035);
+      check_binomial(chip.faults_at(v).counts().failing_cells, double(g.cells()), p);
+      CHECK(chip.expected_failure_fraction(v) == Approx(p).epsilon(1e-6));
+    }
+  }
+  // Sample mean and standard deviation of 200 N(0, 0.02) offsets: mean within 4 SE (0.0057),
+  // sd within 25 %.
+  const double mean = sum / chips, sd = std::sqrt(sum_sq / chips - mean * mean);
+  CHECK(std::fabs(mean) < 4 * 0.02 / std::sqrt(double(chips)));
+  CHECK(sd == Approx(0.02).epsilon(0.25));
+  bp.sigma_chip_v = 0.0;
+  CHECK(ChipFaultModel(bp, g, 5).die_offset_v() == 0.0);
+}
+
 TEST_CASE("fault map: stuck-at and flip mask semantics", "[fault]") {
   FaultGeometry g{2, 4, 8, 5};
   FaultMap m(g, {{1, 2, 3, CellFaultType::stuck_at_0},
@@ -232,23 +260,34 @@ TEST_CASE("nested sampler: u is uniform within what is covered", "[fault]") {
 TEST_CASE("transient read errors: rate, keyed determinism", "[fault]") {
   FaultGeometry g{4, 1024, 64, 8};
   TransientReadErrors t(1e-3, g, 5);
+  const int64_t cells = g.cells();
   int64_t flips = 0, differ = 0;
-  for (int image = 0; image < 8; ++image)
-    for (int b = 0; b < g.banks; ++b)
-      for (int64_t r = 0; r < g.rows; ++r) {
-        WordFaultMasks m = t.masks(image, 2, {b, r});
-        CHECK(m.and_mask == ~uint64_t(0));
-        CHECK(m.or_mask == 0);
-        flips += __builtin_popcountll(m.xor_mask) + __builtin_popcount(m.check_xor_mask);
-        WordFaultMasks again = t.masks(image, 2, {b, r});
-        REQUIRE(again.xor_mask == m.xor_mask);
-        REQUIRE(again.check_xor_mask == m.check_xor_mask);
-        if (t.masks(image + 100, 2, {b, r}).xor_mask != m.xor_mask) ++differ;
-      }
-  check_binomial(flips, 8.0 * double(g.cells()), 1e-3);
-  CHECK(differ > 0);
+  for (int image = 0; image < 8; ++image) {
+    const std::vector<int64_t> f = t.flipped_cells(image, 2, cells);
+    for (size_t i = 0; i < f.size(); ++i) {
+      REQUIRE(f[i] >= 0);
+      REQUIRE(f[i] < cells);
+      if (i > 0) REQUIRE(f[i - 1] < f[i]);  // ascending, each cell at most once
+    }
+    flips += int64_t(f.size());
+    REQUIRE(t.flipped_cells(image, 2, cells) == f);         // keyed: the same context, the same flips
+    differ += t.flipped_cells(image + 100, 2, cells) != f;  // another image: other flips
+    differ += t.flipped_cells(image, 3, cells) != f;        // another layer: other flips
+  }
+  check_binomial(flips, 8.0 * double(cells), 1e-3);
+  CHECK(differ == 16);
+  // Every cell at rate 1; a uniform position of the first flip at a small rate (mean 1/p - 1).
+  CHECK(TransientReadErrors(1.0, g, 5).flipped_cells(0, 0, 100).size() == 100);
+  TransientReadErrors rare(0.01, g, 5);
+  double first_sum = 0;
+  int n = 0;
+  for (int image = 0; image < 4000; ++image) {
+    const auto f = rare.flipped_cells(image, 0, 100000);
+    if (!f.empty()) first_sum += double(f[0]), ++n;
+  }
+  CHECK(first_sum / n == Approx(99.0).epsilon(0.06));  // geometric: (1 - p)/p = 99, sd/mean ~ 1/sqrt(4000)
   TransientReadErrors off(0.0, g, 5);
-  CHECK(off.masks(0, 0, {0, 0}).empty());
+  CHECK(off.flipped_cells(0, 0, cells).empty());
   CHECK_THROWS_AS(TransientReadErrors(-1e-3, g, 5), ConfigError);
   CHECK_THROWS_AS(TransientReadErrors(2.0, g, 5), ConfigError);
 }

@@ -87,3 +87,46 @@ TEST_CASE("transient errors: word path equals layer path, fresh per image and la
   wm.set_read_context(4, 0);
   CHECK(wm.read_layer(0) == persistent_only);  // without transients, reads do not depend on context
 }
+
+TEST_CASE("transient changes: exactly the weights read_layer changes, also under ECC and stuck cells",
+          "[memory][transient]") {
+  const std::string ecc = GENERATE(std::string("none"), std::string("secded"));
+  const Network net = test::make_weight_net({{8, 5000}, {0, 0}, {3, 7001}}, 12);
+  WeightSramParams p;
+  p.banks = 3;
+  p.rows_per_bank = 2048;
+  p.word_bits = 32;
+  p.ecc = ecc;
+  WeightMemory wm(p, net);
+  // Persistent stuck cells in many words, so transients combine with them (and with ECC).
+  std::vector<std::pair<WordAddress, WordFaultMasks>> stuck;
+  for (int64_t row = 0; row < 600; row += 7) {
+    WordFaultMasks m;
+    m.or_mask = uint64_t(1) << (row % 32);
+    stuck.push_back({WordAddress{int(row % 3), row}, m});
+  }
+  wm.set_faults(stuck);
+  std::vector<std::vector<uint8_t>> persistent(net.layers.size());
+  for (int l : {0, 2}) persistent[size_t(l)] = wm.read_layer(l);
+  TransientReadErrors tr(0.02, fault_geometry(p), 7);
+  wm.set_transient(&tr);
+  int64_t changed = 0;
+  for (int image : {0, 1, 5}) {
+    for (int l : {0, 2}) {
+      std::vector<std::pair<int64_t, uint8_t>> ch;
+      wm.transient_changes(image, l, persistent[size_t(l)], ch);
+      std::vector<uint8_t> patched = persistent[size_t(l)];
+      for (size_t k = 0; k < ch.size(); ++k) {
+        if (k > 0) REQUIRE(ch[k - 1].first < ch[k].first);
+        REQUIRE(ch[k].second != persistent[size_t(l)][size_t(ch[k].first)]);
+        patched[size_t(ch[k].first)] = ch[k].second;
+      }
+      wm.set_read_context(image, l);
+      CHECK(wm.read_layer(l) == patched);
+      changed += int64_t(ch.size());
+    }
+  }
+  CHECK(changed > 0);
+  wm.set_read_context(0, 0);
+  CHECK(wm.read_layer(2) == persistent[2]);  // a layer read outside its context sees no transients
+}

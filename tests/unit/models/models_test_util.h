@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/rng.h"
+#include "models/timing_model.h"
 #include "workloads/network.h"
 #include "workloads/quantization.h"
 
@@ -184,6 +185,37 @@ inline Network make_mini_network(uint64_t seed) {
   net.layers.push_back(fc);
   net.output = int(net.layers.size()) - 1;
   return net;
+}
+
+/// Zero-activation MACs by walking the im2col matrix entry by entry (C x H x W input): an entry
+/// is zero when it falls into the padding or its code equals the input zero point; each meets the
+/// N filters of its group. Independent of models/zero_activations.
+inline int64_t brute_force_zero_activation_macs(const Layer& L, const std::vector<uint8_t>& in) {
+  if (!L.has_weights()) return 0;
+  const Shape is = L.in_shape, os = L.out_shape;
+  const int cin_g = is.c / L.groups;
+  int64_t zeros = 0;
+  for (int g = 0; g < L.groups; ++g)
+    for (int y = 0; y < os.h; ++y)
+      for (int x = 0; x < os.w; ++x)
+        for (int c = 0; c < cin_g; ++c)
+          for (int ky = 0; ky < L.kernel_h; ++ky)
+            for (int kx = 0; kx < L.kernel_w; ++kx) {
+              const int iy = y * L.stride_h - L.pad_h + ky, ix = x * L.stride_w - L.pad_w + kx;
+              const bool pad = iy < 0 || iy >= is.h || ix < 0 || ix >= is.w;
+              zeros += pad || in[size_t((int64_t(g * cin_g + c) * is.h + iy) * is.w + ix)] == L.in_quant.zero_point;
+            }
+  return zeros * L.gemm_n();
+}
+
+/// The closed form plus the data-dependent count, the latter by brute force on `in`.
+inline LayerTiming expected_timing(const ArchitectureParams& arch, const Network& net, int layer,
+                                   const std::vector<uint8_t>& in) {
+  LayerTiming t = layer_timing(arch, net, layer);
+  const Layer& L = net.layers[size_t(layer)];
+  if (L.has_weights())
+    t.counts.zero_activation_macs_by_weight_bits[size_t(L.weight.bits)] = brute_force_zero_activation_macs(L, in);
+  return t;
 }
 
 }  // namespace lvsim::test

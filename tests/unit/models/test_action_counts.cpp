@@ -39,10 +39,15 @@ TEST_CASE("linear 3 -> 2 on a 2x2 weight-stationary array: counts by hand", "[ti
   const ActionCounts& c = t.counts;
   CHECK(c.macs_by_weight_bits[8] == 6);  // M·K·N
   CHECK(c.macs() == 6);
-  // Registers: load cycles clock R·C = 4, stream cycles 2·R·C = 8: per fold 2·4 + 3·8 = 32.
-  CHECK(c.pe_register_writes == 64);
-  // Hops: load (R-1)·C = 2 per cycle, stream R(C-1) + (R-1)C = 4 per cycle: per fold 4 + 12 = 16.
-  CHECK(c.pe_hops == 32);
+  // Register bits of mapped PEs: fold 0 maps 2x2, fold 1 (K rows 2..2) 1x2; per mapped PE 2 load
+  // cycles x 16 bits + 3 stream cycles x 48 bits = 176.
+  CHECK(c.pe_register_bits_written == (4 + 2) * 176);
+  // Every other bit of the 4 PEs x 64 bits clocks idle on each of the 12 cycles.
+  CHECK(c.pe_register_bits_idle == 12 * 4 * 64 - 6 * 176);
+  // Hops between mapped PEs: fold 0 load 2 x (1·2) + stream 3 x (2·1 + 1·2) = 16; fold 1 (one
+  // row) stream 3 x (1·1) = 3.
+  CHECK(c.pe_hops == 19);
+  CHECK(c.dram_bytes == 3 + 2);  // reads the network input, writes the network output
   CHECK(c.weight_sram_reads == 2);
   CHECK(c.input_buffer_reads == 3);                   // col tiles · M · K
   CHECK(c.output_buffer_writes == 4 * 2 * 2);         // 4 bytes · row tiles · M·N
@@ -53,9 +58,13 @@ TEST_CASE("linear 3 -> 2 on a 2x2 weight-stationary array: counts by hand", "[ti
 
   // The cycle-level model counts the same events while computing the golden values.
   WeightMemory wm(a.weight_sram, net);
-  std::vector<uint8_t> in = {7, 200, 31};
+  // One input code equals the zero point: its K row meets both filters, 2 gated MACs.
+  const int za = net.layers[0].in_quant.zero_point;
+  std::vector<uint8_t> in = {uint8_t(za), uint8_t(za == 200 ? 201 : 200), uint8_t(za == 31 ? 32 : 31)};
   const LayerRun run = run_layer_cycle(a, net, 0, {&in}, wm);
-  CHECK(run.counts == c);
+  ActionCounts expect = c;
+  expect.zero_activation_macs_by_weight_bits[8] = 2;
+  CHECK(run.counts == expect);
   CHECK(run.cycles == 12);
   CHECK(run.output == run_layer(net, 0, {&in}, net.layers[0].weight.stored));
 }

@@ -90,7 +90,7 @@ TEST_CASE("cycle model == direct convolution, golden engine and closed form on r
   // (2) output codes, bit for bit with the golden engine
   CHECK(res.run.output == run_layer(net, 0, {&in}, L.weight.stored));
   // (3) cycles, stalls and every count equal the closed form
-  const LayerTiming closed = layer_timing(arch, net, 0);
+  const LayerTiming closed = test::expected_timing(arch, net, 0, in);
   CHECK(res.run.cycles == closed.cycles);
   CHECK(res.run.stall_cycles == closed.stall_cycles);
   CHECK(res.run.timing.fold_cycles == closed.fold_cycles);
@@ -179,7 +179,7 @@ TEST_CASE("SECDED: one decode per word read", "[controller]") {
   const LayerRun run = run_layer_cycle(arch, net, 0, {&in}, wm);
   CHECK(run.counts.ecc_decodes == run.counts.weight_sram_reads);
   CHECK(run.counts.weight_sram_reads > 0);
-  CHECK(run.counts == layer_timing(arch, net, 0).counts);
+  CHECK(run.counts == test::expected_timing(arch, net, 0, in).counts);
 }
 
 TEST_CASE("every layer type of a small network: cycle model == golden engine, cycles == closed form", "[controller]") {
@@ -196,7 +196,7 @@ TEST_CASE("every layer type of a small network: cycle model == golden engine, cy
     const LayerRun run = run_layer_cycle(arch, net, int(l), ins, wm);
     INFO("layer " << net.layers[l].name);
     CHECK(run.output == run_layer(net, int(l), ins, net.layers[l].weight.stored));
-    CHECK(run.timing == layer_timing(arch, net, int(l)));
+    CHECK(run.timing == test::expected_timing(arch, net, int(l), *ins[0]));
     outs[l] = run.output;
   }
 }

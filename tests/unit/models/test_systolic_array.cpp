@@ -80,7 +80,9 @@ TEST_CASE("2x2 weight-stationary array, cycle by cycle", "[systolic_array]") {
   CHECK(a.stats().cycles == 7);
   CHECK(a.stats().load_cycles == 2);
   CHECK(a.stats().stream_cycles == 5);
-  CHECK(a.stats().register_writes == 2 * 4 + 5 * 2 * 4);
+  // Bits: load 16 per PE, stream 48 per PE; every other bit of the 64 per PE clocks idle.
+  CHECK(a.stats().register_bits_written == 2 * 4 * 16 + 5 * 4 * 48);
+  CHECK(a.stats().register_bits_idle == 7 * 4 * 64 - (2 * 4 * 16 + 5 * 4 * 48));
   CHECK(a.stats().hops == 2 * 2 + 5 * (2 + 2));
 }
 
@@ -133,7 +135,8 @@ TEST_CASE("2x2 output-stationary array, cycle by cycle", "[systolic_array]") {
   CHECK(a.top_out()[1] == 7);
   CHECK(a.psum(0, 0) == 0);
   CHECK(a.stats().cycles == 7);  // R + C + T - 2 = 5 compute + R = 2 drain
-  CHECK(a.stats().register_writes == 5 * 3 * 4 + 2 * 4);
+  CHECK(a.stats().register_bits_written == 5 * 4 * 64 + 2 * 4 * 32);
+  CHECK(a.stats().register_bits_idle == 7 * 4 * 64 - (5 * 4 * 64 + 2 * 4 * 32));
   CHECK(a.stats().hops == 5 * 4 + 2 * 2);
 }
 
@@ -149,7 +152,8 @@ TEST_CASE("idle steps change nothing but the cycle count", "[systolic_array]") {
   CHECK(a.stationary(0, 1) == -7);
   CHECK(a.stats().cycles == 3);
   CHECK(a.stats().idle_cycles == 2);
-  CHECK(a.stats().register_writes == 6);
+  CHECK(a.stats().register_bits_written == 6 * 16);
+  CHECK(a.stats().register_bits_idle == 3 * 6 * 64 - 6 * 16);  // idle edges clock every bit
 }
 
 // Wide arrays take the SIMD path (16-column chunks) plus a scalar tail: a WS GEMM traced
@@ -236,7 +240,29 @@ TEST_CASE("stream(n) equals n Stream steps", "[systolic_array]") {
     }
     CHECK(b.stats().cycles == a.stats().cycles);
     CHECK(b.stats().stream_cycles == a.stats().stream_cycles);
-    CHECK(b.stats().register_writes == a.stats().register_writes);
+    CHECK(b.stats().register_bits_written == a.stats().register_bits_written);
+    CHECK(b.stats().register_bits_idle == a.stats().register_bits_idle);
     CHECK(b.stats().hops == a.stats().hops);
   }
+}
+
+TEST_CASE("mapped region: only its PEs capture bits and pass values; the rest clock idle", "[systolic_array]") {
+  SystolicArray a(4, 5);
+  a.set_mapped(2, 3);  // a partial fold: 2 rows x 3 cols of 4 x 5
+  a.set_mode(ArrayMode::Stream);
+  a.step();
+  a.stream(3, std::vector<int16_t>(3 * 4, 1).data());
+  a.set_mode(ArrayMode::LoadStationary);
+  a.step();
+  // Stream: 4 edges x 6 PEs x 48 bits; load: 1 edge x 6 PEs x 16 bits.
+  const int64_t written = 4 * 6 * 48 + 6 * 16;
+  CHECK(a.stats().register_bits_written == written);
+  CHECK(a.stats().register_bits_idle == 5 * 20 * 64 - written);
+  // Hops inside 2 x 3: stream 2*2 horizontal + 1*3 vertical = 7 per edge, load 3.
+  CHECK(a.stats().hops == 4 * 7 + 3);
+  a.clear();  // back to the whole array
+  a.set_mode(ArrayMode::OsDrain);
+  a.step();
+  CHECK(a.stats().register_bits_written == written + 20 * 32);
+  CHECK_THROWS(a.set_mapped(5, 1));
 }

@@ -1,0 +1,492 @@
+#include "sim/explore.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "common/errors.h"
+#include "common/json_reader.h"
+#include "common/output_file.h"
+#include "energy/energy_model.h"
+#include "energy/operating_point.h"
+#include "models/architecture.h"
+#include "models/timing_model.h"
+#include "sim/explore_report_html.h"
+#include "sim/presets.h"
+#include "sim/threads.h"
+#include "workloads/network_json.h"
+#include "workloads/topology.h"
+
+namespace lvsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+bool is_voltage_axis(const std::string& name) {
+  return name == "v_sram_v" || name == "v_logic_v";
+}
+
+/// Sets the member at a dotted path (creating objects on the way; the architecture reader then
+/// rejects keys it does not know).
+void set_path(nlohmann::json& j, const std::string& path, const nlohmann::json& value) {
+  nlohmann::json* at = &j;
+  std::stringstream ss(path);
+  std::string key;
+  std::vector<std::string> keys;
+  while (std::getline(ss, key, '.')) keys.push_back(key);
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    if (!at->contains(keys[i]) || !(*at)[keys[i]].is_object()) (*at)[keys[i]] = nlohmann::json::object();
+    at = &(*at)[keys[i]];
+  }
+  (*at)[keys.back()] = value;
+}
+
+/// A workload, loaded once: the layers the closed form times, each as its own network for a
+/// topology (SCALE-Sim runs layers on their own) or the whole network.
+struct LoadedWorkload {
+  std::string name;
+  bool topology = false;
+  std::vector<Network> nets;  // one per topology layer, or the network
+};
+
+LoadedWorkload load_workload(const ExploreWorkload& w) {
+  LoadedWorkload l;
+  l.name = w.name;
+  l.topology = w.topology;
+  if (w.topology) {
+    const Topology t = read_topology_csv(w.path);
+    for (const TopologyLayer& layer : t.layers) l.nets.push_back(topology_layer_network(layer, w.path));
+  } else {
+    l.nets.push_back(load_network(w.path));
+  }
+  return l;
+}
+
+/// What one workload costs at one design point.
+struct WorkloadResult {
+  bool feasible = false;
+  std::string reason;
+  int64_t cycles = 0, macs = 0, weight_bytes = 0;
+  ActionCounts counts;
+  EnergyBreakdown energy;
+  std::vector<std::pair<std::string, LayerTiming>> layers;  // layers with weights
+};
+
+/// One design point: the architecture and operating point, or why it cannot exist.
+struct PointResult {
+  Json params;
+  bool feasible = false;
+  std::string reason;
+  ArchitectureParams arch;
+  OperatingPoint op;
+  std::vector<WorkloadResult> workloads;
+};
+
+/// Cycles and counts of a workload on an architecture (no energy yet: the voltages of a point
+/// only change what the counts cost, so points differing only in V_sram / V_logic share this).
+WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& arch) {
+  WorkloadResult r;
+  for (const Network& net : w.nets) {
+    try {
+      arch.check_fits(net);
+    } catch (const UserError& e) {
+      r.reason = (w.topology ? "layer " + net.name + ": " : std::string()) + e.what();
+      return r;
+    }
+    for (size_t l = 0; l < net.layers.size(); ++l) {
+      const LayerTiming t = layer_timing(arch, net, int(l));
+      r.cycles += t.cycles;
+      r.counts += t.counts;
+      if (net.layers[l].has_weights()) r.layers.emplace_back(net.layers[l].name, t);
+    }
+    r.macs += net.total_macs();
+    for (const Layer& L : net.layers) r.weight_bytes += int64_t(L.weight.stored.size()) * L.weight.bits / 8;
+  }
+  r.feasible = true;
+  return r;
+}
+
+/// The architecture of a point: the base file with the point's architecture axes applied.
+nlohmann::json point_architecture(const nlohmann::json& base_arch, const nlohmann::json& params) {
+  nlohmann::json aj = base_arch;
+  for (const auto& [name, value] : params.items())
+    if (!is_voltage_axis(name)) set_path(aj, name, value);
+  return aj;
+}
+
+/// One distinct architecture of the grid, timed on every workload.
+struct TimedArchitecture {
+  bool feasible = false;
+  std::string reason;
+  ArchitectureParams arch;
+  std::vector<WorkloadResult> workloads;
+};
+
+TimedArchitecture time_architecture(const nlohmann::json& aj, const std::string& arch_origin,
+                                    const std::vector<LoadedWorkload>& workloads) {
+  TimedArchitecture t;
+  try {
+    t.arch = architecture_from_json(aj, arch_origin);
+    for (const LoadedWorkload& w : workloads) t.workloads.push_back(time_workload(w, t.arch));
+    t.feasible = true;
+  } catch (const UserError& e) {
+    t.reason = e.what();
+  }
+  return t;
+}
+
+/// A point: its timed architecture at its voltages (clock checked against f_max), costed.
+PointResult cost_point(const TimedArchitecture& t, const TechnologyParams& tech, const nlohmann::json& params) {
+  PointResult p;
+  p.params = params;
+  if (!t.feasible) {
+    p.reason = t.reason;
+    return p;
+  }
+  const OperatingPoint nominal = nominal_operating_point(tech);
+  double v_sram = nominal.v_sram_v, v_logic = nominal.v_logic_v;
+  if (params.contains("v_sram_v")) v_sram = params["v_sram_v"].get<double>();
+  if (params.contains("v_logic_v")) v_logic = params["v_logic_v"].get<double>();
+  try {
+    p.arch = t.arch;
+    p.op = make_operating_point(tech, v_sram, v_logic, ClockMode::kFixed, p.arch.clock_hz);
+    const EnergyModel em(tech, energy_hardware(p.arch));
+    p.workloads = t.workloads;
+    for (WorkloadResult& w : p.workloads)
+      if (w.feasible) w.energy = em.breakdown(w.counts, p.op);
+    p.feasible = true;
+  } catch (const UserError& e) {
+    p.reason = e.what();
+  }
+  return p;
+}
+
+std::vector<nlohmann::json> product(const std::vector<ExploreAxis>& axes) {
+  std::vector<nlohmann::json> out = {nlohmann::json::object()};
+  for (const ExploreAxis& a : axes) {
+    std::vector<nlohmann::json> next;
+    for (const nlohmann::json& p : out)
+      for (const nlohmann::json& v : a.values) {
+        nlohmann::json q = p;
+        q[a.name] = v;
+        next.push_back(q);
+      }
+    out = std::move(next);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> ExploreSpec::design_points() const {
+  if (!points.empty()) return points;
+  return product(axes);
+}
+
+void ExploreSpec::validate(const std::string& origin) const {
+  if (workloads.empty()) throw ConfigError(located(origin, "workloads", "no workload given"));
+  std::set<std::string> names, workload_names;
+  for (const ExploreWorkload& w : workloads)
+    if (!workload_names.insert(w.name).second)
+      throw ConfigError(located(origin, "workloads", "two workloads are named \"" + w.name + "\""));
+  int64_t count = points.empty() ? 1 : int64_t(points.size());
+  for (const ExploreAxis& a : axes) {
+    if (a.values.empty()) throw ConfigError(located(origin, "axes." + a.name, "empty axis: give at least one value"));
+    if (!names.insert(a.name).second) throw ConfigError(located(origin, "axes." + a.name, "axis given twice"));
+    if (points.empty()) count *= int64_t(a.values.size());
+    if (count > kExploreMaxPoints && !force)
+      throw ConfigError(located(
+          origin, "axes",
+          "the grid has more than " + std::to_string(kExploreMaxPoints) + " points; give --force to run it anyway"));
+  }
+  // An axis must name an architecture parameter the architecture file knows.
+  std::string arch_origin;
+  const nlohmann::json base = architecture_json(arch_path, &arch_origin);
+  for (const ExploreAxis& a : axes) {
+    if (is_voltage_axis(a.name)) {
+      for (const nlohmann::json& v : a.values)
+        if (!v.is_number()) throw ConfigError(located(origin, "axes." + a.name, "voltages must be numbers"));
+      continue;
+    }
+    nlohmann::json j = base;
+    set_path(j, a.name, a.values.front());
+    try {
+      architecture_from_json(j, arch_origin);
+    } catch (const UserError& e) {
+      if (std::string(e.what()).find("unknown key") != std::string::npos)
+        throw ConfigError(located(origin, "axes." + a.name, "not a parameter of the architecture file"));
+    }
+  }
+}
+
+namespace {
+
+Json point_row(const PointResult& p, size_t index, const std::string& workload, const WorkloadResult* w) {
+  Json row;
+  row["point"] = index;
+  row["workload"] = workload;
+  for (const auto& [k, v] : p.params.items()) row[k] = v;
+  const bool ok = p.feasible && w && w->feasible;
+  row["feasible"] = ok;
+  row["reason"] = ok ? std::string() : (p.feasible ? w->reason : p.reason);
+  row["array_rows"] = p.feasible ? Json(p.arch.rows) : Json();
+  row["array_cols"] = p.feasible ? Json(p.arch.cols) : Json();
+  row["dataflow"] = p.feasible ? Json(dataflow_name(p.arch.dataflow)) : Json();
+  row["weight_sram_bytes"] = p.feasible ? Json(energy_hardware(p.arch).weight_sram_bytes) : Json();
+  row["clock_hz_used"] = p.feasible ? Json(p.op.clock_hz) : Json();
+  row["v_sram_v_used"] = p.feasible ? Json(p.op.v_sram_v) : Json();
+  row["v_logic_v_used"] = p.feasible ? Json(p.op.v_logic_v) : Json();
+  const std::vector<std::string> metrics = {"cycles_per_inference",
+                                            "latency_s",
+                                            "throughput_inferences_per_s",
+                                            "utilization",
+                                            "macs_per_inference",
+                                            "weight_bytes",
+                                            "dram_bytes_per_inference",
+                                            "energy_per_inference_pj",
+                                            "edp_pj_s"};
+  for (const std::string& m : metrics) row[m] = Json();
+  row["energy_breakdown_pj"] = Json();
+  row["pareto_energy_latency"] = false;
+  if (!ok) return row;
+  const double latency = double(w->cycles) / p.op.clock_hz;
+  const double energy = w->energy.total_pj();
+  row["cycles_per_inference"] = w->cycles;
+  row["latency_s"] = latency;
+  row["throughput_inferences_per_s"] = 1.0 / latency;
+  row["utilization"] = double(w->macs) / (double(w->cycles) * double(p.arch.pes()));
+  row["macs_per_inference"] = w->macs;
+  row["weight_bytes"] = w->weight_bytes;
+  row["dram_bytes_per_inference"] = w->counts.dram_bytes;
+  row["energy_per_inference_pj"] = energy;
+  row["edp_pj_s"] = energy * latency;
+  row["energy_breakdown_pj"] = w->energy.to_json();
+  return row;
+}
+
+/// Marks, per workload, the feasible rows no other row beats in both energy and latency.
+void mark_pareto(std::vector<Json>& rows) {
+  for (Json& a : rows) {
+    if (!a["feasible"].get<bool>()) continue;
+    const double ea = a["energy_per_inference_pj"].get<double>(), la = a["latency_s"].get<double>();
+    bool dominated = false;
+    for (const Json& b : rows) {
+      if (&a == &b || !b["feasible"].get<bool>() || b["workload"] != a["workload"]) continue;
+      const double eb = b["energy_per_inference_pj"].get<double>(), lb = b["latency_s"].get<double>();
+      if (eb <= ea && lb <= la && (eb < ea || lb < la)) {
+        dominated = true;
+        break;
+      }
+    }
+    a["pareto_energy_latency"] = !dominated;
+  }
+}
+
+std::string csv_cell(const Json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  if (v.is_object()) return "";
+  return v.dump();
+}
+
+std::string rows_csv(const std::vector<Json>& rows) {
+  std::ostringstream out;
+  if (rows.empty()) return "";
+  std::vector<std::string> cols;
+  for (const auto& [k, v] : rows[0].items())
+    if (k != "energy_breakdown_pj") cols.push_back(k);
+  const std::vector<std::string> parts = {"array_macs",      "pe_registers", "weight_sram", "buffers",
+                                          "post_processing", "ecc",          "dram",        "leakage"};
+  for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
+  for (const std::string& p : parts) out << ",energy_breakdown_" << p << "_pj";
+  out << "\n";
+  for (const Json& r : rows) {
+    for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << csv_cell(r[cols[i]]);
+    for (const std::string& p : parts)
+      out << ","
+          << (r["energy_breakdown_pj"].is_object() && r["energy_breakdown_pj"].contains(p)
+                  ? csv_cell(r["energy_breakdown_pj"][p])
+                  : std::string());
+    out << "\n";
+  }
+  return out.str();
+}
+
+/// SCALE-Sim's COMPUTE_REPORT columns per layer, full precision, for every feasible point.
+std::string layers_csv(const std::vector<PointResult>& results, const std::vector<LoadedWorkload>& workloads) {
+  std::ostringstream out;
+  out << "point,workload,LayerID,layer,Total Cycles,Stall Cycles,Overall Util %,Mapping Efficiency %,"
+         "Compute Util %,SCALE-Sim Total Cycles\n";
+  auto num = [](double x) { return nlohmann::json(x).dump(); };
+  for (size_t p = 0; p < results.size(); ++p) {
+    if (!results[p].feasible) continue;
+    for (size_t w = 0; w < workloads.size(); ++w) {
+      const WorkloadResult& r = results[p].workloads[w];
+      if (!r.feasible) continue;
+      for (size_t l = 0; l < r.layers.size(); ++l) {
+        const LayerTiming& t = r.layers[l].second;
+        out << p << "," << csv_cell(workloads[w].name) << "," << l << "," << csv_cell(r.layers[l].first) << ","
+            << (t.array_cycles + t.stall_cycles) << "," << t.stall_cycles << "," << num(100.0 * t.utilization) << ","
+            << num(100.0 * t.mapping_efficiency) << "," << num(100.0 * t.compute_utilization) << ","
+            << t.scalesim_cycles << "\n";
+      }
+    }
+  }
+  return out.str();
+}
+
+/// Runs f(i) for i in [0, n) on `threads` threads (each i once; results go to slot i).
+template <class F>
+void parallel_for(size_t n, int threads, F f) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) f(i);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+}
+
+/// Evaluates the points: each distinct architecture is timed once (in parallel), then every point
+/// costs its architecture's counts at its voltages. Results in point order whatever the schedule.
+std::vector<PointResult> evaluate_all(const ExploreSpec& spec, const std::vector<nlohmann::json>& points,
+                                      const std::vector<LoadedWorkload>& workloads, int threads) {
+  std::string arch_origin;
+  const nlohmann::json base = architecture_json(spec.arch_path, &arch_origin);
+  const TechnologyParams tech = load_technology(spec.tech_path);
+  std::map<std::string, size_t> index;  // architecture JSON text -> distinct architecture
+  std::vector<nlohmann::json> archs;
+  std::vector<size_t> arch_of(points.size());
+  for (size_t i = 0; i < points.size(); ++i) {
+    nlohmann::json aj = point_architecture(base, points[i]);
+    const auto [it, added] = index.emplace(aj.dump(), archs.size());
+    if (added) archs.push_back(std::move(aj));
+    arch_of[i] = it->second;
+  }
+  std::vector<TimedArchitecture> timed(archs.size());
+  parallel_for(archs.size(), threads,
+               [&](size_t a) { timed[a] = time_architecture(archs[a], arch_origin, workloads); });
+  std::vector<PointResult> results(points.size());
+  parallel_for(points.size(), threads, [&](size_t i) { results[i] = cost_point(timed[arch_of[i]], tech, points[i]); });
+  return results;
+}
+
+}  // namespace
+
+ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (exec.out_dir.empty()) throw ConfigError("command line: --out: an output directory is required");
+  std::vector<LoadedWorkload> workloads;
+  for (const ExploreWorkload& w : spec.workloads) workloads.push_back(load_workload(w));
+  const std::vector<nlohmann::json> points = spec.design_points();
+  std::error_code ec;
+  fs::create_directories(exec.out_dir, ec);
+  if (ec || !fs::is_directory(exec.out_dir))
+    throw ConfigError(located("--out", "", "cannot create directory " + exec.out_dir));
+
+  const std::vector<PointResult> results = evaluate_all(spec, points, workloads, resolve_threads(exec.threads));
+  std::vector<Json> rows;
+  ExploreOutcome out;
+  out.points = int64_t(points.size());
+  for (size_t p = 0; p < results.size(); ++p) {
+    out.feasible += results[p].feasible;
+    for (size_t w = 0; w < workloads.size(); ++w)
+      rows.push_back(
+          point_row(results[p], p, workloads[w].name, results[p].feasible ? &results[p].workloads[w] : nullptr));
+  }
+  mark_pareto(rows);
+  out.rows = int64_t(rows.size());
+  Json axes = Json::array();
+  for (const ExploreAxis& a : spec.axes) axes.push_back({{"name", a.name}, {"values", a.values}});
+  Json doc = {{"format", "lvsim-exploration-points"},
+              {"version", 1},
+              {"architecture", spec.arch_path.empty() ? "built-in edge-16x16" : spec.arch_path},
+              {"technology", spec.tech_path.empty() ? "built-in 45nm" : spec.tech_path},
+              {"energy_unit", load_technology(spec.tech_path).energy_unit},
+              {"axes", axes},
+              {"workloads", Json::array()},
+              {"points", rows}};
+  for (const ExploreWorkload& w : spec.workloads)
+    doc["workloads"].push_back({{"name", w.name}, {"file", w.path}, {"kind", w.topology ? "topology" : "network"}});
+  const std::string json_text = doc.dump(1) + "\n";
+  const fs::path dir(exec.out_dir);
+  write_file_atomically((dir / "points.json").string(), json_text);
+  write_file_atomically((dir / "points.csv").string(), rows_csv(rows));
+  write_file_atomically((dir / "layers.csv").string(), layers_csv(results, workloads));
+  write_file_atomically((dir / "report.html").string(), explore_report_html(nlohmann::json::parse(json_text)));
+  out.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+ExploreSpec read_exploration_file(const std::string& path) {
+  const nlohmann::json j = parse_json_file(path);
+  JsonObject o(j, path, "");
+  const std::string format = o.get_string("format");
+  if (format != "lvsim-exploration") o.fail("format", "expected \"lvsim-exploration\", got \"" + format + "\"");
+  o.get_int("version", 1, 1);
+  const fs::path base = fs::path(path).parent_path();
+  auto resolve = [&](const std::string& p) {
+    return p.empty() || fs::path(p).is_absolute() ? p : (base / p).lexically_normal().string();
+  };
+  ExploreSpec s;
+  s.arch_path = resolve(o.get_string("architecture", ""));
+  s.tech_path = resolve(o.get_string("technology", ""));
+  const nlohmann::json& ws = o.at("workloads");
+  if (!ws.is_array() || ws.empty()) o.fail("workloads", "must be a non-empty array");
+  for (size_t i = 0; i < ws.size(); ++i) {
+    JsonObject w(ws[i], path, "workloads[" + std::to_string(i) + "]");
+    ExploreWorkload wl;
+    const bool net = w.has("network"), topo = w.has("topology");
+    if (net == topo) w.fail("", "give exactly one of network or topology");
+    wl.topology = topo;
+    wl.path = resolve(w.get_string(topo ? "topology" : "network"));
+    wl.name = w.get_string("name", fs::path(wl.path).stem().string());
+    w.finish();
+    s.workloads.push_back(wl);
+  }
+  if (o.has("axes")) {
+    const nlohmann::json& ax = o.at("axes");
+    if (!ax.is_object()) o.fail("axes", "must be an object {parameter: [values]}");
+    for (const auto& [k, v] : ax.items()) {
+      if (!v.is_array()) o.fail("axes." + k, "must be an array of values");
+      s.axes.push_back({k, std::vector<nlohmann::json>(v.begin(), v.end())});
+    }
+  }
+  if (o.has("points")) {
+    const nlohmann::json& pts = o.at("points");
+    if (!pts.is_array() || pts.empty()) o.fail("points", "must be a non-empty array of {parameter: value}");
+    for (const nlohmann::json& p : pts) {
+      if (!p.is_object()) o.fail("points", "each point must be an object {parameter: value}");
+      s.points.push_back(p);
+      for (const auto& [k, v] : p.items()) {
+        auto it = std::find_if(s.axes.begin(), s.axes.end(), [&](const ExploreAxis& a) { return a.name == k; });
+        if (it == s.axes.end())
+          s.axes.push_back({k, {v}});
+        else if (std::find(it->values.begin(), it->values.end(), v) == it->values.end())
+          it->values.push_back(v);
+      }
+    }
+  }
+  if (s.axes.empty()) o.fail("axes", "no axis and no points: nothing to explore");
+  s.force = o.get_bool("force", false);
+  o.finish();
+  return s;
+}
+
+}  // namespace lvsim

@@ -1,0 +1,95 @@
+#include "sim/recost.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "common/errors.h"
+#include "common/json_reader.h"
+#include "energy/action_counts_json.h"
+#include "energy/energy_model.h"
+#include "energy/operating_point.h"
+#include "sim/presets.h"
+
+namespace lvsim {
+
+namespace {
+
+// The counts a report saved: per-inference work over `images`, and one model load.
+struct SavedCounts {
+  ActionCounts run;
+  int64_t images = 0;
+  std::optional<ActionCounts> model_load;
+};
+
+SavedCounts read_saved(const std::string& path) {
+  const nlohmann::json doc = parse_json_file(path);
+  if (!doc.is_object()) throw FormatError(located(path, "", "expected a JSON object (a `lvsim run --json` report)"));
+  SavedCounts s;
+  if (!doc.contains("action_counts")) throw ConfigError(located(path, "action_counts", "missing required field"));
+  s.run = action_counts_from_json(doc.at("action_counts"), path, "action_counts");
+  if (!doc.contains("images") || !doc.at("images").is_number_integer() || doc.at("images").get<int64_t>() < 1)
+    throw ConfigError(located(path, "images", "missing or not a positive integer"));
+  s.images = doc.at("images").get<int64_t>();
+  if (doc.contains("model_load")) {
+    const nlohmann::json& m = doc.at("model_load");
+    if (!m.is_object() || !m.contains("action_counts"))
+      throw ConfigError(located(path, "model_load.action_counts", "missing required field"));
+    s.model_load = action_counts_from_json(m.at("action_counts"), path, "model_load.action_counts");
+  }
+  return s;
+}
+
+}  // namespace
+
+nlohmann::json recost(const RecostOptions& opt) {
+  const SavedCounts saved = read_saved(opt.report_path);
+  const ArchitectureParams arch = load_architecture(opt.arch_path);
+  const TechnologyParams tech = load_technology(opt.tech_path);
+  const OperatingPoint nominal = nominal_operating_point(tech);
+  const OperatingPoint op =
+      make_operating_point(tech, opt.v_sram_v.value_or(nominal.v_sram_v), opt.v_logic_v.value_or(nominal.v_logic_v),
+                           clock_mode_from_string(opt.clock_mode, "command line", "--clock-mode"), arch.clock_hz);
+  const EnergyModel model(tech, energy_hardware(arch));
+  const EnergyReport e = model.cost(saved.run, op, saved.images);
+
+  nlohmann::json j = e.to_json();
+  j["technology"] = tech.name;
+  j["energy_unit"] = tech.energy_unit;
+  j["action_counts"] = action_counts_to_json(saved.run);
+  if (saved.model_load) {
+    // The load's duration is DRAM-bandwidth bound: its cycles follow the clock being costed.
+    ActionCounts load = *saved.model_load;
+    load.cycles = int64_t(std::ceil(double(load.dram_bytes) / arch.dram_bandwidth_bytes_per_s * op.clock_hz));
+    const EnergyReport le = model.cost(load, op, 1);
+    const double amortized = le.energy_total_pj / double(arch.inferences_per_model_load);
+    j["model_load"] = {{"action_counts", action_counts_to_json(load)},
+                       {"energy_pj", le.energy_total_pj},
+                       {"energy_breakdown_pj", le.breakdown.to_json()},
+                       {"inferences_per_model_load", arch.inferences_per_model_load},
+                       {"amortized_per_inference_pj", amortized}};
+    j["energy_per_inference_with_model_load_pj"] = e.energy_per_inference_pj + amortized;
+  }
+  return j;
+}
+
+std::string recost_text(const nlohmann::json& r) {
+  const auto& op = r.at("operating_point");
+  std::string s =
+      fmt::format("technology  {} (V_sram {} V, V_logic {} V, clock {} Hz)\n", r.at("technology").get<std::string>(),
+                  op.at("v_sram_v").get<double>(), op.at("v_logic_v").get<double>(), op.at("clock_hz").get<double>());
+  s += fmt::format(
+      "energy      {:.6g} {}/inference; saving vs nominal: whole accelerator {:.1f}%, weight SRAM only {:.1f}%\n",
+      r.at("energy_per_inference_pj").get<double>(), r.at("energy_unit").get<std::string>(),
+      100.0 * r.at("saving_vs_nominal").get<double>(),
+      100.0 * r.at("accountings").at("weight_sram_only").at("saving_vs_nominal").get<double>());
+  const auto& b = r.at("energy_breakdown_pj");
+  const double total = std::max(r.at("energy_total_pj").get<double>(), 1e-300);
+  s += "breakdown  ";
+  for (auto it = b.begin(); it != b.end(); ++it)
+    s += fmt::format(" {} {:.1f}%", it.key(), 100.0 * it.value().get<double>() / total);
+  s += "\n";
+  return s;
+}
+
+}  // namespace lvsim
