@@ -24,7 +24,6 @@
 #include "sim/presets.h"
 #include "sim/threads.h"
 #include "sim/weights_as_read.h"
-#include "sim/zero_activation_counts.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
@@ -205,13 +204,13 @@ RunReport run(const RunOptions& opt) {
       for (int64_t i = 0; i < test.count; ++i) read_image_weights(net, wm, i, faulty, w, rep.faults);
     }
   } else {
-    rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults, threads)
-                                : run_functional(opt.mode, net, faulty, test, threads);
+    // Zero activations are data: counted in the prediction pass from each image's codes, with the
+    // weights that image read.
+    std::vector<int64_t> zero_macs;
+    rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults, threads, &zero_macs)
+                                : run_functional(opt.mode, net, faulty, test, threads, &zero_macs);
     fill_layers_from_timing(rep, timing, test.count);
-    // Zero activations are data: counted from each image's codes, with the weights it read.
-    const std::vector<ActionCounts> zeros = transient
-                                                ? zero_activation_counts_transient(opt.mode, net, wm, faulty, test)
-                                                : zero_activation_counts(opt.mode, net, faulty, test, threads);
+    const std::vector<ActionCounts> zeros = zero_activation_counts(net, zero_macs);
     for (size_t l = 0; l < rep.layers.size(); ++l) rep.layers[l].counts += zeros[l];
   }
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -46,7 +46,7 @@ void StudyChain::apply_faults(int v, PointRecord& r) {
   wm_.set_faults(map.word_faults());
 }
 
-std::vector<int> StudyChain::predict_cycle_level(const LayerWeights& w) {
+std::vector<int> StudyChain::predict_cycle_level(std::array<int64_t, 9>& zero_macs) {
   // The SystemC kernel elaborates once per process: each point's cycle-level run happens in a
   // child process that inherits this weight memory, and returns its predictions through a pipe.
   const Dataset& test = ctx_.test();
@@ -60,10 +60,13 @@ std::vector<int> StudyChain::predict_cycle_level(const LayerWeights& w) {
     for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net_.net, test.image(i)));
     const std::vector<ImageRun> runs = run_network_systemc(ctx_.arch(), net_.net, wm_, std::move(inputs));
     std::vector<int64_t> out;
+    std::array<int64_t, 9> zeros{};
     for (const ImageRun& run : runs) {
       out.push_back(argmax_class(run.layers[size_t(net_.net.output)].output));
       out.push_back(run.cycles);
+      for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += run.counts.zero_activation_macs_by_weight_bits[b];
     }
+    out.insert(out.end(), zeros.begin(), zeros.end());
     const char* p = reinterpret_cast<const char*>(out.data());
     size_t left = out.size() * sizeof(int64_t);
     while (left > 0) {
@@ -75,7 +78,7 @@ std::vector<int> StudyChain::predict_cycle_level(const LayerWeights& w) {
     ::_exit(0);
   }
   ::close(fds[1]);
-  std::vector<int64_t> in(size_t(test.count) * 2);
+  std::vector<int64_t> in(size_t(test.count) * 2 + zero_macs.size());
   char* p = reinterpret_cast<char*>(in.data());
   size_t left = in.size() * sizeof(int64_t);
   while (left > 0) {
@@ -96,7 +99,7 @@ std::vector<int> StudyChain::predict_cycle_level(const LayerWeights& w) {
       throw std::runtime_error("cycle mode: SystemC cycles differ from the closed form for image " + std::to_string(i));
     pred.push_back(int(in[size_t(2 * i)]));
   }
-  (void)w;
+  std::copy(in.end() - std::ptrdiff_t(zero_macs.size()), in.end(), zero_macs.begin());
   return pred;
 }
 
@@ -105,17 +108,22 @@ std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRec
   const RunMode mode = ctx_.spec().mode;
   std::vector<int> pred;
   FaultReport fr;
+  std::vector<int64_t> zero_macs;  // per layer (functional paths)
   if (mode == RunMode::Cycle) {
-    pred = predict_cycle_level(w);
+    pred = predict_cycle_level(r.zero_activation_macs_by_weight_bits);
     if (transient_) {  // the bits the transients flipped, counted as the functional paths do
       LayerWeights per_image;
       for (int64_t i = 0; i < test.count; ++i) read_image_weights(net_.net, wm_, i, w, per_image, fr);
     }
   } else if (transient_) {
-    pred = run_with_transients(mode, net_.net, wm_, w, test, fr);
+    pred = run_with_transients(mode, net_.net, wm_, w, test, fr, ctx_.threads(), &zero_macs);
   } else {
-    pred = run_functional(mode, net_.net, w, test, ctx_.threads());
+    pred = run_functional(mode, net_.net, w, test, ctx_.threads(), &zero_macs);
   }
+  if (mode != RunMode::Cycle)
+    for (const ActionCounts& c : zero_activation_counts(net_.net, zero_macs))
+      for (size_t b = 0; b < c.zero_activation_macs_by_weight_bits.size(); ++b)
+        r.zero_activation_macs_by_weight_bits[b] += c.zero_activation_macs_by_weight_bits[b];
   r.transient_bit_errors = fr.transient_bit_errors;
   int64_t correct = 0, robust_wrong = 0;
   for (int64_t i = 0; i < test.count; ++i) {
@@ -160,10 +168,12 @@ void StudyChain::run(const std::vector<int>& needed, const std::map<int, PointRe
       if (reuse_ && w == net_.stored) {
         r.correct = net_.correct_clean;
         r.robust_wrong = r.images - net_.correct_clean;
+        r.zero_activation_macs_by_weight_bits = net_.clean_zero_macs;
         ++stats_.reused_clean;
       } else if (reuse_ && last && w == last_weights) {
         r.correct = last->correct;
         r.robust_wrong = last->robust_wrong;
+        r.zero_activation_macs_by_weight_bits = last->zero_activation_macs_by_weight_bits;
         ++stats_.reused_previous;
       } else {
         std::tie(r.correct, r.robust_wrong) = evaluate(w, r);

@@ -121,25 +121,40 @@ void StudyContext::cost_values() {
   auto op_at = [&](double v_sram) {
     return make_operating_point(tech_, v_sram, v_logic, ClockMode::kFixed, arch_.clock_hz);
   };
+  for (double x : spec_.values)
+    ops_.push_back(op_at(spec_.axis == StudyAxis::VSram ? x : spec_.v_sram_v.value_or(nominal_.v_sram_v)));
   const OperatingPoint reference = op_at(nominal_.v_sram_v);
   for (const StudyNetworkState& n : networks_) {
-    LeakageBreakdown ref_leak;
-    const EnergyBreakdown ref = energy_model_->breakdown(n.counts_per_image, reference, &ref_leak);
-    const double ref_sram = ref.weight_sram_pj + ref_leak.weight_sram_pj;
-    std::vector<StudyValueEnergy> per_value;
-    for (double x : spec_.values) {
-      StudyValueEnergy e;
-      e.op = op_at(spec_.axis == StudyAxis::VSram ? x : spec_.v_sram_v.value_or(nominal_.v_sram_v));
-      LeakageBreakdown leak;
-      e.breakdown = energy_model_->breakdown(n.counts_per_image, e.op, &leak);
-      e.energy_pj = e.breakdown.total_pj();
-      e.weight_sram_pj = e.breakdown.weight_sram_pj + leak.weight_sram_pj;
-      e.energy_saved_total = ref.total_pj() > 0 ? 1.0 - e.energy_pj / ref.total_pj() : 0.0;
-      e.energy_saved_weight_sram = ref_sram > 0 ? 1.0 - e.weight_sram_pj / ref_sram : 0.0;
-      per_value.push_back(e);
-    }
-    energy_.push_back(std::move(per_value));
+    ActionCounts c = n.counts_per_image.scaled(test_.count);
+    c.zero_activation_macs_by_weight_bits = n.clean_zero_macs;
+    LeakageBreakdown leak;
+    const EnergyBreakdown e = energy_model_->breakdown(c, reference, &leak);
+    reference_pj_.push_back(e.total_pj() / double(test_.count));
+    reference_sram_pj_.push_back((e.weight_sram_pj + leak.weight_sram_pj) / double(test_.count));
   }
+}
+
+StudyValueEnergy StudyContext::energy(size_t network, size_t value, const std::array<int64_t, 9>& zero_macs,
+                                      int64_t images) const {
+  ActionCounts c = networks_[network].counts_per_image.scaled(images);
+  c.zero_activation_macs_by_weight_bits = zero_macs;
+  StudyValueEnergy e;
+  e.op = ops_[value];
+  const EnergyBreakdown total = energy_model_->breakdown(c, e.op, &e.leakage);
+  // Per inference: every component divided by the images (the breakdown is linear in the counts).
+  const double inv = 1.0 / double(images);
+  e.breakdown = total;
+  for (double* x :
+       {&e.breakdown.array_macs_pj, &e.breakdown.pe_registers_pj, &e.breakdown.weight_sram_pj, &e.breakdown.buffers_pj,
+        &e.breakdown.post_processing_pj, &e.breakdown.ecc_pj, &e.breakdown.dram_pj, &e.breakdown.leakage_pj})
+    *x *= inv;
+  for (double* x : {&e.leakage.weight_sram_pj, &e.leakage.buffers_pj, &e.leakage.pes_pj}) *x *= inv;
+  e.energy_pj = e.breakdown.total_pj();
+  e.weight_sram_pj = e.breakdown.weight_sram_pj + e.leakage.weight_sram_pj;
+  e.energy_saved_total = reference_pj_[network] > 0 ? 1.0 - e.energy_pj / reference_pj_[network] : 0.0;
+  e.energy_saved_weight_sram =
+      reference_sram_pj_[network] > 0 ? 1.0 - e.weight_sram_pj / reference_sram_pj_[network] : 0.0;
+  return e;
 }
 
 double StudyContext::cell_failure_expected(size_t value) const {

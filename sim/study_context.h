@@ -3,6 +3,7 @@
 // study's fingerprint. Points then only differ in the faults of one chip at one value.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,7 +30,8 @@ struct StudyNetworkState {
   LayerWeights stored;  // the patterns as written to the SRAM
   std::vector<int> clean_predictions;
   int64_t correct_clean = 0;
-  ActionCounts counts_per_image;  // closed form (docs/timing-model.md)
+  std::array<int64_t, 9> clean_zero_macs{};  // zero-activation MACs of the clean run, by weight bits
+  ActionCounts counts_per_image;             // closed form (docs/timing-model.md)
   int64_t cycles_per_image = 0;
   double zero_bit_fraction = 0;  // of the stored weight bits (for the expected bit error rate)
 };
@@ -37,6 +39,7 @@ struct StudyNetworkState {
 /// The energy of one network at one swept value (per inference), and what it saves.
 struct StudyValueEnergy {
   OperatingPoint op;
+  LeakageBreakdown leakage;             // per inference
   EnergyBreakdown breakdown;            // per inference
   double energy_pj = 0;                 // per inference, whole accelerator
   double weight_sram_pj = 0;            // per inference, weight SRAM only (dynamic + leakage)
@@ -58,7 +61,13 @@ class StudyContext {
   /// The technology's bit-cell failure model (voltage axis only).
   const std::optional<BitcellFailureParams>& failure_params() const { return failure_params_; }
   const std::vector<StudyNetworkState>& networks() const { return networks_; }
-  const StudyValueEnergy& energy(size_t network, size_t value) const { return energy_[network][value]; }
+  /// Energy per inference of network n at value v when its images had `zero_macs` (summed over
+  /// `images` images) zero-activation MACs: the closed-form counts plus the data's zeros, so a
+  /// point's energy follows what its faulty weights did to the activations. Savings are against
+  /// the clean network at nominal V_sram (same V_logic and clock).
+  StudyValueEnergy energy(size_t network, size_t value, const std::array<int64_t, 9>& zero_macs, int64_t images) const;
+  /// The operating point of value v.
+  const OperatingPoint& operating_point(size_t value) const { return ops_[value]; }
   const OperatingPoint& nominal() const { return nominal_; }
   /// Expected raw bit error rate of network n's stored weight bits at value v (before ECC):
   /// cell failure probability x the chance a failing cell misreads the stored bit.
@@ -86,7 +95,8 @@ class StudyContext {
   std::unique_ptr<BitcellFailureModel> failure_model_;
   OperatingPoint nominal_;
   std::vector<StudyNetworkState> networks_;
-  std::vector<std::vector<StudyValueEnergy>> energy_;
+  std::vector<OperatingPoint> ops_;                       // per value
+  std::vector<double> reference_pj_, reference_sram_pj_;  // per network: clean, nominal V_sram
   std::string fingerprint_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ struct PointRecord {
   int64_t ecc_corrected = 0, ecc_detected = 0, ecc_silent = 0;  // one read of every weight word
   int64_t transient_bit_errors = 0;        // weight bits flipped by transient errors, over all images
   bool weights_as_previous_value = false;  // weights as read equal those at the previous swept value
+  // MACs whose activation was zero (zero-operand gating), summed over the images, by weight bits
+  std::array<int64_t, 9> zero_activation_macs_by_weight_bits{};
 
   nlohmann::json to_json() const;
   /// FormatError naming `origin` on a missing or mistyped member.

@@ -1,5 +1,6 @@
 #include "sim/study_outputs.h"
 
+#include <array>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -46,11 +47,28 @@ Json point_row(const StudyContext& ctx, const PointRecord& r) {
   row["ecc_silent"] = r.ecc_silent;
   row["transient_bit_errors"] = r.transient_bit_errors;
   row["weights_as_previous_value"] = r.weights_as_previous_value;
+  int64_t zeros = 0;
+  for (int64_t z : r.zero_activation_macs_by_weight_bits) zeros += z;
+  row["zero_activation_macs_per_inference"] = double(zeros) / double(r.images);
+  const StudyValueEnergy e =
+      ctx.energy(size_t(r.network), size_t(r.value), r.zero_activation_macs_by_weight_bits, r.images);
+  row["energy_per_inference_pj"] = e.energy_pj;
+  row["energy_saved_total"] = e.energy_saved_total;
+  row["energy_saved_weight_sram"] = e.energy_saved_weight_sram;
   return row;
 }
 
-void energy_fields(const StudyContext& ctx, size_t n, size_t v, Json& row) {
-  const StudyValueEnergy& e = ctx.energy(n, v);
+/// Energy per inference averaged over the chips: the costs are linear in the counts, so the mean
+/// is the energy of all the chips' counts together over all their images.
+void energy_fields(const StudyContext& ctx, size_t n, size_t v, const std::vector<const PointRecord*>& chips,
+                   Json& row) {
+  std::array<int64_t, 9> zeros{};
+  int64_t images = 0;
+  for (const PointRecord* r : chips) {
+    images += r->images;
+    for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += r->zero_activation_macs_by_weight_bits[b];
+  }
+  const StudyValueEnergy e = ctx.energy(n, v, zeros, images);
   row["energy_per_inference_pj"] = e.energy_pj;
   row["energy_breakdown_pj"] = e.breakdown.to_json();
   row["energy_weight_sram_total_pj"] = e.weight_sram_pj;
@@ -88,7 +106,7 @@ Json summary_row(const StudyContext& ctx, size_t n, size_t v, const std::vector<
   row["accuracy_ci95_high"] = opt(a.ci95_high);
   row["robust_error_mean"] = e.mean;
   row["robust_error_max"] = e.max;
-  energy_fields(ctx, n, v, row);
+  energy_fields(ctx, n, v, chips, row);
   return row;
 }
 
@@ -147,9 +165,9 @@ Json study_entry(const StudyContext& ctx) {
             {"ci_width", opt(s.ci_width)},
             {"min_chips", s.min_chips},
             {"max_drop", s.max_drop},
-            {"v_logic_v", ctx.energy(0, 0).op.v_logic_v},
+            {"v_logic_v", ctx.operating_point(0).v_logic_v},
             {"v_sram_nominal_v", ctx.nominal().v_sram_v},
-            {"clock_hz", ctx.energy(0, 0).op.clock_hz}};
+            {"clock_hz", ctx.operating_point(0).clock_hz}};
   j["networks"] = Json::array();
   for (const StudyNetworkState& n : ctx.networks()) j["networks"].push_back({{"name", n.name}, {"file", n.file}});
   return j;

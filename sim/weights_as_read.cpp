@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "workloads/fast_inference.h"
+#include "workloads/zero_activations.h"
 
 namespace lvsim {
 
@@ -34,11 +35,75 @@ LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport&
   return w;
 }
 
+/// Golden predictions, each image on `persistent` patched with its own changes (one copy per thread).
+void add_zero_activation_macs(const Network& net, const uint8_t* pixels, const std::vector<std::vector<uint8_t>>& outs,
+                              std::vector<int64_t>& zero_macs) {
+  zero_macs.resize(net.layers.size(), 0);
+  std::vector<uint8_t> input;
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& L = net.layers[l];
+    if (!L.has_weights()) continue;
+    const int src = L.inputs[0];
+    if (src < 0 && input.empty()) input = preprocess_image(net, pixels);
+    const uint8_t* codes = src < 0 ? input.data() : outs[size_t(src)].data();
+    zero_macs[l] += zero_activation_macs(L, codes, CodeLayout::ChannelsFirst);
+  }
+}
+
+std::vector<ActionCounts> zero_activation_counts(const Network& net, const std::vector<int64_t>& zero_macs) {
+  std::vector<ActionCounts> counts(net.layers.size());
+  for (size_t l = 0; l < net.layers.size() && l < zero_macs.size(); ++l)
+    if (net.layers[l].has_weights())
+      counts[l].zero_activation_macs_by_weight_bits[size_t(net.layers[l].weight.bits)] = zero_macs[l];
+  return counts;
+}
+
+namespace {
+
+/// The golden engine over the test set, each image with its own weight changes (if any) patched
+/// into a per-thread copy of `persistent`; zero-activation MACs per layer from the same pass.
+std::vector<int> golden_predict(const Network& net, const LayerWeights& persistent, const Dataset& test,
+                                const ImageWeightChanges& changes, int threads, std::vector<int64_t>* zero_macs) {
+  std::vector<int> pred(size_t(test.count));
+  threads = int(std::clamp<int64_t>(threads, 1, std::max<int64_t>(test.count, 1)));
+  std::vector<std::vector<int64_t>> zeros(size_t(threads), std::vector<int64_t>(net.layers.size(), 0));
+  std::atomic<int64_t> next{0};
+  auto work = [&](int t) {
+    LayerWeights w = persistent;
+    std::vector<WeightChange> ch;
+    for (int64_t i = next++; i < test.count; i = next++) {
+      ch.clear();
+      if (changes) changes(i, ch);
+      for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = c.pattern;
+      const std::vector<std::vector<uint8_t>> outs = run_all_layers(net, test.image(i), w);
+      pred[size_t(i)] = argmax_class(outs[size_t(net.output)]);
+      if (zero_macs) add_zero_activation_macs(net, test.image(i), outs, zeros[size_t(t)]);
+      for (const WeightChange& c : ch)
+        w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  if (zero_macs) {
+    zero_macs->assign(net.layers.size(), 0);
+    for (const auto& z : zeros)
+      for (size_t l = 0; l < z.size(); ++l) (*zero_macs)[l] += z[l];
+  }
+  return pred;
+}
+
+}  // namespace
+
 std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
-                                int threads) {
-  if (mode == RunMode::Golden) return predict(net, test.pixels.data(), test.count, w, threads);
+                                int threads, std::vector<int64_t>* zero_macs) {
+  if (mode == RunMode::Golden) {
+    if (!zero_macs) return predict(net, test.pixels.data(), test.count, w, threads);
+    return golden_predict(net, w, test, nullptr, threads, zero_macs);
+  }
   FastInference engine(net, w);
-  return engine.predict(test.pixels.data(), test.count, threads);
+  return engine.predict(test.pixels.data(), test.count, threads, nullptr, zero_macs);
 }
 
 void read_image_weights(const Network& net, WeightMemory& wm, int64_t image, const LayerWeights& persistent,
@@ -69,35 +134,9 @@ int64_t transient_weight_changes(const Network& net, const WeightMemory& wm, int
   return flipped;
 }
 
-namespace {
-
-/// Golden predictions, each image on `persistent` patched with its own changes (one copy per thread).
-std::vector<int> golden_with_changes(const Network& net, const LayerWeights& persistent, const Dataset& test,
-                                     const ImageWeightChanges& changes, int threads) {
-  std::vector<int> pred(size_t(test.count));
-  std::atomic<int64_t> next{0};
-  auto work = [&] {
-    LayerWeights w = persistent;
-    std::vector<WeightChange> ch;
-    for (int64_t i = next++; i < test.count; i = next++) {
-      changes(i, ch);
-      for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = c.pattern;
-      pred[size_t(i)] = argmax_class(run_all_layers(net, test.image(i), w)[size_t(net.output)]);
-      for (const WeightChange& c : ch)
-        w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::clamp<int64_t>(threads, 1, std::max<int64_t>(test.count, 1)); ++t) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-  return pred;
-}
-
-}  // namespace
-
 std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
-                                     const Dataset& test, FaultReport& fr, int threads) {
+                                     const Dataset& test, FaultReport& fr, int threads,
+                                     std::vector<int64_t>* zero_macs) {
   // Per-image counts land in their own slots, so the total does not depend on the threads.
   std::vector<int64_t> flipped(size_t(test.count), 0);
   const WeightMemory& memory = wm;
@@ -106,8 +145,8 @@ std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMem
   };
   std::vector<int> pred =
       mode == RunMode::Golden
-          ? golden_with_changes(net, persistent, test, changes, threads)
-          : FastInference(net, persistent).predict(test.pixels.data(), test.count, threads, changes);
+          ? golden_predict(net, persistent, test, changes, threads, zero_macs)
+          : FastInference(net, persistent).predict(test.pixels.data(), test.count, threads, changes, zero_macs);
   for (int64_t f : flipped) fr.transient_bit_errors += f;
   return pred;
 }

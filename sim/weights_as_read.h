@@ -20,9 +20,18 @@ namespace lvsim {
 /// counters of `fr` are added to / set).
 LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport& fr);
 
-/// Golden or fast predictions of every image of `test` on fixed weights.
+/// Golden or fast predictions of every image of `test` on fixed weights. With `zero_macs`, also
+/// each layer's zero-activation MACs summed over the images, counted in the same pass from the
+/// codes the layer reads (the data-dependent count behind zero-operand gating).
 std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
-                                int threads);
+                                int threads, std::vector<int64_t>* zero_macs = nullptr);
+
+/// Adds one image's zero-activation MACs per conv/linear layer (golden layer outputs, C x H x W).
+void add_zero_activation_macs(const Network& net, const uint8_t* pixels, const std::vector<std::vector<uint8_t>>& outs,
+                              std::vector<int64_t>& zero_macs);
+
+/// Per-layer zero-activation MACs as action counts (in the bit width of each layer's weights).
+std::vector<ActionCounts> zero_activation_counts(const Network& net, const std::vector<int64_t>& zero_macs);
 
 /// The weights image `image` reads (transient errors keyed by image and layer, as the cycle path
 /// reads them), into `w`; adds the bits the transients flipped relative to `persistent`.
@@ -41,6 +50,7 @@ int64_t transient_weight_changes(const Network& net, const WeightMemory& wm, int
 /// into a per-thread copy of `persistent`. Identical to re-reading every weight per image
 /// (read_image_weights); adds the transient bit errors to `fr`.
 std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
-                                     const Dataset& test, FaultReport& fr, int threads = 1);
+                                     const Dataset& test, FaultReport& fr, int threads = 1,
+                                     std::vector<int64_t>* zero_macs = nullptr);
 
 }  // namespace lvsim

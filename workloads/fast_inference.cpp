@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "workloads/quantization.h"
+#include "workloads/zero_activations.h"
 
 namespace lvsim {
 
@@ -73,6 +74,8 @@ struct FastInference::Workspace {
   std::vector<int32_t> row_sum;             // window-row sums of plane_sum
   std::vector<std::vector<std::vector<Correction>>> corr;  // [batch slot][layer]; empty: no changes
   std::vector<WeightChange> changes;
+  bool count_zeros = false;
+  std::vector<int64_t> zero_macs;  // per layer: zero-activation MACs of the images run so far
 };
 
 namespace {
@@ -605,6 +608,18 @@ void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst
                   dst, out_size);
 }
 
+void FastInference::count_zero_operands(int layer, int64_t n, Workspace& ws) const {
+  const Layer& L = net_.layers[size_t(layer)];
+  // A linear layer reads its channels-last source directly (the flatten is skipped): the same
+  // codes in another order, and its zero count does not depend on the order.
+  const int src = L.type == LayerType::Linear ? linear_src_[size_t(layer)] : L.inputs[0];
+  const std::vector<uint8_t>& buf = src < 0 ? ws.input : ws.act[size_t(src)];
+  const int64_t in_size = source_shape(net_, src).size();
+  ws.zero_macs.resize(net_.layers.size(), 0);
+  for (int64_t i = 0; i < n; ++i)
+    ws.zero_macs[size_t(layer)] += zero_activation_macs(L, buf.data() + i * in_size, CodeLayout::ChannelsLast);
+}
+
 void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const {
   const Shape& is = net_.input_shape;
   const int64_t in_size = is.size(), plane = int64_t(is.h) * is.w;
@@ -642,6 +657,7 @@ void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, b
     }
     // relu(requantize(acc)) = clamp(requantize(acc), z, 255) with z the relu's zero point.
     const int32_t min_code = relu >= 0 ? net_.layers[size_t(relu)].in_quant.zero_point : 0;
+    if (ws.count_zeros && L.has_weights()) count_zero_operands(int(l), n, ws);
     switch (L.type) {
       case LayerType::Conv2d: run_conv(int(l), n, ws, gemm_dst, min_code, pool); break;
       case LayerType::Linear: run_linear(int(l), n, ws, gemm_dst, min_code); break;
@@ -716,7 +732,8 @@ std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* p
 }
 
 std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count, int threads,
-                                           const ImageWeightChanges& changes) const {
+                                           const ImageWeightChanges& changes,
+                                           std::vector<int64_t>* zero_activation_macs) const {
   const int64_t image_size = net_.input_shape.size();
   const Shape& os = net_.layers[size_t(net_.output)].out_shape;
   const int64_t out_size = os.size();
@@ -727,8 +744,12 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
   // Images are independent and each lands in its own slot, so neither the batch a thread picks
   // nor the batch composition can change a result.
   std::atomic<int64_t> next{0};
-  auto work = [&] {
+  // Zero counts per thread, added after the join: integer sums, so the total does not depend on
+  // which thread ran which batch.
+  std::vector<std::vector<int64_t>> zeros(static_cast<size_t>(threads));
+  auto work = [&](int t) {
     Workspace ws;
+    ws.count_zeros = zero_activation_macs != nullptr;
     for (int64_t b = next++; b < batches; b = next++) {
       const int64_t first = b * kBatchImages, n = std::min<int64_t>(kBatchImages, count - first);
       ws.corr.clear();
@@ -741,11 +762,17 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
       const uint8_t* codes = ws.act[size_t(net_.output)].data();
       for (int64_t i = 0; i < n; ++i) to_chw(codes + i * out_size, os, out.data() + (first + i) * out_size);
     }
+    zeros[size_t(t)] = std::move(ws.zero_macs);
   };
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
   for (auto& th : pool) th.join();
+  if (zero_activation_macs) {
+    zero_activation_macs->resize(net_.layers.size(), 0);
+    for (const std::vector<int64_t>& z : zeros)
+      for (size_t l = 0; l < z.size(); ++l) (*zero_activation_macs)[l] += z[l];
+  }
   return out;
 }
 
@@ -755,7 +782,13 @@ std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, in
 
 std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, int threads,
                                         const ImageWeightChanges& changes) const {
-  const std::vector<uint8_t> codes = scores(pixels, count, threads, changes);
+  return predict(pixels, count, threads, changes, nullptr);
+}
+
+std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, int threads,
+                                        const ImageWeightChanges& changes,
+                                        std::vector<int64_t>* zero_activation_macs) const {
+  const std::vector<uint8_t> codes = scores(pixels, count, threads, changes, zero_activation_macs);
   const int64_t out_size = net_.layers[size_t(net_.output)].out_shape.size();
   std::vector<int> pred(size_t(std::max<int64_t>(count, 0)));
   for (int64_t i = 0; i < count; ++i) {

@@ -49,11 +49,18 @@ class FastInference {
   /// adds delta_w8 * (a - z_in) to the accumulators of its output channel before requantization,
   /// so an image costs its GEMMs plus one pass over a layer's output pixels per changed weight.
   std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads, const ImageWeightChanges& changes) const;
+  /// As above (changes may be empty), and adds each conv/linear layer's zero-activation MACs,
+  /// summed over the images, to (*zero_activation_macs)[layer] (resized to the layer count):
+  /// counted from the codes each layer reads in the same pass (workloads/zero_activations.h),
+  /// at the cost of one compare per input code.
+  std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads, const ImageWeightChanges& changes,
+                           std::vector<int64_t>* zero_activation_macs) const;
 
   /// Output-layer codes of each image (count x output size, C x H x W each), as golden
   /// run_all_layers(...)[net.output]; the path predict uses (relu fused where possible).
   std::vector<uint8_t> scores(const uint8_t* pixels, int64_t count, int threads,
-                              const ImageWeightChanges& changes = nullptr) const;
+                              const ImageWeightChanges& changes = nullptr,
+                              std::vector<int64_t>* zero_activation_macs = nullptr) const;
 
   /// Output codes of every layer for one image (index = layer index), as golden run_all_layers
   /// on the engine's patterns with `changes` applied.
@@ -81,6 +88,8 @@ class FastInference {
   // fuse: write a conv/linear layer's output through its relu when that relu is its only
   // consumer (predict only: the conv's own output is then never materialised).
   void run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const;
+  // Adds the zero-activation MACs of conv/linear `layer` for the n images of the batch.
+  void count_zero_operands(int layer, int64_t n, Workspace& ws) const;
   // pool >= 0: the max-pool layer fused into the output stage (dst then receives its codes).
   void run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code, int pool) const;
   void run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const;

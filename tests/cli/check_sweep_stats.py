@@ -42,7 +42,8 @@ def main():
         checks = {"accuracy_mean": mean, "accuracy_min": min(acc), "accuracy_max": max(acc),
                   "accuracy_std": statistics.stdev(acc) if n > 1 else 0.0,
                   "robust_error_mean": statistics.fmean(float(p["robust_error"]) for p in pts),
-                  "ber_measured": sum(int(p["bit_errors"]) for p in pts) / sum(int(p["bits_stored"]) for p in pts)}
+                  "ber_measured": sum(int(p["bit_errors"]) for p in pts) / sum(int(p["bits_stored"]) for p in pts),
+                  "energy_per_inference_pj": statistics.fmean(float(p["energy_per_inference_pj"]) for p in pts)}
         if n > 1 and n - 1 in T975:
             half = T975[n - 1] * statistics.stdev(acc) / math.sqrt(n)
             checks["accuracy_ci95_low"] = mean - half

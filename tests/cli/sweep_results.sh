@@ -37,11 +37,11 @@ for v in 0.5 0.58; do
     "$LVSIM" run --network "$NET" --data "$DATA" --images 500 --voltage $v --chip-seed $chip --robust-error --json \
       >"$T/run.json" 2>"$T/err" || { fail "run v=$v chip=$chip: $(cat "$T/err")"; continue; }
     want=$(/usr/bin/python3 -c "import json; r = json.load(open('$T/run.json'))
-print(r['correct'], r['bit_errors'], r['faults']['bits_stored'], round(r['robust_error'] * 500))")
+print(r['correct'], r['bit_errors'], r['faults']['bits_stored'], round(r['robust_error'] * 500), '%.9e' % r['energy_per_inference_pj'])")
     got=$(/usr/bin/python3 -c "import csv
 for p in csv.DictReader(open('$T/a/points.csv')):
     if float(p['v_sram_v']) == $v and p['chip_seed'] == '$chip':
-        print(p['correct'], p['bit_errors'], p['bits_stored'], round(float(p['robust_error']) * 500))")
+        print(p['correct'], p['bit_errors'], p['bits_stored'], round(float(p['robust_error']) * 500), '%.9e' % float(p['energy_per_inference_pj']))")
     if [ "$want" = "$got" ] && [ -n "$got" ]; then ok "v=$v chip=$chip: sweep = run ($got)"; else
       fail "v=$v chip=$chip: sweep '$got', run '$want'"; fi
   done

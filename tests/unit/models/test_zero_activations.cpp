@@ -6,7 +6,7 @@
 #include "memory/weight_memory.h"
 #include "models/controller.h"
 #include "models/timing_model.h"
-#include "models/zero_activations.h"
+#include "workloads/zero_activations.h"
 #include "models_test_util.h"
 
 using namespace lvsim;

@@ -1,4 +1,4 @@
-#include "models/zero_activations.h"
+#include "workloads/zero_activations.h"
 
 namespace lvsim {
 
