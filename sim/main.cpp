@@ -112,6 +112,8 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
   run->add_option("--vcd", o.vcd_path, "Cycle mode: write a VCD trace to this file");
   run->add_option("--trace-layer", o.trace_layer, "Cycle mode: layer index to trace (-1: all)");
   run->add_option("--trace-cycles", cl.trace_cycles, "Cycle mode: cycle window A:B within the traced layer");
+  run->add_option("--dump-layers", o.dump_layers_dir,
+                  "Write every layer's output codes and values of the evaluated images as .npy files here");
   run->add_option("--compute-report", o.compute_report_path,
                   "Write per-layer SCALE-Sim COMPUTE_REPORT.csv columns here");
   run->add_flag("--json", cl.json, "Write the report as one JSON object to stdout");

@@ -21,6 +21,7 @@
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
 #include "models/timing_model.h"
+#include "sim/layer_dump.h"
 #include "sim/presets.h"
 #include "sim/threads.h"
 #include "sim/weights_as_read.h"
@@ -124,6 +125,7 @@ RunReport run(const RunOptions& opt) {
     finalize_network(net);
     rep.calibrated = true;
   }
+  if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
   rep.network_name = net.name;
   rep.network_file = opt.network_path;
   rep.data_dir = opt.data_dir;
@@ -258,6 +260,15 @@ RunReport run(const RunOptions& opt) {
     std::ostringstream csv;
     write_compute_report_csv(csv, net, timing);
     write_file_atomically(opt.compute_report_path, csv.str());
+  }
+  if (!opt.dump_layers_dir.empty()) {
+    // The weights each image read: the persistent faults, and its own transient errors if any.
+    std::vector<LayerWeights> per_image(size_t(test.count), faulty);
+    if (transient) {
+      FaultReport scratch;  // already counted by the prediction pass
+      for (int64_t i = 0; i < test.count; ++i) read_image_weights(net, wm, i, faulty, per_image[size_t(i)], scratch);
+    }
+    dump_layers(opt.dump_layers_dir, net, test, per_image);
   }
   return rep;
 }

@@ -49,6 +49,9 @@ struct RunOptions {
   int trace_layer = 0;
   int64_t trace_from_cycle = 0, trace_to_cycle = 0;
   std::string compute_report_path;  // SCALE-Sim COMPUTE_REPORT.csv columns
+
+  // Inspection: every layer's output codes and values of the evaluated images as .npy files.
+  std::string dump_layers_dir;
 };
 
 /// Runs it. Throws UserError subclasses (ConfigError, FormatError) for bad input.

@@ -97,8 +97,12 @@ void StudyContext::load_network(const StudyNetwork& sn) {
   }
   s.name = sn.name.empty() ? s.net.name : sn.name;
   s.stored = stored_weights(s.net);
-  s.clean_predictions =
-      run_functional(spec_.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, s.net, s.stored, test_, threads_);
+  std::vector<int64_t> zero_macs;
+  s.clean_predictions = run_functional(spec_.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, s.net, s.stored,
+                                       test_, threads_, &zero_macs);
+  for (const ActionCounts& c : zero_activation_counts(s.net, zero_macs))
+    for (size_t b = 0; b < s.clean_zero_macs.size(); ++b)
+      s.clean_zero_macs[b] += c.zero_activation_macs_by_weight_bits[b];
   for (int64_t i = 0; i < test_.count; ++i)
     s.correct_clean += s.clean_predictions[size_t(i)] == test_.labels[size_t(i)];
   for (size_t l = 0; l < s.net.layers.size(); ++l) {
@@ -130,7 +134,7 @@ void StudyContext::cost_values() {
     LeakageBreakdown leak;
     const EnergyBreakdown e = energy_model_->breakdown(c, reference, &leak);
     reference_pj_.push_back(e.total_pj() / double(test_.count));
-    reference_sram_pj_.push_back((e.weight_sram_pj + leak.weight_sram_pj) / double(test_.count));
+    reference_sram_pj_.push_back(e.weight_sram_pj / double(test_.count));
   }
 }
 
@@ -150,7 +154,7 @@ StudyValueEnergy StudyContext::energy(size_t network, size_t value, const std::a
     *x *= inv;
   for (double* x : {&e.leakage.weight_sram_pj, &e.leakage.buffers_pj, &e.leakage.pes_pj}) *x *= inv;
   e.energy_pj = e.breakdown.total_pj();
-  e.weight_sram_pj = e.breakdown.weight_sram_pj + e.leakage.weight_sram_pj;
+  e.weight_sram_pj = e.breakdown.weight_sram_pj;
   e.energy_saved_total = reference_pj_[network] > 0 ? 1.0 - e.energy_pj / reference_pj_[network] : 0.0;
   e.energy_saved_weight_sram =
       reference_sram_pj_[network] > 0 ? 1.0 - e.weight_sram_pj / reference_sram_pj_[network] : 0.0;

@@ -44,7 +44,8 @@ struct StudyValueEnergy {
   double energy_pj = 0;                 // per inference, whole accelerator
   double weight_sram_pj = 0;            // per inference, weight SRAM only (dynamic + leakage)
   double energy_saved_total = 0;        // 1 - energy / (same at nominal V_sram), whole accelerator
-  double energy_saved_weight_sram = 0;  // the same for the weight SRAM alone
+  double energy_saved_weight_sram = 0;  // the same for the weight SRAM's access energy alone (the seed paper's
+                                        // figure; `accountings.weight_sram_only` of lvsim run)
 };
 
 class StudyContext {

@@ -71,7 +71,6 @@ void energy_fields(const StudyContext& ctx, size_t n, size_t v, const std::vecto
   const StudyValueEnergy e = ctx.energy(n, v, zeros, images);
   row["energy_per_inference_pj"] = e.energy_pj;
   row["energy_breakdown_pj"] = e.breakdown.to_json();
-  row["energy_weight_sram_total_pj"] = e.weight_sram_pj;
   row["energy_saved_total"] = e.energy_saved_total;
   row["energy_saved_weight_sram"] = e.energy_saved_weight_sram;
   row["cycles_per_inference"] = ctx.networks()[n].cycles_per_image;
