@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -230,11 +231,12 @@ void ExploreSpec::validate(const std::string& origin) const {
 
 namespace {
 
-Json point_row(const PointResult& p, size_t index, const std::string& workload, const WorkloadResult* w) {
+Json point_row(const PointResult& p, size_t index, const std::string& workload, const WorkloadResult* w,
+               const std::vector<ExploreAxis>& axes) {
   Json row;
   row["point"] = index;
   row["workload"] = workload;
-  for (const auto& [k, v] : p.params.items()) row[k] = v;
+  for (const ExploreAxis& a : axes) row[a.name] = p.params.contains(a.name) ? Json(p.params[a.name]) : Json();
   const bool ok = p.feasible && w && w->feasible;
   row["feasible"] = ok;
   row["reason"] = ok ? std::string() : (p.feasible ? w->reason : p.reason);
@@ -407,8 +409,8 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) 
   for (size_t p = 0; p < results.size(); ++p) {
     out.feasible += results[p].feasible;
     for (size_t w = 0; w < workloads.size(); ++w)
-      rows.push_back(
-          point_row(results[p], p, workloads[w].name, results[p].feasible ? &results[p].workloads[w] : nullptr));
+      rows.push_back(point_row(results[p], p, workloads[w].name,
+                               results[p].feasible ? &results[p].workloads[w] : nullptr, spec.axes));
   }
   mark_pareto(rows);
   out.rows = int64_t(rows.size());
@@ -466,6 +468,17 @@ ExploreSpec read_exploration_file(const std::string& path) {
     for (const auto& [k, v] : ax.items()) {
       if (!v.is_array()) o.fail("axes." + k, "must be an array of values");
       s.axes.push_back({k, std::vector<nlohmann::json>(v.begin(), v.end())});
+    }
+    // The grid varies the last axis fastest: keep the file's order of the axes (the strict reader
+    // above sorts object keys), read once more as an order-preserving document.
+    std::ifstream in(path);
+    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(in, nullptr, false);
+    if (!ordered.is_discarded() && ordered.contains("axes")) {
+      std::vector<std::string> order;
+      for (const auto& [k, v] : ordered["axes"].items()) order.push_back(k);
+      std::stable_sort(s.axes.begin(), s.axes.end(), [&](const ExploreAxis& a, const ExploreAxis& b) {
+        return std::find(order.begin(), order.end(), a.name) < std::find(order.begin(), order.end(), b.name);
+      });
     }
   }
   if (o.has("points")) {
