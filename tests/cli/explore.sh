@@ -84,6 +84,18 @@ if not bad:
     print(f"ok   {len(rows)} rows: infeasible reasons, SCALE-Sim cycles of {checked} GEMM layers, Pareto flags")
 sys.exit(1 if bad else 0)
 PY
+# SCALE-Sim v2's own published figure (facts.md section 6, the SCALE-Sim run measured for lvsim's
+# reference: AlexNet conv1 on a 32x32 weight-stationary array reports 112,283 cycles).
+cat >"$T/alex.json" <<JSON
+{"format": "lvsim-exploration", "version": 1, "workloads": [{"topology": "$SRC/workloads/topologies/alexnet.csv"}],
+ "axes": {"array.rows": [32], "array.cols": [32], "input_buffer_bytes": [1048576], "output_buffer_bytes": [4194304],
+          "weight_sram.rows_per_bank": [1048576]}}
+JSON
+"$LVSIM" explore --exploration "$T/alex.json" --out "$T/alex" --quiet || fail "alexnet exploration"
+got=$(awk -F, '$4 == "Conv1" {print $10}' "$T/alex/layers.csv")
+[ "$got" = 112283 ] && ok "AlexNet conv1, 32x32 WS: SCALE-Sim cycles $got = SCALE-Sim's published 112283" ||
+  fail "AlexNet conv1 on 32x32 WS: SCALE-Sim cycles '$got', SCALE-Sim reports 112283"
+
 # A design point equals lvsim run on the same architecture (cycles and energy per inference).
 cat >"$T/arch.json" <<'JSON'
 {"name": "x", "array": {"rows": 32, "cols": 16, "dataflow": "output_stationary"},
