@@ -334,6 +334,7 @@ int run_sweep_command(const SweepCommandLine& o) {
     lvsim::StudyExecution exec = o.exec;
     exec.reuse = !o.no_reuse;
     const lvsim::SweepOutcome r = lvsim::run_sweep(sweep_spec(o), exec, *comm);
+    if (comm->rank() == 0) std::fwrite(r.summary_text.data(), 1, r.summary_text.size(), stdout);
     if (comm->rank() == 0 && !exec.quiet)
       std::fprintf(stderr,
                    "sweep: %lld points (%lld run, %lld with the stored weights, %lld with the previous point's "

@@ -1,6 +1,7 @@
 #include "sim/study_outputs.h"
 
 #include <array>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -264,6 +265,63 @@ StudyOutputs build_study_outputs(const StudyContext& ctx, const std::vector<Poin
   out.points_csv = to_csv(point_rows);
   out.summary_csv = to_csv(summary_rows);
   return out;
+}
+
+namespace {
+
+std::string fmt_value(const nlohmann::json& v, const char* spec) {
+  if (!v.is_number()) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, spec, v.get<double>());
+  return buf;
+}
+
+std::string pct(const nlohmann::json& v) {
+  return v.is_number() ? fmt_value(nlohmann::json(100.0 * v.get<double>()), "%.2f") : "-";
+}
+
+}  // namespace
+
+std::string study_summary_text(const nlohmann::json& summary) {
+  const nlohmann::json& st = summary["study"];
+  const bool volts = st["axis"] == "v_sram_v";
+  const char* axis = volts ? "v_sram_v" : "ber";
+  std::ostringstream out;
+  out << "study       " << st["architecture"].get<std::string>() << ", technology "
+      << st["technology"].get<std::string>() << " (" << st["energy_unit"].get<std::string>() << "), "
+      << st["images"].get<int64_t>() << " images x " << st["chips"].size() << " chips, mode "
+      << st["mode"].get<std::string>() << "\n";
+  for (const nlohmann::json& n : summary["networks"]) {
+    const std::string name = n["name"].get<std::string>();
+    out << "\nnetwork " << name << ": clean accuracy " << pct(n["accuracy_clean"]) << " %\n";
+    out << (volts ? "  V_sram" : "  p     ") << "  chips  accuracy % mean [95% CI]   worst   BER measured  energy/inf"
+        << "   saved % SRAM / total\n";
+    for (const nlohmann::json& p : summary["points"]) {
+      if (p["network"] != name) continue;
+      char line[256];
+      std::snprintf(line, sizeof line, "  %-7s %5lld  %6s [%6s, %6s]  %6s  %12s  %10s   %5s / %5s\n",
+                    fmt_value(p[axis], volts ? "%.3f" : "%.1e").c_str(),
+                    static_cast<long long>(p["chips"].get<int64_t>()), pct(p["accuracy_mean"]).c_str(),
+                    pct(p["accuracy_ci95_low"]).c_str(), pct(p["accuracy_ci95_high"]).c_str(),
+                    pct(p["accuracy_min"]).c_str(), fmt_value(p["ber_measured"], "%.3e").c_str(),
+                    fmt_value(p["energy_per_inference_pj"], "%.4g").c_str(),
+                    fmt_value(nlohmann::json(100.0 * p["energy_saved_weight_sram"].get<double>()), "%.1f").c_str(),
+                    fmt_value(nlohmann::json(100.0 * p["energy_saved_total"].get<double>()), "%.1f").c_str());
+      out << line;
+    }
+    for (const nlohmann::json& t : n["thresholds"]) {
+      auto where = [&](const nlohmann::json& x) {
+        if (!x[axis].is_number()) return std::string("none");
+        return fmt_value(x[axis], volts ? "%.3f" : "%.1e") + " (saved " +
+               fmt_value(nlohmann::json(100.0 * x["energy_saved_weight_sram"].get<double>()), "%.1f") + " % SRAM, " +
+               fmt_value(nlohmann::json(100.0 * x["energy_saved_total"].get<double>()), "%.1f") + " % total)";
+      };
+      out << "  accuracy drop <= " << fmt_value(nlohmann::json(100.0 * t["max_drop"].get<double>()), "%g")
+          << " %-pt: " << (volts ? "lowest V_sram" : "highest p") << " mean " << where(t["mean"]) << ", worst chip "
+          << where(t["worst_chip"]) << "\n";
+    }
+  }
+  return out.str();
 }
 
 }  // namespace lvsim

@@ -25,6 +25,11 @@ struct StudyOutputs {
 /// hold more chips than reported; std::logic_error if a needed point is missing.
 StudyOutputs build_study_outputs(const StudyContext& ctx, const std::vector<PointRecord>& records);
 
+/// The summary as a short terminal table (what `lvsim sweep` prints on stdout): per network and
+/// swept value the chips, accuracy mean with its 95 % CI and worst chip, measured BER, energy per
+/// inference and both savings; then the lowest safe value per threshold.
+std::string study_summary_text(const nlohmann::json& summary);
+
 /// How many chips a (network, value) reports, given the accuracies of its first chips in chip
 /// order: all chips, or with an adaptive chip count the shortest prefix whose 95% confidence
 /// interval is at most ci_width wide; -1 while more chips are needed to decide.

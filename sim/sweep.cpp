@@ -184,9 +184,9 @@ void SweepRun::run_round(const std::vector<ChainTask>& tasks, StudyJournal* jour
 
 void SweepRun::gather_stats() {
   if (comm_.rank() != 0) {
-    comm_.send_to_root(nlohmann::json::array({stats_.computed, stats_.reused_clean, stats_.reused_previous,
-                                              stats_.images_run})
-                           .dump());
+    comm_.send_to_root(
+        nlohmann::json::array({stats_.computed, stats_.reused_clean, stats_.reused_previous, stats_.images_run})
+            .dump());
     return;
   }
   std::string text;
@@ -229,6 +229,7 @@ SweepOutcome SweepRun::run(StudyJournal* journal, const std::vector<PointRecord>
     write_file_atomically((dir / "summary.json").string(), o.summary_json);
     write_file_atomically((dir / "summary.csv").string(), o.summary_csv);
     write_file_atomically((dir / "report.html").string(), study_report_html(o.summary, o.points));
+    out.summary_text = study_summary_text(o.summary);
   }
   out.out_dir = exec_.out_dir;
   return out;

@@ -21,6 +21,7 @@ struct SweepOutcome {
   int64_t reused_previous = 0;  // weights as at the chain's previous point
   double wall_time_s = 0;
   std::string out_dir;
+  std::string summary_text;  // rank 0: the summary as a terminal table (study_summary_text)
 };
 
 /// Runs the study. UserError subclasses for bad input, raised on every rank before any work and

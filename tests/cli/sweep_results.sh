@@ -26,7 +26,20 @@ ALL="points.json points.csv summary.json summary.csv report.html"
 LOUD=(--network "$NET" --data "$DATA" --images 500 --voltages 0.9,0.82,0.81,0.8,0.58,0.5 --chips 3)
 COMMON=("${LOUD[@]}" --quiet)
 
-"$LVSIM" sweep "${LOUD[@]}" --max-drop 0.01,0.05 --threads 2 --out "$T/a" 2>"$T/a.log" || fail "reference sweep"
+"$LVSIM" sweep "${LOUD[@]}" --max-drop 0.01,0.05 --threads 2 --out "$T/a" >"$T/a.out" 2>"$T/a.log" ||
+  fail "reference sweep"
+# The table on stdout: one row per voltage (with summary.csv's mean accuracy) and one line per threshold.
+/usr/bin/python3 - "$T/a.out" "$T/a/summary.csv" <<'PY' || fail "stdout table: $(cat "$T/a.out")"
+import csv, sys
+lines = open(sys.argv[1]).read().splitlines()
+rows = list(csv.DictReader(open(sys.argv[2])))
+for r in rows:
+    want = f"{float(r['v_sram_v']):.3f}"
+    mean = f"{100 * float(r['accuracy_mean']):.2f}"
+    if not any(l.split()[:1] == [want] and mean in l for l in lines):
+        sys.exit(1)
+sys.exit(0 if sum("accuracy drop <=" in l for l in lines) == 2 else 1)
+PY
 "$LVSIM" sweep "${COMMON[@]}" --max-drop 0.01,0.05 --threads 1 --no-reuse --out "$T/b" || fail "sweep --no-reuse"
 same_outputs "$T/a" "$T/b" $ALL
 # Both kinds of reuse happened in the reference run, so the identity above covers them.
