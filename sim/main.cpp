@@ -3,6 +3,7 @@
 // stderr, nothing on stdout, no output file), 1 internal error.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -54,6 +55,22 @@ struct CommandLine {
   bool explore_force = false;
 };
 
+/// A seed: a plain decimal integer in [0, 2^64 - 1] (no sign, no blanks: "-1" must not wrap).
+CLI::Validator seed_value() {
+  return CLI::Validator(
+      [](std::string& s) {
+        if (!s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos) {
+          try {
+            std::stoull(s);
+            return std::string();
+          } catch (const std::exception&) {
+          }
+        }
+        return "must be an integer in [0, 18446744073709551615], got \"" + s + "\"";
+      },
+      "SEED");
+}
+
 CLI::Validator positive_integer() {
   return CLI::Validator(
       [](std::string& s) {
@@ -90,7 +107,7 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
   run->add_option("--v-logic", o.v_logic_v, "Array/logic supply voltage in V (default: nominal)");
   run->add_option("--clock-mode", cl.clock_mode,
                   "fixed (architecture clock, checked against f_max), follow_fmax, scale_nominal");
-  run->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed of its bit-cell failure map)");
+  run->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed of its bit-cell failure map)")->check(seed_value());
   run->add_option("--ber", o.ber,
                   "Rate fault model instead of the chip model: with bit_flip, every stored bit flips with this "
                   "probability (the bit error rate); with stuck_at, the fraction of stuck cells")
@@ -126,7 +143,7 @@ void add_chip_command(CLI::App& app, CommandLine& cl) {
       app.add_subcommand("chip", "Describe a simulated chip's weight-SRAM failures vs voltage; export its fault map");
   chip->add_option("--arch", o.arch_path, "Architecture file: weight-SRAM geometry (default: built-in edge-16x16)");
   chip->add_option("--tech", o.tech_path, "Technology file: bit-cell failure model (default: built-in 45nm)");
-  chip->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed)");
+  chip->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed)")->check(seed_value());
   chip->add_option("--voltages", o.voltages_v, "Voltages of the BER table (V), comma separated")->delimiter(',');
   chip->add_option("--voltage", o.voltage_v, "Per-bank and per-type counts at this voltage (default: the lowest)");
   chip->add_option("--export", o.export_path, "Write the chip's fault map to this file");
@@ -307,7 +324,10 @@ lvsim::StudySpec sweep_spec(const SweepCommandLine& o) {
   if (o.v_sram_v) s.v_sram_v = o.v_sram_v;
   if (!o.max_drop.empty()) s.max_drop = o.max_drop;
   if (o.ci_width) s.ci_width = o.ci_width;
-  if (o.min_chips) s.min_chips = *o.min_chips;
+  if (o.min_chips) {
+    if (!s.ci_width) throw lvsim::ConfigError("command line: --min-chips: needs --ci-width (an adaptive chip count)");
+    s.min_chips = *o.min_chips;
+  }
   if (!o.mode.empty())
     s.mode = o.mode == "golden"  ? lvsim::RunMode::Golden
              : o.mode == "cycle" ? lvsim::RunMode::Cycle
@@ -418,6 +438,15 @@ void finish_run_options(CommandLine& cl) {
   }
   if (!o.vcd_path.empty() && o.mode != lvsim::RunMode::Cycle)
     throw lvsim::ConfigError("command line: --vcd: tracing needs --mode cycle");
+  // Options that do nothing without their partner are errors, not silently ignored.
+  if (!o.ber_model.empty() && !o.ber)
+    throw lvsim::ConfigError("command line: --ber-model: needs --ber (or use --stuck-cell-fraction)");
+  if (o.fault_map_tile && o.fault_map_path.empty())
+    throw lvsim::ConfigError("command line: --fault-map-tile: needs --fault-map");
+  if (!cl.trace_cycles.empty() && o.vcd_path.empty())
+    throw lvsim::ConfigError("command line: --trace-cycles: needs --vcd");
+  if (!std::isfinite(o.transient_ber))
+    throw lvsim::ConfigError("command line: --transient-ber: not a number in [0, 1]");
 }
 
 void emit(const std::string& text, const std::string& json_text, bool json, const std::string& output) {

@@ -221,8 +221,10 @@ void StudySpec::validate(const std::string& origin) const {
   if (axis == StudyAxis::Ber && fault_model != "bit_flip" && fault_model != "stuck_at")
     fail("faults.model", "a bit error rate sweep needs bit_flip or stuck_at, got \"" + fault_model + "\"");
   if (axis == StudyAxis::VSram && v_sram_v) fail("v_sram_v", "is swept; a fixed V_sram applies to ber sweeps only");
-  if (stuck_at_1_fraction < 0 || stuck_at_1_fraction > 1) fail("faults.stuck_at_1_fraction", "must be in [0, 1]");
-  if (transient_ber < 0 || transient_ber > 1) fail("faults.transient_ber", "must be in [0, 1]");
+  if (!(stuck_at_1_fraction >= 0 && stuck_at_1_fraction <= 1)) fail("faults.stuck_at_1_fraction", "must be in [0, 1]");
+  if (!(transient_ber >= 0 && transient_ber <= 1)) fail("faults.transient_ber", "must be in [0, 1]");
+  if (stuck_at_1_fraction != 0.5 && fault_model != "stuck_at")
+    fail("faults.stuck_at_1_fraction", "applies to the stuck_at model only");
   for (double d : max_drop)
     if (!(d >= 0 && d <= 1)) fail("max_drop", "thresholds must be in [0, 1], got " + fmt_double(d));
   if (ci_width) {

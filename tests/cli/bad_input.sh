@@ -81,6 +81,14 @@ expect_error stuck_cells_and_ber "stuck-cell-fraction.*--ber" -- run --network "
 expect_error stuck_cells_with_bit_flip "stuck-cell-fraction.*bit_flip" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model bit_flip --stuck-cell-fraction 0.01
 expect_error stuck_cell_fraction_above_one "stuck-cell-fraction" -- run --network "$GOOD" --data "$DATA" --images 2 --stuck-cell-fraction 1.5
 expect_error stuck_at_1_fraction_negative "stuck-at-1-fraction" -- run --network "$GOOD" --data "$DATA" --images 2 --stuck-cell-fraction 0.01 --stuck-at-1-fraction -0.1
+# Accepted silently before (issue 14): NaN rates, options without their partner, seeds that wrap.
+expect_error transient_nan "--transient-ber: not a number" -- run --network "$GOOD" --data "$DATA" --images 2 --transient-ber nan
+expect_error ber_model_alone "--ber-model: needs --ber" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model stuck_at
+expect_error tile_alone "--fault-map-tile: needs --fault-map" -- run --network "$GOOD" --data "$DATA" --images 2 --fault-map-tile
+expect_error trace_cycles_alone "--trace-cycles: needs --vcd" -- run --network "$GOOD" --data "$DATA" --images 2 --trace-cycles 0:10
+expect_error negative_seed "--chip-seed: must be an integer" -- run --network "$GOOD" --data "$DATA" --images 2 --chip-seed -1
+expect_error empty_seed "--chip-seed: must be an integer" -- run --network "$GOOD" --data "$DATA" --images 2 --chip-seed ""
+expect_error huge_seed "--chip-seed: must be an integer" -- run --network "$GOOD" --data "$DATA" --images 2 --chip-seed 18446744073709551616
 
 if [ $fails -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "all bad-input cases rejected cleanly"

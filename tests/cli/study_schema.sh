@@ -59,7 +59,7 @@ for f in "$T"/bad-*.json; do
     { echo "FAIL lvsim: rc=$rc for $(basename "$f")"; fails=$((fails + 1)); }
 done
 for f in "$T"/good-*.json; do
-  "$LVSIM" sweep --study "$f" --images 20 --chips 2 --min-chips 2 --quiet --out "$T/run" >/dev/null 2>"$T/err" ||
+  "$LVSIM" sweep --study "$f" --images 20 --chips 5 --quiet --out "$T/run" >/dev/null 2>"$T/err" ||
     { echo "FAIL lvsim cannot run $f: $(cat "$T/err")"; fails=$((fails + 1)); continue; }
   echo "ok   lvsim runs $(basename "$f")"
   rm -rf "$T/run"

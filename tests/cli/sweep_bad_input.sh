@@ -50,6 +50,9 @@ expect_error empty_chip_range "--chips: empty chip range" -- --network "$NET" --
 expect_error threshold_range "max_drop: thresholds must be in \[0, 1\]" -- "${BASE[@]}" --voltages 0.5 --max-drop 0.01,1.5
 expect_error negative_threshold "max_drop" -- "${BASE[@]}" --voltages 0.5 --max-drop -0.1
 expect_error ci_width "ci_width: must be in \(0, 1\)" -- "${BASE[@]}" --voltages 0.5 --ci-width 2
+expect_error transient_nan "faults.transient_ber: must be in" -- "${BASE[@]}" --voltages 0.5 --transient-ber nan
+expect_error min_chips_alone "--min-chips: needs --ci-width" -- "${BASE[@]}" --voltages 0.5 --min-chips 3
+expect_error stuck_share_bit_flip "stuck_at_1_fraction: applies to the stuck_at model" -- "${BASE[@]}" --ber-list 0.01 --stuck-at-1-fraction 0.2
 expect_error both_axes "either --voltages or --ber-list" -- "${BASE[@]}" --voltages 0.5 --ber-list 0.01
 expect_error no_axis "--voltages: give --voltages or --ber-list" -- --network "$NET" --data "$DATA" --chips 2
 expect_error ber_model_alone "--ber-model: needs --ber-list" -- "${BASE[@]}" --voltages 0.5 --ber-model stuck_at
