@@ -1,6 +1,7 @@
 #include "sim/chip_command.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "common/errors.h"
 #include "common/json_reader.h"
@@ -25,7 +26,14 @@ ChipReport run_chip_command(const ChipCommandOptions& opt) {
   p.seed = opt.chip_seed;
   p.voltages_v = opt.voltages_v;
   if (p.voltages_v.empty()) {
-    const double lo = tech.sram_range.min_v, hi = tech.sram_range.max_v;
+    // The default grid spans the voltages both the technology and its failure model describe (the
+    // 14 nm curve ends at 1.0 Vmin while the SRAM range goes to 1.1).
+    const std::unique_ptr<BitcellFailureModel> model = make_bitcell_failure_model(failure);
+    const double lo = std::max(tech.sram_range.min_v, model->min_voltage_v());
+    const double hi = std::min(tech.sram_range.max_v, model->max_voltage_v());
+    if (!(lo <= hi))
+      throw ConfigError(
+          located(origin, "bitcell_failure", "the failure model's voltages do not overlap voltage_range.sram"));
     for (int i = 0; i <= 8; ++i) p.voltages_v.push_back(lo + (hi - lo) * i / 8.0);
   }
   for (double v : p.voltages_v) check_sram_voltage(tech, v);  // the same range `lvsim run` accepts
