@@ -1,5 +1,7 @@
 #include "common/json_reader.h"
 
+#include "common/input_file.h"
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -7,11 +9,7 @@
 namespace lvsim {
 
 nlohmann::json parse_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(located(path, "", "cannot open file"));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_json_text(ss.str(), path);
+  return parse_json_text(read_input_file(path, kMaxConfigFileBytes), path);
 }
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& origin,

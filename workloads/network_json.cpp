@@ -1,5 +1,7 @@
 #include "workloads/network_json.h"
 
+#include "common/input_file.h"
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -511,17 +513,7 @@ Network load_network(const std::string& path) {
   // An ONNX model (by its extension) loads through the ONNX importer, so every command taking a
   // network file takes a model too (docs/importing-models.md).
   if (is_onnx_path(path)) return load_onnx_network(path);
-  std::string text;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(located(path, "", "cannot open file"));
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    in.seekg(0, std::ios::beg);
-    if (size < 0) throw ConfigError(located(path, "", "cannot read file"));
-    text.resize(size_t(size));
-    if (!in.read(text.data(), size)) throw ConfigError(located(path, "", "cannot read file"));
-  }
+  std::string text = read_input_file(path, kMaxModelFileBytes);
   Base64Payloads payloads;
   const nlohmann::json doc = parse_json_extracting_base64(std::move(text), path, payloads);
   Network net = Importer(doc, path, &payloads).run();

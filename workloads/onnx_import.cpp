@@ -1,5 +1,7 @@
 #include "workloads/onnx_import.h"
 
+#include "common/input_file.h"
+
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
@@ -799,9 +801,7 @@ class OnnxTranslator {
 };
 
 onnx::ModelProto read_model(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(located(path, "", "cannot open file"));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = read_input_file(path, kMaxModelFileBytes);
   onnx::ModelProto model;
   if (bytes.empty() || !model.ParseFromString(bytes))
     throw FormatError(located(path, "", "not a readable ONNX model (protobuf parse failed: truncated or not ONNX)"));

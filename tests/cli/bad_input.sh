@@ -81,6 +81,14 @@ expect_error stuck_cells_and_ber "stuck-cell-fraction.*--ber" -- run --network "
 expect_error stuck_cells_with_bit_flip "stuck-cell-fraction.*bit_flip" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model bit_flip --stuck-cell-fraction 0.01
 expect_error stuck_cell_fraction_above_one "stuck-cell-fraction" -- run --network "$GOOD" --data "$DATA" --images 2 --stuck-cell-fraction 1.5
 expect_error stuck_at_1_fraction_negative "stuck-at-1-fraction" -- run --network "$GOOD" --data "$DATA" --images 2 --stuck-cell-fraction 0.01 --stuck-at-1-fraction -0.1
+# Inputs that are not regular files: a FIFO blocked forever, /dev/zero read without end, a
+# directory read as garbage (issue 14). Each is refused by name, at once.
+mkfifo "$T/fifo.json"
+expect_error network_fifo "fifo\.json: not a regular file" -- run --network "$T/fifo.json" --data "$DATA" --images 2
+expect_error network_directory "not a regular file" -- run --network "$T" --data "$DATA" --images 2
+expect_error arch_dev_zero "/dev/zero: not a regular file" -- run --network "$GOOD" --data "$DATA" --images 2 --arch /dev/zero
+expect_error tech_fifo "fifo\.json: not a regular file" -- run --network "$GOOD" --data "$DATA" --images 2 --tech "$T/fifo.json"
+expect_error fault_map_fifo "fifo\.json: not a regular file" -- run --network "$GOOD" --data "$DATA" --images 2 --fault-map "$T/fifo.json"
 # Accepted silently before (issue 14): NaN rates, options without their partner, seeds that wrap.
 expect_error transient_nan "--transient-ber: not a number" -- run --network "$GOOD" --data "$DATA" --images 2 --transient-ber nan
 expect_error ber_model_alone "--ber-model: needs --ber" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model stuck_at
