@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 namespace lvsim {
 
@@ -14,8 +16,26 @@ nlohmann::json parse_json_file(const std::string& path) {
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& origin,
                                const std::function<size_t(size_t)>& file_byte) {
+  // A key given twice in one object is an error: nlohmann keeps the last silently, and a config
+  // whose second "rows" overrides the first is a wrong result nobody notices. The parser callback
+  // sees every key with its object depth.
+  std::vector<std::set<std::string>> keys;
+  std::string duplicate;
+  const nlohmann::json::parser_callback_t check = [&](int depth, nlohmann::json::parse_event_t event,
+                                                      nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) {
+      keys.resize(size_t(depth) + 1);
+      keys[size_t(depth)].clear();
+    } else if (event == E::key && duplicate.empty() && depth >= 1 && size_t(depth) <= keys.size()) {
+      if (!keys[size_t(depth) - 1].insert(parsed.get<std::string>()).second) duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
   try {
-    return nlohmann::json::parse(text);
+    nlohmann::json j = nlohmann::json::parse(text, check);
+    if (!duplicate.empty()) throw FormatError(located(origin, duplicate, "key given twice in one object"));
+    return j;
   } catch (const nlohmann::json::parse_error& e) {
     const size_t byte = file_byte ? file_byte(e.byte) : e.byte;
     throw FormatError(located(origin, "", "malformed JSON at byte " + std::to_string(byte)));

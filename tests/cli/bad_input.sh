@@ -89,6 +89,11 @@ expect_error network_directory "not a regular file" -- run --network "$T" --data
 expect_error arch_dev_zero "/dev/zero: not a regular file" -- run --network "$GOOD" --data "$DATA" --images 2 --arch /dev/zero
 expect_error tech_fifo "fifo\.json: not a regular file" -- run --network "$GOOD" --data "$DATA" --images 2 --tech "$T/fifo.json"
 expect_error fault_map_fifo "fifo\.json: not a regular file" -- run --network "$GOOD" --data "$DATA" --images 2 --fault-map "$T/fifo.json"
+# A key given twice in one object (nlohmann keeps the last silently): refused in every file.
+sed -e '0,/"format"/s//"name": "x", "name": "y", "format"/' "$GOOD" >"$T/dup_network.json"
+expect_error duplicate_key_network "dup_network\.json: name: key given twice" -- run --network "$T/dup_network.json" --data "$DATA" --images 2
+sed -e 's/"rows": 16,/"rows": 16, "rows": 8,/' "$SRC/presets/arch/edge-16x16.json" >"$T/dup_arch.json"
+expect_error duplicate_key_arch "dup_arch\.json: rows: key given twice" -- run --network "$GOOD" --data "$DATA" --images 2 --arch "$T/dup_arch.json"
 # Accepted silently before (issue 14): NaN rates, options without their partner, seeds that wrap.
 expect_error transient_nan "--transient-ber: not a number" -- run --network "$GOOD" --data "$DATA" --images 2 --transient-ber nan
 expect_error ber_model_alone "--ber-model: needs --ber" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model stuck_at
