@@ -30,6 +30,14 @@ void sync_directory_of(const std::string& path) {
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {
+  // The rename below would replace whatever sits at `path`: a device (/dev/null), a FIFO or a
+  // symlink would silently become a regular file. Only regular files are replaced.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::symlink_status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+    throw ConfigError(located(path, "",
+                              "exists and is not a regular file (a link, device, FIFO or directory): "
+                              "lvsim replaces only regular files"));
   // Data synced before the rename, the directory after it: after a crash the file is either the
   // old one or the complete new one.
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());

@@ -6,7 +6,8 @@
 namespace lvsim {
 
 /// Writes `content` to `path` via a temporary file in the same directory and rename(), so a
-/// crash or error never leaves a partial file. ConfigError if the directory is not writable.
+/// crash or error never leaves a partial file. ConfigError if the directory is not writable, or if
+/// `path` exists and is not a regular file (a symlink, device or FIFO is never replaced).
 void write_file_atomically(const std::string& path, const std::string& content);
 /// Writes all of `content` to the file descriptor (retrying short writes); false on any error.
 bool write_all(int fd, const std::string& content);

@@ -94,6 +94,16 @@ sed -e '0,/"format"/s//"name": "x", "name": "y", "format"/' "$GOOD" >"$T/dup_net
 expect_error duplicate_key_network "dup_network\.json: name: key given twice" -- run --network "$T/dup_network.json" --data "$DATA" --images 2
 sed -e 's/"rows": 16,/"rows": 16, "rows": 8,/' "$SRC/presets/arch/edge-16x16.json" >"$T/dup_arch.json"
 expect_error duplicate_key_arch "dup_arch\.json: rows: key given twice" -- run --network "$GOOD" --data "$DATA" --images 2 --arch "$T/dup_arch.json"
+# An output path holding a symlink or a FIFO is never replaced by a regular file.
+mkfifo "$T/out-fifo"
+ln -s "$T/elsewhere.json" "$T/out-link"
+for target in out-fifo out-link; do
+  "$LVSIM" run --network "$GOOD" --data "$DATA" --images 2 --output "$T/$target" >"$T/stdout" 2>"$T/stderr"
+  rc=$?
+  if [ $rc -eq 2 ] && grep -q "not a regular file" "$T/stderr" && [ ! -f "$T/elsewhere.json" ] &&
+     { [ -p "$T/out-fifo" ] && [ -L "$T/out-link" ]; }; then echo "ok   output_$target: $(cat "$T/stderr")"; else
+    echo "FAIL output_$target: rc=$rc $(cat "$T/stderr")"; fails=$((fails + 1)); fi
+done
 # Accepted silently before (issue 14): NaN rates, options without their partner, seeds that wrap.
 expect_error transient_nan "--transient-ber: not a number" -- run --network "$GOOD" --data "$DATA" --images 2 --transient-ber nan
 expect_error ber_model_alone "--ber-model: needs --ber" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model stuck_at
