@@ -2,10 +2,13 @@
 
 #include <bit>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include "common/errors.h"
 #include "common/json_reader.h"
@@ -101,6 +104,15 @@ void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per
   }
 }
 
+/// Output locations are checked before any work: SystemC's VCD writer dies with SIGFPE when its
+/// file cannot be opened, and a run must not fail after minutes of simulation for a typo.
+void check_output_directory(const std::string& path, const std::string& option) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0)
+    throw ConfigError(located(option, "", "cannot write into directory " + dir + " (missing or not writable)"));
+}
+
 }  // namespace
 
 RunReport run(const RunOptions& opt) {
@@ -126,6 +138,8 @@ RunReport run(const RunOptions& opt) {
     rep.calibrated = true;
   }
   if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
+  if (!opt.vcd_path.empty()) check_output_directory(opt.vcd_path, "--vcd");
+  if (!opt.compute_report_path.empty()) check_output_directory(opt.compute_report_path, "--compute-report");
   rep.network_name = net.name;
   rep.network_file = opt.network_path;
   rep.data_dir = opt.data_dir;

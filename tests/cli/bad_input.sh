@@ -104,6 +104,9 @@ for target in out-fifo out-link; do
      { [ -p "$T/out-fifo" ] && [ -L "$T/out-link" ]; }; then echo "ok   output_$target: $(cat "$T/stderr")"; else
     echo "FAIL output_$target: rc=$rc $(cat "$T/stderr")"; fails=$((fails + 1)); fi
 done
+# A VCD in a missing directory crashed SystemC's trace writer with SIGFPE (issue 14): refused first.
+expect_error vcd_missing_dir "--vcd: cannot write into directory" -- run --network "$GOOD" --data "$DATA" --images 2 --mode cycle --threads 1 --vcd "$T/no/such/dir/t.vcd"
+expect_error compute_report_missing_dir "--compute-report: cannot write into directory" -- run --network "$GOOD" --data "$DATA" --images 2 --compute-report "$T/no/such/c.csv"
 # Accepted silently before (issue 14): NaN rates, options without their partner, seeds that wrap.
 expect_error transient_nan "--transient-ber: not a number" -- run --network "$GOOD" --data "$DATA" --images 2 --transient-ber nan
 expect_error ber_model_alone "--ber-model: needs --ber" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model stuck_at
