@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -104,6 +105,32 @@ void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per
   }
 }
 
+/// Names what is wrong where the user can fix it: a voltage given on the command line is the
+/// option's fault, a clock above f_max the architecture file's (the technology's checks below
+/// would name the technology file for both).
+void check_operating_point_inputs(const RunOptions& opt, const TechnologyParams& tech, const ArchitectureParams& arch) {
+  auto volts = [](double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  };
+  if (opt.v_sram_v && !(std::isfinite(*opt.v_sram_v) && tech.sram_range.contains(*opt.v_sram_v)))
+    throw ConfigError(located("--v-sram/--voltage", "",
+                              volts(*opt.v_sram_v) + " V is outside the weight-SRAM range [" +
+                                  volts(tech.sram_range.min_v) + ", " + volts(tech.sram_range.max_v) +
+                                  "] V of technology " + tech.name));
+  if (opt.v_logic_v && !(std::isfinite(*opt.v_logic_v) && tech.logic_range.contains(*opt.v_logic_v)))
+    throw ConfigError(located("--v-logic", "",
+                              volts(*opt.v_logic_v) + " V is outside the logic range [" +
+                                  volts(tech.logic_range.min_v) + ", " + volts(tech.logic_range.max_v) +
+                                  "] V of technology " + tech.name));
+  const double v_logic = opt.v_logic_v.value_or(tech.v_logic_nominal_v);
+  if (opt.clock_mode == ClockMode::kFixed && arch.clock_hz > tech.f_max_hz(v_logic))
+    throw ConfigError(located(arch.source_file, "clock_hz",
+                              volts(arch.clock_hz / 1e6) + " MHz exceeds f_max " + volts(tech.f_max_hz(v_logic) / 1e6) +
+                                  " MHz of technology " + tech.name + " at V_logic " + volts(v_logic) + " V"));
+}
+
 /// Output locations are checked before any work: SystemC's VCD writer dies with SIGFPE when its
 /// file cannot be opened, and a run must not fail after minutes of simulation for a typo.
 void check_output_directory(const std::string& path, const std::string& option) {
@@ -124,6 +151,7 @@ RunReport run(const RunOptions& opt) {
   arch.check_fits(net);
   const TechnologyParams tech = load_technology(opt.tech_path);
   const OperatingPoint nominal = nominal_operating_point(tech);
+  check_operating_point_inputs(opt, tech, arch);
   const OperatingPoint op =
       make_operating_point(tech, opt.v_sram_v.value_or(nominal.v_sram_v), opt.v_logic_v.value_or(nominal.v_logic_v),
                            opt.clock_mode, arch.clock_hz);

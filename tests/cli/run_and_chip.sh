@@ -146,7 +146,7 @@ sed 's/"rows": 16,/"rows": 16, "rowz": 3,/' "$SRC/presets/arch/edge-16x16.json" 
 expect_error arch_unknown_key "arch_key\.json.*rowz" -- run --network "$NET" --data "$DATA" --images 2 --arch "$T/arch_key.json"
 sed 's/"banks": 16, "rows_per_bank": 8192/"banks": 1, "rows_per_bank": 16/' "$SRC/presets/arch/edge-16x16.json" >"$T/arch_small.json"
 expect_error weight_sram_too_small "arch_small\.json.*too small" -- run --network "$NET" --data "$DATA" --images 2 --arch "$T/arch_small.json"
-expect_error voltage_out_of_range "45nm.*(range|voltage)" -- run --network "$NET" --data "$DATA" --images 2 --voltage 5
+expect_error voltage_out_of_range "--v-sram/--voltage: 5 V is outside the weight-SRAM range.*45nm" -- run --network "$NET" --data "$DATA" --images 2 --voltage 5
 expect_error clock_above_fmax "f_max" -- run --network "$NET" --data "$DATA" --images 2 --v-logic 0.5
 expect_error ber_above_one "ber" -- run --network "$NET" --data "$DATA" --images 2 --ber 1.5
 printf '{"format": "lvsim-fault-map", "version": 1}' >"$T/badmap.json"
@@ -162,6 +162,9 @@ expect_error vcd_needs_cycle_mode "--vcd" -- run --network "$NET" --data "$DATA"
 expect_error bad_trace_cycles "--trace-cycles" -- run --network "$NET" --data "$DATA" --images 2 --mode cycle --threads 1 --vcd "$T/t.vcd" --trace-cycles 9:3
 expect_error bad_calib "calib" -- run --network "$NET" --data "$DATA" --images 2 --calib median
 expect_error cycle_mode_threads "--threads" -- run --network "$NET" --data "$DATA" --images 2 --mode cycle --threads 2
+printf '%s' "$(sed 's/"clock_hz": 500000000/"clock_hz": 2147483648/' "$SRC/presets/arch/edge-16x16.json")" >"$T/fast_clock.json"
+expect_error clock_above_fmax_names_arch "fast_clock\.json: clock_hz: .*exceeds f_max" -- run --network "$NET" --data "$DATA" --images 2 --arch "$T/fast_clock.json"
+expect_error v_logic_out_of_range "--v-logic: 0.2 V is outside the logic range" -- run --network "$NET" --data "$DATA" --images 2 --v-logic 0.2
 expect_error chip_voltage_out_of_range "voltage" -- chip --voltages 0.1,0.5
 sed 's/"energy_unit": "normalized"/"energy_unit": "joules"/' "$SRC/presets/tech/14nm-normalized.json" >"$T/tech_unit.json"
 expect_error tech_bad_energy_unit "tech_unit\.json.*energy_unit" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_unit.json"
