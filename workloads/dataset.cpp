@@ -143,6 +143,18 @@ IdxHeader read_idx_header(ByteSource& src, const std::string& path, int want_dim
   for (size_t i = 1; i < h.dims.size(); ++i)
     if (h.dims[i] <= 0) throw FormatError(located(path, "header", "dimension " + std::to_string(i) + " is 0"));
   if (h.dims[0] == 0) throw FormatError(located(path, "header", std::string("holds no ") + what));
+  // Limits checked before anything is allocated: a header declaring millions of huge images
+  // must not make lvsim zero-fill gigabytes before it notices the file is short.
+  int64_t per_item = 1;
+  for (size_t i = 1; i < h.dims.size(); ++i) per_item *= h.dims[i];
+  if (per_item > kMaxImageBytes)
+    throw FormatError(located(
+        path, "header",
+        "images of " + std::to_string(per_item) + " bytes exceed the limit of " + std::to_string(kMaxImageBytes)));
+  if (h.dims[0] > kMaxImages)
+    throw FormatError(located(path, "header",
+                              "declares " + std::to_string(h.dims[0]) + " " + what + ", more than the limit of " +
+                                  std::to_string(kMaxImages)));
   return h;
 }
 
@@ -158,16 +170,27 @@ void check_raw_size(const ByteSource& src, const std::string& path, const IdxHea
                                   std::to_string(promised) + " bytes)"));
 }
 
-// Reads `bytes` data bytes, or throws the truncation error. With `whole`, the whole file is meant
-// to be read, so data beyond the header's promise is an error too (gzip files: checked here).
-void read_exact(ByteSource& src, const std::string& path, const IdxHeader& h, uint8_t* dst, int64_t bytes, bool whole) {
-  int64_t got = src.read(dst, bytes);
-  if (got < bytes || src.truncated_stream())
+// Reads `bytes` data bytes into `out`, or throws the truncation error; with `whole`, data beyond
+// the header's promise is an error too (gzip files: checked here). `out` grows in steps of at most 64 MiB as data
+// arrives: a gzip stream shorter than its header promises fails after allocating what it held, not what it promised.
+void read_growing(ByteSource& src, const std::string& path, const IdxHeader& h, std::vector<uint8_t>& out,
+                  int64_t bytes, bool whole) {
+  constexpr int64_t kStep = int64_t(64) << 20;
+  out.clear();
+  int64_t done = 0;
+  while (done < bytes) {
+    const int64_t n = std::min(kStep, bytes - done);
+    out.resize(size_t(done + n));
+    const int64_t got = src.read(out.data() + done, n);
+    done += got;
+    if (got < n) break;
+  }
+  if (done < bytes || src.truncated_stream())
     throw FormatError(
         located(path, "data",
-                src.truncated_stream() && got == bytes
+                src.truncated_stream() && done == bytes
                     ? std::string("truncated: the gzip stream ends before its end marker")
-                    : truncated_message(h.header_bytes() + got, h.header_bytes() + h.data_bytes(), "file")));
+                    : truncated_message(h.header_bytes() + done, h.header_bytes() + h.data_bytes(), "file")));
   if (whole && src.gzip()) {
     unsigned char extra;
     if (src.read(&extra, 1) == 1)
@@ -216,10 +239,8 @@ Dataset load_idx(const std::string& dir, Split split, int64_t max_images) {
   d.image_shape = Shape{1, int(ih.dims[1]), int(ih.dims[2])};
   d.count = max_images < 0 ? ih.dims[0] : std::min(max_images, ih.dims[0]);
   const bool whole = d.count == ih.dims[0];
-  d.pixels.resize(size_t(d.count * d.image_shape.size()));
-  read_exact(images, image_path, ih, d.pixels.data(), int64_t(d.pixels.size()), whole);
-  d.labels.resize(size_t(d.count));
-  read_exact(labels, label_path, lh, d.labels.data(), d.count, whole);
+  read_growing(images, image_path, ih, d.pixels, d.count * d.image_shape.size(), whole);
+  read_growing(labels, label_path, lh, d.labels, d.count, whole);
   check_labels(label_path, d.labels, 0);
   return d;
 }

@@ -26,6 +26,10 @@ struct Dataset {
 
 enum class Split { Train, Test };
 
+/// Limits of an IDX file's header, checked before anything is allocated.
+inline constexpr int64_t kMaxImageBytes = int64_t(1) << 24;  // bytes of one image (e.g. 4096 x 4096)
+inline constexpr int64_t kMaxImages = int64_t(1) << 27;      // images (or labels) in one file
+
 /// Loads the first `max_images` images (-1: all) of a split from directory `dir`, detecting the
 /// format from the file names present: IDX (`train-images-idx3-ubyte`, `t10k-images-idx3-ubyte`
 /// and the matching `-labels-idx1-ubyte`, each raw or `.gz`) or CIFAR-10 binary

@@ -107,6 +107,27 @@ done
 # A VCD in a missing directory crashed SystemC's trace writer with SIGFPE (issue 14): refused first.
 expect_error vcd_missing_dir "--vcd: cannot write into directory" -- run --network "$GOOD" --data "$DATA" --images 2 --mode cycle --threads 1 --vcd "$T/no/such/dir/t.vcd"
 expect_error compute_report_missing_dir "--compute-report: cannot write into directory" -- run --network "$GOOD" --data "$DATA" --images 2 --compute-report "$T/no/such/c.csv"
+# IDX headers declaring absurd sizes (issue 14: 3-4 GB zero-filled before the truncation was
+# noticed, bad_alloc at 2^31 images): refused by the header's limits, or by the data that arrives.
+/usr/bin/python3 - "$T" <<'PY'
+import gzip, os, struct, sys
+t = sys.argv[1]
+for name, n, rows, cols in (("many", 100_000_000, 28, 28), ("huge", 2**31 - 1, 28, 28), ("wide", 10, 65536, 65536)):
+    d = f"{t}/idx-{name}"
+    os.makedirs(d)
+    with gzip.open(f"{d}/t10k-images-idx3-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">BBBBIII", 0, 0, 8, 3, n, rows, cols) + bytes(1000))
+    with gzip.open(f"{d}/t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">BBBBI", 0, 0, 8, 1, n) + bytes(10))
+PY
+for case in many huge wide; do
+  start=$(date +%s%N)
+  "$LVSIM" run --network "$GOOD" --data "$T/idx-$case" >"$T/stdout" 2>"$T/stderr"
+  rc=$? ms=$((($(date +%s%N) - start) / 1000000))
+  if [ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && [ $ms -lt 5000 ]; then
+    echo "ok   idx_$case (${ms} ms): $(cat "$T/stderr")"; else
+    echo "FAIL idx_$case: rc=$rc ${ms} ms $(cat "$T/stderr")"; fails=$((fails + 1)); fi
+done
 # Accepted silently before (issue 14): NaN rates, options without their partner, seeds that wrap.
 expect_error transient_nan "--transient-ber: not a number" -- run --network "$GOOD" --data "$DATA" --images 2 --transient-ber nan
 expect_error ber_model_alone "--ber-model: needs --ber" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model stuck_at
