@@ -31,6 +31,13 @@ void WeightSramParams::validate(const std::string& file, const std::string& path
   if (ecc == "secded" && Secded::check_bits_for(word_bits) == 0)
     fail("word_bits", "SECDED needs 8, 16, 32 or 64 data bits per word, not " + std::to_string(word_bits));
   if (read_ports_per_bank < 1) fail("read_ports_per_bank", "must be >= 1");
+  // lvsim keeps every word of the SRAM in memory (stored value, faults): a declared size beyond
+  // this would exhaust the host before anything is simulated. banks <= 2^20 and rows <= 2^40, so
+  // the product cannot overflow.
+  if (rows_per_bank > (int64_t(1) << 40)) fail("rows_per_bank", "must be <= 2^40");
+  if (int64_t(banks) * rows_per_bank > kMaxWeightSramWords)
+    fail("rows_per_bank", "banks x rows_per_bank = " + std::to_string(int64_t(banks) * rows_per_bank) +
+                              " words, more than lvsim simulates (" + std::to_string(kMaxWeightSramWords) + ")");
 }
 
 int WeightSramParams::check_bits() const {

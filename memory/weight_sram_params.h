@@ -9,6 +9,10 @@
 
 namespace lvsim {
 
+/// Words of weight SRAM lvsim simulates at most (every word is held in host memory): 1 GiB of
+/// 64-bit words.
+inline constexpr int64_t kMaxWeightSramWords = int64_t(1) << 27;
+
 /// Immutable weight-SRAM parameters (from the architecture file's weight SRAM object).
 struct WeightSramParams {
   int banks = 16;                               // number of weight SRAM banks (>= 1)
