@@ -27,4 +27,9 @@ std::string read_input_file(const std::string& path, int64_t max_bytes) {
   return bytes;
 }
 
+std::string path_relative_to_file(const std::string& p, const std::string& file) {
+  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
+  return (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
+}
+
 }  // namespace lvsim

@@ -16,4 +16,8 @@ inline constexpr int64_t kMaxModelFileBytes = int64_t(4) << 30;     // network J
 /// larger than max_bytes.
 std::string read_input_file(const std::string& path, int64_t max_bytes);
 
+/// A path given inside `file` (a study or exploration file): relative paths are taken from the
+/// file's folder; empty and absolute paths are returned as they are.
+std::string path_relative_to_file(const std::string& p, const std::string& file);
+
 }  // namespace lvsim

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_reader.h"
 #include "common/output_file.h"
 #include "energy/energy_model.h"
@@ -20,6 +21,7 @@
 #include "models/timing_model.h"
 #include "sim/explore_report_html.h"
 #include "sim/presets.h"
+#include "sim/study_outputs.h"
 #include "sim/threads.h"
 #include "workloads/network_json.h"
 #include "workloads/topology.h"
@@ -293,19 +295,6 @@ void mark_pareto(std::vector<Json>& rows) {
   }
 }
 
-std::string csv_cell(const Json& v) {
-  if (v.is_null()) return "";
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  }
-  if (v.is_object()) return "";
-  return v.dump();
-}
-
 std::string rows_csv(const std::vector<Json>& rows) {
   std::ostringstream out;
   if (rows.empty()) return "";
@@ -367,11 +356,11 @@ void parallel_for(size_t n, int threads, F f) {
 
 /// Evaluates the points: each distinct architecture is timed once (in parallel), then every point
 /// costs its architecture's counts at its voltages. Results in point order whatever the schedule.
-std::vector<PointResult> evaluate_all(const ExploreSpec& spec, const std::vector<nlohmann::json>& points,
+std::vector<PointResult> evaluate_all(const ExploreSpec& spec, const TechnologyParams& tech,
+                                      const std::vector<nlohmann::json>& points,
                                       const std::vector<LoadedWorkload>& workloads, int threads) {
   std::string arch_origin;
   const nlohmann::json base = architecture_json(spec.arch_path, &arch_origin);
-  const TechnologyParams tech = load_technology(spec.tech_path);
   std::map<std::string, size_t> index;  // architecture JSON text -> distinct architecture
   std::vector<nlohmann::json> archs;
   std::vector<size_t> arch_of(points.size());
@@ -402,7 +391,8 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) 
   if (ec || !fs::is_directory(exec.out_dir))
     throw ConfigError(located("--out", "", "cannot create directory " + exec.out_dir));
 
-  const std::vector<PointResult> results = evaluate_all(spec, points, workloads, resolve_threads(exec.threads));
+  const TechnologyParams tech = load_technology(spec.tech_path);
+  const std::vector<PointResult> results = evaluate_all(spec, tech, points, workloads, resolve_threads(exec.threads));
   std::vector<Json> rows;
   ExploreOutcome out;
   out.points = int64_t(points.size());
@@ -420,7 +410,7 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) 
               {"version", 1},
               {"architecture", spec.arch_path.empty() ? "built-in edge-16x16" : spec.arch_path},
               {"technology", spec.tech_path.empty() ? "built-in 45nm" : spec.tech_path},
-              {"energy_unit", load_technology(spec.tech_path).energy_unit},
+              {"energy_unit", tech.energy_unit},
               {"axes", axes},
               {"workloads", Json::array()},
               {"points", rows}};
@@ -442,10 +432,7 @@ ExploreSpec read_exploration_file(const std::string& path) {
   const std::string format = o.get_string("format");
   if (format != "lvsim-exploration") o.fail("format", "expected \"lvsim-exploration\", got \"" + format + "\"");
   o.get_int("version", 1, 1);
-  const fs::path base = fs::path(path).parent_path();
-  auto resolve = [&](const std::string& p) {
-    return p.empty() || fs::path(p).is_absolute() ? p : (base / p).lexically_normal().string();
-  };
+  auto resolve = [&](const std::string& p) { return path_relative_to_file(p, path); };
   ExploreSpec s;
   s.arch_path = resolve(o.get_string("architecture", ""));
   s.tech_path = resolve(o.get_string("technology", ""));

@@ -43,7 +43,7 @@ const char* const kFixedColumns[] = {"point",
                                      "array_cols",
                                      "dataflow",
                                      "weight_sram_bytes",
-                                     "clock_hz",
+                                     "clock_hz_used",
                                      "v_sram_v_used",
                                      "v_logic_v_used",
                                      "cycles_per_inference",
@@ -537,7 +537,7 @@ const char* const kPageScript = R"JS(
   }
 
   // ---- The table: one column list, each with its header, value (for sorting) and text. An axis that
-  // only repeats a configuration column (clock_hz, array.dataflow, v_sram_v) takes that column's
+  // only repeats a configuration column (clock_hz_used, dataflow, v_sram_v_used) takes that column's
   // place and format.
   function column(head, value, text, cls, key) {
     return {head: head, value: value, text: text || shown, cls: cls || '', key: key};
@@ -557,7 +557,7 @@ const char* const kPageScript = R"JS(
   var configColumns = [
     config('dataflow', 'dataflow', null, 'text'),
     config('weight SRAM', 'weight_sram_bytes', bytes),
-    config('clock', 'clock_hz', hertz),
+    config('clock', 'clock_hz_used', hertz),
     config('V_sram used', 'v_sram_v_used', volts),
     config('V_logic used', 'v_logic_v_used', volts)];
   var columns = [
@@ -684,10 +684,7 @@ const char* const kPageScript = R"JS(
 )JS";
 
 std::string page_start(const ExploreView& v) {
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-         escape_html(page_title(v)) + "</title>\n<style>" + report_html::kBaseStyle + kExtraStyle +
-         "</style>\n</head>\n<body>\n";
+  return report_html::page_start(page_title(v), kExtraStyle);
 }
 
 std::string page_end(const json& data) {

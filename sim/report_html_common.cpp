@@ -124,6 +124,13 @@ window.addEventListener('error', function (e) {
 
 }  // namespace
 
+std::string page_start(std::string_view title, std::string_view extra_style) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+         escape_html(title) + "</title>\n<style>" + kBaseStyle + std::string(extra_style) +
+         "</style>\n</head>\n<body>\n";
+}
+
 std::string chartjs_scripts() {
   std::string html = std::string("<script>") + kErrorHook + "</script>\n<script>\n";
   html.append(reinterpret_cast<const char*>(chartjs::kScript), chartjs::kScriptSize);

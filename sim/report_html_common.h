@@ -61,6 +61,10 @@ inline constexpr Rgb kComponentColours[] = {{78, 121, 167}, {160, 203, 232}, {22
 /// The reports' common style sheet (CSS text, without the <style> element).
 extern const char* const kBaseStyle;
 
+/// The page up to and including <body>: doctype, title (escaped here) and the base style sheet
+/// followed by `extra_style` (CSS text).
+std::string page_start(std::string_view title, std::string_view extra_style = "");
+
 /// The error hook, then Chart.js inlined: two <script> elements, to be placed after the element
 /// <span id="lvsim-status"> and before the page's own script. The hook writes any JavaScript error
 /// (including a syntax error in a later script) into #lvsim-status as "error: ...", which the

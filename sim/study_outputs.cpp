@@ -173,18 +173,6 @@ Json study_entry(const StudyContext& ctx) {
   return j;
 }
 
-std::string csv_cell(const Json& v) {
-  if (v.is_null()) return "";
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  }
-  return v.dump();  // numbers: shortest text that reads back to the same double
-}
-
 /// CSV with the rows' keys as columns (objects flattened as key_member, e.g. energy_breakdown_pj).
 std::string to_csv(const std::vector<Json>& rows) {
   if (rows.empty()) return "";
@@ -215,6 +203,18 @@ std::string to_csv(const std::vector<Json>& rows) {
 }
 
 }  // namespace
+
+std::string csv_cell(const nlohmann::ordered_json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  return v.dump();  // numbers: shortest text that reads back to the same double
+}
 
 int settled_chip_count(const StudySpec& spec, const std::vector<double>& prefix_accuracy) {
   const size_t total = spec.chip_seeds.size();

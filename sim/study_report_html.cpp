@@ -726,9 +726,7 @@ const char* const kPageScript = R"JS(
 )JS";
 
 std::string page_start(const StudyView& v) {
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-         escape_html(page_title(v)) + "</title>\n<style>" + report_html::kBaseStyle + "</style>\n</head>\n<body>\n";
+  return report_html::page_start(page_title(v));
 }
 
 std::string page_end() {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <set>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_reader.h"
 
 namespace lvsim {
@@ -63,12 +63,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
   }
 }
 
-std::string resolve_path(const std::string& p, const std::filesystem::path& base) {
-  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-  return (base / p).lexically_normal().string();
-}
-
-void read_networks(JsonObject& o, const std::filesystem::path& base, StudySpec& s) {
+void read_networks(JsonObject& o, StudySpec& s) {
   const nlohmann::json& arr = o.at("networks");
   if (!arr.is_array() || arr.empty()) o.fail("networks", "must be a non-empty array");
   for (size_t i = 0; i < arr.size(); ++i) {
@@ -85,7 +80,7 @@ void read_networks(JsonObject& o, const std::filesystem::path& base, StudySpec& 
       throw ConfigError(located(o.file(), path, "expected a file name or {\"file\": ..., \"name\": ...}"));
     }
     if (n.path.empty()) throw ConfigError(located(o.file(), path, "empty file name"));
-    n.path = resolve_path(n.path, base);
+    n.path = path_relative_to_file(n.path, o.file());
     s.networks.push_back(n);
   }
 }
@@ -274,15 +269,14 @@ StudySpec read_study_file(const std::string& path) {
   const std::string format = o.get_string("format");
   if (format != "lvsim-study") o.fail("format", "expected \"lvsim-study\", got \"" + format + "\"");
   o.get_int("version", 1, 1);
-  const std::filesystem::path base = std::filesystem::path(path).parent_path();
   StudySpec s;
-  read_networks(o, base, s);
+  read_networks(o, s);
   JsonObject d = o.get_object("data");
-  s.data_dir = resolve_path(d.get_string("dir"), base);
+  s.data_dir = path_relative_to_file(d.get_string("dir"), path);
   s.images = d.get_int("images", 1, int64_t(1) << 40, -1);
   d.finish();
-  s.arch_path = resolve_path(o.get_string("architecture", ""), base);
-  s.tech_path = resolve_path(o.get_string("technology", ""), base);
+  s.arch_path = path_relative_to_file(o.get_string("architecture", ""), path);
+  s.tech_path = path_relative_to_file(o.get_string("technology", ""), path);
   if (o.has("v_logic_v")) s.v_logic_v = o.get_double("v_logic_v", 0, 100);
   if (o.has("v_sram_v")) s.v_sram_v = o.get_double("v_sram_v", 0, 100);
   read_sweep(o, s);

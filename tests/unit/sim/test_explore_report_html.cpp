@@ -36,7 +36,7 @@ json feasible_row(int point, const std::string& workload, int rows, double v, do
           {"array_cols", 16},
           {"dataflow", "weight_stationary"},
           {"weight_sram_bytes", 1048576},
-          {"clock_hz", 5e8},
+          {"clock_hz_used", 5e8},
           {"v_sram_v_used", v},
           {"v_logic_v_used", 0.9},
           {"cycles_per_inference", latency * 5e8},
