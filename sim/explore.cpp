@@ -9,12 +9,12 @@
 #include <memory>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "common/errors.h"
 #include "common/input_file.h"
 #include "common/json_reader.h"
 #include "common/output_file.h"
+#include "common/parallel.h"
 #include "energy/energy_model.h"
 #include "energy/operating_point.h"
 #include "models/architecture.h"
@@ -345,13 +345,9 @@ std::string layers_csv(const std::vector<PointResult>& results, const std::vecto
 template <class F>
 void parallel_for(size_t n, int threads, F f) {
   std::atomic<size_t> next{0};
-  auto work = [&] {
+  run_on_threads(threads, [&](int) {
     for (size_t i = next++; i < n; i = next++) f(i);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  });
 }
 
 /// Evaluates the points: each distinct architecture is timed once (in parallel), then every point

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <thread>
 
+#include "common/parallel.h"
 #include "workloads/fast_inference.h"
 #include "workloads/zero_activations.h"
 
@@ -82,10 +82,7 @@ std::vector<int> golden_predict(const Network& net, const LayerWeights& persiste
         w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  run_on_threads(threads, work);
   if (zero_macs) {
     zero_macs->assign(net.layers.size(), 0);
     for (const auto& z : zeros)
@@ -98,10 +95,7 @@ std::vector<int> golden_predict(const Network& net, const LayerWeights& persiste
 
 std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
                                 int threads, std::vector<int64_t>* zero_macs) {
-  if (mode == RunMode::Golden) {
-    if (!zero_macs) return predict(net, test.pixels.data(), test.count, w, threads);
-    return golden_predict(net, w, test, nullptr, threads, zero_macs);
-  }
+  if (mode == RunMode::Golden) return golden_predict(net, w, test, nullptr, threads, zero_macs);
   FastInference engine(net, w);
   return engine.predict(test.pixels.data(), test.count, threads, nullptr, zero_macs);
 }

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
+#include "common/parallel.h"
 #include "workloads/quantization.h"
 #include "workloads/zero_activations.h"
 
@@ -764,10 +764,7 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
     }
     zeros[size_t(t)] = std::move(ws.zero_macs);
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  run_on_threads(threads, work);
   if (zero_activation_macs) {
     zero_activation_macs->resize(net_.layers.size(), 0);
     for (const std::vector<int64_t>& z : zeros)

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <thread>
 
+#include "common/parallel.h"
 #include "workloads/quantization.h"
 
 namespace lvsim {
@@ -155,10 +155,7 @@ std::vector<int> predict(const Network& net, const uint8_t* pixels, int64_t coun
     for (int64_t i = t; i < count; i += threads)
       pred[size_t(i)] = argmax_class(run_all_layers(net, pixels + i * image_size, weights)[size_t(net.output)]);
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  run_on_threads(threads, work);
   return pred;
 }
 
