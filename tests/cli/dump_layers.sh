@@ -3,15 +3,7 @@
 # reference (tools/torch/int_reference.py, NumPy + PyTorch, from the network file alone), the values
 # are scale * (code - zero point), the output layer's argmax is the run's prediction, faults reach
 # the dump (the weights as read), and a bad directory is refused before any work.
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-NET=$SRC/workloads/networks/fmnist-cnn.json
-DATA=/usr/share/datasets/fashion-mnist
-T=$(mktemp -d)
-trap 'chmod -R u+w "$T"; rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/lib/cli_test.sh"
 /usr/bin/python3 -c "import numpy, torch" 2>/dev/null ||
   { echo "FAIL: /usr/bin/python3 lacks numpy/torch (Debian python3-numpy, python3-torch; tools/install-deps.sh)"; exit 1; }
 

@@ -3,15 +3,7 @@
 # a point's cycles equal `lvsim run` on the same architecture, a topology row equals SCALE-Sim's
 # reported cycles computed here from its published per-fold formula, the Pareto flags equal a
 # recomputation, outputs do not depend on the thread count, and bad input gives exit 2.
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-ok() { echo "ok   $*"; }
-NET=$SRC/workloads/networks/fmnist-cnn.json
+source "$(dirname "$0")/lib/cli_test.sh"
 cat >"$T/ex.json" <<JSON
 {"format": "lvsim-exploration", "version": 1,
  "workloads": [{"network": "$NET"}, {"topology": "$SRC/workloads/topologies/alexnet.csv"},

@@ -1,14 +1,7 @@
 #!/usr/bin/env bash
 # Bad study input: exit code 2, exactly one line on stderr naming the file or option and the field,
 # nothing on stdout, and nothing written (the output directory is not even created).
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-NET=$SRC/workloads/networks/fmnist-cnn.json
-DATA=/usr/share/datasets/fashion-mnist
-T=$(mktemp -d)
-trap 'chmod -R u+w "$T"; rm -rf "$T"' EXIT
-fails=0
+source "$(dirname "$0")/lib/cli_test.sh"
 
 # expect_error NAME PATTERN -- sweep arguments... (--out is added: it must stay absent)
 expect_error() {

@@ -2,16 +2,8 @@
 # lvsim sweep under MPI (2 ranks on one machine): outputs byte-identical to the one-process run,
 # with a fixed and an adaptive chip count; a study whose ranks are killed resumes under MPI to the
 # same bytes. Needs Debian's openmpi-bin and an lvsim built with LVSIM_MPI (CI installs both).
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-NET=$SRC/workloads/networks/fmnist-cnn.json
-DATA=/usr/share/datasets/fashion-mnist
-T=$(mktemp -d)
-trap 'pkill -KILL -f "$T" 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-ok() { echo "ok   $*"; }
+source "$(dirname "$0")/lib/cli_test.sh"
+trap 'pkill -KILL -f "$T" 2>/dev/null; rm -rf "$T"' EXIT  # ranks left running by a kill below
 if ! command -v mpirun >/dev/null; then
   echo "FAIL: mpirun not found: install the Debian packages openmpi-bin libopenmpi-dev (tools/install-deps.sh)"
   exit 1

@@ -3,16 +3,7 @@
 # same voltage and chip; the statistics equal a recomputation in Python; outputs are byte-identical
 # for any thread count, with and without reuse of unchanged points, and golden / cycle modes give
 # the fast path's points.
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-NET=$SRC/workloads/networks/fmnist-cnn.json
-DATA=/usr/share/datasets/fashion-mnist
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-ok() { echo "ok   $*"; }
+source "$(dirname "$0")/lib/cli_test.sh"
 same_outputs() {  # same_outputs DIR_A DIR_B FILES...: byte-identical files
   local a=$1 b=$2 f
   shift 2

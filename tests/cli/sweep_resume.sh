@@ -2,16 +2,7 @@
 # A sweep killed with SIGKILL at several moments and re-run with the same command skips its
 # finished points, loses none, and ends with outputs byte-identical to an uninterrupted run; a torn
 # last journal line is dropped; a journal of another study is refused without touching anything.
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-NET=$SRC/workloads/networks/fmnist-cnn.json
-DATA=/usr/share/datasets/fashion-mnist
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-ok() { echo "ok   $*"; }
+source "$(dirname "$0")/lib/cli_test.sh"
 ALL="points.json points.csv summary.json summary.csv report.html"
 # --no-reuse and one thread: every point runs the test set (~50 ms), so kills land mid-study.
 LOUD=(--network "$NET" --data "$DATA" --images 1000 --voltages 0.60:0.50:-0.02 --chips 4 --threads 1 --no-reuse)
