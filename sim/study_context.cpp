@@ -2,11 +2,11 @@
 
 #include <bit>
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_reader.h"
 #include "models/timing_model.h"
 #include "sim/presets.h"
@@ -24,11 +24,6 @@ uint64_t fnv1a(const void* data, size_t n, uint64_t h = 0xCBF29CE484222325ull) {
   const auto* p = static_cast<const unsigned char*>(data);
   for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001B3ull;
   return h;
-}
-
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 std::string hex64(uint64_t x) {
@@ -186,13 +181,14 @@ void StudyContext::compute_fingerprint() {
   j.erase("architecture");
   j.erase("technology");
   for (auto& n : j["networks"]) n.erase("file");
-  uint64_t h = fnv1a(j.dump().data(), j.dump().size());
+  const std::string settings = j.dump();
+  uint64_t h = fnv1a(settings.data(), settings.size());
   for (const StudyNetwork& n : spec_.networks) {
-    const std::string b = file_bytes(n.path);
+    const std::string b = read_input_file(n.path, kMaxModelFileBytes);
     h = fnv1a(b.data(), b.size(), h);
   }
   for (const std::string& p : {spec_.arch_path, spec_.tech_path}) {
-    const std::string b = p.empty() ? std::string("built-in") : file_bytes(p);
+    const std::string b = p.empty() ? std::string("built-in") : read_input_file(p, kMaxConfigFileBytes);
     h = fnv1a(b.data(), b.size(), h);
   }
   h = fnv1a(test_.pixels.data(), test_.pixels.size(), h);
