@@ -79,14 +79,6 @@ bool launched_by_mpi() {
 
 }  // namespace
 
-bool study_mpi_available() {
-#ifdef LVSIM_HAVE_MPI
-  return true;
-#else
-  return false;
-#endif
-}
-
 std::unique_ptr<StudyComm> make_study_comm() {
 #ifdef LVSIM_HAVE_MPI
   if (launched_by_mpi()) return std::make_unique<MpiComm>();

@@ -25,7 +25,5 @@ class StudyComm {
 /// MPI when the process was started by an MPI launcher and lvsim was built with MPI
 /// (LVSIM_MPI), one process otherwise. Initialises MPI; the destructor finalises it.
 std::unique_ptr<StudyComm> make_study_comm();
-/// Whether this build can run studies under MPI.
-bool study_mpi_available();
 
 }  // namespace lvsim

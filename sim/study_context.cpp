@@ -126,8 +126,7 @@ void StudyContext::cost_values() {
   for (const StudyNetworkState& n : networks_) {
     ActionCounts c = n.counts_per_image.scaled(test_.count);
     c.zero_activation_macs_by_weight_bits = n.clean_zero_macs;
-    LeakageBreakdown leak;
-    const EnergyBreakdown e = energy_model_->breakdown(c, reference, &leak);
+    const EnergyBreakdown e = energy_model_->breakdown(c, reference);
     reference_pj_.push_back(e.total_pj() / double(test_.count));
     reference_sram_pj_.push_back(e.weight_sram_pj / double(test_.count));
   }
@@ -139,7 +138,7 @@ StudyValueEnergy StudyContext::energy(size_t network, size_t value, const std::a
   c.zero_activation_macs_by_weight_bits = zero_macs;
   StudyValueEnergy e;
   e.op = ops_[value];
-  const EnergyBreakdown total = energy_model_->breakdown(c, e.op, &e.leakage);
+  const EnergyBreakdown total = energy_model_->breakdown(c, e.op);
   // Per inference: every component divided by the images (the breakdown is linear in the counts).
   const double inv = 1.0 / double(images);
   e.breakdown = total;
@@ -147,12 +146,10 @@ StudyValueEnergy StudyContext::energy(size_t network, size_t value, const std::a
        {&e.breakdown.array_macs_pj, &e.breakdown.pe_registers_pj, &e.breakdown.weight_sram_pj, &e.breakdown.buffers_pj,
         &e.breakdown.post_processing_pj, &e.breakdown.ecc_pj, &e.breakdown.dram_pj, &e.breakdown.leakage_pj})
     *x *= inv;
-  for (double* x : {&e.leakage.weight_sram_pj, &e.leakage.buffers_pj, &e.leakage.pes_pj}) *x *= inv;
   e.energy_pj = e.breakdown.total_pj();
-  e.weight_sram_pj = e.breakdown.weight_sram_pj;
   e.energy_saved_total = reference_pj_[network] > 0 ? 1.0 - e.energy_pj / reference_pj_[network] : 0.0;
   e.energy_saved_weight_sram =
-      reference_sram_pj_[network] > 0 ? 1.0 - e.weight_sram_pj / reference_sram_pj_[network] : 0.0;
+      reference_sram_pj_[network] > 0 ? 1.0 - e.breakdown.weight_sram_pj / reference_sram_pj_[network] : 0.0;
   return e;
 }
 

@@ -39,10 +39,8 @@ struct StudyNetworkState {
 /// The energy of one network at one swept value (per inference), and what it saves.
 struct StudyValueEnergy {
   OperatingPoint op;
-  LeakageBreakdown leakage;             // per inference
   EnergyBreakdown breakdown;            // per inference
   double energy_pj = 0;                 // per inference, whole accelerator
-  double weight_sram_pj = 0;            // per inference, weight SRAM only (dynamic + leakage)
   double energy_saved_total = 0;        // 1 - energy / (same at nominal V_sram), whole accelerator
   double energy_saved_weight_sram = 0;  // the same for the weight SRAM's access energy alone (the seed paper's
                                         // figure; `accountings.weight_sram_only` of lvsim run)

@@ -28,8 +28,4 @@ struct SweepOutcome {
 /// before anything is written. Only rank 0 writes; every rank returns.
 SweepOutcome run_sweep(const StudySpec& spec, const StudyExecution& exec, StudyComm& comm);
 
-/// The names of the files a sweep writes into its output directory.
-inline constexpr const char* kStudyOutputFiles[] = {"points.json", "points.csv", "summary.json", "summary.csv",
-                                                    "report.html"};
-
 }  // namespace lvsim
