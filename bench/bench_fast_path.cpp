@@ -127,6 +127,25 @@ void BM_FastPredict(benchmark::State& state) {
 }
 BENCHMARK(BM_FastPredict)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same prediction pass counting every layer's zero-operand MACs (what `lvsim run` and
+// `lvsim sweep` do): compare images_per_s with BM_FastPredict of the same run.
+void BM_FastPredictCountingZeroOperands(benchmark::State& state) {
+  const Network& net = reference_cnn();
+  const FastInference fast(net, stored_weights(net));
+  const int threads = int(state.range(0));
+  std::vector<int64_t> zero_macs;
+  for (auto _ : state) {
+    zero_macs.clear();
+    benchmark::DoNotOptimize(fast.predict(pixels().data(), kImages, threads, nullptr, &zero_macs));
+  }
+  int64_t gated = 0;
+  for (int64_t z : zero_macs) gated += z;
+  state.counters["images_per_s"] = benchmark::Counter(double(kImages) * double(state.iterations()),
+                                                      benchmark::Counter::kIsRate);
+  state.counters["zero_operand_share"] = double(gated) / (double(kImages) * double(net.total_macs()));
+}
+BENCHMARK(BM_FastPredictCountingZeroOperands)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // The machine's int8 ceiling: 24 independent register-resident vpdpbusd chains per thread (no
 // loads), in GMAC/s over all threads. The instructions are written in asm because GCC 12
 // allocates the accumulating intrinsic badly here (it copied and spilled all 24 accumulators

@@ -15,7 +15,7 @@ struct ActionCounts {
   std::array<int64_t, 9> macs_by_weight_bits{};  // index m = 2..8: m-bit weight x 8-bit activation MACs
   // The subset of those MACs whose activation operand (a - z_in, padding included) is zero: with
   // zero-operand gating their multiplier and adder do not toggle.
-  std::array<int64_t, 9> zero_activation_macs_by_weight_bits{};
+  std::array<int64_t, 9> zero_operand_macs_by_weight_bits{};
   // PE registers (16-bit operands, 32-bit partial sums; 64 bits per PE): bits captured by the
   // registers of mapped PEs doing array work, and bit-clock edges without new data (PEs outside
   // the fold's rows x cols, registers a mode does not update, every PE in stall/post cycles).
@@ -45,9 +45,9 @@ struct ActionCounts {
     for (auto v : macs_by_weight_bits) s += v;
     return s;
   }
-  int64_t zero_activation_macs() const {
+  int64_t zero_operand_macs() const {
     int64_t s = 0;
-    for (auto v : zero_activation_macs_by_weight_bits) s += v;
+    for (auto v : zero_operand_macs_by_weight_bits) s += v;
     return s;
   }
   /// The counts of `n` repetitions of the same work (e.g. n images of one layer).
@@ -68,7 +68,7 @@ struct ActionCounts {
   static void for_each_pair(ActionCounts& a, const ActionCounts& b, F f) {
     for (std::size_t i = 0; i < a.macs_by_weight_bits.size(); ++i) {
       f(a.macs_by_weight_bits[i], b.macs_by_weight_bits[i]);
-      f(a.zero_activation_macs_by_weight_bits[i], b.zero_activation_macs_by_weight_bits[i]);
+      f(a.zero_operand_macs_by_weight_bits[i], b.zero_operand_macs_by_weight_bits[i]);
     }
     f(a.pe_register_bits_written, b.pe_register_bits_written);
     f(a.pe_register_bits_idle, b.pe_register_bits_idle);

@@ -33,12 +33,12 @@ nlohmann::json action_counts_to_json(const ActionCounts& c) {
   nlohmann::json macs = nlohmann::json::object(), zero = nlohmann::json::object();
   for (int m = 2; m <= 8; ++m) {
     macs[std::to_string(m)] = c.macs_by_weight_bits[m];
-    zero[std::to_string(m)] = c.zero_activation_macs_by_weight_bits[m];
+    zero[std::to_string(m)] = c.zero_operand_macs_by_weight_bits[m];
   }
   nlohmann::json j = nlohmann::json::object();
   j["macs"] = c.macs();
   j["macs_by_weight_bits"] = macs;
-  j["zero_activation_macs_by_weight_bits"] = zero;
+  j["zero_operand_macs_by_weight_bits"] = zero;
   for (const auto& [name, member] : scalar_fields()) j[name] = c.*member;
   return j;
 }
@@ -52,11 +52,11 @@ ActionCounts action_counts_from_json(const nlohmann::json& j, const std::string&
     macs.finish();
   }
   {
-    JsonObject zero = o.get_object("zero_activation_macs_by_weight_bits");
+    JsonObject zero = o.get_object("zero_operand_macs_by_weight_bits");
     for (int m = 2; m <= 8; ++m) {
       const std::string key = std::to_string(m);
-      c.zero_activation_macs_by_weight_bits[m] = zero.get_int(key, 0, INT64_MAX);
-      if (c.zero_activation_macs_by_weight_bits[m] > c.macs_by_weight_bits[m])
+      c.zero_operand_macs_by_weight_bits[m] = zero.get_int(key, 0, INT64_MAX);
+      if (c.zero_operand_macs_by_weight_bits[m] > c.macs_by_weight_bits[m])
         zero.fail(key, "exceeds macs_by_weight_bits." + key);
     }
     zero.finish();

@@ -25,9 +25,9 @@ void validate_counts(const ActionCounts& c, const EnergyHardware& hw) {
     require_count(c.macs_by_weight_bits[m], field);
     if (m < 2 && c.macs_by_weight_bits[m] != 0)
       throw ConfigError(located(kCounts, field, "MACs counted at an unsupported weight width (2..8 bits)"));
-    const std::string zero = "zero_activation_macs_by_weight_bits[" + std::to_string(m) + "]";
-    require_count(c.zero_activation_macs_by_weight_bits[m], zero);
-    if (c.zero_activation_macs_by_weight_bits[m] > c.macs_by_weight_bits[m])
+    const std::string zero = "zero_operand_macs_by_weight_bits[" + std::to_string(m) + "]";
+    require_count(c.zero_operand_macs_by_weight_bits[m], zero);
+    if (c.zero_operand_macs_by_weight_bits[m] > c.macs_by_weight_bits[m])
       throw ConfigError(located(kCounts, zero, "exceeds " + field));
   }
   require_count(c.pe_register_bits_written, "pe_register_bits_written");
@@ -166,9 +166,10 @@ EnergyBreakdown EnergyModel::breakdown(const ActionCounts& c, const OperatingPoi
   EnergyBreakdown e;
   double mac_nominal = 0;
   for (int m = 2; m <= 8; ++m) {
-    // Gated MACs (zero activation) leave the multiplier and adder inputs unchanged: no toggling.
+    // Gated MACs (a zero activation or weight operand) leave the multiplier and adder inputs
+    // unchanged: no toggling.
     const int64_t toggling =
-        c.macs_by_weight_bits[m] - (hw_.zero_operand_gating ? c.zero_activation_macs_by_weight_bits[m] : 0);
+        c.macs_by_weight_bits[m] - (hw_.zero_operand_gating ? c.zero_operand_macs_by_weight_bits[m] : 0);
     mac_nominal += double(toggling) * (t.mac_multiply_pj_by_weight_bits[m] + t.accumulator_add_pj);
   }
   e.array_macs_pj = mac_nominal * logic;

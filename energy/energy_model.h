@@ -25,9 +25,9 @@ struct EnergyHardware {
   int64_t input_buffer_bytes = 0;
   int64_t output_buffer_bytes = 0;
   // Gating (architecture options, docs/architecture.md): what the counted idle register clocks
-  // and zero-activation MACs cost.
+  // and zero-operand MACs cost.
   bool pe_clock_gating = true;      // idle PE registers are not clocked: pe_register_bits_idle cost nothing
-  bool zero_operand_gating = true;  // a MAC with a zero activation does not toggle the multiplier/adder
+  bool zero_operand_gating = true;  // a MAC with a zero activation or weight does not toggle the multiplier/adder
 
   /// ConfigError (origin "energy hardware") on non-positive sizes or inconsistent SRAM sizes.
   void validate() const;

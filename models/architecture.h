@@ -44,7 +44,7 @@ struct ArchitectureParams {
   double clock_hz = 500e6;
   // Gating (key "gating"; default: both on, what a modern accelerator does).
   bool pe_clock_gating = true;      // idle PEs and PEs outside a fold's rows x cols do not clock registers
-  bool zero_operand_gating = true;  // a MAC whose activation is zero does not toggle multiplier/adder
+  bool zero_operand_gating = true;  // a MAC whose activation or weight operand is zero does not toggle multiplier/adder
   // Off-chip DRAM (key "dram"): bandwidth for the transfer times reported beside the cycles, and
   // how many inferences one model load (weights DRAM -> weight SRAM) is amortized over.
   double dram_bandwidth_bytes_per_s = 12.8e9;  // LPDDR4-3200 x32: 3200 MT/s x 4 bytes

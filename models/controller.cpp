@@ -169,6 +169,13 @@ void Controller::begin_fold(int fold) {
   stage(fetch_, staged_);
   cur_ = folds_[size_t(fold)];
   cur_index_ = fold;
+  // Zero weight operands per reduction index k of the fold, over its filters: an activation that
+  // is not zero still leaves that many of its MACs gated (WS, OS).
+  const int64_t nk = cur_.k1 - cur_.k0;
+  zero_weights_by_k_.assign(size_t(nk), 0);
+  for (int64_t o = 0; o < cur_.o1 - cur_.o0; ++o)
+    for (int64_t k = 0; k < nk; ++k) zero_weights_by_k_[size_t(k)] += staged_[size_t(o * nk + k)] == 0;
+  nonzero_stationary_.assign(size_t(arch_.rows), 0);
   ++measured_.folds;
   fold_start_ = cycle_;
   mapped_pes_ += cur_.rows * cur_.cols;
@@ -203,12 +210,19 @@ void Controller::stream_inputs(int64_t n, int16_t* left) {
   if (arch_.dataflow == Dataflow::WeightStationary) {
     for (int r = lo; r < hi; ++r) {
       left[r] = activation(cur_.group, n - r, cur_.row0 + r);
-      // It meets the stationary weights of its row's mapped columns, one MAC each.
-      if (left[r] == 0) counts_.zero_activation_macs_by_weight_bits[size_t(bits)] += cur_.cols;
+      // It meets the stationary weights of its row's mapped columns, one MAC each: all gated if
+      // it is zero, else those whose weight is zero.
+      counts_.zero_operand_macs_by_weight_bits[size_t(bits)] +=
+          left[r] == 0 ? cur_.cols : zero_weights_by_k_[size_t(cur_.row0 + r - cur_.k0)];
     }
     if (hi > lo) counts_.input_buffer_reads += hi - lo;
   } else {
-    for (int r = lo; r < hi; ++r) left[r] = weight(cur_.o0 + n - r, cur_.row0 + r);
+    for (int r = lo; r < hi; ++r) {
+      left[r] = weight(cur_.o0 + n - r, cur_.row0 + r);
+      // A zero weight gates its MACs with the row's non-zero stationary activations (the zero
+      // ones were counted, for every filter, when they were loaded).
+      if (left[r] == 0) counts_.zero_operand_macs_by_weight_bits[size_t(bits)] += nonzero_stationary_[size_t(r)];
+    }
   }
   if (hi > lo) counts_.macs_by_weight_bits[size_t(bits)] += int64_t(hi - lo) * cur_.cols;
 }
@@ -281,7 +295,10 @@ void Controller::before_edge() {
           for (int c = 0; c < cols; ++c) {
             top[c] = activation(cur_.group, cur_.col0 + c, cur_.row0 + rr);
             // A stationary activation meets all N streamed filters, one MAC each.
-            if (top[c] == 0) counts_.zero_activation_macs_by_weight_bits[size_t(bits)] += gm_.n;
+            if (top[c] == 0)
+              counts_.zero_operand_macs_by_weight_bits[size_t(bits)] += gm_.n;
+            else
+              ++nonzero_stationary_[size_t(rr)];
           }
           counts_.input_buffer_reads += cols;
         }
@@ -301,7 +318,8 @@ void Controller::before_edge() {
       for (int r = lo; r < hi; ++r) {
         left[r] = activation(cur_.group, cur_.row0 + r, n - r);
         // It travels along its row, meeting the weight of the same k in every mapped column.
-        if (left[r] == 0) counts_.zero_activation_macs_by_weight_bits[size_t(bits)] += cur_.cols;
+        counts_.zero_operand_macs_by_weight_bits[size_t(bits)] +=
+            left[r] == 0 ? cur_.cols : zero_weights_by_k_[size_t(n - r - cur_.k0)];
       }
       if (hi > lo) {
         counts_.input_buffer_reads += hi - lo;

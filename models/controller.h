@@ -105,6 +105,8 @@ class Controller {
   std::vector<int16_t> im2col_;   // [g][m][k]: input buffer as the edge reads it, a - z_in
   std::vector<int32_t> out_buf_;  // [g][m][n]: output buffer, 32-bit partial sums
   std::vector<int16_t> staged_, staged_next_;
+  std::vector<int64_t> zero_weights_by_k_;  // current fold: zero weight operands per k - k0
+  std::vector<int64_t> nonzero_stationary_;  // IS, current fold: non-zero stationary activations per row
   Fold cur_;
   int cur_index_ = -1;
   Fetch fetch_;

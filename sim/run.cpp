@@ -248,13 +248,13 @@ RunReport run(const RunOptions& opt) {
       for (int64_t i = 0; i < test.count; ++i) read_image_weights(net, wm, i, faulty, w, rep.faults);
     }
   } else {
-    // Zero activations are data: counted in the prediction pass from each image's codes, with the
+    // Zero operands are data: counted in the prediction pass from each image's codes, with the
     // weights that image read.
     std::vector<int64_t> zero_macs;
     rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults, threads, &zero_macs)
                                 : run_functional(opt.mode, net, faulty, test, threads, &zero_macs);
     fill_layers_from_timing(rep, timing, test.count);
-    const std::vector<ActionCounts> zeros = zero_activation_counts(net, zero_macs);
+    const std::vector<ActionCounts> zeros = zero_operand_counts(net, zero_macs);
     for (size_t l = 0; l < rep.layers.size(); ++l) rep.layers[l].counts += zeros[l];
   }
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

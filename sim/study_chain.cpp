@@ -64,7 +64,7 @@ std::vector<int> StudyChain::predict_cycle_level(std::array<int64_t, 9>& zero_ma
     for (const ImageRun& run : runs) {
       out.push_back(argmax_class(run.layers[size_t(net_.net.output)].output));
       out.push_back(run.cycles);
-      for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += run.counts.zero_activation_macs_by_weight_bits[b];
+      for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += run.counts.zero_operand_macs_by_weight_bits[b];
     }
     out.insert(out.end(), zeros.begin(), zeros.end());
     const char* p = reinterpret_cast<const char*>(out.data());
@@ -110,7 +110,7 @@ std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRec
   FaultReport fr;
   std::vector<int64_t> zero_macs;  // per layer (functional paths)
   if (mode == RunMode::Cycle) {
-    pred = predict_cycle_level(r.zero_activation_macs_by_weight_bits);
+    pred = predict_cycle_level(r.zero_operand_macs_by_weight_bits);
     if (transient_) {  // the bits the transients flipped, counted as the functional paths do
       LayerWeights per_image;
       for (int64_t i = 0; i < test.count; ++i) read_image_weights(net_.net, wm_, i, w, per_image, fr);
@@ -121,9 +121,9 @@ std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRec
     pred = run_functional(mode, net_.net, w, test, ctx_.threads(), &zero_macs);
   }
   if (mode != RunMode::Cycle)
-    for (const ActionCounts& c : zero_activation_counts(net_.net, zero_macs))
-      for (size_t b = 0; b < c.zero_activation_macs_by_weight_bits.size(); ++b)
-        r.zero_activation_macs_by_weight_bits[b] += c.zero_activation_macs_by_weight_bits[b];
+    for (const ActionCounts& c : zero_operand_counts(net_.net, zero_macs))
+      for (size_t b = 0; b < c.zero_operand_macs_by_weight_bits.size(); ++b)
+        r.zero_operand_macs_by_weight_bits[b] += c.zero_operand_macs_by_weight_bits[b];
   r.transient_bit_errors = fr.transient_bit_errors;
   int64_t correct = 0, robust_wrong = 0;
   for (int64_t i = 0; i < test.count; ++i) {
@@ -168,12 +168,12 @@ void StudyChain::run(const std::vector<int>& needed, const std::map<int, PointRe
       if (reuse_ && w == net_.stored) {
         r.correct = net_.correct_clean;
         r.robust_wrong = r.images - net_.correct_clean;
-        r.zero_activation_macs_by_weight_bits = net_.clean_zero_macs;
+        r.zero_operand_macs_by_weight_bits = net_.clean_zero_macs;
         ++stats_.reused_clean;
       } else if (reuse_ && last && w == last_weights) {
         r.correct = last->correct;
         r.robust_wrong = last->robust_wrong;
-        r.zero_activation_macs_by_weight_bits = last->zero_activation_macs_by_weight_bits;
+        r.zero_operand_macs_by_weight_bits = last->zero_operand_macs_by_weight_bits;
         ++stats_.reused_previous;
       } else {
         std::tie(r.correct, r.robust_wrong) = evaluate(w, r);

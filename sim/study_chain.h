@@ -51,7 +51,7 @@ class StudyChain {
   void apply_faults(int v, PointRecord& r);
   /// Predictions of the test set with the current faults: (correct, robust_wrong).
   std::pair<int64_t, int64_t> evaluate(const LayerWeights& w, PointRecord& r);
-  /// Predictions of the SystemC model (in a child process) and its zero-activation MACs.
+  /// Predictions of the SystemC model (in a child process) and its zero-operand MACs.
   std::vector<int> predict_cycle_level(std::array<int64_t, 9>& zero_macs);
 
   const StudyContext& ctx_;

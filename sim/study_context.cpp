@@ -95,9 +95,9 @@ void StudyContext::load_network(const StudyNetwork& sn) {
   std::vector<int64_t> zero_macs;
   s.clean_predictions = run_functional(spec_.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, s.net, s.stored,
                                        test_, threads_, &zero_macs);
-  for (const ActionCounts& c : zero_activation_counts(s.net, zero_macs))
+  for (const ActionCounts& c : zero_operand_counts(s.net, zero_macs))
     for (size_t b = 0; b < s.clean_zero_macs.size(); ++b)
-      s.clean_zero_macs[b] += c.zero_activation_macs_by_weight_bits[b];
+      s.clean_zero_macs[b] += c.zero_operand_macs_by_weight_bits[b];
   for (int64_t i = 0; i < test_.count; ++i)
     s.correct_clean += s.clean_predictions[size_t(i)] == test_.labels[size_t(i)];
   for (size_t l = 0; l < s.net.layers.size(); ++l) {
@@ -125,7 +125,7 @@ void StudyContext::cost_values() {
   const OperatingPoint reference = op_at(nominal_.v_sram_v);
   for (const StudyNetworkState& n : networks_) {
     ActionCounts c = n.counts_per_image.scaled(test_.count);
-    c.zero_activation_macs_by_weight_bits = n.clean_zero_macs;
+    c.zero_operand_macs_by_weight_bits = n.clean_zero_macs;
     const EnergyBreakdown e = energy_model_->breakdown(c, reference);
     reference_pj_.push_back(e.total_pj() / double(test_.count));
     reference_sram_pj_.push_back(e.weight_sram_pj / double(test_.count));
@@ -135,7 +135,7 @@ void StudyContext::cost_values() {
 StudyValueEnergy StudyContext::energy(size_t network, size_t value, const std::array<int64_t, 9>& zero_macs,
                                       int64_t images) const {
   ActionCounts c = networks_[network].counts_per_image.scaled(images);
-  c.zero_activation_macs_by_weight_bits = zero_macs;
+  c.zero_operand_macs_by_weight_bits = zero_macs;
   StudyValueEnergy e;
   e.op = ops_[value];
   const EnergyBreakdown total = energy_model_->breakdown(c, e.op);

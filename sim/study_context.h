@@ -30,7 +30,7 @@ struct StudyNetworkState {
   LayerWeights stored;  // the patterns as written to the SRAM
   std::vector<int> clean_predictions;
   int64_t correct_clean = 0;
-  std::array<int64_t, 9> clean_zero_macs{};  // zero-activation MACs of the clean run, by weight bits
+  std::array<int64_t, 9> clean_zero_macs{};  // zero-operand MACs of the clean run, by weight bits
   ActionCounts counts_per_image;             // closed form (docs/timing-model.md)
   int64_t cycles_per_image = 0;
   double zero_bit_fraction = 0;  // of the stored weight bits (for the expected bit error rate)
@@ -61,7 +61,7 @@ class StudyContext {
   const std::optional<BitcellFailureParams>& failure_params() const { return failure_params_; }
   const std::vector<StudyNetworkState>& networks() const { return networks_; }
   /// Energy per inference of network n at value v when its images had `zero_macs` (summed over
-  /// `images` images) zero-activation MACs: the closed-form counts plus the data's zeros, so a
+  /// `images` images) zero-operand MACs: the closed-form counts plus the data's zeros, so a
   /// point's energy follows what its faulty weights did to the activations. Savings are against
   /// the clean network at nominal V_sram (same V_logic and clock).
   StudyValueEnergy energy(size_t network, size_t value, const std::array<int64_t, 9>& zero_macs, int64_t images) const;

@@ -63,7 +63,7 @@ nlohmann::json PointRecord::to_json() const {
   nlohmann::json j = {{"network", network}, {"value", value}, {"chip", chip}};
   for (const IntField& f : kIntFields) j[f.name] = this->*f.member;
   j["weights_as_previous_value"] = weights_as_previous_value;
-  j["zero_activation_macs_by_weight_bits"] = zero_activation_macs_by_weight_bits;
+  j["zero_operand_macs_by_weight_bits"] = zero_operand_macs_by_weight_bits;
   return j;
 }
 
@@ -85,13 +85,13 @@ PointRecord PointRecord::from_json(const nlohmann::json& j, const std::string& o
   const nlohmann::json& b = get("weights_as_previous_value");
   if (!b.is_boolean()) throw FormatError(located(origin, "weights_as_previous_value", "expected true or false"));
   r.weights_as_previous_value = b.get<bool>();
-  const nlohmann::json& z = get("zero_activation_macs_by_weight_bits");
-  if (!z.is_array() || z.size() != r.zero_activation_macs_by_weight_bits.size())
-    throw FormatError(located(origin, "zero_activation_macs_by_weight_bits", "expected an array of 9 integers"));
+  const nlohmann::json& z = get("zero_operand_macs_by_weight_bits");
+  if (!z.is_array() || z.size() != r.zero_operand_macs_by_weight_bits.size())
+    throw FormatError(located(origin, "zero_operand_macs_by_weight_bits", "expected an array of 9 integers"));
   for (size_t i = 0; i < z.size(); ++i) {
     if (!z[i].is_number_integer())
-      throw FormatError(located(origin, "zero_activation_macs_by_weight_bits", "expected integers"));
-    r.zero_activation_macs_by_weight_bits[i] = z[i].get<int64_t>();
+      throw FormatError(located(origin, "zero_operand_macs_by_weight_bits", "expected integers"));
+    r.zero_operand_macs_by_weight_bits[i] = z[i].get<int64_t>();
   }
   return r;
 }

@@ -30,7 +30,7 @@ struct PointRecord {
   int64_t transient_bit_errors = 0;        // weight bits flipped by transient errors, over all images
   bool weights_as_previous_value = false;  // weights as read equal those at the previous swept value
   // MACs whose activation was zero (zero-operand gating), summed over the images, by weight bits
-  std::array<int64_t, 9> zero_activation_macs_by_weight_bits{};
+  std::array<int64_t, 9> zero_operand_macs_by_weight_bits{};
 
   nlohmann::json to_json() const;
   /// FormatError naming `origin` on a missing or mistyped member.

@@ -49,10 +49,10 @@ Json point_row(const StudyContext& ctx, const PointRecord& r) {
   row["transient_bit_errors"] = r.transient_bit_errors;
   row["weights_as_previous_value"] = r.weights_as_previous_value;
   int64_t zeros = 0;
-  for (int64_t z : r.zero_activation_macs_by_weight_bits) zeros += z;
-  row["zero_activation_macs_per_inference"] = double(zeros) / double(r.images);
+  for (int64_t z : r.zero_operand_macs_by_weight_bits) zeros += z;
+  row["zero_operand_macs_per_inference"] = double(zeros) / double(r.images);
   const StudyValueEnergy e =
-      ctx.energy(size_t(r.network), size_t(r.value), r.zero_activation_macs_by_weight_bits, r.images);
+      ctx.energy(size_t(r.network), size_t(r.value), r.zero_operand_macs_by_weight_bits, r.images);
   row["energy_per_inference_pj"] = e.energy_pj;
   row["energy_saved_total"] = e.energy_saved_total;
   row["energy_saved_weight_sram"] = e.energy_saved_weight_sram;
@@ -67,7 +67,7 @@ void energy_fields(const StudyContext& ctx, size_t n, size_t v, const std::vecto
   int64_t images = 0;
   for (const PointRecord* r : chips) {
     images += r->images;
-    for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += r->zero_activation_macs_by_weight_bits[b];
+    for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += r->zero_operand_macs_by_weight_bits[b];
   }
   const StudyValueEnergy e = ctx.energy(n, v, zeros, images);
   row["energy_per_inference_pj"] = e.energy_pj;

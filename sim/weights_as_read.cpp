@@ -6,7 +6,7 @@
 
 #include "common/parallel.h"
 #include "workloads/fast_inference.h"
-#include "workloads/zero_activations.h"
+#include "workloads/zero_operands.h"
 
 namespace lvsim {
 
@@ -35,9 +35,8 @@ LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport&
   return w;
 }
 
-/// Golden predictions, each image on `persistent` patched with its own changes (one copy per thread).
-void add_zero_activation_macs(const Network& net, const uint8_t* pixels, const std::vector<std::vector<uint8_t>>& outs,
-                              std::vector<int64_t>& zero_macs) {
+void add_zero_operand_macs(const Network& net, const LayerWeights& w, const uint8_t* pixels,
+                           const std::vector<std::vector<uint8_t>>& outs, std::vector<int64_t>& zero_macs) {
   zero_macs.resize(net.layers.size(), 0);
   std::vector<uint8_t> input;
   for (size_t l = 0; l < net.layers.size(); ++l) {
@@ -46,22 +45,22 @@ void add_zero_activation_macs(const Network& net, const uint8_t* pixels, const s
     const int src = L.inputs[0];
     if (src < 0 && input.empty()) input = preprocess_image(net, pixels);
     const uint8_t* codes = src < 0 ? input.data() : outs[size_t(src)].data();
-    zero_macs[l] += zero_activation_macs(L, codes, CodeLayout::ChannelsFirst);
+    zero_macs[l] += zero_operand_macs(L, w[l].data(), codes, CodeLayout::ChannelsFirst);
   }
 }
 
-std::vector<ActionCounts> zero_activation_counts(const Network& net, const std::vector<int64_t>& zero_macs) {
+std::vector<ActionCounts> zero_operand_counts(const Network& net, const std::vector<int64_t>& zero_macs) {
   std::vector<ActionCounts> counts(net.layers.size());
   for (size_t l = 0; l < net.layers.size() && l < zero_macs.size(); ++l)
     if (net.layers[l].has_weights())
-      counts[l].zero_activation_macs_by_weight_bits[size_t(net.layers[l].weight.bits)] = zero_macs[l];
+      counts[l].zero_operand_macs_by_weight_bits[size_t(net.layers[l].weight.bits)] = zero_macs[l];
   return counts;
 }
 
 namespace {
 
 /// The golden engine over the test set, each image with its own weight changes (if any) patched
-/// into a per-thread copy of `persistent`; zero-activation MACs per layer from the same pass.
+/// into a per-thread copy of `persistent`; zero-operand MACs per layer from the same pass.
 std::vector<int> golden_predict(const Network& net, const LayerWeights& persistent, const Dataset& test,
                                 const ImageWeightChanges& changes, int threads, std::vector<int64_t>* zero_macs) {
   std::vector<int> pred(size_t(test.count));
@@ -77,7 +76,7 @@ std::vector<int> golden_predict(const Network& net, const LayerWeights& persiste
       for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = c.pattern;
       const std::vector<std::vector<uint8_t>> outs = run_all_layers(net, test.image(i), w);
       pred[size_t(i)] = argmax_class(outs[size_t(net.output)]);
-      if (zero_macs) add_zero_activation_macs(net, test.image(i), outs, zeros[size_t(t)]);
+      if (zero_macs) add_zero_operand_macs(net, w, test.image(i), outs, zeros[size_t(t)]);
       for (const WeightChange& c : ch)
         w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
     }

@@ -21,17 +21,18 @@ namespace lvsim {
 LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport& fr);
 
 /// Golden or fast predictions of every image of `test` on fixed weights. With `zero_macs`, also
-/// each layer's zero-activation MACs summed over the images, counted in the same pass from the
+/// each layer's zero-operand MACs summed over the images, counted in the same pass from the
 /// codes the layer reads (the data-dependent count behind zero-operand gating).
 std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
                                 int threads, std::vector<int64_t>* zero_macs = nullptr);
 
-/// Adds one image's zero-activation MACs per conv/linear layer (golden layer outputs, C x H x W).
-void add_zero_activation_macs(const Network& net, const uint8_t* pixels, const std::vector<std::vector<uint8_t>>& outs,
-                              std::vector<int64_t>& zero_macs);
+/// Adds one image's zero-operand MACs per conv/linear layer: golden layer outputs `outs` (C x H x
+/// W) computed on weights `w` (the image's weights as read).
+void add_zero_operand_macs(const Network& net, const LayerWeights& w, const uint8_t* pixels,
+                           const std::vector<std::vector<uint8_t>>& outs, std::vector<int64_t>& zero_macs);
 
-/// Per-layer zero-activation MACs as action counts (in the bit width of each layer's weights).
-std::vector<ActionCounts> zero_activation_counts(const Network& net, const std::vector<int64_t>& zero_macs);
+/// Per-layer zero-operand MACs as action counts (in the bit width of each layer's weights).
+std::vector<ActionCounts> zero_operand_counts(const Network& net, const std::vector<int64_t>& zero_macs);
 
 /// The weights image `image` reads (transient errors keyed by image and layer, as the cycle path
 /// reads them), into `w`; adds the bits the transients flipped relative to `persistent`.

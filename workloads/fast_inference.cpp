@@ -9,7 +9,7 @@
 
 #include "common/parallel.h"
 #include "workloads/quantization.h"
-#include "workloads/zero_activations.h"
+#include "workloads/zero_operands.h"
 
 namespace lvsim {
 
@@ -75,7 +75,10 @@ struct FastInference::Workspace {
   std::vector<std::vector<std::vector<Correction>>> corr;  // [batch slot][layer]; empty: no changes
   std::vector<WeightChange> changes;
   bool count_zeros = false;
-  std::vector<int64_t> zero_macs;  // per layer: zero-activation MACs of the images run so far
+  std::vector<int64_t> zero_macs;  // per layer: zero-operand MACs of the images run so far
+  // [batch slot][layer]: weights whose operand became zero (+1) or stopped being zero (-1) with
+  // that image's changes; they correct the zero-operand count of the engine's own patterns.
+  std::vector<std::vector<std::vector<std::pair<int64_t, int>>>> zero_flips;
 };
 
 namespace {
@@ -357,6 +360,13 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
         if (src == int(l)) only_linear = only_linear && L.type == LayerType::Linear;
     if (only_linear) skip_when_fused_[l] = 1;
   }
+  zero_counters_.resize(net.layers.size());
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& L = net.layers[l];
+    if (!L.has_weights()) continue;
+    const Shape read = L.type == LayerType::Linear ? source_shape(net, linear_src_[l]) : L.in_shape;
+    zero_counters_[l].emplace(L, patterns_[l].data(), read);
+  }
 }
 
 int64_t FastInference::gemm_macs_per_image() const {
@@ -537,6 +547,10 @@ void FastInference::prepare_corrections(const std::vector<WeightChange>& changes
   if (ws.corr.size() <= size_t(slot)) ws.corr.resize(size_t(slot) + 1);
   std::vector<std::vector<Correction>>& corr = ws.corr[size_t(slot)];
   corr.assign(net_.layers.size(), {});
+  if (ws.count_zeros) {
+    if (ws.zero_flips.size() <= size_t(slot)) ws.zero_flips.resize(size_t(slot) + 1);
+    ws.zero_flips[size_t(slot)].assign(net_.layers.size(), {});
+  }
   for (const WeightChange& ch : changes) {
     const Layer& L = net_.layers.at(size_t(ch.layer));
     const GemmLayer& G = gemm_[size_t(ch.layer)];
@@ -559,6 +573,12 @@ void FastInference::prepare_corrections(const std::vector<WeightChange>& changes
       c.byte = (idx % L.kernel_w) * cg + idx / taps;
     }
     if (c.delta != 0) corr[size_t(ch.layer)].push_back(c);
+    if (ws.count_zeros) {
+      const ZeroOperandCounter& z = *zero_counters_[size_t(ch.layer)];
+      const bool was = z.zero_weight(ch.index, patterns_[size_t(ch.layer)][size_t(ch.index)]);
+      const bool now = z.zero_weight(ch.index, ch.pattern);
+      if (was != now) ws.zero_flips[size_t(slot)][size_t(ch.layer)].emplace_back(ch.index, now ? 1 : -1);
+    }
   }
 }
 
@@ -610,14 +630,21 @@ void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst
 
 void FastInference::count_zero_operands(int layer, int64_t n, Workspace& ws) const {
   const Layer& L = net_.layers[size_t(layer)];
-  // A linear layer reads its channels-last source directly (the flatten is skipped): the same
-  // codes in another order, and its zero count does not depend on the order.
+  // A linear layer reads its channels-last source directly (the flatten is skipped); its counter
+  // was built over that source.
   const int src = L.type == LayerType::Linear ? linear_src_[size_t(layer)] : L.inputs[0];
   const std::vector<uint8_t>& buf = src < 0 ? ws.input : ws.act[size_t(src)];
   const int64_t in_size = source_shape(net_, src).size();
+  const ZeroOperandCounter& z = *zero_counters_[size_t(layer)];
   ws.zero_macs.resize(net_.layers.size(), 0);
-  for (int64_t i = 0; i < n; ++i)
-    ws.zero_macs[size_t(layer)] += zero_activation_macs(L, buf.data() + i * in_size, CodeLayout::ChannelsLast);
+  int64_t& sum = ws.zero_macs[size_t(layer)];
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t* codes = buf.data() + i * in_size;
+    sum += z.count(codes, CodeLayout::ChannelsLast);
+    if (size_t(i) < ws.zero_flips.size() && !ws.zero_flips[size_t(i)].empty())
+      for (const auto& [index, sign] : ws.zero_flips[size_t(i)][size_t(layer)])
+        sum += sign * z.nonzero_activations_of(index, codes, CodeLayout::ChannelsLast);
+  }
 }
 
 void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const {
@@ -733,7 +760,7 @@ std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* p
 
 std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count, int threads,
                                            const ImageWeightChanges& changes,
-                                           std::vector<int64_t>* zero_activation_macs) const {
+                                           std::vector<int64_t>* zero_operand_macs) const {
   const int64_t image_size = net_.input_shape.size();
   const Shape& os = net_.layers[size_t(net_.output)].out_shape;
   const int64_t out_size = os.size();
@@ -749,10 +776,11 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
   std::vector<std::vector<int64_t>> zeros(static_cast<size_t>(threads));
   auto work = [&](int t) {
     Workspace ws;
-    ws.count_zeros = zero_activation_macs != nullptr;
+    ws.count_zeros = zero_operand_macs != nullptr;
     for (int64_t b = next++; b < batches; b = next++) {
       const int64_t first = b * kBatchImages, n = std::min<int64_t>(kBatchImages, count - first);
       ws.corr.clear();
+      ws.zero_flips.clear();
       if (changes)
         for (int64_t i = 0; i < n; ++i) {
           changes(first + i, ws.changes);
@@ -765,10 +793,10 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
     zeros[size_t(t)] = std::move(ws.zero_macs);
   };
   run_on_threads(threads, work);
-  if (zero_activation_macs) {
-    zero_activation_macs->resize(net_.layers.size(), 0);
+  if (zero_operand_macs) {
+    zero_operand_macs->resize(net_.layers.size(), 0);
     for (const std::vector<int64_t>& z : zeros)
-      for (size_t l = 0; l < z.size(); ++l) (*zero_activation_macs)[l] += z[l];
+      for (size_t l = 0; l < z.size(); ++l) (*zero_operand_macs)[l] += z[l];
   }
   return out;
 }
@@ -784,8 +812,8 @@ std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, in
 
 std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, int threads,
                                         const ImageWeightChanges& changes,
-                                        std::vector<int64_t>* zero_activation_macs) const {
-  const std::vector<uint8_t> codes = scores(pixels, count, threads, changes, zero_activation_macs);
+                                        std::vector<int64_t>* zero_operand_macs) const {
+  const std::vector<uint8_t> codes = scores(pixels, count, threads, changes, zero_operand_macs);
   const int64_t out_size = net_.layers[size_t(net_.output)].out_shape.size();
   std::vector<int> pred(size_t(std::max<int64_t>(count, 0)));
   for (int64_t i = 0; i < count; ++i) {

@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "workloads/int8_gemm.h"
 #include "workloads/network.h"
 #include "workloads/reference_inference.h"
+#include "workloads/zero_operands.h"
 
 namespace lvsim {
 
@@ -49,18 +51,18 @@ class FastInference {
   /// adds delta_w8 * (a - z_in) to the accumulators of its output channel before requantization,
   /// so an image costs its GEMMs plus one pass over a layer's output pixels per changed weight.
   std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads, const ImageWeightChanges& changes) const;
-  /// As above (changes may be empty), and adds each conv/linear layer's zero-activation MACs,
-  /// summed over the images, to (*zero_activation_macs)[layer] (resized to the layer count):
-  /// counted from the codes each layer reads in the same pass (workloads/zero_activations.h),
+  /// As above (changes may be empty), and adds each conv/linear layer's zero-operand MACs,
+  /// summed over the images, to (*zero_operand_macs)[layer] (resized to the layer count):
+  /// counted from the codes each layer reads in the same pass (workloads/zero_operands.h),
   /// at the cost of one compare per input code.
   std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads, const ImageWeightChanges& changes,
-                           std::vector<int64_t>* zero_activation_macs) const;
+                           std::vector<int64_t>* zero_operand_macs) const;
 
   /// Output-layer codes of each image (count x output size, C x H x W each), as golden
   /// run_all_layers(...)[net.output]; the path predict uses (relu fused where possible).
   std::vector<uint8_t> scores(const uint8_t* pixels, int64_t count, int threads,
                               const ImageWeightChanges& changes = nullptr,
-                              std::vector<int64_t>* zero_activation_macs = nullptr) const;
+                              std::vector<int64_t>* zero_operand_macs = nullptr) const;
 
   /// Output codes of every layer for one image (index = layer index), as golden run_all_layers
   /// on the engine's patterns with `changes` applied.
@@ -88,7 +90,7 @@ class FastInference {
   // fuse: write a conv/linear layer's output through its relu when that relu is its only
   // consumer (predict only: the conv's own output is then never materialised).
   void run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const;
-  // Adds the zero-activation MACs of conv/linear `layer` for the n images of the batch.
+  // Adds the zero-operand MACs of conv/linear `layer` for the n images of the batch.
   void count_zero_operands(int layer, int64_t n, Workspace& ws) const;
   // pool >= 0: the max-pool layer fused into the output stage (dst then receives its codes).
   void run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code, int pool) const;
@@ -105,6 +107,9 @@ class FastInference {
   std::vector<char> skip_when_fused_;  // per layer: not computed by the fused path (predict/scores)
   std::vector<uint8_t> input_lut_;  // [channel][pixel]: preprocessed input code
   LayerWeights patterns_;           // the weight patterns the GEMMs were packed from
+  // Per conv/linear layer: its zero-operand counter on patterns_ (over the tensor the fast path
+  // reads: a linear layer's channels-last source). Empty for layers without weights.
+  std::vector<std::optional<ZeroOperandCounter>> zero_counters_;
 };
 
 }  // namespace lvsim

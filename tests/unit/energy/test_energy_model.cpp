@@ -259,10 +259,10 @@ TEST_CASE("action counts JSON uses the ActionCounts field names and rejects unkn
   CHECK_THROWS_AS(action_counts_from_json(bad, "r.json", "action_counts"), ConfigError);
 }
 
-TEST_CASE("gating: idle register clocks and zero-activation MACs cost only without gating", "[energy][model][gating]") {
+TEST_CASE("gating: idle register clocks and zero-operand MACs cost only without gating", "[energy][model][gating]") {
   ActionCounts c;
   c.macs_by_weight_bits[8] = 100;
-  c.zero_activation_macs_by_weight_bits[8] = 40;
+  c.zero_operand_macs_by_weight_bits[8] = 40;
   c.pe_register_bits_written = 10;
   c.pe_register_bits_idle = 8;
   const bool clock_gating = GENERATE(false, true), operand_gating = GENERATE(false, true);
@@ -295,14 +295,14 @@ TEST_CASE("both accountings: whole accelerator and weight SRAM accesses only", "
   CHECK(j.at("saving_by_component_pj").at("array_macs").get<double>() == Approx(0.0));
 }
 
-TEST_CASE("zero-activation MACs above the MACs of their width are rejected", "[energy][model]") {
+TEST_CASE("zero-operand MACs above the MACs of their width are rejected", "[energy][model]") {
   ActionCounts c;
   c.macs_by_weight_bits[4] = 3;
-  c.zero_activation_macs_by_weight_bits[4] = 4;
+  c.zero_operand_macs_by_weight_bits[4] = 4;
   EnergyModel model(round_tech(), round_hardware());
   CHECK_THROWS_WITH(model.cost(c, nominal_operating_point(model.technology()), 1),
-                    Catch::Contains("zero_activation_macs_by_weight_bits[4]"));
+                    Catch::Contains("zero_operand_macs_by_weight_bits[4]"));
   nlohmann::json j = action_counts_to_json(c);
   CHECK_THROWS_WITH(action_counts_from_json(j, "r.json", "action_counts"),
-                    Catch::Contains("zero_activation_macs_by_weight_bits.4"));
+                    Catch::Contains("zero_operand_macs_by_weight_bits.4"));
 }

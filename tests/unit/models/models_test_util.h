@@ -187,14 +187,15 @@ inline Network make_mini_network(uint64_t seed) {
   return net;
 }
 
-/// Zero-activation MACs by walking the im2col matrix entry by entry (C x H x W input): an entry
-/// is zero when it falls into the padding or its code equals the input zero point; each meets the
-/// N filters of its group. Independent of models/zero_activations.
-inline int64_t brute_force_zero_activation_macs(const Layer& L, const std::vector<uint8_t>& in) {
+/// Zero-operand MACs by walking the im2col matrix entry by entry (C x H x W input) against every
+/// filter of the entry's group: a MAC is gated when its activation falls into the padding or
+/// equals the input zero point, or when its weight (stored pattern decoded) equals the filter's
+/// weight zero point. Independent of workloads/zero_operands.
+inline int64_t brute_force_zero_operand_macs(const Layer& L, const std::vector<uint8_t>& in) {
   if (!L.has_weights()) return 0;
   const Shape is = L.in_shape, os = L.out_shape;
-  const int cin_g = is.c / L.groups;
-  int64_t zeros = 0;
+  const int cin_g = is.c / L.groups, n = L.out_channels / L.groups;
+  int64_t gated = 0;
   for (int g = 0; g < L.groups; ++g)
     for (int y = 0; y < os.h; ++y)
       for (int x = 0; x < os.w; ++x)
@@ -203,9 +204,26 @@ inline int64_t brute_force_zero_activation_macs(const Layer& L, const std::vecto
             for (int kx = 0; kx < L.kernel_w; ++kx) {
               const int iy = y * L.stride_h - L.pad_h + ky, ix = x * L.stride_w - L.pad_w + kx;
               const bool pad = iy < 0 || iy >= is.h || ix < 0 || ix >= is.w;
-              zeros += pad || in[size_t((int64_t(g * cin_g + c) * is.h + iy) * is.w + ix)] == L.in_quant.zero_point;
+              const bool zero_a =
+                  pad || in[size_t((int64_t(g * cin_g + c) * is.h + iy) * is.w + ix)] == L.in_quant.zero_point;
+              for (int j = 0; j < n; ++j) {
+                const int o = g * n + j;
+                const size_t w = size_t((int64_t(o) * cin_g + c) * L.kernel_h * L.kernel_w + ky * L.kernel_w + kx);
+                gated += zero_a || L.weight.decode(L.weight.stored[w]) == L.weight.zero_point[size_t(o)];
+              }
             }
-  return zeros * L.gemm_n();
+  return gated;
+}
+
+/// Sets about `fraction` of layer `L`'s weights to their filter's zero point (pruned weights),
+/// so zero weight operands are common at any bit width.
+inline void prune_weights(Layer& L, double fraction, uint64_t seed) {
+  SplitMix64 r(seed);
+  WeightTensor& W = L.weight;
+  const uint32_t mask = (1u << W.bits) - 1;
+  for (size_t i = 0; i < W.stored.size(); ++i)
+    if (double(r.next() % 1000) < fraction * 1000.0)
+      W.stored[i] = uint8_t(uint32_t(W.zero_point[i / size_t(W.per_out)]) & mask);
 }
 
 /// The closed form plus the data-dependent count, the latter by brute force on `in`.
@@ -214,7 +232,7 @@ inline LayerTiming expected_timing(const ArchitectureParams& arch, const Network
   LayerTiming t = layer_timing(arch, net, layer);
   const Layer& L = net.layers[size_t(layer)];
   if (L.has_weights())
-    t.counts.zero_activation_macs_by_weight_bits[size_t(L.weight.bits)] = brute_force_zero_activation_macs(L, in);
+    t.counts.zero_operand_macs_by_weight_bits[size_t(L.weight.bits)] = brute_force_zero_operand_macs(L, in);
   return t;
 }
 

@@ -63,7 +63,7 @@ TEST_CASE("linear 3 -> 2 on a 2x2 weight-stationary array: counts by hand", "[ti
   std::vector<uint8_t> in = {uint8_t(za), uint8_t(za == 200 ? 201 : 200), uint8_t(za == 31 ? 32 : 31)};
   const LayerRun run = run_layer_cycle(a, net, 0, {&in}, wm);
   ActionCounts expect = c;
-  expect.zero_activation_macs_by_weight_bits[8] = 2;
+  expect.zero_operand_macs_by_weight_bits[8] = 2;
   CHECK(run.counts == expect);
   CHECK(run.cycles == 12);
   CHECK(run.output == run_layer(net, 0, {&in}, net.layers[0].weight.stored));

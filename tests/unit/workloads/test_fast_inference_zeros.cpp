@@ -1,4 +1,4 @@
-// Zero-activation MACs counted by the fast path in its prediction pass (the count behind
+// Zero-operand MACs counted by the fast path in its prediction pass (the count behind
 // zero-operand gating) against a brute-force im2col walk over the golden engine's layer inputs,
 // written here: random networks (relus make many zero codes), any thread count, and the shipped CNN.
 #include <catch2/catch.hpp>
@@ -18,13 +18,14 @@ using lvsim::testing::RandomNetOptions;
 
 namespace {
 
-/// Every (output pixel, kernel tap, input channel of the group) entry of the layer's im2col
-/// matrix whose activation is the input zero point or padding, times the filters of a group.
-int64_t brute_force_zero_macs(const Layer& L, const std::vector<uint8_t>& in_chw) {
+/// Every (output pixel, kernel tap, input channel, filter of the group) MAC of the layer whose
+/// activation is the input zero point or padding, or whose weight pattern in `w` decodes to the
+/// filter's weight zero point.
+int64_t brute_force_zero_macs(const Layer& L, const std::vector<uint8_t>& w, const std::vector<uint8_t>& in_chw) {
   if (!L.has_weights()) return 0;
   const Shape in = L.in_shape, out = L.out_shape;
-  const int cg = in.c / L.groups;
-  int64_t zeros = 0;
+  const int cg = in.c / L.groups, ng = L.out_channels / L.groups;
+  int64_t gated = 0;
   for (int g = 0; g < L.groups; ++g)
     for (int oy = 0; oy < out.h; ++oy)
       for (int ox = 0; ox < out.w; ++ox)
@@ -33,23 +34,46 @@ int64_t brute_force_zero_macs(const Layer& L, const std::vector<uint8_t>& in_chw
             for (int kx = 0; kx < L.kernel_w; ++kx) {
               const int iy = oy * L.stride_h - L.pad_h + ky, ix = ox * L.stride_w - L.pad_w + kx;
               const bool pad = iy < 0 || iy >= in.h || ix < 0 || ix >= in.w;
-              zeros += pad || in_chw[size_t((int64_t(c) * in.h + iy) * in.w + ix)] == L.in_quant.zero_point;
+              const bool zero_a = pad || in_chw[size_t((int64_t(c) * in.h + iy) * in.w + ix)] == L.in_quant.zero_point;
+              for (int o = g * ng; o < (g + 1) * ng; ++o) {
+                const size_t i = size_t(((int64_t(o) * cg + c - g * cg) * L.kernel_h + ky) * L.kernel_w + kx);
+                gated += zero_a || L.weight.decode(w[i]) == L.weight.zero_point[size_t(o)];
+              }
             }
-  return zeros * (L.out_channels / L.groups);
+  return gated;
 }
 
-std::vector<int64_t> brute_force(const Network& net, const uint8_t* pixels, int64_t count, const LayerWeights& w) {
+/// Brute-force zero-operand MACs over `count` images, image i on `w` with changes(i) applied.
+std::vector<int64_t> brute_force(const Network& net, const uint8_t* pixels, int64_t count, const LayerWeights& w,
+                                 const ImageWeightChanges& changes = nullptr) {
   std::vector<int64_t> z(net.layers.size(), 0);
+  std::vector<WeightChange> ch;
   for (int64_t i = 0; i < count; ++i) {
+    LayerWeights wi = w;
+    ch.clear();
+    if (changes) changes(i, ch);
+    for (const WeightChange& c : ch) wi[size_t(c.layer)][size_t(c.index)] = c.pattern;
     const uint8_t* px = pixels + i * net.input_shape.size();
-    const auto outs = run_all_layers(net, px, w);
+    const auto outs = run_all_layers(net, px, wi);
     const std::vector<uint8_t> input = preprocess_image(net, px);
     for (size_t l = 0; l < net.layers.size(); ++l) {
       const int src = net.layers[l].inputs.empty() ? -1 : net.layers[l].inputs[0];
-      z[l] += brute_force_zero_macs(net.layers[l], src < 0 ? input : outs[size_t(src)]);
+      z[l] += brute_force_zero_macs(net.layers[l], wi[l], src < 0 ? input : outs[size_t(src)]);
     }
   }
   return z;
+}
+
+/// Each weight of the network, with probability 1/8, set to its filter's zero point (pruned).
+LayerWeights pruned_weights(const Network& net, uint64_t seed) {
+  LayerWeights w = stored_weights(net);
+  SplitMix64 r(seed);
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const WeightTensor& W = net.layers[l].weight;
+    for (size_t i = 0; i < w[l].size(); ++i)
+      if (r.next() % 8 == 0) w[l][i] = uint8_t(uint32_t(W.zero_point[i / size_t(W.per_out)]) & ((1u << W.bits) - 1));
+  }
+  return w;
 }
 
 // Padded and grouped convs, relus (zero codes), a fused max-pool, and linears after a flatten
@@ -74,12 +98,12 @@ Network zero_test_network(uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("fast path counts zero-activation MACs exactly, for any thread count", "[fast][zeros]") {
+TEST_CASE("fast path counts zero-operand MACs exactly, for any thread count", "[fast][zeros]") {
   const uint64_t seed = GENERATE(21, 22, 23);
   const Network net = zero_test_network(seed);
   const int64_t count = FastInference::kBatchImages + 7;
   const std::vector<uint8_t> pixels = random_bytes(seed + 5, count * net.input_shape.size());
-  const LayerWeights w = stored_weights(net);
+  const LayerWeights w = pruned_weights(net, seed + 9);
   const std::vector<int64_t> want = brute_force(net, pixels.data(), count, w);
   int64_t total = 0;
   for (int64_t z : want) total += z;
@@ -93,11 +117,47 @@ TEST_CASE("fast path counts zero-activation MACs exactly, for any thread count",
   }
 }
 
-TEST_CASE("fast path zero-activation MACs on the shipped CNN", "[fast][zeros][shipped]") {
+TEST_CASE("fast path zero-operand MACs on the shipped CNN", "[fast][zeros][shipped]") {
   const Network net = load_network(std::string(LVSIM_SOURCE_DIR) + "/workloads/networks/fmnist-cnn.json");
   const Dataset data = load_dataset("/usr/share/datasets/fashion-mnist", Split::Test, 50);
   const LayerWeights w = stored_weights(net);
   std::vector<int64_t> got;
   FastInference(net, w).predict(data.pixels.data(), data.count, 2, nullptr, &got);
   CHECK(got == brute_force(net, data.pixels.data(), data.count, w));
+}
+
+TEST_CASE("fast path zero-operand MACs with per-image weight changes (weights becoming or ceasing to be zero)",
+          "[fast][zeros]") {
+  const uint64_t seed = GENERATE(31, 32, 33);
+  const Network net = zero_test_network(seed);
+  const int64_t count = FastInference::kBatchImages + 5;
+  const std::vector<uint8_t> pixels = random_bytes(seed + 5, count * net.input_shape.size());
+  const LayerWeights w = pruned_weights(net, seed + 9);
+  // Per image: a few weights set to their zero point, a few zero ones given another pattern, and
+  // a few arbitrary patterns, all drawn from the image's own seed.
+  const ImageWeightChanges changes = [&](int64_t image, std::vector<WeightChange>& out) {
+    out.clear();
+    SplitMix64 r(derive_seed(seed, uint64_t(image)));
+    for (size_t l = 0; l < net.layers.size(); ++l) {
+      if (!net.layers[l].has_weights()) continue;
+      const WeightTensor& W = net.layers[l].weight;
+      std::vector<char> used(w[l].size(), 0);
+      for (int j = 0; j < 6; ++j) {
+        const int64_t i = int64_t(r.next() % w[l].size());
+        if (used[size_t(i)]) continue;
+        used[size_t(i)] = 1;
+        const uint8_t zero = uint8_t(uint32_t(W.zero_point[size_t(i / W.per_out)]) & ((1u << W.bits) - 1));
+        const uint8_t other = uint8_t(r.next() & ((1u << W.bits) - 1));
+        out.push_back({int(l), i, j % 2 == 0 ? zero : (w[l][size_t(i)] == zero ? uint8_t(zero ^ 1) : other)});
+      }
+    }
+  };
+  const std::vector<int64_t> want = brute_force(net, pixels.data(), count, w, changes);
+  REQUIRE(want != brute_force(net, pixels.data(), count, w));  // the changes move the count
+  const FastInference fast(net, w);
+  for (int threads : {1, 2}) {
+    std::vector<int64_t> got;
+    fast.predict(pixels.data(), count, threads, changes, &got);
+    CHECK(got == want);
+  }
 }

@@ -1,12 +1,13 @@
-// Zero-activation MACs (zero-operand gating) and PE register counts: the cycle model counting
-// operand by operand, the closed form from the input codes (models/zero_activations), and a
-// brute-force walk of the im2col matrix written here, on random shapes with many zero codes.
+// Zero-operand MACs (zero-operand gating) and PE register counts: the cycle model counting
+// operand by operand, the closed form from the input codes and weights (workloads/zero_operands),
+// and a brute-force walk of the im2col matrix against every filter (models_test_util.h), on random
+// shapes with many zero codes and pruned (zero) weights.
 #include <catch2/catch.hpp>
 
 #include "memory/weight_memory.h"
 #include "models/controller.h"
 #include "models/timing_model.h"
-#include "workloads/zero_activations.h"
+#include "workloads/zero_operands.h"
 #include "models_test_util.h"
 
 using namespace lvsim;
@@ -30,30 +31,51 @@ std::vector<uint8_t> channels_last(const std::vector<uint8_t>& chw, const Shape&
 
 }  // namespace
 
-TEST_CASE("zero-activation MACs: closed form == brute-force im2col walk, both layouts", "[zero_activations]") {
+TEST_CASE("zero-operand MACs: closed form == brute-force im2col walk, both layouts", "[zero_operands]") {
   const int trial = GENERATE(range(0, 60));
   SplitMix64 r(derive_seed(0x2e40, uint64_t(trial)));
   const test::ConvShape s = test::random_shape(r);
-  const Network net = test::make_layer_network(s, 8, r.next());
+  Network net = test::make_layer_network(s, test::uniform_int(r, 2, 8), r.next());
+  test::prune_weights(net.layers[0], trial % 3 == 0 ? 0.0 : 0.3, r.next());
   const std::vector<uint8_t> in = sparse_input(net, r);
   const Layer& L = net.layers[0];
-  const int64_t expect = test::brute_force_zero_activation_macs(L, in);
-  CHECK(zero_activation_macs(L, in.data(), CodeLayout::ChannelsFirst) == expect);
-  CHECK(zero_activation_macs(L, channels_last(in, L.in_shape).data(), CodeLayout::ChannelsLast) == expect);
+  const uint8_t* w = L.weight.stored.data();
+  const int64_t expect = test::brute_force_zero_operand_macs(L, in);
+  CHECK(zero_operand_macs(L, w, in.data(), CodeLayout::ChannelsFirst) == expect);
+  CHECK(zero_operand_macs(L, w, channels_last(in, L.in_shape).data(), CodeLayout::ChannelsLast) == expect);
   CHECK(expect <= L.macs());
 }
 
-TEST_CASE("a 3x3 conv with padding 1 on a 2x2 input of zeros: every MAC is gated", "[zero_activations]") {
+TEST_CASE("zero-operand MACs: a weight's nonzero activations are the count it moves", "[zero_operands]") {
+  const int trial = GENERATE(range(0, 30));
+  SplitMix64 r(derive_seed(0x2e42, uint64_t(trial)));
+  const test::ConvShape s = test::random_shape(r);
+  Network net = test::make_layer_network(s, test::uniform_int(r, 2, 8), r.next());
+  test::prune_weights(net.layers[0], 0.3, r.next());
+  const std::vector<uint8_t> in = sparse_input(net, r);
+  Layer& L = net.layers[0];
+  const ZeroOperandCounter before(L, L.weight.stored.data(), L.in_shape);
+  const int64_t index = int64_t(r.next() % L.weight.stored.size());
+  const uint8_t zero = uint8_t(uint32_t(L.weight.zero_point[size_t(index / L.weight.per_out)]) & ((1u << L.weight.bits) - 1));
+  const bool was_zero = L.weight.stored[size_t(index)] == zero;
+  L.weight.stored[size_t(index)] = was_zero ? uint8_t(zero ^ 1) : zero;
+  const int64_t after = test::brute_force_zero_operand_macs(L, in);
+  const int64_t moved = before.nonzero_activations_of(index, in.data(), CodeLayout::ChannelsFirst);
+  CHECK(after == before.count(in.data(), CodeLayout::ChannelsFirst) + (was_zero ? -moved : moved));
+}
+
+TEST_CASE("a 3x3 conv with padding 1 on a 2x2 input of zeros: every MAC is gated", "[zero_operands]") {
   test::ConvShape s;
   s.cin = 1, s.cout = 2, s.h = s.w = 2, s.kh = s.kw = 3, s.ph = s.pw = 1;
   const Network net = test::make_layer_network(s, 8, 3);
   const std::vector<uint8_t> in(4, uint8_t(net.layers[0].in_quant.zero_point));
   // 4 output pixels x 9 taps x 2 filters, all reading zero or padding.
-  CHECK(zero_activation_macs(net.layers[0], in.data(), CodeLayout::ChannelsFirst) == 4 * 9 * 2);
+  CHECK(zero_operand_macs(net.layers[0], net.layers[0].weight.stored.data(), in.data(), CodeLayout::ChannelsFirst) ==
+        4 * 9 * 2);
 }
 
-TEST_CASE("cycle model counts the zero-activation MACs the closed form predicts, every dataflow",
-          "[zero_activations][controller]") {
+TEST_CASE("cycle model counts the zero-operand MACs the closed form predicts, every dataflow",
+          "[zero_operands][controller]") {
   const Dataflow df = GENERATE(Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary);
   const int trial = GENERATE(range(0, 12));
   SplitMix64 r(derive_seed(0x2e41 + uint64_t(df), uint64_t(trial)));
@@ -66,13 +88,14 @@ TEST_CASE("cycle model counts the zero-activation MACs the closed form predicts,
   arch.input_buffer_bytes = arch.output_buffer_bytes = 1 << 24;
   const test::ConvShape s = test::random_shape(r);
   const int bits = test::uniform_int(r, 2, 8);
-  const Network net = test::make_layer_network(s, bits, r.next());
+  Network net = test::make_layer_network(s, bits, r.next());
+  test::prune_weights(net.layers[0], 0.3, r.next());
   const std::vector<uint8_t> in = sparse_input(net, r);
   WeightMemory wm(arch.weight_sram, net);
   const LayerRun run = run_layer_cycle(arch, net, 0, {&in}, wm);
   INFO(dataflow_name(df) << " " << arch.rows << "x" << arch.cols);
   const LayerTiming expect = test::expected_timing(arch, net, 0, in);
-  CHECK(run.counts.zero_activation_macs_by_weight_bits[size_t(bits)] > 0);
+  CHECK(run.counts.zero_operand_macs_by_weight_bits[size_t(bits)] > 0);
   CHECK(run.counts == expect.counts);
   // Closed-form register bits, independently: sum over folds of mapped PEs x bits per mode.
   int64_t mapped_sum = 0;
