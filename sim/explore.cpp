@@ -229,6 +229,8 @@ void ExploreSpec::validate(const std::string& origin) const {
         throw ConfigError(located(origin, "axes." + a.name, "not a parameter of the architecture file"));
     }
   }
+  if (accuracy && std::none_of(workloads.begin(), workloads.end(), [](const ExploreWorkload& w) { return !w.topology; }))
+    throw ConfigError(located(origin, "accuracy", "needs a network workload (topologies have no weights)"));
 }
 
 namespace {
@@ -352,54 +354,90 @@ void parallel_for(size_t n, int threads, F f) {
 
 /// Evaluates the points: each distinct architecture is timed once (in parallel), then every point
 /// costs its architecture's counts at its voltages. Results in point order whatever the schedule.
-std::vector<PointResult> evaluate_all(const ExploreSpec& spec, const TechnologyParams& tech,
-                                      const std::vector<nlohmann::json>& points,
-                                      const std::vector<LoadedWorkload>& workloads, int threads) {
+struct Evaluation {
+  std::vector<nlohmann::json> archs;  // the distinct architectures (JSON, axes applied)
+  std::vector<size_t> arch_of;        // per point: its architecture
+  std::vector<PointResult> results;   // per point
+};
+
+Evaluation evaluate_all(const ExploreSpec& spec, const TechnologyParams& tech, const std::vector<nlohmann::json>& points,
+                        const std::vector<LoadedWorkload>& workloads, int threads) {
   std::string arch_origin;
   const nlohmann::json base = architecture_json(spec.arch_path, &arch_origin);
   std::map<std::string, size_t> index;  // architecture JSON text -> distinct architecture
-  std::vector<nlohmann::json> archs;
-  std::vector<size_t> arch_of(points.size());
+  Evaluation e;
+  e.arch_of.resize(points.size());
   for (size_t i = 0; i < points.size(); ++i) {
     nlohmann::json aj = point_architecture(base, points[i]);
-    const auto [it, added] = index.emplace(aj.dump(), archs.size());
-    if (added) archs.push_back(std::move(aj));
-    arch_of[i] = it->second;
+    const auto [it, added] = index.emplace(aj.dump(), e.archs.size());
+    if (added) e.archs.push_back(std::move(aj));
+    e.arch_of[i] = it->second;
   }
-  std::vector<TimedArchitecture> timed(archs.size());
-  parallel_for(archs.size(), threads,
-               [&](size_t a) { timed[a] = time_architecture(archs[a], arch_origin, workloads); });
-  std::vector<PointResult> results(points.size());
-  parallel_for(points.size(), threads, [&](size_t i) { results[i] = cost_point(timed[arch_of[i]], tech, points[i]); });
-  return results;
+  std::vector<TimedArchitecture> timed(e.archs.size());
+  parallel_for(e.archs.size(), threads,
+               [&](size_t a) { timed[a] = time_architecture(e.archs[a], arch_origin, workloads); });
+  e.results.resize(points.size());
+  parallel_for(points.size(), threads,
+               [&](size_t i) { e.results[i] = cost_point(timed[e.arch_of[i]], tech, points[i]); });
+  return e;
 }
 
-}  // namespace
-
-ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) {
-  const auto t0 = std::chrono::steady_clock::now();
-  if (exec.out_dir.empty()) throw ConfigError("command line: --out: an output directory is required");
-  std::vector<LoadedWorkload> workloads;
-  for (const ExploreWorkload& w : spec.workloads) workloads.push_back(load_workload(w));
-  const std::vector<nlohmann::json> points = spec.design_points();
-  std::error_code ec;
-  fs::create_directories(exec.out_dir, ec);
-  if (ec || !fs::is_directory(exec.out_dir))
-    throw ConfigError(located("--out", "", "cannot create directory " + exec.out_dir));
-
-  const TechnologyParams tech = load_technology(spec.tech_path);
-  const std::vector<PointResult> results = evaluate_all(spec, tech, points, workloads, resolve_threads(exec.threads));
-  std::vector<Json> rows;
-  ExploreOutcome out;
-  out.points = int64_t(points.size());
-  for (size_t p = 0; p < results.size(); ++p) {
-    out.feasible += results[p].feasible;
-    for (size_t w = 0; w < workloads.size(); ++w)
-      rows.push_back(point_row(results[p], p, workloads[w].name,
-                               results[p].feasible ? &results[p].workloads[w] : nullptr, spec.axes));
+/// One accuracy study per distinct architecture: the network workloads that fit it, over the
+/// V_sram values of its feasible points.
+std::vector<AccuracyStudyRequest> accuracy_requests(const Evaluation& e, const ExploreSpec& spec) {
+  std::vector<AccuracyStudyRequest> req(e.archs.size());
+  std::vector<std::set<double>> volts(e.archs.size());
+  std::vector<std::set<size_t>> nets(e.archs.size());
+  for (size_t p = 0; p < e.results.size(); ++p) {
+    const PointResult& r = e.results[p];
+    if (!r.feasible) continue;
+    const size_t a = e.arch_of[p];
+    volts[a].insert(r.op.v_sram_v);
+    for (size_t w = 0; w < spec.workloads.size(); ++w)
+      if (!spec.workloads[w].topology && r.workloads[w].feasible) nets[a].insert(w);
   }
-  mark_pareto(rows);
-  out.rows = int64_t(rows.size());
+  for (size_t a = 0; a < req.size(); ++a) {
+    req[a].arch = e.archs[a];
+    req[a].v_sram_v.assign(volts[a].begin(), volts[a].end());
+    for (size_t w : nets[a]) req[a].networks.push_back({spec.workloads[w].name, spec.workloads[w].path});
+  }
+  return req;
+}
+
+const std::vector<std::string> kAccuracyColumns = {"accuracy_clean",    "accuracy_mean",      "accuracy_min",
+                                                   "accuracy_max",      "accuracy_ci95_low",  "accuracy_ci95_high",
+                                                   "chips"};
+
+/// The accuracy columns of a row (null where the workload has no accuracy at this point).
+void add_accuracy(Json& row, const nlohmann::json* summary_point) {
+  for (const std::string& c : kAccuracyColumns) row[c] = summary_point ? Json(summary_point->at(c)) : Json();
+  row["pareto_energy_accuracy"] = false;
+}
+
+/// Marks, per workload, the rows with accuracy that no other row beats in both energy and mean
+/// accuracy.
+void mark_pareto_accuracy(std::vector<Json>& rows) {
+  auto has = [](const Json& r) { return r["feasible"].get<bool>() && !r["accuracy_mean"].is_null(); };
+  for (Json& a : rows) {
+    if (!has(a)) continue;
+    const double ea = a["energy_per_inference_pj"].get<double>(), qa = a["accuracy_mean"].get<double>();
+    bool dominated = false;
+    for (const Json& b : rows) {
+      if (&a == &b || !has(b) || b["workload"] != a["workload"]) continue;
+      const double eb = b["energy_per_inference_pj"].get<double>(), qb = b["accuracy_mean"].get<double>();
+      if (eb <= ea && qb >= qa && (eb < ea || qb > qa)) {
+        dominated = true;
+        break;
+      }
+    }
+    a["pareto_energy_accuracy"] = !dominated;
+  }
+}
+
+/// points.json / points.csv / layers.csv / report.html, each written atomically.
+void write_explore_outputs(const ExploreSpec& spec, const TechnologyParams& tech, const std::vector<Json>& rows,
+                           const std::vector<PointResult>& results, const std::vector<LoadedWorkload>& workloads,
+                           const std::string& out_dir) {
   Json axes = Json::array();
   for (const ExploreAxis& a : spec.axes) axes.push_back({{"name", a.name}, {"values", a.values}});
   Json doc = {{"format", "lvsim-exploration-points"},
@@ -413,11 +451,60 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) 
   for (const ExploreWorkload& w : spec.workloads)
     doc["workloads"].push_back({{"name", w.name}, {"file", w.path}, {"kind", w.topology ? "topology" : "network"}});
   const std::string json_text = doc.dump(1) + "\n";
-  const fs::path dir(exec.out_dir);
+  const fs::path dir(out_dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) throw ConfigError(located("--out", "", "cannot create directory " + out_dir));
   write_file_atomically((dir / "points.json").string(), json_text);
   write_file_atomically((dir / "points.csv").string(), rows_csv(rows));
   write_file_atomically((dir / "layers.csv").string(), layers_csv(results, workloads));
   write_file_atomically((dir / "report.html").string(), explore_report_html(nlohmann::json::parse(json_text)));
+}
+
+}  // namespace
+
+ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) {
+  const std::unique_ptr<StudyComm> comm = make_study_comm();
+  return run_explore(spec, exec, *comm);
+}
+
+ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec, StudyComm& comm) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (exec.out_dir.empty()) throw ConfigError("command line: --out: an output directory is required");
+  std::vector<LoadedWorkload> workloads;
+  for (const ExploreWorkload& w : spec.workloads) workloads.push_back(load_workload(w));
+  const std::vector<nlohmann::json> points = spec.design_points();
+  // The folder is created when the outputs are written (the accuracy studies create theirs after
+  // checking their inputs), so bad input leaves nothing behind; a file in the way fails now.
+  std::error_code ec;
+  if (fs::exists(exec.out_dir, ec) && !fs::is_directory(exec.out_dir, ec))
+    throw ConfigError(located("--out", "", exec.out_dir + " exists and is not a directory"));
+
+  const TechnologyParams tech = load_technology(spec.tech_path);
+  const int threads = resolve_threads(exec.threads);
+  const Evaluation e = evaluate_all(spec, tech, points, workloads, threads);
+  AccuracyResults accuracy;
+  if (spec.accuracy)
+    accuracy = run_explore_accuracy(*spec.accuracy, accuracy_requests(e, spec), spec.tech_path, exec.out_dir, threads,
+                                    comm);
+  ExploreOutcome out;
+  out.points = int64_t(points.size());
+  if (comm.rank() != 0) return out;
+  std::vector<Json> rows;
+  for (size_t p = 0; p < e.results.size(); ++p) {
+    const PointResult& r = e.results[p];
+    out.feasible += r.feasible;
+    for (size_t w = 0; w < workloads.size(); ++w) {
+      rows.push_back(point_row(r, p, workloads[w].name, r.feasible ? &r.workloads[w] : nullptr, spec.axes));
+      if (!spec.accuracy) continue;
+      const auto it = r.feasible ? accuracy.find({e.arch_of[p], workloads[w].name, r.op.v_sram_v}) : accuracy.end();
+      add_accuracy(rows.back(), it == accuracy.end() ? nullptr : &it->second);
+    }
+  }
+  mark_pareto(rows);
+  if (spec.accuracy) mark_pareto_accuracy(rows);
+  out.rows = int64_t(rows.size());
+  write_explore_outputs(spec, tech, rows, e.results, workloads, exec.out_dir);
   out.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
@@ -481,6 +568,7 @@ ExploreSpec read_exploration_file(const std::string& path) {
   }
   if (s.axes.empty()) o.fail("axes", "no axis and no points: nothing to explore");
   s.force = o.get_bool("force", false);
+  if (o.has("accuracy")) s.accuracy = ExploreAccuracySpec::from_json(o.at("accuracy"), path);
   o.finish();
   return s;
 }

@@ -8,9 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/explore_accuracy.h"
+#include "sim/study_comm.h"
 #include "sim/study_spec.h"
 
 namespace lvsim {
@@ -38,6 +41,9 @@ struct ExploreSpec {
   std::vector<ExploreAxis> axes;       // the grid: their product, the last axis varying fastest
   std::vector<nlohmann::json> points;  // or an explicit list of points: {axis name: value}
   bool force = false;                  // allow more than kExploreMaxPoints points
+  // Accuracy over simulated chips for the network workloads (the "accuracy" block): one sweep
+  // study per distinct architecture over its points' V_sram values.
+  std::optional<ExploreAccuracySpec> accuracy;
 
   /// The design points, each {axis name: value} in axis order.
   std::vector<nlohmann::json> design_points() const;
@@ -55,7 +61,10 @@ struct ExploreOutcome {
 };
 
 /// Evaluates every point and writes points.{csv,json}, layers.csv and report.html into exec.out_dir
-/// (atomically, at the end). Same bytes for any thread count.
+/// (atomically, at the end; the accuracy studies, when asked for, into exec.out_dir/accuracy/).
+/// Same bytes for any thread count and number of MPI ranks; only rank 0 writes.
+ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec, StudyComm& comm);
+/// The same in one process (or as the MPI launcher says: make_study_comm()).
 ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec);
 
 }  // namespace lvsim

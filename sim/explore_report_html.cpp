@@ -103,8 +103,14 @@ std::string energy_unit_text(const ExploreView& v) {
 
 // ---- The data block.
 
+/// Carried when the exploration measured accuracy over chips (its "accuracy" block).
+const char* const kAccuracyColumns[] = {"accuracy_mean", "accuracy_min", "accuracy_max", "chips",
+                                        "pareto_energy_accuracy"};
+
 std::vector<std::string> columns(const ExploreView& v) {
   std::vector<std::string> out(std::begin(kFixedColumns), std::end(kFixedColumns));
+  const bool accuracy = std::any_of(v.rows.begin(), v.rows.end(), [](const json& r) { return r.contains("accuracy_mean"); });
+  if (accuracy) out.insert(out.end(), std::begin(kAccuracyColumns), std::end(kAccuracyColumns));
   for (const std::string& a : v.axes)
     if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
   return out;
@@ -179,6 +185,10 @@ json workload_data(const ExploreView& v, size_t w) {
   }
   std::vector<size_t> front = pareto_rows(v, w);
   std::vector<std::string> keys = components(v, front);
+  int with_accuracy = 0;
+  for (size_t i = 0; i < v.rows.size(); ++i)
+    with_accuracy += v.row_workload[i] == w && feasible(v.rows[i]) && number(v.rows[i], "accuracy_mean") &&
+                     number(v.rows[i], "energy_per_inference_pj");
   json styles = json::array(), breakdown = json::array();
   size_t extra = 0;
   for (const std::string& k : keys) styles.push_back(component_style(k, extra));
@@ -196,6 +206,7 @@ json workload_data(const ExploreView& v, size_t w) {
           {"feasible", feasible_rows},
           {"pareto", pareto_count},
           {"plotted", latencies.size()},
+          {"with_accuracy", with_accuracy},
           {"log_x", log_scale(latencies)},
           {"log_y", log_scale(energies)},
           {"front", front},
@@ -351,6 +362,13 @@ std::string workload_section(const ExploreView& v, size_t w, const json& d) {
             "(components that are zero at every one are left out). Labels: latency, then array rows × columns and "
             "dataflow.</figcaption></figure>\n";
   }
+  if (d["with_accuracy"].get<int>() > 0)
+    html += "<figure>" + canvas("accuracy", w, name + ": accuracy vs energy") +
+            fmt::format("<figcaption>Mean accuracy over the simulated chips vs energy per inference of the {} "
+                        "design points with accuracy; bars: the worst and best chip. Large dots joined by the step "
+                        "line: the energy\u2013accuracy Pareto front (no other point is both more accurate and "
+                        "more efficient). Hover a point for its parameters.</figcaption></figure>\n",
+                        d["with_accuracy"].get<int>());
   return html + "</div>\n";
 }
 
@@ -501,6 +519,64 @@ const char* const kPageScript = R"JS(
     });
   }
 
+  // Mean accuracy over chips vs energy; the worst and best chip as a vertical bar drawn by a
+  // small plugin (Chart.js 3 has no error bars).
+  function accuracyScatter(canvas, W) {
+    var front = [], rest = [];
+    D.rows.forEach(function (r, i) {
+      if (D.workloads[get(r, 'w')] !== W || get(r, 'feasible') !== true) return;
+      var x = get(r, 'energy_per_inference_pj'), y = get(r, 'accuracy_mean');
+      if (!num(x) || !num(y)) return;
+      var p = {x: x, y: 100 * y, lo: 100 * get(r, 'accuracy_min'), hi: 100 * get(r, 'accuracy_max'), i: i};
+      (get(r, 'pareto_energy_accuracy') ? front : rest).push(p);
+    });
+    front.sort(function (a, b) { return a.x - b.x || a.i - b.i; });
+    var all = front.concat(rest);
+    var lo = Math.min.apply(null, all.map(function (p) { return p.lo; }));
+    var hi = Math.max.apply(null, all.map(function (p) { return p.hi; }));
+    var pad = Math.max(0.05, 0.05 * (hi - lo));
+    var bars = {id: 'chipRange', afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx, sx = chart.scales.x, sy = chart.scales.y;
+      ctx.save();
+      chart.data.datasets.forEach(function (ds) {
+        ctx.strokeStyle = ds.borderColor;
+        ds.data.forEach(function (p) {
+          ctx.beginPath();
+          ctx.moveTo(sx.getPixelForValue(p.x), sy.getPixelForValue(p.lo));
+          ctx.lineTo(sx.getPixelForValue(p.x), sy.getPixelForValue(p.hi));
+          ctx.stroke();
+        });
+      });
+      ctx.restore();
+    }};
+    return new Chart(canvas, {
+      type: 'scatter',
+      plugins: [bars],
+      data: {datasets: [
+        {label: 'energy\u2013accuracy Pareto front', data: front, showLine: true, stepped: 'after',
+         borderColor: W.colour, backgroundColor: W.colour, borderWidth: 2, pointRadius: 4.5, pointHoverRadius: 7},
+        {label: 'other points', data: rest, pointRadius: 2.5, pointHoverRadius: 5,
+         borderColor: 'rgba(110,110,110,0.45)', backgroundColor: 'rgba(110,110,110,0.35)'}]},
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        interaction: {mode: 'nearest', intersect: true},
+        scales: {x: {title: {display: true, text: energyTitle}, ticks: {callback: function (v) { return tick(v); }}},
+                 y: {min: lo - pad, max: hi + pad, title: {display: true, text: 'accuracy (%)'},
+                     ticks: {callback: function (v) { return +v.toFixed(2); }}}},
+        plugins: {
+          legend: {position: 'bottom'},
+          title: {display: true, text: W.name + ': accuracy vs energy'},
+          tooltip: {callbacks: {
+            title: function (items) { return items.length ? title(D.rows[items[0].raw.i]) : ''; },
+            label: function (ctx) {
+              var r = D.rows[ctx.raw.i];
+              return describe(r).concat(['accuracy ' + percent(get(r, 'accuracy_mean')) + ' mean, ' +
+                                         percent(get(r, 'accuracy_min')) + ' \u2013 ' +
+                                         percent(get(r, 'accuracy_max')) + ' over ' + get(r, 'chips') + ' chips']);
+            }}}}}
+    });
+  }
+
   function breakdown(canvas, W) {
     var labels = W.front.map(function (i) {
       var r = D.rows[i];
@@ -590,6 +666,15 @@ const char* const kPageScript = R"JS(
     column('EDP (' + (D.energy_unit === 'normalized units' ? '' : D.energy_unit + '\u00b7') + 's)', field('edp_pj_s'),
            function (v) { return sig(v, 4); }),
     config('DRAM / inference', 'dram_bytes_per_inference', bytes));
+  if (col['accuracy_mean'] !== undefined) {  // the exploration's accuracy block: over chips
+    columns.push(
+      column('accuracy (mean over chips)', field('accuracy_mean'), percent),
+      column('accuracy min', field('accuracy_min'), percent),
+      column('accuracy max', field('accuracy_max'), percent),
+      column('chips', field('chips'), integer),
+      column('Pareto energy–accuracy', function (r) { return get(r, 'pareto_energy_accuracy') ? 1 : 0; },
+             function (v) { return v ? '★' : ''; }, 'star'));
+  }
   // A configuration column with one value in every row says nothing per row: it goes under the table.
   var constant = [];
   columns = columns.filter(function (c) {
@@ -670,7 +755,8 @@ const char* const kPageScript = R"JS(
   var charts = [];
   document.querySelectorAll('canvas[data-lvsim-plot]').forEach(function (canvas) {
     var W = D.workloads[+canvas.getAttribute('data-workload')];
-    charts.push((canvas.getAttribute('data-lvsim-plot') === 'scatter' ? scatter : breakdown)(canvas, W));
+    var kind = canvas.getAttribute('data-lvsim-plot');
+    charts.push((kind === 'scatter' ? scatter : kind === 'accuracy' ? accuracyScatter : breakdown)(canvas, W));
   });
   var empty = charts.filter(function (c) {
     return !c.data.datasets.some(function (ds) {

@@ -43,7 +43,8 @@ std::string volts(double v) {
 StudyContext::StudyContext(StudySpec spec, int threads) : spec_(std::move(spec)), threads_(threads) {
   const std::string origin = "study";
   spec_.validate(origin);
-  arch_ = load_architecture(spec_.arch_path);
+  arch_ = spec_.arch_json.is_null() ? load_architecture(spec_.arch_path)
+                                    : architecture_from_json(spec_.arch_json, "exploration point architecture");
   tech_ = load_technology(spec_.tech_path);
   nominal_ = nominal_operating_point(tech_);
   geometry_ = fault_geometry(arch_.weight_sram);
@@ -185,7 +186,10 @@ void StudyContext::compute_fingerprint() {
     h = fnv1a(b.data(), b.size(), h);
   }
   for (const std::string& p : {spec_.arch_path, spec_.tech_path}) {
-    const std::string b = p.empty() ? std::string("built-in") : read_input_file(p, kMaxConfigFileBytes);
+    const bool in_memory = &p == &spec_.arch_path && !spec_.arch_json.is_null();
+    const std::string b = in_memory  ? spec_.arch_json.dump()
+                          : p.empty() ? std::string("built-in")
+                                      : read_input_file(p, kMaxConfigFileBytes);
     h = fnv1a(b.data(), b.size(), h);
   }
   h = fnv1a(test_.pixels.data(), test_.pixels.size(), h);

@@ -105,17 +105,7 @@ void read_sweep(JsonObject& o, StudySpec& s) {
   sw.finish();
 }
 
-void read_chips(JsonObject& o, StudySpec& s) {
-  JsonObject c = o.get_object("chips");
-  if (c.has("seeds")) {
-    for (int64_t x : c.get_int_array("seeds", 0, 0, int64_t(1) << 62)) s.chip_seeds.push_back(uint64_t(x));
-  } else {
-    const int64_t count = c.get_int("count", 1, 1000000);
-    const int64_t first = c.get_int("first_seed", 0, int64_t(1) << 62, 1);
-    for (int64_t i = 0; i < count; ++i) s.chip_seeds.push_back(uint64_t(first + i));
-  }
-  c.finish();
-}
+void read_chips(JsonObject& o, StudySpec& s) { s.chip_seeds = read_chip_seeds(o, "chips"); }
 
 void read_options(JsonObject& o, StudySpec& s) {
   if (o.has("faults")) {
@@ -146,6 +136,20 @@ void read_options(JsonObject& o, StudySpec& s) {
 }
 
 }  // namespace
+
+std::vector<uint64_t> read_chip_seeds(JsonObject& o, const std::string& key) {
+  std::vector<uint64_t> seeds;
+  JsonObject c = o.get_object(key);
+  if (c.has("seeds")) {
+    for (int64_t x : c.get_int_array("seeds", 0, 0, int64_t(1) << 62)) seeds.push_back(uint64_t(x));
+  } else {
+    const int64_t count = c.get_int("count", 1, 1000000);
+    const int64_t first = c.get_int("first_seed", 0, int64_t(1) << 62, 1);
+    for (int64_t i = 0; i < count; ++i) seeds.push_back(uint64_t(first + i));
+  }
+  c.finish();
+  return seeds;
+}
 
 const char* study_axis_name(StudyAxis a) {
   return a == StudyAxis::VSram ? "v_sram_v" : "ber";
@@ -237,7 +241,9 @@ nlohmann::json StudySpec::to_json() const {
   for (const StudyNetwork& n : networks) j["networks"].push_back({{"name", n.name}, {"file", n.path}});
   j["data"] = data_dir;
   j["images"] = images;
-  j["architecture"] = arch_path.empty() ? nlohmann::json("built-in edge-16x16") : nlohmann::json(arch_path);
+  j["architecture"] = !arch_json.is_null() ? arch_json
+                      : arch_path.empty()   ? nlohmann::json("built-in edge-16x16")
+                                            : nlohmann::json(arch_path);
   j["technology"] = tech_path.empty() ? nlohmann::json("built-in 45nm") : nlohmann::json(tech_path);
   j["v_logic_v"] = v_logic_v ? nlohmann::json(*v_logic_v) : nlohmann::json();
   j["v_sram_v"] = v_sram_v ? nlohmann::json(*v_sram_v) : nlohmann::json();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_reader.h"
 #include "sim/run_report.h"
 #include "workloads/calibration.h"
 
@@ -32,6 +33,7 @@ struct StudySpec {
   std::string data_dir;
   int64_t images = -1;              // test images (-1: all)
   std::string arch_path;            // empty: built-in preset
+  nlohmann::json arch_json;         // not null: this architecture (an exploration's point) instead of arch_path
   std::string tech_path;            // empty: built-in preset
   std::optional<double> v_logic_v;  // default: the technology's nominal
   std::optional<double> v_sram_v;   // ber axis only: the voltage energy is costed at (default nominal)
@@ -73,6 +75,10 @@ void sort_study_values(StudySpec& s);
 /// Parses the command-line forms of the swept values: "A:B:STEP" (inclusive, STEP's sign must
 /// lead from A to B) or "x,y,z". `field` names the option in errors.
 std::vector<double> parse_value_list(const std::string& text, const std::string& field);
+/// A study file's chips object at `key` of `o`: {"count": N, "first_seed": S} (seeds S..S+N-1,
+/// S = 1 by default) or {"seeds": [...]}.
+std::vector<uint64_t> read_chip_seeds(JsonObject& o, const std::string& key);
+
 /// "N" (seeds 1..N), "FIRST..LAST" or "a,b,c".
 std::vector<uint64_t> parse_chip_list(const std::string& text, const std::string& field);
 
