@@ -70,10 +70,8 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
         read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path);
     map = profiled.has_failure_voltages() ? profiled.at(op.v_sram_v) : profiled.at(std::nullopt);
     fr.source = "fault_map";
-  } else if (tech.bitcell_failure.is_object()) {
-    const std::string origin = technology_origin(opt.tech_path);
-    JsonObject o(tech.bitcell_failure, origin, "bitcell_failure");
-    ChipFaultModel chip(BitcellFailureParams::from_json(o), geometry, opt.chip_seed);
+  } else if (tech.bitcell_failure) {
+    ChipFaultModel chip(*tech.bitcell_failure, geometry, opt.chip_seed);
     map = chip.faults_at(op.v_sram_v);
     fr.source = "chip";
     fr.ber = chip.expected_failure_fraction(op.v_sram_v);

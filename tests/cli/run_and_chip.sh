@@ -153,6 +153,11 @@ printf '{"format": "lvsim-fault-map", "version": 1}' >"$T/badmap.json"
 expect_error bad_fault_map "badmap\.json" -- run --network "$NET" --data "$DATA" --images 2 --fault-map "$T/badmap.json"
 sed 's/"dram_pj_per_byte"/"dram_pj_per_bite"/' "$SRC/presets/tech/45nm.json" >"$T/tech_key.json"
 expect_error tech_unknown_key "tech_key\.json" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_key.json"
+# The technology's bit-cell failure block is validated when the file loads, also when --ber replaces it.
+sed 's/"model": "normal"/"model": "weibull"/' "$SRC/presets/tech/45nm.json" >"$T/tech_model.json"
+expect_error tech_unknown_failure_model "tech_model\.json: bitcell_failure\.model" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_model.json" --ber 0.01
+sed 's/"model": "normal",/"model": "normal", "sigma": 1,/' "$SRC/presets/tech/45nm.json" >"$T/tech_fkey.json"
+expect_error tech_unknown_failure_key "tech_fkey\.json: bitcell_failure\.sigma" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_fkey.json" --ber 0.01
 
 expect_error transient_ber_above_one "transient-ber" -- run --network "$NET" --data "$DATA" --images 2 --transient-ber 2
 expect_error bad_clock_mode "clock-mode" -- run --network "$NET" --data "$DATA" --images 2 --clock-mode turbo
