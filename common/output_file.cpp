@@ -77,8 +77,8 @@ StagedOutputs::~StagedOutputs() {
 std::string StagedOutputs::reserve(const std::string& path, const std::string& option, const std::string& suffix) {
   check_output_location(path, option);
   const std::filesystem::path p(path);
-  const std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()) +
-                                              "." + std::to_string(entries_.size()) + suffix))
+  const std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                                              std::to_string(entries_.size()) + suffix))
                               .string();
   entries_.push_back({path, tmp});
   return tmp;

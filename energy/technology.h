@@ -1,6 +1,6 @@
 // Technology parameters: per-action energies at nominal voltage, leakage, voltage laws, domain
-// voltage ranges and the bit-cell failure model's parameters (parsed and validated on load). One JSON file describes one
-// technology; every field, unit and source is documented in docs/energy-model.md.
+// voltage ranges and the bit-cell failure model's parameters (parsed and validated on load). One
+// JSON file describes one technology; every field, unit and source is in docs/energy-model.md.
 #pragma once
 
 #include <nlohmann/json.hpp>

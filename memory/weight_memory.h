@@ -166,8 +166,10 @@ class WeightMemory {
   int64_t read_image_ = 0;
   int read_layer_ = 0;
   std::vector<std::pair<int64_t, WordFaultMasks>> context_masks_;  // transient_masks(read_image_, read_layer_)
-  int64_t context_serial_ = 0;               // changes with every read context (and reset_stats)
-  std::vector<int64_t> delivered_context_;  // per used word: context_serial_ it was last counted in
+  // Changes with every read context (and reset_stats); delivered_context_ holds, per used word, the
+  // context it was last counted in (stats().delivered counts a word once per context).
+  int64_t context_serial_ = 0;
+  std::vector<int64_t> delivered_context_;
 };
 
 }  // namespace lvsim

@@ -40,9 +40,9 @@ inline constexpr int64_t kProgressCycles = 256;
 
 /// One image's run through the network.
 struct ImageRun {
-  std::vector<LayerRun> layers;  // per layer: output codes, cycles, counts
-  int64_t cycles = 0;            // sum over layers
-  ActionCounts counts;           // sum over layers
+  std::vector<LayerRun> layers;         // per layer: output codes, cycles, counts
+  int64_t cycles = 0;                   // sum over layers
+  ActionCounts counts;                  // sum over layers
   DeliveredWeightErrors weight_errors;  // what this image's weight reads delivered (WeightMemory's count)
 };
 
@@ -52,8 +52,7 @@ SC_MODULE(AcceleratorTop) {
   /// `inputs`: input codes (already preprocessed, Network::input_shape each) of the images to run.
   /// The network and the weight memory must outlive the module.
   AcceleratorTop(sc_core::sc_module_name name, const ArchitectureParams& arch, const Network& net, WeightMemory& wm,
-                 std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace = {},
-                 CycleProgress progress = {});
+                 std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace = {}, CycleProgress progress = {});
   ~AcceleratorTop() override;
 
   /// Results once sc_start() has returned (the process calls sc_stop() after the last image).

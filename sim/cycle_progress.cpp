@@ -42,8 +42,8 @@ void CycleProgressPrinter::update(int64_t image, int layer, int64_t layer_cycle)
   const std::string& name = net_.layers[size_t(layer)].name;
   std::fprintf(out_, "lvsim: cycle mode: image %lld/%lld, layer %d/%d '%s', cycle %lld of %lld, %.0f s\n",
                static_cast<long long>(image + 1), static_cast<long long>(images_), layer + 1, int(net_.layers.size()),
-               name.c_str(), static_cast<long long>(layer_cycle),
-               static_cast<long long>(layer_cycles_[size_t(layer)]), since_start);
+               name.c_str(), static_cast<long long>(layer_cycle), static_cast<long long>(layer_cycles_[size_t(layer)]),
+               since_start);
   std::fflush(out_);
 }
 

@@ -9,7 +9,6 @@
 #include <stdexcept>
 #include <thread>
 
-
 #include "common/errors.h"
 #include "common/json_reader.h"
 #include "common/output_file.h"
@@ -208,7 +207,6 @@ void fill_accuracy(const Dataset& test, bool robust_error, RunReport& rep) {
   rep.accuracy = double(rep.correct) / n;
   rep.accuracy_clean = double(correct_clean) / n;
   if (robust_error) rep.robust_error = double(robust_wrong) / n;
-
 }
 
 /// Totals, simulated time and energy (per layer, per run, per model load) from the counted actions.

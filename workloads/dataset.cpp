@@ -154,9 +154,9 @@ IdxHeader read_idx_header(ByteSource& src, const std::string& path, int want_dim
     if (per_item > kMaxImageBytes) {
       std::string shape;
       for (size_t k = 1; k < h.dims.size(); ++k) shape += (k > 1 ? " x " : "") + std::to_string(h.dims[k]);
-      throw FormatError(located(path, "header",
-                                "images of " + shape + " bytes exceed the limit of " + std::to_string(kMaxImageBytes) +
-                                    " bytes per image"));
+      throw FormatError(located(
+          path, "header",
+          "images of " + shape + " bytes exceed the limit of " + std::to_string(kMaxImageBytes) + " bytes per image"));
     }
   }
   if (h.dims[0] > kMaxImages)
