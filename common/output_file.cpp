@@ -29,26 +29,90 @@ void sync_directory_of(const std::string& path) {
   ::close(fd);
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-  // The rename below would replace whatever sits at `path`: a device (/dev/null), a FIFO or a
-  // symlink would silently become a regular file. Only regular files are replaced.
+namespace {
+
+/// ConfigError unless `path` is absent or a regular file: the rename that writes results would
+/// replace whatever sits there, and a device (/dev/null), a FIFO or a symlink would silently
+/// become a regular file.
+void check_replaceable(const std::string& path) {
   std::error_code ec;
   const std::filesystem::file_status st = std::filesystem::symlink_status(path, ec);
   if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
     throw ConfigError(located(path, "",
                               "exists and is not a regular file (a link, device, FIFO or directory): "
                               "lvsim replaces only regular files"));
+}
+
+/// Writes and fsyncs `content` into a new file `tmp`; false on any error (nothing left behind).
+bool write_synced(const std::string& tmp, const std::string& content) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const bool ok = write_all(fd, content) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) std::remove(tmp.c_str());
+  return ok;
+}
+
+}  // namespace
+
+void check_output_location(const std::string& path, const std::string& option) {
+  const std::string who = option.empty() ? path : option;
+  if (path.empty()) throw ConfigError(located(who, "", "empty path"));
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0)
+    throw ConfigError(located(who, "", "cannot write into directory " + dir + " (missing or not writable)"));
+  try {
+    check_replaceable(path);
+  } catch (const ConfigError& e) {
+    if (option.empty()) throw;
+    throw ConfigError(located(option, "", e.what()));
+  }
+}
+
+StagedOutputs::~StagedOutputs() {
+  for (const Entry& e : entries_) std::remove(e.tmp.c_str());
+}
+
+std::string StagedOutputs::reserve(const std::string& path, const std::string& option, const std::string& suffix) {
+  check_output_location(path, option);
+  const std::filesystem::path p(path);
+  const std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                                              std::to_string(entries_.size()) + suffix))
+                              .string();
+  entries_.push_back({path, tmp});
+  return tmp;
+}
+
+void StagedOutputs::stage(const std::string& path, const std::string& content, const std::string& option) {
+  const std::string tmp = reserve(path, option);
+  if (!write_synced(tmp, content)) throw ConfigError(located(path, "", "cannot write file"));
+}
+
+void StagedOutputs::commit() {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    try {
+      check_replaceable(e.target);  // it may have changed since it was staged
+    } catch (const ConfigError&) {
+      entries_.erase(entries_.begin(), entries_.begin() + std::ptrdiff_t(i));
+      throw;
+    }
+    if (std::rename(e.tmp.c_str(), e.target.c_str()) != 0) {
+      entries_.erase(entries_.begin(), entries_.begin() + std::ptrdiff_t(i));
+      throw ConfigError(located(e.target, "", "cannot replace file"));
+    }
+    sync_directory_of(e.target);
+  }
+  entries_.clear();
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  check_replaceable(path);
   // Data synced before the rename, the directory after it: after a crash the file is either the
   // old one or the complete new one.
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw ConfigError(located(path, "", "cannot write file"));
-  const bool ok = write_all(fd, content) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw ConfigError(located(path, "", "write failed"));
-  }
+  if (!write_synced(tmp, content)) throw ConfigError(located(path, "", "cannot write file"));
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw ConfigError(located(path, "", "cannot replace file"));

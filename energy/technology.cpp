@@ -177,9 +177,9 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
     p.finish();
   }
   if (top.has("sources")) t.sources = read_sources(top.get_object("sources"));
-  if (const nlohmann::json* b = top.find("bitcell_failure")) {
-    if (!b->is_object()) top.fail("bitcell_failure", "expected an object");
-    t.bitcell_failure = *b;
+  if (top.has("bitcell_failure")) {
+    JsonObject b = top.get_object("bitcell_failure");
+    t.bitcell_failure = BitcellFailureParams::from_json(b);
   }
   top.finish();
   return t;

@@ -1,13 +1,16 @@
 // Technology parameters: per-action energies at nominal voltage, leakage, voltage laws, domain
-// voltage ranges and the (opaque here) bit-cell failure model. One JSON file describes one
-// technology; every field, unit and source is documented in docs/energy-model.md.
+// voltage ranges and the bit-cell failure model's parameters (parsed and validated on load). One
+// JSON file describes one technology; every field, unit and source is in docs/energy-model.md.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include "memory/bitcell_failure_model.h"
+
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,8 +91,9 @@ struct TechnologyParams {
   // Unit and source of each figure, keyed by its dotted path (e.g. "dynamic_energy.post_op_pj").
   std::map<std::string, SourceNote> sources;
 
-  // Stored as-is from key "bitcell_failure" (an object, or null when absent); parsed in memory/.
-  nlohmann::json bitcell_failure;
+  // The "bitcell_failure" object, parsed and validated with the rest of the file (unknown model
+  // names and keys are errors even in runs that never use it); empty when the file has none.
+  std::optional<BitcellFailureParams> bitcell_failure;
 
   /// Loads and validates a technology file; ConfigError/FormatError naming the file and field.
   static TechnologyParams from_json_file(const std::string& path);

@@ -20,6 +20,13 @@ void FaultGeometry::validate(const std::string& origin, const std::string& field
   if (rows < 1) bad("rows", "must be >= 1");
   if (data_bits < 1 || data_bits > 64) bad("data_bits", "must be in [1, 64]");
   if (check_bits < 0 || check_bits > 16) bad("check_bits", "must be in [0, 16]");
+  // cells() must be representable: banks x rows x cells_per_word, checked before it is computed.
+  int64_t per_bank = 0, all = 0;
+  if (__builtin_mul_overflow(rows, int64_t(cells_per_word()), &per_bank) ||
+      __builtin_mul_overflow(per_bank, int64_t(banks), &all) || all > kMaxFaultCells)
+    bad("rows", std::to_string(banks) + " banks x " + std::to_string(rows) + " rows x " +
+                    std::to_string(cells_per_word()) + " cells exceed the limit of " + std::to_string(kMaxFaultCells) +
+                    " cells");
 }
 
 const char* to_string(CellFaultType t) {

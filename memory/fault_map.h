@@ -11,6 +11,10 @@
 
 namespace lvsim {
 
+/// Cells a fault geometry may span (2^48): far above any simulated SRAM (kMaxWeightSramWords x 80
+/// cells < 2^34), low enough that cell indices and counts never overflow.
+inline constexpr int64_t kMaxFaultCells = int64_t(1) << 48;
+
 /// The cell array faults live in: banks x rows x (data bits + check bits). Cell c of a row is
 /// data bit c for c < data_bits, check bit c - data_bits otherwise.
 struct FaultGeometry {
@@ -22,7 +26,7 @@ struct FaultGeometry {
   int64_t cells_per_bank() const { return rows * cells_per_word(); }
   int64_t cells() const { return cells_per_bank() * banks; }
   bool operator==(const FaultGeometry&) const = default;
-  /// ConfigError (located at origin / field) unless every dimension is in range.
+  /// ConfigError (located at origin / field) unless every dimension is in range and cells() <= kMaxFaultCells.
   void validate(const std::string& origin, const std::string& field) const;
 };
 

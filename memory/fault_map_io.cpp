@@ -36,6 +36,7 @@ ProfiledFaultMap fault_map_from_json(const nlohmann::json& j, const std::string&
     g.check_bits = int(go.get_int("check_bits", 0, 16));
     go.finish();
   }
+  g.validate(origin, "geometry");  // banks x rows x cells within kMaxFaultCells
   const bool with_voltages = top.get_enum("kind", {"failure_voltages", "at_voltage"}) == "failure_voltages";
   std::optional<double> voltage_v;
   if (with_voltages || top.has("voltage_v")) voltage_v = top.get_double("voltage_v", -100.0, 100.0);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/errors.h"
 #include "common/rng.h"
 
 namespace lvsim {
@@ -20,6 +21,18 @@ double NestedCellSampler::covered(int bank) const {
 }
 
 void NestedCellSampler::cover(int bank, double p) {
+  // The levels up to the first bound >= p hold ~bound x cells_per_bank cells: checked first.
+  int need = levels_done_[size_t(bank)];
+  while (need < kLevels && (need == 0 ? 0.0 : level_bound(need - 1)) < p) ++need;
+  const double expected = (need == 0 ? 0.0 : level_bound(need - 1)) * double(cells_per_bank_);
+  if (expected * double(cells_.size()) > double(kMaxSampledCells))
+    throw ConfigError(located("fault model", "",
+                              "a failure rate of " + std::to_string(p) + " over " + std::to_string(cells_.size()) +
+                                  " banks x " + std::to_string(cells_per_bank_) + " cells would hold ~" +
+                                  std::to_string(int64_t(expected * double(cells_.size()))) +
+                                  " failing cells in memory, more than the limit of " +
+                                  std::to_string(kMaxSampledCells) +
+                                  ": simulate a smaller weight SRAM or a lower failure rate"));
   while (levels_done_[size_t(bank)] < kLevels && covered(bank) < p) draw_level(bank, levels_done_[size_t(bank)]);
 }
 

@@ -16,6 +16,10 @@
 
 namespace lvsim {
 
+/// Cells the sampler materialises at most over all banks (2^26, ~1 GiB with the fault map built
+/// from them): a failure rate over a huge declared SRAM is refused before memory runs out.
+inline constexpr int64_t kMaxSampledCells = int64_t(1) << 26;
+
 /// Lazily materialised, nested per-cell uniforms for banks x cells_per_bank cells.
 class NestedCellSampler {
  public:
@@ -27,7 +31,8 @@ class NestedCellSampler {
 
   NestedCellSampler(uint64_t key, int banks, int64_t cells_per_bank);
 
-  /// Materialises (if needed) every cell of `bank` with u < p.
+  /// Materialises (if needed) every cell of `bank` with u < p. ConfigError when that would expect
+  /// more than kMaxSampledCells / banks cells in the bank.
   void cover(int bank, double p);
   /// Every cell with u < covered(bank), sorted by index (a superset of what cover asked for).
   const std::vector<Cell>& cells(int bank) const { return cells_[std::size_t(bank)]; }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "memory/word_faults.h"
@@ -23,12 +24,15 @@ struct SramWord {
 };
 
 /// Storage of rows words of word_bits data + check_bits check bits, with per-row fault masks.
+/// Host memory grows with the rows written (and the faulty rows), not with the declared rows: an
+/// SRAM declared far larger than the network it holds costs nothing for its idle rows.
 class SramBank {
  public:
-  /// word_bits 1..64, check_bits 0..16. Storage starts all-zero (a valid SECDED codeword).
-  SramBank(int64_t rows, int word_bits, int check_bits);
+  /// word_bits 1..64, check_bits 0..16. Storage starts all-zero (a valid SECDED codeword);
+  /// `reserve_rows` (<= rows) is a hint of the rows that will be written.
+  SramBank(int64_t rows, int word_bits, int check_bits, int64_t reserve_rows = 0);
 
-  int64_t rows() const { return int64_t(data_.size()); }
+  int64_t rows() const { return rows_; }
   int word_bits() const { return word_bits_; }
   int check_bits() const { return check_bits_; }
 
@@ -42,16 +46,16 @@ class SramBank {
   }
   /// As read, without counting or range check (a caller that counts reads itself; row in range).
   SramWord sense(int64_t row) const {
-    SramWord w{data_[size_t(row)], check_.empty() ? uint16_t(0) : check_[size_t(row)]};
-    if (!slot_.empty() && slot_[size_t(row)] >= 0) {
-      const WordFaultMasks& m = masks_[size_t(slot_[size_t(row)])];
-      w.data = m.apply(w.data) & data_mask_;
-      w.check = uint16_t(m.apply_check(w.check) & check_mask_);
+    SramWord w = stored(row);
+    if (const WordFaultMasks* m = fault(row)) {
+      w.data = m->apply(w.data) & data_mask_;
+      w.check = uint16_t(m->apply_check(w.check) & check_mask_);
     }
     return w;
   }
   /// The clean stored word (no faults, not counted).
   SramWord stored(int64_t row) const {
+    if (row >= int64_t(data_.size())) return SramWord{};  // never written: all zero
     return {data_[size_t(row)], check_.empty() ? uint16_t(0) : check_[size_t(row)]};
   }
   /// Counts n reads served in bulk (e.g. a whole layer read by the fast path).
@@ -62,7 +66,10 @@ class SramBank {
   void set_fault(int64_t row, const WordFaultMasks& m);
   /// The row's fault masks, or nullptr if the row is clean.
   const WordFaultMasks* fault(int64_t row) const {
-    return slot_.empty() || slot_[size_t(row)] < 0 ? nullptr : &masks_[size_t(slot_[size_t(row)])];
+    if (row < int64_t(slot_.size())) return slot_[size_t(row)] < 0 ? nullptr : &masks_[size_t(slot_[size_t(row)])];
+    if (far_slot_.empty()) return nullptr;
+    const auto it = far_slot_.find(row);
+    return it == far_slot_.end() || it->second < 0 ? nullptr : &masks_[size_t(it->second)];
   }
   /// Makes every row clean (cost proportional to the number of faulty rows).
   void clear_faults();
@@ -77,12 +84,18 @@ class SramBank {
   }
   [[noreturn]] void throw_bad_row(int64_t row) const;
 
+  /// The mask slot of a row (-1: clean), for set_fault.
+  int32_t& slot_of(int64_t row);
+  void sync_slots();
+
+  int64_t rows_;
   int word_bits_, check_bits_;
   uint64_t data_mask_;
   uint16_t check_mask_;
-  std::vector<uint64_t> data_;
-  std::vector<uint16_t> check_;  // empty without check bits
-  std::vector<int32_t> slot_;    // per row: index into masks_, -1 clean; empty until a fault is set
+  std::vector<uint64_t> data_;   // rows 0 .. data_.size()-1 (the rows written so far); later rows read 0
+  std::vector<uint16_t> check_;  // as data_; empty without check bits
+  std::vector<int32_t> slot_;    // per row of data_: index into masks_, -1 clean; empty until a fault is set
+  std::unordered_map<int64_t, int32_t> far_slot_;  // faulty rows beyond slot_ (never written)
   std::vector<WordFaultMasks> masks_;
   std::vector<int64_t> faulty_;  // rows with a slot (unordered)
   SramBankStats stats_;

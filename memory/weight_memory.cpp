@@ -1,16 +1,37 @@
 #include "memory/weight_memory.h"
 
 #include <algorithm>
+#include <bit>
 #include <stdexcept>
 #include <string>
 
 namespace lvsim {
 
+DeliveredWeightErrors DeliveredWeightErrors::since(const DeliveredWeightErrors& before) const {
+  DeliveredWeightErrors d = *this;
+  d.bit_errors -= before.bit_errors;
+  for (size_t b = 0; b < d.bit_errors_by_bit.size(); ++b) d.bit_errors_by_bit[b] -= before.bit_errors_by_bit[b];
+  d.weights_changed -= before.weights_changed;
+  d.ecc_corrected -= before.ecc_corrected;
+  d.ecc_detected -= before.ecc_detected;
+  d.ecc_silent -= before.ecc_silent;
+  d.transient_bit_errors -= before.transient_bit_errors;
+  return d;
+}
+
+bool DeliveredWeightErrors::same_persistent(const DeliveredWeightErrors& o) const {
+  DeliveredWeightErrors a = *this, b = o;
+  a.transient_bit_errors = b.transient_bit_errors = 0;
+  return a == b;
+}
+
 WeightMemory::WeightMemory(const WeightSramParams& params, const Network& net) : params_(params), layout_(params, net) {
   if (params_.secded()) secded_ = std::make_unique<Secded>(params_.word_bits);
   banks_.reserve(size_t(params_.banks));
+  // Storage for the rows the network occupies (global words 0 .. words_used-1, interleaved).
   for (int b = 0; b < params_.banks; ++b)
-    banks_.emplace_back(params_.rows_per_bank, params_.word_bits, params_.check_bits());
+    banks_.emplace_back(params_.rows_per_bank, params_.word_bits, params_.check_bits(),
+                        std::min(params_.rows_per_bank, (layout_.words_used() + params_.banks - 1) / params_.banks));
   stats_.reads_per_bank.assign(size_t(params_.banks), 0);
 
   clean_.resize(net.layers.size());
@@ -156,12 +177,62 @@ const WordFaultMasks* WeightMemory::context_transient(int64_t global_word) const
   return it == context_masks_.end() || it->first != global_word ? nullptr : &it->second;
 }
 
-bool WeightMemory::apply_transient(WordAddress a, SramWord& raw) const {
-  const WordFaultMasks* t = context_transient(layout_.global_word(a));
-  if (!t) return false;
-  raw.data = t->apply(raw.data);
-  raw.check = t->apply_check(raw.check);
-  return true;
+uint64_t WeightMemory::read_faulty_word(WordAddress a, SramWord raw, const WordFaultMasks* t) {
+  const SramWord clean = banks_[size_t(a.bank)].stored(a.row);
+  count_delivered(layout_.global_word(a), raw, clean, t);
+  if (t) {  // the current context's flips act on top of the persistent faults
+    raw.data = t->apply(raw.data);
+    raw.check = t->apply_check(raw.check);
+  }
+  return resolve(raw, clean);
+}
+
+// Counted here, from the word the cells returned, rather than by comparing weights afterwards:
+// the cycle model reports what its own reads delivered (an independent count of what the bulk
+// read_layer pass and the functional paths compute).
+void WeightMemory::count_delivered(int64_t g, const SramWord& raw, const SramWord& clean, const WordFaultMasks* t) {
+  const int layer = layout_.layer_of_word(g);
+  if (layer < 0) return;  // no weights in this word: nothing reaches a PE
+  if (delivered_context_.empty()) delivered_context_.assign(size_t(layout_.words_used()), -1);
+  int64_t& mark = delivered_context_[size_t(g)];
+  if (mark == context_serial_) return;
+  mark = context_serial_;
+  DeliveredWeightErrors& d = stats_.delivered;
+  uint64_t persistent = raw.data;
+  if (secded_) {
+    const SecdedDecode dec = secded_->decode(raw.data, raw.check);
+    persistent = dec.data;
+    if (dec.status == EccStatus::Corrected) ++d.ecc_corrected;
+    if (dec.status == EccStatus::Detected) {
+      ++d.ecc_detected;
+      if (params_.zero_on_double_error()) persistent = 0;
+    } else if (dec.data != clean.data) {
+      ++d.ecc_silent;
+    }
+  }
+  // Only the bits holding weights: the unused tail of a word and of a layer's last word is no weight.
+  const int m = layout_.weight_bits(layer), per_word = layout_.weights_per_word(layer);
+  const int64_t begin = (g - layout_.first_word(layer)) * per_word;
+  const int slots = int(std::min<int64_t>(per_word, layout_.weight_count(layer) - begin));
+  const uint64_t used = slots * m >= 64 ? ~uint64_t(0) : (uint64_t(1) << (slots * m)) - 1;
+  const uint64_t pattern_mask = (uint64_t(1) << m) - 1;
+  const uint64_t wrong = (persistent ^ clean.data) & used;
+  for (int s = 0; s < slots && wrong; ++s) {
+    const uint64_t p = (wrong >> (s * m)) & pattern_mask;
+    if (!p) continue;
+    ++d.weights_changed;
+    for (int b = 0; b < m; ++b)
+      if ((p >> b) & 1) {
+        ++d.bit_errors;
+        ++d.bit_errors_by_bit[size_t(b)];
+      }
+  }
+  if (t) {
+    SramWord flipped = raw;
+    flipped.data = t->apply(raw.data);
+    flipped.check = t->apply_check(raw.check);
+    d.transient_bit_errors += std::popcount((decode_quietly(flipped) ^ persistent) & used);
+  }
 }
 
 std::vector<uint8_t> WeightMemory::read_layer(int layer) {

@@ -3,6 +3,7 @@
 // a PE (cycle-level controller or fast path) is read through here, so faults act in one place.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,23 @@
 
 namespace lvsim {
 
+/// What word reads delivered to the array, relative to the stored weights: every word counted once
+/// per read context (image, layer) however often it is read in it, and only over the bits that hold
+/// weights. The persistent part (the faults without this context's transient flips) is the same in
+/// every context; the transient part is what the context's flips changed on top of it.
+struct DeliveredWeightErrors {
+  int64_t bit_errors = 0;                      // weight bits delivered wrong by the persistent faults (after ECC)
+  std::array<int64_t, 8> bit_errors_by_bit{};  // by bit position in the weight pattern (LSB first)
+  int64_t weights_changed = 0;                 // weights with at least one such bit
+  int64_t ecc_corrected = 0, ecc_detected = 0, ecc_silent = 0;  // SECDED outcome of the persistent faults
+  int64_t transient_bit_errors = 0;  // weight bits the transient flips changed on top of the persistent value
+  bool operator==(const DeliveredWeightErrors&) const = default;
+  /// The counts accumulated between two snapshots (this minus `before`).
+  DeliveredWeightErrors since(const DeliveredWeightErrors& before) const;
+  /// Equal apart from transient_bit_errors.
+  bool same_persistent(const DeliveredWeightErrors& o) const;
+};
+
 /// Word-level counters of the weight SRAM (plain counters; energy is computed from them elsewhere).
 struct WeightReadStats {
   int64_t word_reads = 0;         // words read (read_word calls + words of read_layer calls)
@@ -31,6 +49,7 @@ struct WeightReadStats {
   int64_t ecc_zeroed = 0;         // detected words replaced by zero (on_double_error = zero_word)
   int64_t faulty_word_reads = 0;  // reads whose cells returned a value differing from the stored one
   std::vector<int64_t> reads_per_bank;
+  DeliveredWeightErrors delivered;  // counted by read_word only (the word path of the cycle model)
   void reset() {
     std::vector<int64_t> b(reads_per_bank.size(), 0);
     *this = WeightReadStats{};
@@ -59,14 +78,15 @@ class WeightMemory {
 
   /// One word as the array sees it: faults applied, then ECC decoded if enabled (a detected
   /// double error gives the word as read, or 0 with on_double_error = zero_word). Counts one read.
+  /// Also counts what it delivered (stats().delivered, once per word and read context).
   uint64_t read_word(WordAddress a) {
     SramBank& b = bank(a.bank);
-    SramWord raw = b.read(a.row);
+    const SramWord raw = b.read(a.row);
     ++stats_.word_reads;
     ++stats_.reads_per_bank[size_t(a.bank)];
-    if (transient_ && apply_transient(a, raw)) return resolve(raw, b.stored(a.row));  // current context's flips
-    if (!b.fault(a.row)) return raw.data;  // a clean word is a valid codeword: decodes to itself
-    return resolve(raw, b.stored(a.row));
+    const WordFaultMasks* t = transient_ ? context_transient(layout_.global_word(a)) : nullptr;
+    if (!t && !b.fault(a.row)) return raw.data;  // a clean word is a valid codeword: decodes to itself
+    return read_faulty_word(a, raw, t);
   }
 
   /// Transient read errors (fresh per image and layer, on top of the persistent faults); the
@@ -82,6 +102,7 @@ class WeightMemory {
     const bool changed = image != read_image_ || layer != read_layer_;
     read_image_ = image;
     read_layer_ = layer;
+    if (changed) ++context_serial_;
     if (transient_ && changed) context_masks_ = transient_masks(image, layer);
   }
   /// The transient flips of image `image` reading layer `layer`: (global word, XOR masks), ascending
@@ -112,17 +133,26 @@ class WeightMemory {
 
   WeightReadStats& stats() { return stats_; }
   const WeightReadStats& stats() const { return stats_; }
+  /// Zeroes the counters and starts a fresh read context for stats().delivered (words already
+  /// counted in the current context count again).
+  void reset_stats() {
+    stats_.reset();
+    ++context_serial_;
+  }
 
  private:
   /// Faulty-word read path: counts error events, decodes, applies on_double_error.
   uint64_t resolve(const SramWord& raw, const SramWord& clean);
+  /// read_word of a word with persistent faults or transient flips `t` (may be nullptr); `raw` as
+  /// the cells returned it without the flips.
+  uint64_t read_faulty_word(WordAddress a, SramWord raw, const WordFaultMasks* t);
+  /// Adds the word's delivered errors to stats_.delivered unless counted in this read context.
+  void count_delivered(int64_t global_word, const SramWord& raw, const SramWord& clean, const WordFaultMasks* t);
   /// The data the array receives for a raw read (ECC decode, on_double_error), counting nothing.
   uint64_t decode_quietly(const SramWord& raw) const;
   /// The current read context's transient masks of a word, or nullptr.
   const WordFaultMasks* context_transient(int64_t global_word) const;
   bool has_transient(int64_t global_word) const { return context_transient(global_word) != nullptr; }
-  /// XORs this read's transient flips into `raw`; true if any bit flipped.
-  bool apply_transient(WordAddress a, SramWord& raw) const;
   [[noreturn]] void throw_bad_bank(int b) const;
 
   WeightSramParams params_;
@@ -136,6 +166,10 @@ class WeightMemory {
   int64_t read_image_ = 0;
   int read_layer_ = 0;
   std::vector<std::pair<int64_t, WordFaultMasks>> context_masks_;  // transient_masks(read_image_, read_layer_)
+  // Changes with every read context (and reset_stats); delivered_context_ holds, per used word, the
+  // context it was last counted in (stats().delivered counts a word once per context).
+  int64_t context_serial_ = 0;
+  std::vector<int64_t> delivered_context_;
 };
 
 }  // namespace lvsim

@@ -18,8 +18,15 @@ struct AcceleratorTop::TraceSignals {
 };
 
 AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const ArchitectureParams& arch, const Network& net,
-                               WeightMemory& wm, std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace)
-    : sc_core::sc_module(name), arch_(arch), net_(net), wm_(wm), inputs_(std::move(inputs)), trace_(trace) {
+                               WeightMemory& wm, std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace,
+                               CycleProgress progress)
+    : sc_core::sc_module(name),
+      arch_(arch),
+      net_(net),
+      wm_(wm),
+      inputs_(std::move(inputs)),
+      trace_(trace),
+      progress_(std::move(progress)) {
   const double period_ns = 1e9 / arch.clock_hz;
   // Falling edge first: the controller prepares cycle 0 before the array's first rising edge.
   clock_ = std::make_unique<sc_core::sc_clock>("clk", sc_core::sc_time(period_ns, sc_core::SC_NS), 0.5,
@@ -29,6 +36,7 @@ AcceleratorTop::AcceleratorTop(sc_core::sc_module_name name, const ArchitectureP
   post_ = std::make_unique<PostProcessingUnit>(arch.post_processing_lanes);
   controller_ = std::make_unique<Controller>(arch_, array_module_->array(), wm_, *post_);
   results_.resize(inputs_.size());
+  image_start_errors_ = wm_.stats().delivered;
   for (auto& r : results_) r.layers.resize(net.layers.size());
   if (trace_.enabled()) {
     trace_signals_ = std::make_unique<TraceSignals>();
@@ -66,6 +74,9 @@ void AcceleratorTop::start_next_layer() {
   while (image_ < inputs_.size()) {
     ++layer_;
     if (layer_ == int(net_.layers.size())) {
+      const DeliveredWeightErrors now = wm_.stats().delivered;
+      results_[image_].weight_errors = now.since(image_start_errors_);
+      image_start_errors_ = now;
       ++image_;
       layer_ = -1;
       continue;
@@ -74,6 +85,7 @@ void AcceleratorTop::start_next_layer() {
     std::vector<const std::vector<uint8_t>*> ins;
     for (int src : L.inputs) ins.push_back(src < 0 ? &inputs_[image_] : &results_[image_].layers[size_t(src)].output);
     wm_.set_read_context(int64_t(image_), layer_);  // keys transient read errors
+    if (progress_) progress_(int64_t(image_), layer_, 0);
     controller_->start_layer(net_, layer_, ins);
     if (controller_->busy()) return;
     results_[image_].layers[size_t(layer_)] = controller_->finish();
@@ -103,6 +115,8 @@ void AcceleratorTop::on_falling_edge() {
   }
   controller_->before_edge();
   if (trace_signals_) update_trace();
+  if (progress_ && controller_->layer_cycle() > 0 && controller_->layer_cycle() % kProgressCycles == 0)
+    progress_(int64_t(image_), layer_, controller_->layer_cycle());
 }
 
 void AcceleratorTop::update_trace() {
@@ -129,10 +143,11 @@ void AcceleratorTop::update_trace() {
 }
 
 std::vector<ImageRun> run_network_systemc(const ArchitectureParams& arch, const Network& net, WeightMemory& wm,
-                                          std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace) {
+                                          std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace,
+                                          const CycleProgress& progress) {
   // The kernel's "simulation stopped by user" note would land on stdout after every run.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-  AcceleratorTop top("accelerator", arch, net, wm, std::move(inputs), trace);
+  AcceleratorTop top("accelerator", arch, net, wm, std::move(inputs), trace, progress);
   sc_core::sc_start();
   if (!top.finished()) throw std::logic_error("run_network_systemc: simulation stopped before the last image");
   return top.results();

@@ -7,6 +7,7 @@
 #include <systemc>
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -32,11 +33,17 @@ struct TraceOptions {
   bool enabled() const { return !vcd_file.empty(); }
 };
 
+/// Progress of a long simulation: called at the start of every layer and every kProgressCycles
+/// cycles inside one, with the image, the layer and the cycle within the layer.
+using CycleProgress = std::function<void(int64_t image, int layer, int64_t layer_cycle)>;
+inline constexpr int64_t kProgressCycles = 256;
+
 /// One image's run through the network.
 struct ImageRun {
-  std::vector<LayerRun> layers;  // per layer: output codes, cycles, counts
-  int64_t cycles = 0;            // sum over layers
-  ActionCounts counts;           // sum over layers
+  std::vector<LayerRun> layers;         // per layer: output codes, cycles, counts
+  int64_t cycles = 0;                   // sum over layers
+  ActionCounts counts;                  // sum over layers
+  DeliveredWeightErrors weight_errors;  // what this image's weight reads delivered (WeightMemory's count)
 };
 
 /// SC_MODULE netlist: clock, array, controller (weight SRAM + post-processing unit).
@@ -45,7 +52,7 @@ SC_MODULE(AcceleratorTop) {
   /// `inputs`: input codes (already preprocessed, Network::input_shape each) of the images to run.
   /// The network and the weight memory must outlive the module.
   AcceleratorTop(sc_core::sc_module_name name, const ArchitectureParams& arch, const Network& net, WeightMemory& wm,
-                 std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace = {});
+                 std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace = {}, CycleProgress progress = {});
   ~AcceleratorTop() override;
 
   /// Results once sc_start() has returned (the process calls sc_stop() after the last image).
@@ -71,17 +78,20 @@ SC_MODULE(AcceleratorTop) {
   std::unique_ptr<PostProcessingUnit> post_;
   std::unique_ptr<Controller> controller_;
   TraceOptions trace_;
+  CycleProgress progress_;
   sc_core::sc_trace_file* trace_file_ = nullptr;
   std::unique_ptr<TraceSignals> trace_signals_;
   size_t image_ = 0;
   int layer_ = -1;
   std::vector<ImageRun> results_;
+  DeliveredWeightErrors image_start_errors_;  // the memory's delivered counts when the image began
   bool finished_ = false;
 };
 
 /// Elaborates an AcceleratorTop, runs sc_start() to completion and returns the per-image results.
 /// The SystemC kernel cannot be restarted: call at most once per process.
 std::vector<ImageRun> run_network_systemc(const ArchitectureParams& arch, const Network& net, WeightMemory& wm,
-                                          std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace = {});
+                                          std::vector<std::vector<uint8_t>> inputs, const TraceOptions& trace = {},
+                                          const CycleProgress& progress = {});
 
 }  // namespace lvsim

@@ -15,10 +15,9 @@ ChipReport run_chip_command(const ChipCommandOptions& opt) {
   const ArchitectureParams arch = load_architecture(opt.arch_path);
   const TechnologyParams tech = load_technology(opt.tech_path);
   const std::string origin = technology_origin(opt.tech_path);
-  if (!tech.bitcell_failure.is_object())
+  if (!tech.bitcell_failure)
     throw ConfigError(located(origin, "bitcell_failure", "missing: the technology has no failure model"));
-  JsonObject fo(tech.bitcell_failure, origin, "bitcell_failure");
-  const BitcellFailureParams failure = BitcellFailureParams::from_json(fo);
+  const BitcellFailureParams& failure = *tech.bitcell_failure;
 
   const WeightSramParams& s = arch.weight_sram;
   ChipReportParams p;

@@ -135,6 +135,7 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
                   "Write per-layer SCALE-Sim COMPUTE_REPORT.csv columns here");
   run->add_flag("--json", cl.json, "Write the report as one JSON object to stdout");
   run->add_option("--output", cl.output, "Also write the JSON report to this file (atomically)");
+  run->add_flag("--quiet", o.quiet, "Cycle mode: no progress on stderr");
 }
 
 void add_chip_command(CLI::App& app, CommandLine& cl) {
@@ -488,8 +489,15 @@ extern "C" int sc_main(int argc, char** argv) {
   try {
     if (app.got_subcommand("run")) {
       finish_run_options(cl);
-      const lvsim::RunReport rep = lvsim::run(cl.run);
-      emit(rep.to_text(), rep.to_json().dump(2) + "\n", cl.json, cl.output);
+      cl.run.output_path = cl.output;
+      // The report, the VCD trace and the compute report are written together at the end (staged,
+      // then renamed): a run that fails leaves none of them.
+      lvsim::StagedOutputs outputs;
+      const lvsim::RunReport rep = lvsim::run(cl.run, outputs);
+      const std::string json_text = rep.to_json().dump(2) + "\n";
+      if (!cl.output.empty()) outputs.stage(cl.output, json_text, "--output");
+      outputs.commit();
+      emit(rep.to_text(), json_text, cl.json, "");
     } else if (app.got_subcommand("explore")) {
       return run_explore_command(cl);
     } else if (app.got_subcommand("sweep")) {

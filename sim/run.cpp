@@ -3,13 +3,11 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
-
-#include <unistd.h>
 
 #include "common/errors.h"
 #include "common/json_reader.h"
@@ -25,6 +23,7 @@
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
 #include "models/timing_model.h"
+#include "sim/cycle_progress.h"
 #include "sim/layer_dump.h"
 #include "sim/presets.h"
 #include "sim/threads.h"
@@ -70,10 +69,8 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
         read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path);
     map = profiled.has_failure_voltages() ? profiled.at(op.v_sram_v) : profiled.at(std::nullopt);
     fr.source = "fault_map";
-  } else if (tech.bitcell_failure.is_object()) {
-    const std::string origin = technology_origin(opt.tech_path);
-    JsonObject o(tech.bitcell_failure, origin, "bitcell_failure");
-    ChipFaultModel chip(BitcellFailureParams::from_json(o), geometry, opt.chip_seed);
+  } else if (tech.bitcell_failure) {
+    ChipFaultModel chip(*tech.bitcell_failure, geometry, opt.chip_seed);
     map = chip.faults_at(op.v_sram_v);
     fr.source = "chip";
     fr.ber = chip.expected_failure_fraction(op.v_sram_v);
@@ -88,6 +85,26 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
     wm.set_faults(map->word_faults());
   }
   return fr;
+}
+
+/// Cycle mode's fault statistics, as its own SystemC run's weight reads counted them (per image:
+/// WeightMemory's delivered counts), not the bulk read the functional paths count: the persistent
+/// faults deliver the same errors to every image; transient flips add up over the images.
+void report_cycle_weight_errors(const std::vector<ImageRun>& runs, FaultReport& fr) {
+  if (runs.empty()) return;
+  const DeliveredWeightErrors& first = runs.front().weight_errors;
+  fr.bit_errors = first.bit_errors;
+  fr.bit_errors_by_bit = first.bit_errors_by_bit;
+  fr.weights_changed = first.weights_changed;
+  fr.ecc_corrected = first.ecc_corrected;
+  fr.ecc_detected = first.ecc_detected;
+  fr.ecc_silent = first.ecc_silent;
+  fr.transient_bit_errors = 0;
+  for (const ImageRun& r : runs) {
+    if (!r.weight_errors.same_persistent(first))
+      throw std::logic_error("cycle mode: the persistent faults delivered different errors to different images");
+    fr.transient_bit_errors += r.weight_errors.transient_bit_errors;
+  }
 }
 
 void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per_image, int64_t images) {
@@ -131,22 +148,106 @@ void check_operating_point_inputs(const RunOptions& opt, const TechnologyParams&
                                   " MHz of technology " + tech.name + " at V_logic " + volts(v_logic) + " V"));
 }
 
-/// Output locations are checked before any work: SystemC's VCD writer dies with SIGFPE when its
-/// file cannot be opened, and a run must not fail after minutes of simulation for a typo.
-void check_output_directory(const std::string& path, const std::string& option) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0)
-    throw ConfigError(located(option, "", "cannot write into directory " + dir + " (missing or not writable)"));
+/// The VCD file `--vcd PATH` names: SystemC adds ".vcd" unless the name ends in it.
+std::string vcd_target(const std::string& path) {
+  return path.ends_with(".vcd") ? path : path + ".vcd";
+}
+
+/// Cycle mode: every image through the SystemC netlist; cycles, counts and fault statistics as
+/// that run measured and counted them.
+void run_cycle_mode(const RunOptions& opt, const ArchitectureParams& arch, const Network& net, WeightMemory& wm,
+                    const Dataset& test, const std::vector<LayerTiming>& timing, const std::string& vcd_file,
+                    RunReport& rep) {
+  std::vector<std::vector<uint8_t>> inputs;
+  for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net, test.image(i)));
+  TraceOptions trace;
+  if (!opt.vcd_path.empty()) {
+    trace.vcd_file = vcd_file;
+    trace.layer = opt.trace_layer;
+    trace.first_cycle = opt.trace_from_cycle;
+    trace.last_cycle = opt.trace_to_cycle;
+  }
+  wm.reset_stats();
+  CycleProgressPrinter progress(arch, net, timing, test.count, opt.quiet ? nullptr : stderr);
+  progress.announce();
+  const CycleProgress on_progress = [&](int64_t image, int layer, int64_t cycle) {
+    progress.update(image, layer, cycle);
+  };
+  const std::vector<ImageRun> runs =
+      run_network_systemc(arch, net, wm, std::move(inputs), trace, opt.quiet ? CycleProgress{} : on_progress);
+  for (size_t l = 0; l < rep.layers.size(); ++l) {
+    LayerReport& L = rep.layers[l];
+    for (const ImageRun& r : runs) {
+      L.cycles += r.layers[l].cycles;
+      L.stall_cycles += r.layers[l].stall_cycles;
+      L.counts += r.layers[l].counts;
+    }
+    L.weight_sram_reads = L.counts.weight_sram_reads;
+    L.folds = runs.empty() ? 0 : runs[0].layers[l].timing.folds;
+    L.utilization = runs.empty() ? 0 : runs[0].layers[l].timing.utilization;
+    L.mapping_efficiency = runs.empty() ? 0 : runs[0].layers[l].timing.mapping_efficiency;
+    L.compute_utilization = runs.empty() ? 0 : runs[0].layers[l].timing.compute_utilization;
+  }
+  for (const ImageRun& r : runs) rep.predictions.push_back(argmax_class(r.layers[size_t(net.output)].output));
+  report_cycle_weight_errors(runs, rep.faults);
+}
+
+/// Accuracy with faults and clean, and the robust error, from the predictions and the labels.
+void fill_accuracy(const Dataset& test, bool robust_error, RunReport& rep) {
+  int64_t correct_clean = 0, robust_wrong = 0;
+  for (int64_t i = 0; i < test.count; ++i) {
+    const int label = test.labels[size_t(i)];
+    rep.labels.push_back(label);
+    const bool ok = rep.predictions[size_t(i)] == label, ok_clean = rep.predictions_clean[size_t(i)] == label;
+    rep.correct += ok;
+    correct_clean += ok_clean;
+    robust_wrong += !(ok && ok_clean);
+  }
+  const double n = double(std::max<int64_t>(rep.images, 1));
+  rep.accuracy = double(rep.correct) / n;
+  rep.accuracy_clean = double(correct_clean) / n;
+  if (robust_error) rep.robust_error = double(robust_wrong) / n;
+}
+
+/// Totals, simulated time and energy (per layer, per run, per model load) from the counted actions.
+void fill_time_and_energy(const EnergyModel& energy_model, const OperatingPoint& op, const ArchitectureParams& arch,
+                          const Network& net, RunReport& rep) {
+  for (auto& L : rep.layers) {
+    rep.counts += L.counts;
+    rep.total_cycles += L.cycles;
+  }
+  rep.simulated_time_s = double(rep.total_cycles) / op.clock_hz;
+  rep.simulated_images_per_second = rep.simulated_time_s > 0 ? double(rep.images) / rep.simulated_time_s : 0.0;
+  rep.energy = energy_model.cost(rep.counts, op, rep.images);
+  // Loading the model happens once, outside the inferences: costed and reported apart.
+  rep.model_load_counts = model_load_counts(arch, net, op.clock_hz);
+  rep.model_load_energy = energy_model.cost(rep.model_load_counts, op, 1);
+  rep.inferences_per_model_load = arch.inferences_per_model_load;
+  rep.dram_bandwidth_bytes_per_s = arch.dram_bandwidth_bytes_per_s;
+  for (auto& L : rep.layers) {
+    const EnergyBreakdown b = energy_model.breakdown(L.counts, op);
+    L.energy_pj = b.total_pj();
+    L.energy_breakdown_pj = b.to_json();
+  }
 }
 
 }  // namespace
 
-RunReport run(const RunOptions& opt) {
+RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
+  // Output locations first: SystemC's VCD writer dies with SIGFPE when its file cannot be opened,
+  // and a run must not fail after minutes of simulation for a typo. The VCD is written to a staged
+  // temporary file, renamed into place with the other outputs once everything succeeded.
+  if (!opt.output_path.empty()) check_output_location(opt.output_path, "--output");
+  if (!opt.compute_report_path.empty()) check_output_location(opt.compute_report_path, "--compute-report");
+  // One SystemC kernel per process, single-threaded: say so rather than silently ignore.
+  if (opt.mode == RunMode::Cycle && opt.threads > 1)
+    throw ConfigError(located("--threads", "", "cycle mode runs one SystemC simulation on one thread"));
+  const std::string vcd_file = opt.vcd_path.empty() ? "" : outputs.reserve(vcd_target(opt.vcd_path), "--vcd", ".vcd");
   const int threads = resolve_threads(opt.threads);
   Network net = load_network(opt.network_path);
   Dataset test = load_dataset(opt.data_dir, Split::Test, opt.images);
   check_fits(test, net);
+  if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
   const ArchitectureParams arch = load_architecture(opt.arch_path);
   arch.check_fits(net);
   const TechnologyParams tech = load_technology(opt.tech_path);
@@ -165,9 +266,6 @@ RunReport run(const RunOptions& opt) {
     finalize_network(net);
     rep.calibrated = true;
   }
-  if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
-  if (!opt.vcd_path.empty()) check_output_directory(opt.vcd_path, "--vcd");
-  if (!opt.compute_report_path.empty()) check_output_directory(opt.compute_report_path, "--compute-report");
   rep.network_name = net.name;
   rep.network_file = opt.network_path;
   rep.data_dir = opt.data_dir;
@@ -197,8 +295,15 @@ RunReport run(const RunOptions& opt) {
   // The weight SRAM holds the network; faults act on its cells; every path reads through it.
   WeightMemory wm(arch.weight_sram, net);
   rep.faults = apply_faults(opt, tech, op, arch, wm);
-  const LayerWeights faulty = read_all_weights(net, wm, rep.faults);
-  const bool weights_differ = rep.faults.weights_changed > 0 || opt.transient_ber > 0;
+  // The functional paths count the faults in one bulk read of every word; cycle mode reports what
+  // its own reads counted instead (report_cycle_weight_errors).
+  FaultReport bulk_read = rep.faults;
+  const LayerWeights faulty = read_all_weights(net, wm, bulk_read);
+  if (opt.mode == RunMode::Cycle)
+    rep.faults.bits_stored = bulk_read.bits_stored;
+  else
+    rep.faults = bulk_read;
+  const bool weights_differ = bulk_read.weights_changed > 0 || opt.transient_ber > 0;
 
   // Transient read errors act on every read from here on (per image and layer).
   std::unique_ptr<TransientReadErrors> transient;
@@ -214,39 +319,7 @@ RunReport run(const RunOptions& opt) {
 
   const auto t0 = std::chrono::steady_clock::now();
   if (opt.mode == RunMode::Cycle) {
-    if (opt.threads > 1) {
-      // One SystemC kernel per process, single-threaded: say so rather than silently ignore.
-      throw ConfigError(located("--threads", "", "cycle mode runs one SystemC simulation on one thread"));
-    }
-    std::vector<std::vector<uint8_t>> inputs;
-    for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net, test.image(i)));
-    TraceOptions trace;
-    if (!opt.vcd_path.empty()) {
-      trace.vcd_file = opt.vcd_path;
-      trace.layer = opt.trace_layer;
-      trace.first_cycle = opt.trace_from_cycle;
-      trace.last_cycle = opt.trace_to_cycle;
-    }
-    wm.stats().reset();
-    const std::vector<ImageRun> runs = run_network_systemc(arch, net, wm, std::move(inputs), trace);
-    for (size_t l = 0; l < rep.layers.size(); ++l) {
-      LayerReport& L = rep.layers[l];
-      for (const ImageRun& r : runs) {
-        L.cycles += r.layers[l].cycles;
-        L.stall_cycles += r.layers[l].stall_cycles;
-        L.counts += r.layers[l].counts;
-      }
-      L.weight_sram_reads = L.counts.weight_sram_reads;
-      L.folds = runs.empty() ? 0 : runs[0].layers[l].timing.folds;
-      L.utilization = runs.empty() ? 0 : runs[0].layers[l].timing.utilization;
-      L.mapping_efficiency = runs.empty() ? 0 : runs[0].layers[l].timing.mapping_efficiency;
-      L.compute_utilization = runs.empty() ? 0 : runs[0].layers[l].timing.compute_utilization;
-    }
-    for (const ImageRun& r : runs) rep.predictions.push_back(argmax_class(r.layers[size_t(net.output)].output));
-    if (transient) {  // the bits the transient errors flipped, as the functional paths count them
-      LayerWeights w;
-      for (int64_t i = 0; i < test.count; ++i) read_image_weights(net, wm, i, faulty, w, rep.faults);
-    }
+    run_cycle_mode(opt, arch, net, wm, test, timing, vcd_file, rep);
   } else {
     // Zero operands are data: counted in the prediction pass from each image's codes, with the
     // weights that image read.
@@ -265,43 +338,15 @@ RunReport run(const RunOptions& opt) {
   rep.predictions_clean = weights_differ ? run_functional(opt.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast,
                                                           net, stored_weights(net), test, threads)
                                          : rep.predictions;
-  int64_t correct_clean = 0, robust_wrong = 0;
-  for (int64_t i = 0; i < test.count; ++i) {
-    const int label = test.labels[size_t(i)];
-    rep.labels.push_back(label);
-    const bool ok = rep.predictions[size_t(i)] == label, ok_clean = rep.predictions_clean[size_t(i)] == label;
-    rep.correct += ok;
-    correct_clean += ok_clean;
-    robust_wrong += !(ok && ok_clean);
-  }
-  const double n = double(std::max<int64_t>(rep.images, 1));
-  rep.accuracy = double(rep.correct) / n;
-  rep.accuracy_clean = double(correct_clean) / n;
-  if (opt.robust_error) rep.robust_error = double(robust_wrong) / n;
+  fill_accuracy(test, opt.robust_error, rep);
 
   // Time and energy from the counted actions.
-  for (auto& L : rep.layers) {
-    rep.counts += L.counts;
-    rep.total_cycles += L.cycles;
-  }
-  rep.simulated_time_s = double(rep.total_cycles) / op.clock_hz;
-  rep.simulated_images_per_second = rep.simulated_time_s > 0 ? double(rep.images) / rep.simulated_time_s : 0.0;
-  rep.energy = energy_model.cost(rep.counts, op, rep.images);
-  // Loading the model happens once, outside the inferences: costed and reported apart.
-  rep.model_load_counts = model_load_counts(arch, net, op.clock_hz);
-  rep.model_load_energy = energy_model.cost(rep.model_load_counts, op, 1);
-  rep.inferences_per_model_load = arch.inferences_per_model_load;
-  rep.dram_bandwidth_bytes_per_s = arch.dram_bandwidth_bytes_per_s;
-  for (auto& L : rep.layers) {
-    const EnergyBreakdown b = energy_model.breakdown(L.counts, op);
-    L.energy_pj = b.total_pj();
-    L.energy_breakdown_pj = b.to_json();
-  }
+  fill_time_and_energy(energy_model, op, arch, net, rep);
 
   if (!opt.compute_report_path.empty()) {
     std::ostringstream csv;
     write_compute_report_csv(csv, net, timing);
-    write_file_atomically(opt.compute_report_path, csv.str());
+    outputs.stage(opt.compute_report_path, csv.str(), "--compute-report");
   }
   if (!opt.dump_layers_dir.empty()) {
     // The weights each image read: the persistent faults, and its own transient errors if any.

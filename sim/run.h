@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "common/output_file.h"
 #include "energy/operating_point.h"
 #include "sim/run_report.h"
 #include "workloads/calibration.h"
@@ -49,12 +50,18 @@ struct RunOptions {
   int trace_layer = 0;
   int64_t trace_from_cycle = 0, trace_to_cycle = 0;
   std::string compute_report_path;  // SCALE-Sim COMPUTE_REPORT.csv columns
+  bool quiet = false;               // no cycle-mode progress on stderr
 
   // Inspection: every layer's output codes and values of the evaluated images as .npy files.
   std::string dump_layers_dir;
+
+  // Where the caller will write the report (--output): only checked here, before any work.
+  std::string output_path;
 };
 
-/// Runs it. Throws UserError subclasses (ConfigError, FormatError) for bad input.
-RunReport run(const RunOptions& options);
+/// Runs it. Throws UserError subclasses (ConfigError, FormatError) for bad input. Every output
+/// location is checked before any work; the VCD trace and the compute report are staged in
+/// `outputs` (the caller adds the report and commits them all, so a failure leaves none behind).
+RunReport run(const RunOptions& options, StagedOutputs& outputs);
 
 }  // namespace lvsim

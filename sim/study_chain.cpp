@@ -46,7 +46,8 @@ void StudyChain::apply_faults(int v, PointRecord& r) {
   wm_.set_faults(map.word_faults());
 }
 
-std::vector<int> StudyChain::predict_cycle_level(std::array<int64_t, 9>& zero_macs) {
+std::vector<int> StudyChain::predict_cycle_level(const PointRecord& r, std::array<int64_t, 9>& zero_macs,
+                                                int64_t& transient_bit_errors) {
   // The SystemC kernel elaborates once per process: each point's cycle-level run happens in a
   // child process that inherits this weight memory, and returns its predictions through a pipe.
   const Dataset& test = ctx_.test();
@@ -64,6 +65,10 @@ std::vector<int> StudyChain::predict_cycle_level(std::array<int64_t, 9>& zero_ma
     for (const ImageRun& run : runs) {
       out.push_back(argmax_class(run.layers[size_t(net_.net.output)].output));
       out.push_back(run.cycles);
+      // What this image's own weight reads delivered (WeightMemory's count, not a recomputation).
+      const DeliveredWeightErrors& d = run.weight_errors;
+      out.insert(out.end(), {d.bit_errors, d.weights_changed, d.ecc_corrected, d.ecc_detected, d.ecc_silent,
+                             d.transient_bit_errors});
       for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += run.counts.zero_operand_macs_by_weight_bits[b];
     }
     out.insert(out.end(), zeros.begin(), zeros.end());
@@ -78,7 +83,8 @@ std::vector<int> StudyChain::predict_cycle_level(std::array<int64_t, 9>& zero_ma
     ::_exit(0);
   }
   ::close(fds[1]);
-  std::vector<int64_t> in(size_t(test.count) * 2 + zero_macs.size());
+  constexpr size_t kPerImage = 8;  // prediction, cycles, the delivered counts above
+  std::vector<int64_t> in(size_t(test.count) * kPerImage + zero_macs.size());
   char* p = reinterpret_cast<char*>(in.data());
   size_t left = in.size() * sizeof(int64_t);
   while (left > 0) {
@@ -93,11 +99,19 @@ std::vector<int> StudyChain::predict_cycle_level(std::array<int64_t, 9>& zero_ma
   if (left != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("cycle mode: the SystemC child process failed");
   std::vector<int> pred;
+  transient_bit_errors = 0;
   for (int64_t i = 0; i < test.count; ++i) {
-    // The cycle model and the closed form the energy is costed from must agree exactly.
-    if (in[size_t(2 * i + 1)] != net_.cycles_per_image)
+    const int64_t* image = in.data() + size_t(i) * kPerImage;
+    // The cycle model and the closed form the energy is costed from must agree exactly, and so must
+    // the persistent errors its reads delivered and the bulk read the point records.
+    if (image[1] != net_.cycles_per_image)
       throw std::runtime_error("cycle mode: SystemC cycles differ from the closed form for image " + std::to_string(i));
-    pred.push_back(int(in[size_t(2 * i)]));
+    if (image[2] != r.bit_errors || image[3] != r.weights_changed || image[4] != r.ecc_corrected ||
+        image[5] != r.ecc_detected || image[6] != r.ecc_silent)
+      throw std::runtime_error("cycle mode: the SystemC reads delivered other bit errors than the bulk read, image " +
+                               std::to_string(i));
+    transient_bit_errors += image[7];
+    pred.push_back(int(image[0]));
   }
   std::copy(in.end() - std::ptrdiff_t(zero_macs.size()), in.end(), zero_macs.begin());
   return pred;
@@ -110,11 +124,7 @@ std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRec
   FaultReport fr;
   std::vector<int64_t> zero_macs;  // per layer (functional paths)
   if (mode == RunMode::Cycle) {
-    pred = predict_cycle_level(r.zero_operand_macs_by_weight_bits);
-    if (transient_) {  // the bits the transients flipped, counted as the functional paths do
-      LayerWeights per_image;
-      for (int64_t i = 0; i < test.count; ++i) read_image_weights(net_.net, wm_, i, w, per_image, fr);
-    }
+    pred = predict_cycle_level(r, r.zero_operand_macs_by_weight_bits, fr.transient_bit_errors);
   } else if (transient_) {
     pred = run_with_transients(mode, net_.net, wm_, w, test, fr, ctx_.threads(), &zero_macs);
   } else {

@@ -51,8 +51,11 @@ class StudyChain {
   void apply_faults(int v, PointRecord& r);
   /// Predictions of the test set with the current faults: (correct, robust_wrong).
   std::pair<int64_t, int64_t> evaluate(const LayerWeights& w, PointRecord& r);
-  /// Predictions of the SystemC model (in a child process) and its zero-operand MACs.
-  std::vector<int> predict_cycle_level(std::array<int64_t, 9>& zero_macs);
+  /// Predictions of the SystemC model (in a child process) and its zero-operand MACs; the bits
+  /// its reads' transient errors flipped (as its WeightMemory counted them). runtime_error when its
+  /// cycles or persistent bit errors differ from the closed form / the bulk read recorded in `r`.
+  std::vector<int> predict_cycle_level(const PointRecord& r, std::array<int64_t, 9>& zero_macs,
+                                       int64_t& transient_bit_errors);
 
   const StudyContext& ctx_;
   const StudyNetworkState& net_;

@@ -49,11 +49,10 @@ StudyContext::StudyContext(StudySpec spec, int threads) : spec_(std::move(spec))
   nominal_ = nominal_operating_point(tech_);
   geometry_ = fault_geometry(arch_.weight_sram);
   if (spec_.axis == StudyAxis::VSram) {
-    if (!tech_.bitcell_failure.is_object())
+    if (!tech_.bitcell_failure)
       throw ConfigError(located(technology_origin(spec_.tech_path), "bitcell_failure",
                                 "a voltage sweep needs the technology's bit-cell failure model"));
-    JsonObject o(tech_.bitcell_failure, technology_origin(spec_.tech_path), "bitcell_failure");
-    failure_params_ = BitcellFailureParams::from_json(o);
+    failure_params_ = *tech_.bitcell_failure;
     failure_model_ = make_bitcell_failure_model(*failure_params_);
     for (double v : spec_.values) {
       if (v < failure_model_->min_voltage_v() || v > failure_model_->max_voltage_v())

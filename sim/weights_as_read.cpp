@@ -13,6 +13,9 @@ namespace lvsim {
 LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport& fr) {
   LayerWeights w(net.layers.size());
   wm.stats().reset();
+  // No image's transient flips: the read context of no layer (a memory with transient errors set
+  // would otherwise apply the current context's flips to that layer's bulk read).
+  wm.set_read_context(-1, -1);
   for (size_t l = 0; l < net.layers.size(); ++l) {
     if (!net.layers[l].has_weights()) continue;
     w[l] = wm.read_layer(int(l));

@@ -15,8 +15,8 @@
 
 namespace lvsim {
 
-/// Every layer's weights as the array reads them (one read of every word), and the bit errors
-/// they carry relative to the stored patterns (bits_stored, bit_errors, weights_changed, ECC
+/// Every layer's weights as the array reads them (one read of every word, persistent faults only:
+/// no transient flips), and the bit errors they carry relative to the stored patterns (bits_stored, bit_errors, weights_changed, ECC
 /// counters of `fr` are added to / set).
 LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport& fr);
 

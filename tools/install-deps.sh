@@ -4,7 +4,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS=(build-essential cmake ninja-build pkg-config
-      libsystemc-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev
+      libsystemc-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev
       libbenchmark-dev zlib1g-dev libboost-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist python3 python3-jsonschema libjs-chart.js chromium
       libonnx-dev libprotobuf-dev libzip-dev python3-onnx python3-numpy python3-torch)
 missing=()

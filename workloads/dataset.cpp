@@ -103,6 +103,7 @@ class ByteSource {
 struct IdxHeader {
   std::vector<int64_t> dims;
   int64_t header_bytes() const { return 4 + 4 * int64_t(dims.size()); }
+  /// Bounded by the header limits (kMaxImages x kMaxImageBytes < 2^51) once read_idx_header accepted it.
   int64_t data_bytes() const {
     int64_t n = 1;
     for (int64_t d : dims) n *= d;
@@ -145,12 +146,19 @@ IdxHeader read_idx_header(ByteSource& src, const std::string& path, int want_dim
   if (h.dims[0] == 0) throw FormatError(located(path, "header", std::string("holds no ") + what));
   // Limits checked before anything is allocated: a header declaring millions of huge images
   // must not make lvsim zero-fill gigabytes before it notices the file is short.
+  // Checked as the product grows (each dimension < 2^32, the partial product <= 2^24, so no step
+  // overflows): two dimensions near 2^32 must not wrap around to a small size.
   int64_t per_item = 1;
-  for (size_t i = 1; i < h.dims.size(); ++i) per_item *= h.dims[i];
-  if (per_item > kMaxImageBytes)
-    throw FormatError(located(
-        path, "header",
-        "images of " + std::to_string(per_item) + " bytes exceed the limit of " + std::to_string(kMaxImageBytes)));
+  for (size_t i = 1; i < h.dims.size(); ++i) {
+    per_item *= h.dims[i];
+    if (per_item > kMaxImageBytes) {
+      std::string shape;
+      for (size_t k = 1; k < h.dims.size(); ++k) shape += (k > 1 ? " x " : "") + std::to_string(h.dims[k]);
+      throw FormatError(located(
+          path, "header",
+          "images of " + shape + " bytes exceed the limit of " + std::to_string(kMaxImageBytes) + " bytes per image"));
+    }
+  }
   if (h.dims[0] > kMaxImages)
     throw FormatError(located(path, "header",
                               "declares " + std::to_string(h.dims[0]) + " " + what + ", more than the limit of " +

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end behaviour of `lvsim run` and `lvsim chip` on the shipped network:
 # - the documented JSON keys are present and consistent;
-# - cycle mode (SystemC) and fast mode agree on predictions, per-layer cycles and action counts,
-#   with and without faults;
+# - cycle mode (SystemC), fast and golden agree on predictions (100 images with faults), cycle mode's
+#   measured cycles and action counts equal the closed form fast reports, and the fault statistics
+#   cycle mode's own reads counted equal fast's bulk read (faults, SECDED, transients);
+# - transient errors change predictions against the same chip without them;
 # - results are byte-identical for 1 and 2 threads;
 # - a chip's exported fault map, loaded back, reproduces the chip-model run;
 # - bad hardware input (architecture, technology, voltage, fault map) is rejected with exit 2.
@@ -17,13 +19,25 @@ fails=0
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 run() { "$LVSIM" run --network "$NET" --data "$DATA" "$@"; }
 
+# Each comparison below is between independent computations, and each is made where the feature
+# under test changes the outcome (faults change predictions; transients change predictions).
+sed 's/"ecc": "none"/"ecc": "secded", "on_double_error": "zero_word"/' "$SRC/presets/arch/edge-16x16.json" >"$T/secded.json"
 run --images 3 --mode cycle --threads 1 --json >"$T/cycle.json" || fail "cycle run"
 run --images 3 --mode fast --json >"$T/fast.json" || fail "fast run"
-run --images 3 --mode cycle --threads 1 --ber 0.01 --chip-seed 7 --json >"$T/cycle_ber.json" || fail "cycle run with faults"
-run --images 3 --mode fast --ber 0.01 --chip-seed 7 --json >"$T/fast_ber.json" || fail "fast run with faults"
-run --images 4 --mode cycle --threads 1 --transient-ber 0.03 --voltage 0.6 --json >"$T/cycle_tr.json" || fail "cycle run with transients"
-run --images 4 --mode fast --transient-ber 0.03 --voltage 0.6 --json >"$T/fast_tr.json" || fail "fast run with transients"
-run --images 4 --mode golden --transient-ber 0.03 --voltage 0.6 --json >"$T/golden_tr.json" || fail "golden run with transients"
+# Persistent faults: 100 images, cycle (SystemC) vs fast vs golden.
+run --images 100 --mode cycle --threads 1 --quiet --ber 0.01 --chip-seed 7 --json >"$T/cycle_ber.json" || fail "cycle run with faults"
+run --images 100 --mode fast --ber 0.01 --chip-seed 7 --json >"$T/fast_ber.json" || fail "fast run with faults"
+run --images 100 --mode golden --ber 0.01 --chip-seed 7 --json >"$T/golden_ber.json" || fail "golden run with faults"
+# SECDED: corrected, detected (zeroed) and miscorrected words.
+run --images 8 --mode cycle --threads 1 --arch "$T/secded.json" --ber 0.004 --chip-seed 3 --json >"$T/cycle_ecc.json" || fail "cycle run with SECDED"
+run --images 8 --mode fast --arch "$T/secded.json" --ber 0.004 --chip-seed 3 --json >"$T/fast_ecc.json" || fail "fast run with SECDED"
+# Transient read errors on top of the chip model's faults at 0.6 V.
+run --images 6 --mode cycle --threads 1 --transient-ber 0.002 --voltage 0.6 --json >"$T/cycle_tr.json" || fail "cycle run with transients"
+run --images 6 --mode fast --transient-ber 0.002 --voltage 0.6 --json >"$T/fast_tr.json" || fail "fast run with transients"
+run --images 6 --mode golden --transient-ber 0.002 --voltage 0.6 --json >"$T/golden_tr.json" || fail "golden run with transients"
+# Transients that must change predictions: the same chip with and without them, 200 images.
+run --images 200 --mode fast --transient-ber 0.01 --voltage 0.6 --json >"$T/fast_tr200.json" || fail "fast run, transients"
+run --images 200 --mode fast --voltage 0.6 --json >"$T/fast_no_tr200.json" || fail "fast run, no transients"
 run --images 40 --threads 1 --voltage 0.5 --json >"$T/t1.json" || fail "1-thread run"
 run --images 40 --threads 2 --voltage 0.5 --json >"$T/t2.json" || fail "2-thread run"
 
@@ -42,20 +56,38 @@ for key in ["accuracy", "images", "predictions", "layers", "total_cycles", "ber"
     check(key in c and key in f, f"key {key}")
 check(c["images"] == 3 and len(c["predictions"]) == 3, "3 predictions")
 check(0 <= c["accuracy"] <= 1, "accuracy is a fraction")
-for a, b, name in [(c, f, "clean"), (load("cycle_ber"), load("fast_ber"), "faults")]:
+# Cycle mode's cycles and counts are measured by the SystemC model; fast reports the closed form.
+for a, b, name in [(c, f, "clean"), (load("cycle_ber"), load("fast_ber"), "faults"),
+                   (load("cycle_ecc"), load("fast_ecc"), "secded")]:
     check(a["predictions"] == b["predictions"], f"cycle == fast predictions ({name})")
     check([l["cycles"] for l in a["layers"]] == [l["cycles"] for l in b["layers"]], f"cycle == fast layer cycles ({name})")
     check(a["action_counts"] == b["action_counts"], f"cycle == fast action counts ({name})")
     check(a["total_cycles"] == sum(l["cycles"] for l in a["layers"]), f"total cycles = sum of layers ({name})")
     check(abs(a["energy_total_pj"] - sum(a["energy_breakdown_pj"].values())) <= 1e-6 * a["energy_total_pj"], "energy = sum of parts")
-check(load("cycle_ber")["bit_errors"] > 0, "ber 0.01 corrupts weight bits")
+# Fault statistics: cycle mode's are what its own SystemC reads counted; fast's one bulk read.
+fault_keys = ["bit_errors_by_bit", "weights_changed", "ecc_corrected", "ecc_detected", "ecc_silent", "bits_stored"]
+for name in ["ber", "ecc", "tr"]:
+    a, b = load("cycle_" + name), load("fast_" + name)
+    check(a["bit_errors"] == b["bit_errors"] > 0, f"cycle == fast bit_errors > 0 ({name}): {a['bit_errors']} {b['bit_errors']}")
+    for k in fault_keys:
+        check(a["faults"][k] == b["faults"][k], f"cycle == fast faults.{k} ({name}): {a['faults'][k]} {b['faults'][k]}")
+cb, fb, gb = load("cycle_ber"), load("fast_ber"), load("golden_ber")
+check(len(cb["predictions"]) == 100 and cb["predictions"] == gb["predictions"], "faults: cycle == golden predictions, 100 images")
+check(fb["predictions"] == gb["predictions"], "faults: fast == golden predictions")
+check(sum(p != q for p, q in zip(cb["predictions"], cb["predictions_clean"])) > 0, "faults at p = 1% change some predictions")
+e = load("cycle_ecc")["faults"]
+check(e["ecc"] == "secded" and e["ecc_corrected"] > 0 and e["ecc_detected"] > 0, f"SECDED corrects and detects: {e}")
 ct, ft, gt = load("cycle_tr"), load("fast_tr"), load("golden_tr")
 check(ct["predictions"] == ft["predictions"] == gt["predictions"], "transient errors: cycle == fast == golden predictions")
-check(ct["faults"]["transient_bit_errors"] == ft["faults"]["transient_bit_errors"] > 0, "transient bit errors counted alike")
+check(ct["faults"]["transient_bit_errors"] == ft["faults"]["transient_bit_errors"] == gt["faults"]["transient_bit_errors"] > 0,
+      f"transient bit errors counted alike: {ct['faults']['transient_bit_errors']} {ft['faults']['transient_bit_errors']}")
+a, b = load("fast_tr200"), load("fast_no_tr200")
+check(a["bit_errors"] == b["bit_errors"] > 0, "the same chip with and without transients")
+changed = sum(p != q for p, q in zip(a["predictions"], b["predictions"]))
+check(changed > 0, f"transients at 1% change predictions ({changed} of 200)")
 # Zero-operand MACs with each image's own weights: the SystemC model counts operands as they meet,
 # fast and golden with their counters and per-image corrections.
 check(ct["action_counts"] == ft["action_counts"] == gt["action_counts"], "transient errors: cycle == fast == golden action counts")
-check(ct["predictions"] != ct["predictions_clean"] or ct["accuracy"] <= ct["accuracy_clean"], "transients act")
 t1, t2 = load("t1"), load("t2")
 for k in ["predictions", "predictions_clean", "bit_errors", "total_cycles", "action_counts", "energy_total_pj"]:
     check(t1[k] == t2[k], f"threads 1 == 2: {k}")
@@ -119,8 +151,8 @@ PY
 "$LVSIM" chip --chip-seed 5 --voltages 0.5,0.6,0.7,0.8,0.9 --export "$T/map.json" >"$T/chip.txt" || fail "chip command"
 grep -q "0.5" "$T/chip.txt" || fail "chip report lists voltages"
 "$LVSIM" chip --chip-seed 5 --voltages 0.5,0.9 --json >"$T/chip.json" || fail "chip --json"
-run --images 20 --voltage 0.55 --chip-seed 5 --json >"$T/chip_run.json" || fail "chip run"
-run --images 20 --voltage 0.55 --fault-map "$T/map.json" --json >"$T/map_run.json" || fail "map run"
+run --images 200 --voltage 0.55 --chip-seed 5 --json >"$T/chip_run.json" || fail "chip run"
+run --images 200 --voltage 0.55 --fault-map "$T/map.json" --json >"$T/map_run.json" || fail "map run"
 python3 - "$T" <<'PY' || fails=$((fails + 1))
 import json, sys
 t = sys.argv[1]
@@ -156,6 +188,11 @@ printf '{"format": "lvsim-fault-map", "version": 1}' >"$T/badmap.json"
 expect_error bad_fault_map "badmap\.json" -- run --network "$NET" --data "$DATA" --images 2 --fault-map "$T/badmap.json"
 sed 's/"dram_pj_per_byte"/"dram_pj_per_bite"/' "$SRC/presets/tech/45nm.json" >"$T/tech_key.json"
 expect_error tech_unknown_key "tech_key\.json" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_key.json"
+# The technology's bit-cell failure block is validated when the file loads, also when --ber replaces it.
+sed 's/"model": "normal"/"model": "weibull"/' "$SRC/presets/tech/45nm.json" >"$T/tech_model.json"
+expect_error tech_unknown_failure_model "tech_model\.json: bitcell_failure\.model" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_model.json" --ber 0.01
+sed 's/"model": "normal",/"model": "normal", "sigma": 1,/' "$SRC/presets/tech/45nm.json" >"$T/tech_fkey.json"
+expect_error tech_unknown_failure_key "tech_fkey\.json: bitcell_failure\.sigma" -- run --network "$NET" --data "$DATA" --images 2 --tech "$T/tech_fkey.json" --ber 0.01
 
 expect_error transient_ber_above_one "transient-ber" -- run --network "$NET" --data "$DATA" --images 2 --transient-ber 2
 expect_error bad_clock_mode "clock-mode" -- run --network "$NET" --data "$DATA" --images 2 --clock-mode turbo
@@ -174,6 +211,22 @@ expect_error tech_bad_energy_unit "tech_unit\.json.*energy_unit" -- run --networ
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('bitcell_failure'); json.dump(d, open(sys.argv[2],'w'))" \
   "$SRC/presets/tech/45nm.json" "$T/tech_nofail.json"
 expect_error chip_without_failure_model "tech_nofail\.json.*bitcell_failure" -- chip --tech "$T/tech_nofail.json"
+
+# Memory follows what the network uses, not the declared SRAM: 16 banks x 2^23 rows (2^27 words, 1.2
+# GB if every word were held) run in well under 400 MB; a failure rate that would materialise
+# hundreds of millions of failing cells over it is refused with exit 2.
+sed 's/"rows_per_bank": 8192/"rows_per_bank": 8388608/' "$SRC/presets/arch/edge-16x16.json" >"$T/huge_sram.json"
+python3 - "$LVSIM" "$NET" "$DATA" "$T/huge_sram.json" <<'PY' || fails=$((fails + 1))
+import resource, subprocess, sys
+lvsim, net, data, arch = sys.argv[1:]
+r = subprocess.run([lvsim, "run", "--network", net, "--data", data, "--images", "20", "--arch", arch, "--ber", "1e-5", "--json"],
+                   capture_output=True, text=True)
+rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+ok = r.returncode == 0 and rss_mb < 400
+print(("ok  " if ok else "FAIL") + f" huge declared SRAM: exit {r.returncode}, peak {rss_mb:.0f} MB {r.stderr.strip()}")
+sys.exit(0 if ok else 1)
+PY
+expect_error huge_sram_high_rate "fault model: .*failing cells in memory, more than the limit" -- run --network "$NET" --data "$DATA" --images 2 --arch "$T/huge_sram.json" --ber 0.05
 
 # Every shipped technology works with lvsim chip's default voltage grid (the 14 nm curve ends at
 # 1.0 Vmin, below its SRAM range's 1.1: the grid spans what both describe).

@@ -90,5 +90,25 @@ sys.exit(0 if a == b and len(a) == 4 and any(int(v[1]) > 0 for v in a.values()) 
 PY
 /usr/bin/python3 "$SRC/tests/cli/check_sweep_stats.py" "$T/ber" || fails=$((fails + 1))
 
+# Transient read errors in a study: the point equals lvsim run with the same transients (the bulk
+# read of the persistent weights must carry no image's flips: it used to take image 0's flips of
+# the first layer for persistent errors), and cycle mode, whose transient and persistent counts come
+# from its own SystemC reads, gives the same outputs as fast mode.
+TR=(--network "$NET" --data "$DATA" --images 40 --voltages 0.6 --chips 1 --transient-ber 0.003 --quiet)
+"$LVSIM" sweep "${TR[@]}" --out "$T/tr-fast" || fail "transient sweep"
+"$LVSIM" sweep "${TR[@]}" --mode cycle --out "$T/tr-cycle" || fail "transient cycle sweep"
+same_outputs "$T/tr-fast" "$T/tr-cycle" points.csv summary.csv
+"$LVSIM" run --network "$NET" --data "$DATA" --images 40 --voltage 0.6 --chip-seed 1 --transient-ber 0.003 --json \
+  >"$T/tr-run.json" || fail "transient run"
+/usr/bin/python3 - "$T/tr-fast/points.csv" "$T/tr-run.json" <<'PY' || fail "transient sweep point differs from lvsim run"
+import csv, json, sys
+p = list(csv.DictReader(open(sys.argv[1])))[0]
+r = json.load(open(sys.argv[2]))
+got = (int(p["correct"]), int(p["bit_errors"]), int(p["transient_bit_errors"]))
+want = (r["correct"], r["bit_errors"], r["faults"]["transient_bit_errors"])
+print(("ok  " if got == want else "FAIL") + f" transient sweep point {got}, run {want}")
+sys.exit(0 if got == want and want[2] > 0 and want[1] > 0 else 1)
+PY
+
 [ $fails -eq 0 ] && echo "all sweep result checks passed"
 exit $((fails > 0))

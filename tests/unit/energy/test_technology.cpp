@@ -32,23 +32,25 @@ void expect_bad_file(const std::string& name, const nlohmann::json& j, const std
 
 }  // namespace
 
-TEST_CASE("technology presets load and keep the bit-cell failure object as-is", "[energy][technology]") {
+TEST_CASE("technology presets load with their bit-cell failure model parsed", "[energy][technology]") {
   auto t45 = TechnologyParams::from_json_file(std::string(LVSIM_SOURCE_DIR) + "/presets/tech/45nm.json");
   CHECK(t45.name == "45nm");
-  CHECK(t45.bitcell_failure.at("model") == "normal");
-  CHECK(t45.bitcell_failure.at("mean_v").get<double>() == 0.10);
-  CHECK(t45.bitcell_failure.at("sigma_v").get<double>() == 0.14);
+  REQUIRE(t45.bitcell_failure);
+  CHECK(t45.bitcell_failure->model == "normal");
+  CHECK(t45.bitcell_failure->mean_v == 0.10);
+  CHECK(t45.bitcell_failure->sigma_v == 0.14);
   // Horowitz: 8-bit multiply 0.2 pJ + 32-bit add 0.1 pJ per MAC at 0.9 V.
   CHECK(t45.mac_multiply_pj_by_weight_bits[8] + t45.accumulator_add_pj == Approx(0.3));
   CHECK(t45.f_max_hz(t45.v_logic_nominal_v) == Approx(t45.clock_nominal_hz));
 
   auto t14 = TechnologyParams::from_json_file(std::string(LVSIM_SOURCE_DIR) + "/presets/tech/14nm-normalized.json");
-  CHECK(t14.bitcell_failure.at("model") == "ber_curve");
+  REQUIRE(t14.bitcell_failure);
+  CHECK(t14.bitcell_failure->model == "ber_curve");
   CHECK(t14.energy_unit == "normalized");
   CHECK(t45.energy_unit == "pJ");
-  CHECK(t14.bitcell_failure.at("points").size() == 7);
-  CHECK(t14.bitcell_failure.at("points")[4][0].get<double>() == 0.88);  // (V/Vmin, p) in increasing voltage
-  CHECK(t14.bitcell_failure.at("points")[4][1].get<double>() == 1e-3);
+  REQUIRE(t14.bitcell_failure->points.size() == 7);
+  CHECK(t14.bitcell_failure->points[4].first == 0.88);  // (V/Vmin, p) in increasing voltage
+  CHECK(t14.bitcell_failure->points[4].second == 1e-3);
 }
 
 TEST_CASE("45nm preset SRAM fit reproduces Horowitz's 8 KB / 32 KB / 1 MB read energies", "[energy][technology]") {
@@ -143,6 +145,22 @@ TEST_CASE("bad technology files are ConfigErrors naming file and field", "[energ
     j["bitcell_failure"] = 3;
     expect_bad_file("tech_bitcell.json", j, "bitcell_failure", "object");
   }
+  // The block is parsed when the file loads, not when a run first uses it (a run with --ber never does).
+  SECTION("bit-cell failure model of unknown name") {
+    auto j = round_tech_json();
+    j["bitcell_failure"]["model"] = "weibull";
+    expect_bad_file("tech_bitcell_model.json", j, "bitcell_failure.model", "weibull");
+  }
+  SECTION("bit-cell failure model with an unknown key") {
+    auto j = round_tech_json();
+    j["bitcell_failure"]["sigma"] = 0.1;
+    expect_bad_file("tech_bitcell_key.json", j, "bitcell_failure.sigma", "");
+  }
+  SECTION("bit-cell failure model with a bad value") {
+    auto j = round_tech_json();
+    j["bitcell_failure"]["sigma_v"] = -0.1;
+    expect_bad_file("tech_bitcell_sigma.json", j, "bitcell_failure.sigma_v", "");
+  }
   SECTION("array fraction given although the periphery follows V_sram") {
     auto j = round_tech_json();
     j["sram_periphery"]["array_fraction"] = 0.5;
@@ -164,7 +182,7 @@ TEST_CASE("bit-cell failure object is optional", "[energy][technology]") {
   auto j = round_tech_json();
   j.erase("bitcell_failure");
   auto t = TechnologyParams::from_json(j, "t.json");
-  CHECK(t.bitcell_failure.is_null());
+  CHECK(!t.bitcell_failure);
 }
 
 TEST_CASE("operating points: ranges and f_max are checked", "[energy][operating_point]") {

@@ -155,6 +155,12 @@ TEST_CASE("fault map io: bad files give errors naming file and field", "[fault_i
           "wide.json",
           R"({"format": "lvsim-fault-map", "version": 1, "geometry": {"banks": 1, "rows": 4, "data_bits": 65, "check_bits": 0}, "kind": "at_voltage", "cells": []})"),
       "geometry.data_bits");
+  // banks x rows x cells would overflow 64 bits (2^20 x 2^40 x 80): refused before it is computed.
+  expect_error<ConfigError>(
+      write_text(
+          "huge.json",
+          R"({"format": "lvsim-fault-map", "version": 1, "geometry": {"banks": 1048576, "rows": 1099511627776, "data_bits": 64, "check_bits": 16}, "kind": "at_voltage", "cells": []})"),
+      "geometry.rows");
   CHECK_THROWS_AS(read_fault_map(temp_path("does-not-exist.json")), ConfigError);
 }
 

@@ -291,3 +291,25 @@ TEST_CASE("transient read errors: rate, keyed determinism", "[fault]") {
   CHECK_THROWS_AS(TransientReadErrors(-1e-3, g, 5), ConfigError);
   CHECK_THROWS_AS(TransientReadErrors(2.0, g, 5), ConfigError);
 }
+
+// A declared SRAM of 2^27 words x 72 cells at a 5% rate would materialise ~5e8 cells (tens of GB):
+// refused with a ConfigError before any is drawn; the same rate on a small SRAM is fine.
+TEST_CASE("rate model: a failure rate over a huge SRAM is refused before it is sampled", "[fault]") {
+  FaultGeometry huge;
+  huge.banks = 16;
+  huge.rows = int64_t(1) << 23;
+  huge.data_bits = 64;
+  huge.check_bits = 8;
+  RateFaultModel big(RateFaultParams{}, huge, 1);
+  try {
+    big.faults_at(0.05);
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("failing cells") && Catch::Contains("limit"));
+  }
+  CHECK(big.faults_at(1e-6).size() > 0);  // a low rate on the same SRAM costs its failing cells only
+  FaultGeometry small = huge;
+  small.rows = 1024;
+  RateFaultModel ok(RateFaultParams{}, small, 1);
+  CHECK(ok.faults_at(0.05).size() > 0);
+}

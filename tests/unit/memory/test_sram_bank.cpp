@@ -55,3 +55,36 @@ TEST_CASE("sram bank: fault masks on read, clean writes", "[memory][sram]") {
   b.set_fault(0, WordFaultMasks{});  // empty masks: the row stays clean
   CHECK(b.fault(0) == nullptr);
 }
+
+// Storage follows the rows written, not the rows declared: a bank of 2^40 rows is constructed and
+// used in microseconds (it would need 8 TiB if it were allocated). Rows never written read as zero,
+// and faults on them act as on any row, also after the row is written.
+TEST_CASE("sram bank: a huge declared bank costs only its written rows", "[memory][sram]") {
+  const int64_t rows = int64_t(1) << 40;
+  SramBank b(rows, 16, 6, 4);
+  CHECK(b.rows() == rows);
+  b.write(2, 0x1234, 0x15);
+  CHECK(b.read(rows - 1) == SramWord{0, 0});
+  CHECK(b.stored(1) == SramWord{0, 0});
+  WordFaultMasks far;
+  far.xor_mask = 0x8001;
+  b.set_fault(rows - 1, far);  // beyond the written rows: kept sparsely
+  b.set_fault(1000, far);
+  CHECK(b.faulty_rows() == 2);
+  CHECK(b.read(rows - 1) == SramWord{0x8001, 0});
+  WordFaultMasks near;
+  near.or_mask = 0x1;
+  b.set_fault(2, near);
+  CHECK(b.read(2) == SramWord{0x1235, 0x15});
+  b.write(1000, 0x00F0, 0);  // the row becomes stored: its fault stays
+  CHECK(b.read(1000) == SramWord{0x80F1, 0});
+  CHECK(b.read(2) == SramWord{0x1235, 0x15});
+  b.set_fault(5000, WordFaultMasks{});  // empty masks on an unwritten row: stays clean
+  CHECK(b.fault(5000) == nullptr);
+  CHECK(b.read(5000) == SramWord{0, 0});
+  b.clear_faults();
+  CHECK(b.read(rows - 1) == SramWord{0, 0});
+  CHECK(b.read(1000) == SramWord{0x00F0, 0});
+  CHECK(b.faulty_rows() == 0);
+  CHECK_THROWS_AS(SramBank(4, 8, 0, 5), std::invalid_argument);
+}

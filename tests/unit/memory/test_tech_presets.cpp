@@ -14,9 +14,8 @@ namespace {
 std::unique_ptr<BitcellFailureModel> preset_model(const std::string& name) {
   const std::string path = std::string(LVSIM_SOURCE_DIR) + "/presets/tech/" + name;
   const TechnologyParams tech = TechnologyParams::from_json_file(path);
-  REQUIRE(tech.bitcell_failure.is_object());
-  JsonObject o(tech.bitcell_failure, path, "bitcell_failure");
-  return make_bitcell_failure_model(BitcellFailureParams::from_json(o));
+  REQUIRE(tech.bitcell_failure);
+  return make_bitcell_failure_model(*tech.bitcell_failure);
 }
 }  // namespace
 

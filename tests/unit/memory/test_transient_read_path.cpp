@@ -130,3 +130,80 @@ TEST_CASE("transient changes: exactly the weights read_layer changes, also under
   wm.set_read_context(0, 0);
   CHECK(wm.read_layer(2) == persistent[2]);  // a layer read outside its context sees no transients
 }
+
+// What read_word delivered (stats().delivered), counted inside the memory once per word and read
+// context, against an oracle outside it: the weights read_layer returns compared with the stored
+// patterns, and read_layer's per-read ECC counters. Words are read in a shuffled order, most of
+// them twice, as the cycle model's controller reads words shared by two folds.
+TEST_CASE("delivered weight errors: counted once per word and context, equal to the bulk read", "[memory][transient]") {
+  const std::string ecc = GENERATE(std::string("none"), std::string("secded"));
+  const std::string on_double = GENERATE(std::string("use_as_read"), std::string("zero_word"));
+  if (ecc == "none" && on_double == "zero_word") return;  // only meaningful with SECDED
+  const Network net = test::make_weight_net({{8, 3001}, {0, 0}, {5, 4003}}, 21);
+  WeightSramParams p;
+  p.banks = 3;
+  p.rows_per_bank = 1024;
+  p.word_bits = 32;
+  p.ecc = ecc;
+  p.on_double_error = on_double;
+  WeightMemory wm(p, net);
+  // Persistent faults in many words: two cells in some (SECDED detects or miscorrects), one in others.
+  std::vector<std::pair<WordAddress, WordFaultMasks>> faults;
+  for (int64_t row = 0; row < 900; row += 5) {
+    WordFaultMasks m;
+    m.xor_mask = (uint64_t(1) << (row % 32)) | (row % 3 == 0 ? uint64_t(1) << ((row + 7) % 32) : 0);
+    faults.push_back({WordAddress{int(row % 3), row}, m});
+  }
+  wm.set_faults(faults);
+  const std::vector<int> layers = {0, 2};
+  // Oracle of the persistent part: one bulk read of every layer.
+  DeliveredWeightErrors expected;
+  std::vector<std::vector<uint8_t>> persistent(net.layers.size());
+  wm.reset_stats();
+  for (int l : layers) {
+    persistent[size_t(l)] = wm.read_layer(l);
+    const auto& stored = net.layers[size_t(l)].weight.stored;
+    for (size_t i = 0; i < stored.size(); ++i) {
+      const unsigned diff = unsigned(stored[i] ^ persistent[size_t(l)][i]);
+      expected.weights_changed += diff != 0;
+      for (int b = 0; b < 8; ++b)
+        if (diff >> b & 1) ++expected.bit_errors, ++expected.bit_errors_by_bit[size_t(b)];
+    }
+  }
+  expected.ecc_corrected = wm.stats().ecc_corrected;
+  expected.ecc_detected = wm.stats().ecc_detected;
+  expected.ecc_silent = wm.stats().ecc_silent;
+  REQUIRE(expected.bit_errors > 0);
+  if (ecc == "secded") REQUIRE((expected.ecc_corrected > 0 && expected.ecc_detected > 0));
+
+  TransientReadErrors tr(0.01, fault_geometry(p), 5);
+  wm.set_transient(&tr);
+  wm.reset_stats();
+  SplitMix64 rng(3);
+  const int images = 4;
+  for (int image = 0; image < images; ++image)
+    for (int l : layers) {
+      wm.set_read_context(image, l);
+      std::vector<int64_t> words;
+      for (int64_t k = 0; k < wm.layout().words(l); ++k) {
+        words.push_back(wm.layout().first_word(l) + k);
+        if (k % 4 != 0) words.push_back(wm.layout().first_word(l) + k);  // read twice
+      }
+      for (size_t i = words.size(); i > 1; --i) std::swap(words[i - 1], words[size_t(rng.next() % i)]);
+      for (int64_t g : words) wm.read_word(wm.layout().word_address(g));
+      // Oracle of the transient part: this context's read_layer against the persistent weights.
+      std::vector<uint8_t> w = wm.read_layer(l);
+      for (size_t i = 0; i < w.size(); ++i)
+        expected.transient_bit_errors += std::popcount(unsigned(w[i] ^ persistent[size_t(l)][i]));
+    }
+  DeliveredWeightErrors got = wm.stats().delivered;
+  CHECK(got.transient_bit_errors == expected.transient_bit_errors);
+  CHECK(got.transient_bit_errors > 0);
+  // The persistent part is the same in every context: images x the bulk read's.
+  CHECK(got.bit_errors == images * expected.bit_errors);
+  CHECK(got.weights_changed == images * expected.weights_changed);
+  CHECK(got.ecc_corrected == images * expected.ecc_corrected);
+  CHECK(got.ecc_detected == images * expected.ecc_detected);
+  CHECK(got.ecc_silent == images * expected.ecc_silent);
+  for (size_t b = 0; b < 8; ++b) CHECK(got.bit_errors_by_bit[b] == images * expected.bit_errors_by_bit[b]);
+}

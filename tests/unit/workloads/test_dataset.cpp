@@ -275,6 +275,13 @@ TEST_CASE("malformed IDX files give FormatError naming the file", "[dataset]") {
     // Only the first image requested: its label is fine.
     CHECK(load_dataset(dir.str(), Split::Test, 1).count == 1);
   }
+  SECTION("image dimensions whose product overflows 64 bits") {
+    // 2^32-1 x 2^32-1 bytes per image wraps around to 1 - 2^33 in int64 arithmetic: refused by size.
+    Bytes b{0, 0, 8, 3, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    write_raw(img, b);
+    write_raw(lab, labels_file({3}));
+    CHECK_THAT(error_of<FormatError>(load), Catch::Contains(img) && Catch::Contains("exceed the limit"));
+  }
   SECTION("empty file header") {
     write_raw(img, idx(3, {0, kH, kW}, {}));
     write_raw(lab, labels_file({}));
