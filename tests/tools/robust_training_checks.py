@@ -295,6 +295,12 @@ def export_round_trip():
                         "--batch", "64", "--bits", "5", "--clip", "0.1", "--randbet-p", "0.02", "--seed", "3",
                         "--out", ck], capture_output=True, text=True)
     check(r.returncode == 0 and r.stdout.count("epoch 1/1") == 1, f"train.py: one progress line per epoch: {r.stdout.strip()[-160:]} {r.stderr[-300:]}")
+    for bad in (["--bits", "9"], ["--saq-rho", "0.1"], ["--data-dir", os.path.join(TMP, "none")]):
+        r2 = subprocess.run([PY, os.path.join(tools, "train.py"), "--out", os.path.join(TMP, "bad.pt")] + bad,
+                            capture_output=True, text=True)
+        check(r2.returncode == 2 and len(r2.stderr.strip().splitlines()) == 1 and bad[0] in r2.stderr
+              and not os.path.exists(os.path.join(TMP, "bad.pt")),
+              f"train.py {' '.join(bad)}: exit 2, one line naming the option: {r2.stderr.strip()}")
     net = os.path.join(TMP, "rt.json")
     r = subprocess.run([PY, os.path.join(tools, "export.py"), "--model-file", os.path.join(tools, "lvsim_common.py"),
                         "--class", "FmnistCnn", "--checkpoint", ck, "--input-shape", "1,28,28",

@@ -2,7 +2,10 @@
 # Trains and exports the model zoo of docs/model-zoo.md (workloads/networks/fmnist-cnn-*.json):
 # the reference CNN trained 7 ways, sequentially, each checked by export.py (lvsim's predictions
 # equal the independent integer reference image for image). Usage, from the repository root:
-#   tools/torch/train-zoo.sh [BUILD_DIR] [ONLY_NAME...]
+#   tools/torch/train-zoo.sh [BUILD_DIR] [NAME...]      (default: all seven, one after the other)
+# Two lanes in parallel, one thread each, as used for the shipped zoo:
+#   tools/torch/train-zoo.sh build normal-q8 rquant-q8 clip-q8 saq-q8 normal-q4 &
+#   tools/torch/train-zoo.sh build randbet-clip-q8 randbet-clip-q4
 # Writes checkpoints and logs to build-torch/zoo/ and one provenance line per model to
 # build-torch/zoo/provenance.jsonl (command, seed, wall time, accuracies).
 set -euo pipefail
@@ -12,7 +15,7 @@ PY=/usr/bin/python3
 OUT=build-torch/zoo
 mkdir -p "$OUT"
 # Common training budget: chosen so each model trains in minutes on a shared 2-core machine.
-COMMON="--epochs 2 --train-images 8000 --test-images 2000 --batch 64 --lr 1e-3 --seed 1 --threads 2"
+COMMON="--epochs 2 --train-images 6000 --test-images 2000 --batch 64 --lr 1e-3 --seed 1 --threads 1"
 NORMAL8="--bits 8 --scheme normal"; ROBUST8="--bits 8 --scheme robust"
 NORMAL4="--bits 4 --scheme normal"; ROBUST4="--bits 4 --scheme robust"
 declare -A TRAIN=(
@@ -40,9 +43,9 @@ for name in "${ORDER[@]}"; do
   nice -n 10 $PY tools/torch/export.py --model-file tools/torch/lvsim_common.py --class FmnistCnn \
     --checkpoint "$OUT/$net.pt" --input-shape 1,28,28 --pixel-scale 0.00392156862745098 --mean 0.2860 --std 0.3530 \
     --bits "$bits" --granularity per_tensor $scheme --out "$OUT/$net.onnx" --network "workloads/networks/$net.json" \
-    --lvsim "$BUILD/lvsim" --import-args "--calib-data $DATA --calib-images 512 --name $net --threads 2" \
-    --check-data "$DATA" --check-images 1000 --threads 2 | tee "$OUT/$net.export.log"
-  acc=$(nice -n 10 "$BUILD/lvsim" run --network "workloads/networks/$net.json" --data "$DATA" --threads 2 --json |
+    --lvsim "$BUILD/lvsim" --import-args "--calib-data $DATA --calib-images 512 --name $net --threads 1" \
+    --check-data "$DATA" --check-images 1000 --threads 1 | tee "$OUT/$net.export.log"
+  acc=$(nice -n 10 "$BUILD/lvsim" run --network "workloads/networks/$net.json" --data "$DATA" --threads 1 --json |
         $PY -c "import json,sys; print(json.load(sys.stdin)['accuracy'])")
   check=$(tail -1 "$OUT/$net.export.log")
   echo "{\"network\": \"$net\", \"command\": \"$cmd\", \"train_wall_s\": $((t1 - t0)), \"lvsim_accuracy_10k\": $acc, \"export_check\": $check}" \

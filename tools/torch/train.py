@@ -36,8 +36,15 @@ def evaluate(model, images, labels, scheme=None, batch=1000):
     return correct / len(images)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad options: one line naming the option, exit 2 (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"train.py: error: {message}\n")
+
+
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch", type=int, default=64)
@@ -90,8 +97,12 @@ def main(argv=None):
     scheme = scheme_of(a)
     cfg = {"scheme": scheme, "randbet_p": a.randbet_p, "saq_rho": a.saq_rho, "clip": a.clip}
 
-    tr_x, tr_y = lc.load_fmnist("train", a.data_dir)
-    te_x, te_y = lc.load_fmnist("t10k", a.data_dir)
+    try:
+        tr_x, tr_y = lc.load_fmnist("train", a.data_dir)
+        te_x, te_y = lc.load_fmnist("t10k", a.data_dir)
+    except (OSError, ValueError) as e:
+        print(f"train.py: error: --data-dir {a.data_dir}: {e}", file=sys.stderr)
+        sys.exit(2)
     tr_x, tr_y = tr_x[:a.train_images], tr_y[:a.train_images]
     te_x, te_y = te_x[:a.test_images], te_y[:a.test_images]
     model = lc.FmnistCnn()
