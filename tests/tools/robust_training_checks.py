@@ -295,6 +295,13 @@ def export_round_trip():
                         "--batch", "64", "--bits", "5", "--clip", "0.1", "--randbet-p", "0.02", "--seed", "3",
                         "--out", ck], capture_output=True, text=True)
     check(r.returncode == 0 and r.stdout.count("epoch 1/1") == 1, f"train.py: one progress line per epoch: {r.stdout.strip()[-160:]} {r.stderr[-300:]}")
+    ck2 = os.path.join(TMP, "rt2.pt")
+    r2 = subprocess.run([PY, os.path.join(tools, "train.py"), "--epochs", "1", "--train-images", "128", "--test-images", "200",
+                         "--batch", "64", "--bits", "5", "--clip", "0.1", "--randbet-p", "0.02", "--seed", "3",
+                         "--out", ck2], capture_output=True, text=True)
+    if r.returncode == 0 and r2.returncode == 0:
+        a, b = torch.load(ck)["state_dict"], torch.load(ck2)["state_dict"]
+        check(all(torch.equal(a[k], b[k]) for k in a), "train.py: the same command and seed give the same checkpoint")
     for bad in (["--bits", "9"], ["--saq-rho", "0.1"], ["--data-dir", os.path.join(TMP, "none")]):
         r2 = subprocess.run([PY, os.path.join(tools, "train.py"), "--out", os.path.join(TMP, "bad.pt")] + bad,
                             capture_output=True, text=True)
@@ -307,7 +314,7 @@ def export_round_trip():
                         "--pixel-scale", "0.00392156862745098", "--mean", "0.2860", "--std", "0.3530", "--bits", "5",
                         "--out", os.path.join(TMP, "rt.onnx"), "--network", net, "--lvsim", LVSIM,
                         "--import-args", "--calib-data /usr/share/datasets/fashion-mnist --calib-images 64 --threads 1",
-                        "--check-data", "/usr/share/datasets/fashion-mnist", "--check-images", "100"],
+                        "--check-data", "/usr/share/datasets/fashion-mnist", "--check-images", "50"],
                        capture_output=True, text=True)
     check(r.returncode == 0 and '"lvsim_vs_reference_mismatches": 0' in r.stdout,
           f"export.py: lvsim's predictions equal the integer reference: {r.stdout.strip().splitlines()[-1:]} {r.stderr[-300:]}")
