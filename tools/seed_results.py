@@ -147,8 +147,11 @@ def main():
     images = study["images"]
 
     lines = []
-    lines.append("| model | bits | clean % | drop ≤ d | lowest V_sram/Vmin (mean) | accuracy there % | RErr % | weight-SRAM energy saved % | whole accelerator saved % (14 nm-norm.) | whole accelerator saved % (45 nm components, est.) | highest p (BER study) |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("| model | bits | clean % | drop ≤ d | lowest V_sram/Vmin (mean) | accuracy there % | RErr % | weight-SRAM energy saved % | whole accelerator saved % (14 nm-norm.) | whole accelerator saved % (45 nm components, est.) | weight-SRAM energy there, × normal-q8 at nominal | highest p (BER study) |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    if v_rows[REFERENCE][0]["v_sram_v"] != study["v_sram_nominal_v"]:
+        raise SystemExit("seed_results.py: the V_sram study must start at the nominal voltage (energy reference)")
+    e_ref = v_rows[REFERENCE][0]["energy_breakdown_pj"]["weight_sram"]
     headline = {}
     for n in names:
         clean = nets[n]["accuracy_clean"]
@@ -163,8 +166,9 @@ def main():
             end_b = " (end of sweep)" if rb is not None and rb is ber_rows[n][-1] else ""
             lines.append(f"| {n} | {bits} | {pct(clean)} | {100 * d:g} % | "
                          + (f"{r['v_sram_v']:.2f}{end} | {pct(r['accuracy_mean'])} | {pct(r['robust_error_mean'])} | "
-                            f"{pct(r['energy_saved_weight_sram'], 1)} | {pct(r['energy_saved_total'], 1)} | {pct(whole45, 1)}"
-                            if r else "none | – | – | – | – | –")
+                            f"{pct(r['energy_saved_weight_sram'], 1)} | {pct(r['energy_saved_total'], 1)} | {pct(whole45, 1)} | "
+                            f"{r['energy_breakdown_pj']['weight_sram'] / e_ref:.2f}"
+                            if r else "none | – | – | – | – | – | –")
                          + (f" | {rb['ber']:g}{end_b} |" if rb else " | none |"))
             headline[(n, d)] = r
     own = ["| model | own clean % | lvsim's threshold ≤ 1 % of own clean: V (saved SRAM %) | ≤ 2.5 %: V (saved SRAM %) |", "|---|---|---|---|"]
@@ -205,7 +209,8 @@ per point.
   accounting), so the whole-accelerator saving equals the weight-SRAM one there. The last but one
   column estimates the whole accelerator with the 45 nm preset's component energies (MACs, buffers,
   registers, leakage, DRAM), the weight SRAM lowered by the same V/V_nominal and the logic at nominal
-  (`lvsim run` + `lvsim recost`).
+  (`lvsim run` + `lvsim recost`). The column after it compares absolute weight-SRAM energy with
+  normal-q8 at nominal voltage: 4-bit weights are read in half the words, so they start at 0.5.
 
 ## Lowest weight-SRAM voltage and energy saved
 
