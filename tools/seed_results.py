@@ -143,6 +143,8 @@ def main():
     nets = {n["name"]: n for n in v_s["networks"]}
     ref = {n["name"]: n["accuracy_clean"] for n in ber_s["networks"]}[REFERENCE]
     study = v_s["study"]
+    n_points = sum(len(r) for r in ber_rows.values()) * len(ber_s["study"]["chips"]) + \
+        sum(len(r) for r in v_rows.values()) * len(study["chips"])
     chips = len(study["chips"])
     images = study["images"]
 
@@ -197,20 +199,25 @@ per point.
   (weight-SRAM voltage on the 14 nm-normalized technology, V/Vmin =
   {", ".join(f"{r['v_sram_v']:.2f}" for r in v_rows[names[0]])}; the chips' failing cells follow the
   profiled curve, facts.md §3), architecture edge-16x16, fast mode, no ECC.
-- Wall time of the sweeps on this machine (2 cores shared with other jobs): bit error rate study
-  {a.ber_seconds:.0f} s, V_sram study {a.vsram_seconds:.0f} s ({images} images per point, so that both finish in
-  ≤ 10 min; lvsim reuses exact results where a chip's weights are unchanged).
+- Size: {n_points} points × {images} images = {n_points * images / 1e6:.2f} M inferences ({images} images per
+  point, chosen so that both sweeps finish in ≤ 10 min on 2 free cores: lvsim's fast path runs
+  20,000–25,000 images/s there, docs/performance.md, i.e. ≈ {n_points * images / 22500 / 60:.1f} min; points whose
+  weights are unchanged, V/Vmin = 1.00, are reused exactly). Measured on this run's machine,
+  2 cores shared with other jobs (load average ≈ 9): bit error rate study {a.ber_seconds:.0f} s, V_sram
+  study {a.vsram_seconds:.0f} s ({n_points * images / (a.ber_seconds + a.vsram_seconds):.0f} images/s).
 - Reference for every drop below: the clean accuracy of **normal-q8** on these {images} images,
   **{pct(ref)} %**. A model's "lowest V_sram" is the last voltage, walking down, before the first
   one whose mean accuracy over the chips falls below reference − d.
 - RErr: the seed paper's robust test error, per chip the fraction of images misclassified clean or
   with the chip's faults, averaged over the chips.
 - Energy: on 14 nm-normalized only the weight SRAM's access energy is non-zero (the seed paper's
-  accounting), so the whole-accelerator saving equals the weight-SRAM one there. The last but one
-  column estimates the whole accelerator with the 45 nm preset's component energies (MACs, buffers,
+  accounting), so the whole-accelerator saving equals the weight-SRAM one there. The "45 nm
+  components" column estimates the whole accelerator with the 45 nm preset's component energies (MACs, buffers,
   registers, leakage, DRAM), the weight SRAM lowered by the same V/V_nominal and the logic at nominal
-  (`lvsim run` + `lvsim recost`). The column after it compares absolute weight-SRAM energy with
+  (`lvsim run` + `lvsim recost`). The next column compares absolute weight-SRAM energy with
   normal-q8 at nominal voltage: 4-bit weights are read in half the words, so they start at 0.5.
+  The last column is the same walk on the bit error rate study: the highest p whose mean accuracy
+  stays within d of the reference.
 
 ## Lowest weight-SRAM voltage and energy saved
 
