@@ -1,5 +1,6 @@
 """Shared pieces of the lvsim PyTorch tools: Fashion-MNIST IDX loading, the reference CNN, and the
-weight quantization schemes of docs/quantization.md (numpy for export, torch for training)."""
+weight quantization schemes of docs/quantization.md in numpy (export; robust.py has the torch
+version used for training)."""
 
 import gzip
 import math
@@ -75,10 +76,6 @@ def round_half_away(x):
     if isinstance(x, np.ndarray):
         return np.where(x >= 0, np.floor(x + 0.5), -np.floor(-x + 0.5)).astype(np.int64)
     return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
-
-
-def torch_round_half_away(x):
-    return torch.sign(x) * torch.floor(torch.abs(x) + 0.5)
 
 
 class Scheme:
@@ -164,37 +161,3 @@ def dequantize(q, storage_bits_unused=None):
         scale, zp = np.full(o, scale[0]), np.full(o, zp[0])
     sh = (o,) + (1,) * (codes.ndim - 1)
     return scale.reshape(sh) * (codes - zp.reshape(sh))
-
-
-# ---------------------------------------------------------------------------------------------
-# Torch versions for training (robust scheme on the per-tensor range; straight-through gradients
-# are obtained by computing the loss on detached quantized copies and routing their gradient).
-
-def torch_quantize_robust(w, bits, epsilon=0.001):
-    """Per-tensor asymmetric quantization of a float weight tensor -> (stored unsigned patterns
-    int64, scale, zero point) exactly as _quantize_group with the robust scheme."""
-    qc = (1 << (bits - 1)) - 1
-    w = w.detach().double()
-    lo, hi = w.min(), w.max()
-    half = torch.clamp((hi - lo) / 2.0, min=1e-8)
-    mid = (hi + lo) / 2.0
-    delta = (1.0 + epsilon) / qc
-    codes = torch.clamp(torch_round_half_away(((w - mid) / half) / delta), -qc, qc)
-    scale = delta * half
-    zp = -torch_round_half_away(mid / scale)
-    offset = 1 << (bits - 1)
-    return (codes + offset).long(), scale, zp + offset
-
-
-def torch_dequantize(stored, scale, zp):
-    return (scale * (stored.double() - zp)).float()
-
-
-def inject_bit_errors(stored, bits, p, generator):
-    """Flips every one of the m stored bits independently with probability p (uniform random bit
-    errors, facts.md section 2)."""
-    out = stored.clone()
-    for k in range(bits):
-        flip = torch.rand(stored.shape, generator=generator) < p
-        out = out ^ (flip.long() << k)
-    return out
