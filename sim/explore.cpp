@@ -388,7 +388,9 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) 
     throw ConfigError(located("--out", "", "cannot create directory " + exec.out_dir));
 
   const TechnologyParams tech = load_technology(spec.tech_path);
+  if (exec.on_progress) exec.on_progress(0, int64_t(points.size()));
   const std::vector<PointResult> results = evaluate_all(spec, tech, points, workloads, resolve_threads(exec.threads));
+  if (exec.on_progress) exec.on_progress(int64_t(points.size()), int64_t(points.size()));
   std::vector<Json> rows;
   ExploreOutcome out;
   out.points = int64_t(points.size());
@@ -418,12 +420,17 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec) 
   write_file_atomically((dir / "points.csv").string(), rows_csv(rows));
   write_file_atomically((dir / "layers.csv").string(), layers_csv(results, workloads));
   write_file_atomically((dir / "report.html").string(), explore_report_html(nlohmann::json::parse(json_text)));
+  out.points_json = json_text;
   out.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 
 ExploreSpec read_exploration_file(const std::string& path) {
-  const nlohmann::json j = parse_json_file(path);
+  return exploration_from_text(read_input_file(path, kMaxConfigFileBytes), path);
+}
+
+ExploreSpec exploration_from_text(const std::string& text, const std::string& path) {
+  const nlohmann::json j = parse_json_text(text, path);
   JsonObject o(j, path, "");
   const std::string format = o.get_string("format");
   if (format != "lvsim-exploration") o.fail("format", "expected \"lvsim-exploration\", got \"" + format + "\"");
@@ -454,8 +461,7 @@ ExploreSpec read_exploration_file(const std::string& path) {
     }
     // The grid varies the last axis fastest: keep the file's order of the axes (the strict reader
     // above sorts object keys), read once more as an order-preserving document.
-    std::ifstream in(path);
-    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(in, nullptr, false);
+    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(text, nullptr, false);
     if (!ordered.is_discarded() && ordered.contains("axes")) {
       std::vector<std::string> order;
       for (const auto& [k, v] : ordered["axes"].items()) order.push_back(k);

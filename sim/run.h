@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "energy/operating_point.h"
 #include "sim/run_report.h"
+#include "workloads/network.h"
 #include "workloads/calibration.h"
 
 namespace lvsim {
@@ -16,6 +18,9 @@ namespace lvsim {
 /// Everything one run needs; ranges are checked by the CLI, files by their loaders.
 struct RunOptions {
   std::string network_path;
+  // A network already loaded (the Python API): run uses it instead of reading network_path, which
+  // then only names it in the report.
+  std::shared_ptr<const Network> network;
   std::string data_dir;
   int64_t images = -1;  // test images to evaluate (-1: all)
   int threads = 0;      // 0: all hardware threads
@@ -53,6 +58,11 @@ struct RunOptions {
   // Inspection: every layer's output codes and values of the evaluated images as .npy files.
   std::string dump_layers_dir;
 };
+
+/// The checks of options that belong together (each needs its partner, some exclude each other),
+/// shared by the command line and the Python API; turns stuck_cell_fraction into ber + stuck_at.
+/// ConfigError naming the command-line option.
+void check_run_options(RunOptions& options);
 
 /// Runs it. Throws UserError subclasses (ConfigError, FormatError) for bad input.
 RunReport run(const RunOptions& options);
