@@ -20,7 +20,7 @@ cli, reps = sys.argv[1], int(sys.argv[2])
 net, data, tech = "workloads/networks/fmnist-cnn.json", "/usr/share/datasets/fashion-mnist", \
     "presets/tech/14nm-normalized.json"
 run_args = ["--network", net, "--data", data, "--tech", tech, "--v-sram", "0.84", "--chip-seed", "1"]
-cpu = open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": ")
+cpu = open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].split(":", 1)[1].strip()
 print(f"lvsim Python API vs CLI, {os.cpu_count()} cores ({cpu}), load average {os.getloadavg()[0]:.1f}, "
       f"median of {reps}")
 
@@ -49,8 +49,8 @@ c, a, o = statistics.median(cli_t), statistics.median(api_t), statistics.median(
 print(f"run, 10,000 images:   CLI {c:7.3f} s   API {a:7.3f} s   API overhead outside the C++ run "
       f"{o * 1e3:6.2f} ms = {100 * o / a:.2f} % of the API call; reports equal")
 
-study = {"format": "lvsim-study", "version": 1, "networks": [{"name": "fmnist-cnn", "file": net}],
-         "data": {"dir": data}, "technology": tech, "sweep": {"v_sram_v": [0.88, 0.86, 0.84, 0.82, 0.80]},
+study = {"format": "lvsim-study", "version": 1, "networks": [{"name": "fmnist-cnn", "file": os.path.abspath(net)}],
+         "data": {"dir": data}, "technology": os.path.abspath(tech), "sweep": {"v_sram_v": [0.88, 0.86, 0.84, 0.82, 0.80]},
          "chips": {"count": 5}}
 with tempfile.TemporaryDirectory() as d:
     path = os.path.join(d, "study.json")
