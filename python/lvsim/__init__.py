@@ -325,13 +325,24 @@ def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=N
 
 # ---- studies ------------------------------------------------------------------------------------
 
+def _notebook_bar(done, total):
+    """A text bar redrawn in place on the notebook's stderr (which is no terminal)."""
+    fill = 30 * done // total if total else 0
+    _sys.stderr.write(f"\r[{'#' * fill}{'.' * (30 - fill)}] {done}/{total} points")
+    if done == total:
+        _sys.stderr.write("\n")
+    _sys.stderr.flush()
+
+
 def _progress(progress):
-    """(quiet, callback): None shows the command line's bar on a terminal; a callable gets
-    (points_done, points_total); False shows nothing."""
+    """(quiet, callback): None shows the command line's bar on a terminal and a text bar in a
+    Jupyter notebook; a callable gets (points_done, points_total); False shows nothing."""
     if callable(progress):
         return True, progress
     if progress is None:
-        return not (hasattr(_sys.stderr, "isatty") and _sys.stderr.isatty()), None
+        if hasattr(_sys.stderr, "isatty") and _sys.stderr.isatty():
+            return False, None
+        return True, (_notebook_bar if "ipykernel" in _sys.modules else None)
     return not progress, None
 
 

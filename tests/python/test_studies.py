@@ -59,3 +59,39 @@ def test_explore_matches_cli(tmp_path):
     assert from_dict.points == r.points
     a = r.to_numpy()
     assert a.shape == (24,) and set(a["workload"]) == {"fmnist-cnn", "alexnet"}
+
+
+class Stop(Exception):
+    pass
+
+
+def test_exception_in_progress_callback_stops_and_the_study_resumes(tmp_path, small_study):
+    path, _ = small_study
+
+    def stop_after_two(done, total):
+        if done == 2:
+            raise Stop()
+
+    try:
+        lvsim.sweep(str(path), out=tmp_path / "s", progress=stop_after_two)
+        raise AssertionError("the callback's exception did not propagate")
+    except Stop:
+        pass
+    assert not (tmp_path / "s" / "points.json").exists()
+    r = lvsim.sweep(str(path), out=tmp_path / "s", progress=False)
+    assert r.outcome["from_journal"] == 2 and r.outcome["points"] == 6
+    full = lvsim.sweep(str(path), progress=False)
+    assert r.points == full.points
+
+
+def test_progress_choices(monkeypatch, capsys):
+    import sys
+    assert lvsim._progress(False) == (True, None)
+    cb = lambda d, t: None  # noqa: E731
+    assert lvsim._progress(cb) == (True, cb)
+    monkeypatch.setitem(sys.modules, "ipykernel", object())  # as in a Jupyter kernel: stderr no terminal
+    quiet, bar = lvsim._progress(None)
+    assert quiet and bar is lvsim._notebook_bar
+    bar(3, 6)
+    bar(6, 6)
+    assert capsys.readouterr().err == "\r[###############...............] 3/6 points\r[" + "#" * 30 + "] 6/6 points\n"
