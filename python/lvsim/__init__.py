@@ -246,7 +246,7 @@ def _import(path, model_bytes, bits, granularity, symmetry, storage, rounding, c
     _one_of(calib, "--calib", ["min-max", "percentile"])
     return _lvsim.import_onnx(path, model_bytes, bits, granularity or "", symmetry or "", storage or "",
                               rounding or "", clip, pixel_scale, list(mean or []), list(std or []), name or "",
-                              _path(calib_data, "--calib-data"), _positive(calib_images, "--calib-images"), calib,
+                              _path(calib_data, "--calib-data"), _positive(calib_images, "--calib-images") or 512, calib,
                               _positive(threads, "--threads") or 0)
 
 
@@ -279,7 +279,8 @@ def from_torch(module, example_input, *, preprocess=None, calib=None, bits=8, gr
     finally:
         module.train(training)
     label = name or type(module).__name__
-    return _import(label + ".onnx", buf.getvalue(), bits, granularity, symmetry, storage, rounding, clip,
+    # The origin naming the in-memory model in messages and as the network's source_file.
+    return _import(f"{label} (lvsim.from_torch)", buf.getvalue(), bits, granularity, symmetry, storage, rounding, clip,
                    pre.get("pixel_scale"), pre.get("mean"), pre.get("std"), label, calib, calib_images,
                    calib_method, threads)
 
@@ -305,7 +306,7 @@ def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=N
     a.clock_mode = clock_mode
     a.images = _positive(images, "--images") or -1
     a.threads = _positive(threads, "--threads") or 0
-    a.calib_images = _positive(calib_images, "--calib-images")
+    a.calib_images = _positive(calib_images, "--calib-images") or 512
     a.arch, a.tech = _path(arch, "--arch"), _path(tech, "--tech")
     a.v_sram, a.v_logic = v_sram, v_logic
     a.chip_seed = _seed(chip_seed)
