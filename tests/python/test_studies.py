@@ -57,6 +57,10 @@ def test_explore_matches_cli(tmp_path):
     assert len(r) == 24 and r.outcome["points"] == 12
     from_dict = lvsim.explore(ex)
     assert from_dict.points == r.points
+    # A Network object as a workload: saved first, same rows.
+    with_object = lvsim.explore(dict(ex, workloads=[{"network": lvsim.load_network(NET), "name": "fmnist-cnn"},
+                                                    ex["workloads"][1]]))
+    assert with_object.points == r.points
     a = r.to_numpy()
     assert a.shape == (24,) and set(a["workload"]) == {"fmnist-cnn", "alexnet"}
 
