@@ -25,6 +25,18 @@ class FormatError : public UserError {
   using UserError::UserError;
 };
 
+/// Marks an error about an input file or directory that does not exist, whatever its class: the
+/// Python API raises these as FileNotFoundError (`throw Missing<ConfigError>(...)`).
+class MissingInput {
+ public:
+  virtual ~MissingInput() = default;
+};
+template <class Error>
+class Missing : public Error, public MissingInput {
+ public:
+  using Error::Error;
+};
+
 /// "file: field: what is wrong" — the one shape of every user-facing message.
 inline std::string located(const std::string& file, const std::string& field, const std::string& what) {
   std::string s = file;

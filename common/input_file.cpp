@@ -11,7 +11,7 @@ std::string read_input_file(const std::string& path, int64_t max_bytes) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) throw ConfigError(located(path, "", "cannot open file"));
+  if (ec || !fs::exists(st)) throw Missing<ConfigError>(located(path, "", "cannot open file"));
   if (!fs::is_regular_file(st)) throw ConfigError(located(path, "", "not a regular file"));
   const auto size = fs::file_size(path, ec);
   if (ec) throw ConfigError(located(path, "", "cannot read file"));

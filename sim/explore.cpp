@@ -434,8 +434,9 @@ void mark_pareto_accuracy(std::vector<Json>& rows) {
   }
 }
 
-/// points.json / points.csv / layers.csv / report.html, each written atomically.
-void write_explore_outputs(const ExploreSpec& spec, const TechnologyParams& tech, const std::vector<Json>& rows,
+/// points.json / points.csv / layers.csv / report.html, each written atomically; returns the
+/// text of points.json.
+std::string write_explore_outputs(const ExploreSpec& spec, const TechnologyParams& tech, const std::vector<Json>& rows,
                            const std::vector<PointResult>& results, const std::vector<LoadedWorkload>& workloads,
                            const std::string& out_dir) {
   Json axes = Json::array();
@@ -459,6 +460,7 @@ void write_explore_outputs(const ExploreSpec& spec, const TechnologyParams& tech
   write_file_atomically((dir / "points.csv").string(), rows_csv(rows));
   write_file_atomically((dir / "layers.csv").string(), layers_csv(results, workloads));
   write_file_atomically((dir / "report.html").string(), explore_report_html(nlohmann::json::parse(json_text)));
+  return json_text;
 }
 
 }  // namespace
@@ -482,6 +484,7 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec, 
 
   const TechnologyParams tech = load_technology(spec.tech_path);
   const int threads = resolve_threads(exec.threads);
+  if (exec.on_progress) exec.on_progress(0, int64_t(points.size()));
   const Evaluation e = evaluate_all(spec, tech, points, workloads, threads);
   AccuracyResults accuracy;
   if (spec.accuracy)
@@ -504,13 +507,18 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec, 
   mark_pareto(rows);
   if (spec.accuracy) mark_pareto_accuracy(rows);
   out.rows = int64_t(rows.size());
-  write_explore_outputs(spec, tech, rows, e.results, workloads, exec.out_dir);
+  out.points_json = write_explore_outputs(spec, tech, rows, e.results, workloads, exec.out_dir);
+  if (exec.on_progress) exec.on_progress(int64_t(points.size()), int64_t(points.size()));
   out.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 
 ExploreSpec read_exploration_file(const std::string& path) {
-  const nlohmann::json j = parse_json_file(path);
+  return exploration_from_text(read_input_file(path, kMaxConfigFileBytes), path);
+}
+
+ExploreSpec exploration_from_text(const std::string& text, const std::string& path) {
+  const nlohmann::json j = parse_json_text(text, path);
   JsonObject o(j, path, "");
   const std::string format = o.get_string("format");
   if (format != "lvsim-exploration") o.fail("format", "expected \"lvsim-exploration\", got \"" + format + "\"");
@@ -541,8 +549,7 @@ ExploreSpec read_exploration_file(const std::string& path) {
     }
     // The grid varies the last axis fastest: keep the file's order of the axes (the strict reader
     // above sorts object keys), read once more as an order-preserving document.
-    std::ifstream in(path);
-    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(in, nullptr, false);
+    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(text, nullptr, false);
     if (!ordered.is_discarded() && ordered.contains("axes")) {
       std::vector<std::string> order;
       for (const auto& [k, v] : ordered["axes"].items()) order.push_back(k);

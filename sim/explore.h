@@ -54,10 +54,14 @@ struct ExploreSpec {
 
 /// Reads an exploration file (format "lvsim-exploration", version 1; relative paths from its folder).
 ExploreSpec read_exploration_file(const std::string& path);
+/// The same from the file's text (the Python API's exploration dict); `path` names it in errors
+/// and relative paths are taken from its folder (none: the working directory).
+ExploreSpec exploration_from_text(const std::string& text, const std::string& path);
 
 struct ExploreOutcome {
   int64_t points = 0, feasible = 0, rows = 0;
   double wall_time_s = 0;
+  std::string points_json;  // the text written to points.json
 };
 
 /// Evaluates every point and writes points.{csv,json}, layers.csv and report.html into exec.out_dir

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "workloads/calibration.h"
@@ -24,6 +25,29 @@ struct ImportCommandOptions {
   OnnxImportOptions onnx;
   CalibrationSource calib;
 };
+
+/// The weight quantization scheme of `lvsim import --bits B [--granularity ...]` (empty strings and
+/// no clip: not given; the robust scheme's choices apply). ConfigError naming the option when a
+/// scheme option comes without bits or has a value outside its choices.
+std::optional<WeightQuantScheme> weight_scheme_from_options(std::optional<int> bits, const std::string& granularity,
+                                                           const std::string& symmetry, const std::string& storage,
+                                                           const std::string& rounding, std::optional<double> clip);
+
+/// An imported model: the network, and the translated document when its activation quantization
+/// is left to calibration (no calibration data was given and the model does not say).
+struct ImportedNetwork {
+  Network net;
+  std::optional<nlohmann::json> uncalibrated_doc;
+  int64_t calib_images = 0;  // training images calibration used (0: none)
+};
+
+/// Imports the model (from model_path, or from `model_bytes` when given, named model_path in
+/// messages) and calibrates it when calibration data is given. UserError on bad input.
+ImportedNetwork import_model(const ImportCommandOptions& options, const std::string* model_bytes = nullptr);
+
+/// Writes an imported network as `lvsim import` does (atomically): the translated document when
+/// uncalibrated, else the calibrated, quantized network.
+void save_imported_network(const ImportedNetwork& imported, const std::string& path);
 
 /// Imports the model and writes the network file atomically: calibrated and quantized when the
 /// model's quantization is complete or calibration data is given, else the translated document

@@ -253,29 +253,8 @@ void run_import_command(const CLI::App& app, ImportCommandLine& ic) {
     text = lvsim::run_calibrate_command(ic.calibrate);
   } else {
     ic.import.calib.method = method;
-    const bool scheme_flags = !ic.granularity.empty() || !ic.symmetry.empty() || !ic.storage.empty() ||
-                              !ic.rounding.empty() || ic.clip.has_value();
-    if (scheme_flags && !ic.bits)
-      throw lvsim::ConfigError(
-          "command line: --bits: required with --granularity/--symmetry/--storage/--rounding/--clip");
-    if (ic.bits) {
-      auto pick = [](const std::string& v, const std::string& flag, const std::string& a, const std::string& b) {
-        if (v.empty() || v == a) return true;
-        if (v == b) return false;
-        throw lvsim::ConfigError("command line: " + flag + ": expected " + a + " or " + b + ", got \"" + v + "\"");
-      };
-      lvsim::WeightQuantScheme s = lvsim::WeightQuantScheme::robust(*ic.bits);
-      s.per_channel = !pick(ic.granularity, "--granularity", "per_tensor", "per_channel");
-      s.symmetric = !pick(ic.symmetry, "--symmetry", "asymmetric", "symmetric");
-      s.storage = pick(ic.storage, "--storage", "unsigned", "twos_complement") ? lvsim::WeightStorage::Unsigned
-                                                                               : lvsim::WeightStorage::TwosComplement;
-      s.rounding = pick(ic.rounding, "--rounding", "round", "truncate");
-      if (ic.clip) {
-        if (!(*ic.clip > 0)) throw lvsim::ConfigError("command line: --clip: must be > 0");
-        s.clip = *ic.clip;
-      }
-      ic.import.onnx.weight_scheme = s;
-    }
+    ic.import.onnx.weight_scheme =
+        lvsim::weight_scheme_from_options(ic.bits, ic.granularity, ic.symmetry, ic.storage, ic.rounding, ic.clip);
     text = lvsim::run_import_command(ic.import);
   }
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -330,9 +309,7 @@ lvsim::StudySpec sweep_spec(const SweepCommandLine& o) {
     s.min_chips = *o.min_chips;
   }
   if (!o.mode.empty())
-    s.mode = o.mode == "golden"  ? lvsim::RunMode::Golden
-             : o.mode == "cycle" ? lvsim::RunMode::Cycle
-                                 : lvsim::RunMode::Fast;
+    s.mode = lvsim::run_mode_from_name(o.mode, "command line: --mode");
   if (o.calib_images) s.calib_images = *o.calib_images;
   if (!o.calib.empty()) s.calib_method = lvsim::calibration_method_from_name(o.calib, "--calib");
   if (!file) {  // without a study file these have no default
@@ -396,28 +373,12 @@ int run_explore_command(const CommandLine& cl) {
 
 void finish_run_options(CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
-  o.mode = cl.mode == "golden"  ? lvsim::RunMode::Golden
-           : cl.mode == "cycle" ? lvsim::RunMode::Cycle
-                                : lvsim::RunMode::Fast;
+  o.mode = lvsim::run_mode_from_name(cl.mode, "command line: --mode");
   o.calib_method = lvsim::calibration_method_from_name(cl.calib, "--calib");
   if (cl.voltage_alias) {
     if (o.v_sram_v) throw lvsim::ConfigError("command line: --voltage: give either --voltage or --v-sram, not both");
     o.v_sram_v = cl.voltage_alias;
   }
-  if (o.stuck_cell_fraction) {
-    if (o.ber) throw lvsim::ConfigError("command line: --stuck-cell-fraction: give either it or --ber, not both");
-    if (!o.ber_model.empty() && o.ber_model != "stuck_at")
-      throw lvsim::ConfigError("command line: --stuck-cell-fraction: is the stuck_at model, not --ber-model " +
-                               o.ber_model);
-    o.ber = o.stuck_cell_fraction;
-    o.ber_model = "stuck_at";
-  }
-  if (o.stuck_at_1_fraction && !(o.ber && o.ber_model == "stuck_at"))
-    throw lvsim::ConfigError(
-        "command line: --stuck-at-1-fraction: needs the stuck_at model (--stuck-cell-fraction F, or --ber F "
-        "--ber-model stuck_at)");
-  if (o.ber && !o.fault_map_path.empty())
-    throw lvsim::ConfigError("command line: --ber: cannot be combined with --fault-map");
   o.clock_mode = lvsim::clock_mode_from_string(cl.clock_mode, "command line", "--clock-mode");
   if (!cl.trace_cycles.empty()) {
     const auto colon = cl.trace_cycles.find(':');
@@ -437,17 +398,9 @@ void finish_run_options(CommandLine& cl) {
     o.trace_from_cycle = 0;
     o.trace_to_cycle = 1000;
   }
-  if (!o.vcd_path.empty() && o.mode != lvsim::RunMode::Cycle)
-    throw lvsim::ConfigError("command line: --vcd: tracing needs --mode cycle");
-  // Options that do nothing without their partner are errors, not silently ignored.
-  if (!o.ber_model.empty() && !o.ber)
-    throw lvsim::ConfigError("command line: --ber-model: needs --ber (or use --stuck-cell-fraction)");
-  if (o.fault_map_tile && o.fault_map_path.empty())
-    throw lvsim::ConfigError("command line: --fault-map-tile: needs --fault-map");
+  lvsim::check_run_options(o);
   if (!cl.trace_cycles.empty() && o.vcd_path.empty())
     throw lvsim::ConfigError("command line: --trace-cycles: needs --vcd");
-  if (!std::isfinite(o.transient_ber))
-    throw lvsim::ConfigError("command line: --transient-ber: not a number in [0, 1]");
 }
 
 void emit(const std::string& text, const std::string& json_text, bool json, const std::string& output) {

@@ -244,7 +244,7 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
     throw ConfigError(located("--threads", "", "cycle mode runs one SystemC simulation on one thread"));
   const std::string vcd_file = opt.vcd_path.empty() ? "" : outputs.reserve(vcd_target(opt.vcd_path), "--vcd", ".vcd");
   const int threads = resolve_threads(opt.threads);
-  Network net = load_network(opt.network_path);
+  Network net = opt.network ? *opt.network : load_network(opt.network_path);
   Dataset test = load_dataset(opt.data_dir, Split::Test, opt.images);
   check_fits(test, net);
   if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
@@ -357,6 +357,13 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
     }
     dump_layers(opt.dump_layers_dir, net, test, per_image);
   }
+  return rep;
+}
+
+RunReport run(const RunOptions& opt) {
+  StagedOutputs outputs;
+  RunReport rep = run(opt, outputs);
+  outputs.commit();
   return rep;
 }
 

@@ -3,65 +3,17 @@
 // chosen mode -> report accuracy, cycles, faults and energy together (sim/run_report.h).
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <string>
-
 #include "common/output_file.h"
-#include "energy/operating_point.h"
+#include "sim/run_options.h"
 #include "sim/run_report.h"
-#include "workloads/calibration.h"
 
 namespace lvsim {
-
-/// Everything one run needs; ranges are checked by the CLI, files by their loaders.
-struct RunOptions {
-  std::string network_path;
-  std::string data_dir;
-  int64_t images = -1;  // test images to evaluate (-1: all)
-  int threads = 0;      // 0: all hardware threads
-  RunMode mode = RunMode::Fast;
-  int64_t calib_images = 512;
-  CalibrationMethod calib_method = CalibrationMethod::MinMax;
-
-  // Hardware: empty paths select the built-in presets (edge-16x16, 45nm).
-  std::string arch_path;
-  std::string tech_path;
-  std::optional<double> v_sram_v;            // weight-SRAM voltage (default: the technology's nominal)
-  std::optional<double> v_logic_v;           // array/logic voltage (default: nominal)
-  ClockMode clock_mode = ClockMode::kFixed;  // the architecture's clock, checked against f_max
-
-  // Faults. With none of ber / fault_map, the technology's bit-cell failure model acts at v_sram.
-  uint64_t chip_seed = 1;
-  // Rate fault model instead of the chip model: bit_flip: every stored bit flips with probability
-  // *ber; stuck_at: a fraction *ber of the CELLS is stuck (stuck_at_1_fraction of them at 1).
-  std::optional<double> ber;
-  std::string ber_model;  // "bit_flip" | "stuck_at"; empty: bit_flip
-  // The stuck_at model under its own name: --stuck-cell-fraction F is --ber F --ber-model stuck_at.
-  std::optional<double> stuck_cell_fraction;
-  std::optional<double> stuck_at_1_fraction;  // stuck_at only (default 0.5)
-  std::string fault_map_path;                 // a profiled or exported fault map instead of the chip model
-  bool fault_map_tile = false;                // repeat a smaller map over the memory
-  double transient_ber = 0;                   // transient read errors per bit, fresh per (image, layer)
-  bool robust_error = false;                  // also report the seed work's robust error
-
-  // Cycle mode tracing and SCALE-Sim comparison.
-  std::string vcd_path;
-  int trace_layer = 0;
-  int64_t trace_from_cycle = 0, trace_to_cycle = 0;
-  std::string compute_report_path;  // SCALE-Sim COMPUTE_REPORT.csv columns
-  bool quiet = false;               // no cycle-mode progress on stderr
-
-  // Inspection: every layer's output codes and values of the evaluated images as .npy files.
-  std::string dump_layers_dir;
-
-  // Where the caller will write the report (--output): only checked here, before any work.
-  std::string output_path;
-};
 
 /// Runs it. Throws UserError subclasses (ConfigError, FormatError) for bad input. Every output
 /// location is checked before any work; the VCD trace and the compute report are staged in
 /// `outputs` (the caller adds the report and commits them all, so a failure leaves none behind).
 RunReport run(const RunOptions& options, StagedOutputs& outputs);
+/// The same, committing the VCD trace and the compute report itself (the Python API).
+RunReport run(const RunOptions& options);
 
 }  // namespace lvsim

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/errors.h"
 #include "energy/action_counts_json.h"
 #include "sim/version.h"
 
@@ -17,6 +18,12 @@ const char* run_mode_name(RunMode m) {
       return "cycle";
   }
   return "?";
+}
+
+RunMode run_mode_from_name(const std::string& name, const std::string& field) {
+  for (RunMode m : {RunMode::Golden, RunMode::Fast, RunMode::Cycle})
+    if (name == run_mode_name(m)) return m;
+  throw ConfigError(field + ": expected golden, fast or cycle, got \"" + name + "\"");
 }
 
 namespace {

@@ -20,6 +20,8 @@ namespace lvsim {
 /// closed-form timing) or the cycle-level SystemC model.
 enum class RunMode { Golden, Fast, Cycle };
 const char* run_mode_name(RunMode m);
+/// "golden" | "fast" | "cycle"; ConfigError naming `field` otherwise.
+RunMode run_mode_from_name(const std::string& name, const std::string& field);
 
 /// Per-layer line of the report (cycles and counts summed over all evaluated images).
 struct LayerReport {

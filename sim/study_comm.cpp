@@ -86,4 +86,8 @@ std::unique_ptr<StudyComm> make_study_comm() {
   return std::make_unique<SingleProcess>();
 }
 
+std::unique_ptr<StudyComm> make_single_process_comm() {
+  return std::make_unique<SingleProcess>();
+}
+
 }  // namespace lvsim

@@ -25,5 +25,7 @@ class StudyComm {
 /// MPI when the process was started by an MPI launcher and lvsim was built with MPI
 /// (LVSIM_MPI), one process otherwise. Initialises MPI; the destructor finalises it.
 std::unique_ptr<StudyComm> make_study_comm();
+/// One process, never MPI (the Python API: the interpreter is not an MPI rank).
+std::unique_ptr<StudyComm> make_single_process_comm();
 
 }  // namespace lvsim

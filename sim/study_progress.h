@@ -17,6 +17,8 @@ class StudyProgress {
   /// Clears the bar (terminal) before the final summary line.
   void finish();
   double elapsed_s() const;
+  int64_t done() const { return done_; }
+  int64_t total() const { return total_; }
 
  private:
   void draw(bool force);

@@ -270,7 +270,11 @@ void sort_study_values(StudySpec& s) {
 }
 
 StudySpec read_study_file(const std::string& path) {
-  const nlohmann::json j = parse_json_file(path);
+  return study_from_text(read_input_file(path, kMaxConfigFileBytes), path);
+}
+
+StudySpec study_from_text(const std::string& text, const std::string& path) {
+  const nlohmann::json j = parse_json_text(text, path);
   JsonObject o(j, path, "");
   const std::string format = o.get_string("format");
   if (format != "lvsim-study") o.fail("format", "expected \"lvsim-study\", got \"" + format + "\"");

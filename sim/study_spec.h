@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,11 +64,17 @@ struct StudyExecution {
   std::string out_dir;
   bool quiet = false;
   bool reuse = true;  // reuse results of points whose weights as read are unchanged (exact)
+  // Called on the calling thread after every finished point (the Python API's progress callback);
+  // may throw to stop the study, which then resumes from its journal.
+  std::function<void(int64_t done, int64_t total)> on_progress;
 };
 
 /// Reads a study file (format "lvsim-study", version 1); unknown keys, wrong types and bad ranges
 /// are ConfigErrors naming the file and the field. Relative paths are taken from the file's folder.
 StudySpec read_study_file(const std::string& path);
+/// The same from the file's text (the Python API's study dict); `path` names it in errors and
+/// relative paths are taken from its folder (none: the working directory).
+StudySpec study_from_text(const std::string& text, const std::string& path);
 
 /// Puts the values in study order: voltages descending (fault sets grow), rates ascending.
 void sort_study_values(StudySpec& s);

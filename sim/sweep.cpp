@@ -147,6 +147,7 @@ void SweepRun::accept(const PointRecord& r, StudyJournal* journal, std::vector<P
   journal->append(r);
   fresh.push_back(r);
   progress_.point_done();
+  if (exec_.on_progress) exec_.on_progress(progress_.done(), progress_.total());
 }
 
 void SweepRun::drain_workers(StudyJournal* journal, std::vector<PointRecord>& fresh, bool wait) {
@@ -230,6 +231,8 @@ SweepOutcome SweepRun::run(StudyJournal* journal, const std::vector<PointRecord>
     write_file_atomically((dir / "summary.csv").string(), o.summary_csv);
     write_file_atomically((dir / "report.html").string(), study_report_html(o.summary, o.points));
     out.summary_text = study_summary_text(o.summary);
+    out.points_json = o.points_json;
+    out.summary_json = o.summary_json;
   }
   out.out_dir = exec_.out_dir;
   return out;

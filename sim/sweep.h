@@ -22,6 +22,7 @@ struct SweepOutcome {
   double wall_time_s = 0;
   std::string out_dir;
   std::string summary_text;  // rank 0: the summary as a terminal table (study_summary_text)
+  std::string points_json, summary_json;  // rank 0: the texts written to points.json, summary.json
 };
 
 /// Runs the study. UserError subclasses for bad input, raised on every rank before any work and

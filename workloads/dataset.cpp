@@ -323,7 +323,7 @@ bool has_cifar(const std::string& dir) {
 Dataset load_dataset(const std::string& dir, Split split, int64_t max_images) {
   if (is_numpy_dataset(dir)) return load_numpy_dataset(dir, split, max_images);  // .npz or .npy directory
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw FormatError(located(dir, "", "data set directory does not exist"));
+  if (!fs::is_directory(dir, ec)) throw Missing<FormatError>(located(dir, "", "data set directory does not exist"));
   if (max_images < -1) throw ConfigError(located(dir, "max_images", "must be -1 (all) or >= 0"));
   if (has_idx(dir)) return load_idx(dir, split, max_images);
   if (has_cifar(dir)) return load_cifar(dir, split, max_images);

@@ -244,7 +244,7 @@ bool is_numpy_dataset(const std::string& path) {
 
 Dataset load_numpy_dataset(const std::string& path, Split split, int64_t max_images) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw FormatError(located(path, "", "data set file does not exist"));
+  if (!fs::exists(path, ec)) throw Missing<FormatError>(located(path, "", "data set file does not exist"));
   const ArraySource src(path);
   const std::string suffix = split == Split::Train ? "_train" : "_test";
   // Split arrays when present; otherwise the one set `x`, `y` serves both splits.

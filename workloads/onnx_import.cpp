@@ -800,8 +800,7 @@ class OnnxTranslator {
   Shape input_shape_;
 };
 
-onnx::ModelProto read_model(const std::string& path) {
-  const std::string bytes = read_input_file(path, kMaxModelFileBytes);
+onnx::ModelProto parse_model(const std::string& bytes, const std::string& path) {
   onnx::ModelProto model;
   if (bytes.empty() || !model.ParseFromString(bytes))
     throw FormatError(located(path, "", "not a readable ONNX model (protobuf parse failed: truncated or not ONNX)"));
@@ -816,8 +815,13 @@ bool is_onnx_path(const std::string& path) {
 }
 
 nlohmann::json onnx_to_network_json(const std::string& path, const OnnxImportOptions& options) {
-  const onnx::ModelProto model = read_model(path);
-  return OnnxTranslator(model, path, options).run();
+  return onnx_bytes_to_network_json(read_input_file(path, kMaxModelFileBytes), path, options);
+}
+
+nlohmann::json onnx_bytes_to_network_json(const std::string& bytes, const std::string& origin,
+                                          const OnnxImportOptions& options) {
+  const onnx::ModelProto model = parse_model(bytes, origin);
+  return OnnxTranslator(model, origin, options).run();
 }
 
 Network load_onnx_network(const std::string& path, const OnnxImportOptions& options) {

@@ -34,6 +34,10 @@ bool is_onnx_path(const std::string& path);
 /// dynamic input dimensions, or a quantization that does not fit lvsim's arithmetic.
 nlohmann::json onnx_to_network_json(const std::string& path, const OnnxImportOptions& options);
 
+/// The same from the model's bytes (a model exported in memory); `origin` names it in messages.
+nlohmann::json onnx_bytes_to_network_json(const std::string& bytes, const std::string& origin,
+                                          const OnnxImportOptions& options);
+
 /// onnx_to_network_json followed by the network importer (finalized when every quantization is
 /// given, else ready for calibration, as load_network).
 Network load_onnx_network(const std::string& path, const OnnxImportOptions& options = {});
