@@ -145,12 +145,15 @@ IdxHeader read_idx_header(ByteSource& src, const std::string& path, int want_dim
   if (h.dims[0] == 0) throw FormatError(located(path, "header", std::string("holds no ") + what));
   // Limits checked before anything is allocated: a header declaring millions of huge images
   // must not make lvsim zero-fill gigabytes before it notices the file is short.
+  // Each dimension is below 2^32, so the product is checked step by step (two of them overflow int64).
   int64_t per_item = 1;
-  for (size_t i = 1; i < h.dims.size(); ++i) per_item *= h.dims[i];
-  if (per_item > kMaxImageBytes)
-    throw FormatError(located(
-        path, "header",
-        "images of " + std::to_string(per_item) + " bytes exceed the limit of " + std::to_string(kMaxImageBytes)));
+  for (size_t i = 1; i < h.dims.size(); ++i) {
+    if (h.dims[i] > kMaxImageBytes / per_item)
+      throw FormatError(located(path, "header",
+                                "images of " + std::to_string(per_item) + " x " + std::to_string(h.dims[i]) +
+                                    " bytes exceed the limit of " + std::to_string(kMaxImageBytes)));
+    per_item *= h.dims[i];
+  }
   if (h.dims[0] > kMaxImages)
     throw FormatError(located(path, "header",
                               "declares " + std::to_string(h.dims[0]) + " " + what + ", more than the limit of " +
