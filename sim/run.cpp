@@ -167,6 +167,11 @@ RunReport run(const RunOptions& opt) {
   }
   if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
   if (!opt.vcd_path.empty()) check_output_directory(opt.vcd_path, "--vcd");
+  // A layer the network does not have would trace nothing (issue 14: accepted silently).
+  if (!opt.vcd_path.empty() && (opt.trace_layer < -1 || opt.trace_layer >= int64_t(net.layers.size())))
+    throw ConfigError(located("--trace-layer", "",
+                              std::to_string(opt.trace_layer) + " is not a layer of " + opt.network_path + " (0.." +
+                                  std::to_string(net.layers.size() - 1) + ", or -1 for all)"));
   if (!opt.compute_report_path.empty()) check_output_directory(opt.compute_report_path, "--compute-report");
   rep.network_name = net.name;
   rep.network_file = opt.network_path;
