@@ -18,6 +18,9 @@ fi
 TARGET=$1 SECONDS_TO_RUN=$2
 shift 2
 [ -f "tests/fuzz/fuzz_$TARGET.cpp" ] || { echo "tools/fuzz.sh: no target $TARGET (tools/fuzz.sh list)" >&2; exit 2; }
+if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+  echo "tools/fuzz.sh: needs clang and libFuzzer: apt-get install clang libclang-rt-14-dev" >&2; exit 2
+fi
 B=${LVSIM_FUZZ_BUILD:-build-fuzz}
 LAUNCHER=()
 if command -v ccache >/dev/null; then LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
