@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,6 +15,26 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+
+// libFuzzer's -malloc_limit_mb (tools/fuzz.sh: 2560 MB) as a crash, so an out-of-memory regression
+// (an allocation sized by an input's claim) fails here too, on any machine.
+namespace {
+constexpr std::size_t kMallocLimitBytes = std::size_t(2560) << 20;
+void* checked_alloc(std::size_t n) {
+  if (n > kMallocLimitBytes) {
+    std::fprintf(stderr, "out-of-memory: one allocation of %zu bytes (limit %zu)\n", n, kMallocLimitBytes);
+    std::abort();
+  }
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+void* operator new(std::size_t n) { return checked_alloc(n); }
+void* operator new[](std::size_t n) { return checked_alloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
