@@ -70,6 +70,11 @@ ProfiledFaultMap fault_map_from_json(const nlohmann::json& j, const std::string&
       if (!c[4].is_number() || !std::isfinite(c[4].get<double>()))
         throw FormatError(located(origin, f, "failure_voltage_v: expected a finite number"));
       pc.failure_voltage_v = c[4].get<double>();
+      // A supply voltage: 0 or below would mean a cell that never fails, 10^30 one that always does.
+      if (!(pc.failure_voltage_v > 0 && pc.failure_voltage_v <= kMaxFailureVoltageV))
+        throw FormatError(located(origin, f,
+                                  "failure_voltage_v: " + c[4].dump() + " is not a supply voltage in (0, " +
+                                      std::to_string(int(kMaxFailureVoltageV)) + "] V"));
     }
     cells.push_back(pc);
   }

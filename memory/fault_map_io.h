@@ -13,6 +13,8 @@ namespace lvsim {
 /// out of range, duplicates) or ConfigError (missing/unknown keys, bad geometry), naming the file
 /// and the field.
 ProfiledFaultMap read_fault_map(const std::string& path);
+/// Cells' failure voltages lie in (0, kMaxFailureVoltageV] (docs/reliability.md).
+inline constexpr double kMaxFailureVoltageV = 5.0;
 /// The same from parsed JSON; `origin` names the source in errors.
 ProfiledFaultMap fault_map_from_json(const nlohmann::json& j, const std::string& origin);
 

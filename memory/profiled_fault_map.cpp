@@ -37,10 +37,12 @@ ProfiledFaultMap ProfiledFaultMap::at_one_voltage(const FaultMap& map, std::opti
 FaultMap ProfiledFaultMap::at(std::optional<double> voltage_v) const {
   std::vector<CellFault> out;
   if (has_failure_voltages_) {
-    if (!voltage_v) throw ConfigError("voltage: a fault map with failure voltages needs a voltage");
+    const std::string file = origin_.empty() ? "fault map" : origin_;
+    if (!voltage_v) throw ConfigError(located(file, "voltage_v", "a fault map with failure voltages needs a voltage"));
     if (*voltage_v < *voltage_v_)
-      throw ConfigError("voltage: " + std::to_string(*voltage_v) +
-                        " V is below the lowest voltage the fault map covers (" + std::to_string(*voltage_v_) + " V)");
+      throw ConfigError(located(file, "voltage_v",
+                                "the map covers voltages down to " + std::to_string(*voltage_v_) +
+                                    " V, not the run's " + std::to_string(*voltage_v) + " V"));
     for (const ProfiledCell& c : cells_)
       if (*voltage_v < c.failure_voltage_v) out.push_back(c.fault);
   } else {
@@ -63,6 +65,7 @@ ProfiledFaultMap ProfiledFaultMap::fit(const FaultGeometry& target, bool tile, c
                                   " (use the tile option to repeat the map)"));
   ProfiledFaultMap m = *this;
   m.geometry_ = target;
+  m.origin_ = origin;
   m.cells_.clear();
   // Target bank b / row r read map bank b % banks, row r % rows.
   for (int b = 0; b < target.banks; ++b) {

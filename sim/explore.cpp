@@ -565,7 +565,7 @@ ExploreSpec exploration_from_text(const std::string& text, const std::string& pa
       if (!p.is_object()) o.fail("points", "each point must be an object {parameter: value}");
       s.points.push_back(p);
       for (const auto& [k, v] : p.items()) {
-        auto it = std::find_if(s.axes.begin(), s.axes.end(), [&](const ExploreAxis& a) { return a.name == k; });
+        auto it = std::find_if(s.axes.begin(), s.axes.end(), [&key = k](const ExploreAxis& a) { return a.name == key; });
         if (it == s.axes.end())
           s.axes.push_back({k, {v}});
         else if (std::find(it->values.begin(), it->values.end(), v) == it->values.end())

@@ -248,6 +248,11 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
   Dataset test = load_dataset(opt.data_dir, Split::Test, opt.images);
   check_fits(test, net);
   if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
+  // A layer the network does not have would trace nothing (issue 14: accepted silently).
+  if (!opt.vcd_path.empty() && (opt.trace_layer < -1 || opt.trace_layer >= int64_t(net.layers.size())))
+    throw ConfigError(located("--trace-layer", "",
+                              std::to_string(opt.trace_layer) + " is not a layer of " + opt.network_path + " (0.." +
+                                  std::to_string(net.layers.size() - 1) + ", or -1 for all)"));
   const ArchitectureParams arch = load_architecture(opt.arch_path);
   arch.check_fits(net);
   const TechnologyParams tech = load_technology(opt.tech_path);

@@ -146,18 +146,14 @@ IdxHeader read_idx_header(ByteSource& src, const std::string& path, int want_dim
   if (h.dims[0] == 0) throw FormatError(located(path, "header", std::string("holds no ") + what));
   // Limits checked before anything is allocated: a header declaring millions of huge images
   // must not make lvsim zero-fill gigabytes before it notices the file is short.
-  // Checked as the product grows (each dimension < 2^32, the partial product <= 2^24, so no step
-  // overflows): two dimensions near 2^32 must not wrap around to a small size.
+  // Each dimension is below 2^32, so the product is checked step by step (two of them overflow int64).
   int64_t per_item = 1;
   for (size_t i = 1; i < h.dims.size(); ++i) {
+    if (h.dims[i] > kMaxImageBytes / per_item)
+      throw FormatError(located(path, "header",
+                                "images of " + std::to_string(per_item) + " x " + std::to_string(h.dims[i]) +
+                                    " bytes exceed the limit of " + std::to_string(kMaxImageBytes)));
     per_item *= h.dims[i];
-    if (per_item > kMaxImageBytes) {
-      std::string shape;
-      for (size_t k = 1; k < h.dims.size(); ++k) shape += (k > 1 ? " x " : "") + std::to_string(h.dims[k]);
-      throw FormatError(located(
-          path, "header",
-          "images of " + shape + " bytes exceed the limit of " + std::to_string(kMaxImageBytes) + " bytes per image"));
-    }
   }
   if (h.dims[0] > kMaxImages)
     throw FormatError(located(path, "header",

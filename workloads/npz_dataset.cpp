@@ -176,10 +176,21 @@ class ArraySource {
     zip_stat_t st;
     if (zip_stat(archive_, (name + ".npy").c_str(), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
       fail(origin(name), "cannot read the array from the archive");
+    if (st.size > zip_uint64_t(kMaxNpyBytes))
+      fail(origin(name), "the array's " + std::to_string(st.size) + " bytes exceed the limit of " +
+                             std::to_string(kMaxNpyBytes));
     std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(zip_fopen(archive_, (name + ".npy").c_str(), 0), zip_fclose);
-    std::string out(size_t(st.size), '\0');
-    if (!f || zip_fread(f.get(), out.data(), st.size) != zip_int64_t(st.size))
-      fail(origin(name), "cannot read the array from the archive (damaged or truncated .npz)");
+    if (!f) fail(origin(name), "cannot read the array from the archive (damaged or truncated .npz)");
+    // The size is the archive's claim: read in steps, so a member shorter than it claims fails after
+    // allocating what it held, not what it claimed (found by fuzz_npz: 3.8 GB for a 1 kB archive).
+    constexpr zip_uint64_t kStep = zip_uint64_t(64) << 20;
+    std::string out;
+    while (out.size() < st.size) {
+      const size_t done = out.size(), n = size_t(std::min<zip_uint64_t>(kStep, st.size - done));
+      out.resize(done + n);
+      if (zip_fread(f.get(), out.data() + done, n) != zip_int64_t(n))
+        fail(origin(name), "cannot read the array from the archive (damaged or truncated .npz)");
+    }
     return out;
   }
 

@@ -12,6 +12,9 @@
 
 namespace lvsim {
 
+/// Largest array (.npy member of an .npz archive, uncompressed) read.
+inline constexpr int64_t kMaxNpyBytes = int64_t(4) << 30;
+
 /// One parsed .npy array: shape, and the elements widened to double (exact for every integer
 /// dtype up to 32 bits and for uint8 / float pixels).
 struct NpyArray {

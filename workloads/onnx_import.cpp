@@ -89,13 +89,15 @@ Constant decode_tensor(const onnx::TensorProto& t, const std::string& file, cons
     fail("external tensor data is not supported (save the model with its weights inside the .onnx file)");
   Constant c;
   c.type = t.data_type();
+  constexpr int64_t kMaxElements = int64_t(1) << 34;
   int64_t n = 1;
   for (int64_t d : t.dims()) {
-    if (d < 0 || d > (int64_t(1) << 34)) fail("invalid dimension " + std::to_string(d));
+    if (d < 0 || d > kMaxElements) fail("invalid dimension " + std::to_string(d));
     c.dims.push_back(d);
+    // Checked before multiplying: several dimensions of up to 2^34 overflow int64 (found by fuzz_onnx).
+    if (d != 0 && n > kMaxElements / d) fail("tensor too large");
     n *= d;
   }
-  if (n > (int64_t(1) << 34)) fail("tensor too large");
   const std::string& raw = t.raw_data();
   auto from_raw = [&](auto zero, auto& out) {
     using T = decltype(zero);
