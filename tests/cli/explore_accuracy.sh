@@ -18,6 +18,8 @@ import json, jsonschema, sys
 schema = json.load(open('$SRC/docs/lvsim-exploration.schema.json'))
 jsonschema.Draft202012Validator.check_schema(schema)
 jsonschema.validate(json.load(open('$T/ex.json')), schema)
+jsonschema.validate(json.load(open('$SRC/presets/explorations/edge-ecc-accuracy.json')), schema)
+jsonschema.validate(json.load(open('$SRC/presets/explorations/edge-arrays.json')), schema)
 bad = json.load(open('$T/ex.json')); bad['accuracy']['chip'] = 2
 sys.exit(0 if not jsonschema.Draft202012Validator(schema).is_valid(bad) else 1)" || fail "exploration schema and the accuracy block"
 "$LVSIM" explore --exploration "$T/ex.json" --out "$T/a" --threads 2 --quiet || fail "explore with accuracy"
