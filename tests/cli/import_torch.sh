@@ -3,15 +3,16 @@
 # nn.Sequential CNN, small ResNet with batch norm and residual adds, depthwise-separable MobileNet-style
 # net), with seeded random weights in the three checkpoint shapes tools/torch/export.py accepts (plain
 # state dict, wrapped state dict, pickled module): lvsim's predictions must equal the independent
-# integer reference (tools/torch/int_reference.py) image for image. Skipped without python3-torch.
+# integer reference (tools/torch/int_reference.py) image for image. Fails without python3-torch / python3-onnx (CI installs them).
 set -uo pipefail
 LVSIM=$1
 SRC=$2
 DATA=/usr/share/datasets/fashion-mnist
 PY=/usr/bin/python3
 if ! "$PY" -c "import torch, onnx" 2>/dev/null; then
-  echo "skipped: python3-torch or python3-onnx not installed"
-  exit 0
+  # Not a skip: an untested import path is a defect. CI installs both (tools/install-deps.sh).
+  echo "FAIL: python3-torch or python3-onnx not installed for $PY (tools/install-deps.sh)"
+  exit 1
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
