@@ -79,22 +79,40 @@ def round_half_away(x):
 
 
 class Scheme:
-    """Weight quantization scheme (docs/model-format.md 'Weight quantization scheme')."""
+    """Weight quantization scheme (docs/model-format.md 'Weight quantization scheme'; names as in the
+    network file's weight_quantization)."""
+
+    GRANULARITY = ("per_tensor", "per_channel")
+    SYMMETRY = ("asymmetric", "symmetric")
+    STORAGE = ("unsigned", "twos_complement")
+    ROUNDING = ("round", "truncate")
 
     def __init__(self, bits=8, granularity="per_tensor", symmetry="asymmetric", storage="unsigned",
                  rounding="round", clip=0.0, epsilon=0.001):
-        if not 2 <= bits <= 8:
+        if not 2 <= int(bits) <= 8:
             raise ValueError("bits must be 2..8")
-        if granularity not in ("per_tensor", "per_channel"):
-            raise ValueError(granularity)
-        if symmetry not in ("asymmetric", "symmetric"):
-            raise ValueError(symmetry)
-        if storage not in ("unsigned", "twos_complement"):
-            raise ValueError(storage)
-        if rounding not in ("round", "truncate"):
-            raise ValueError(rounding)
-        self.bits, self.granularity, self.symmetry = bits, granularity, symmetry
-        self.storage, self.rounding, self.clip, self.epsilon = storage, rounding, clip, epsilon
+        for value, allowed in ((granularity, self.GRANULARITY), (symmetry, self.SYMMETRY),
+                               (storage, self.STORAGE), (rounding, self.ROUNDING)):
+            if value not in allowed:
+                raise ValueError(f"{value!r}: expected one of {allowed}")
+        self.bits, self.granularity, self.symmetry = int(bits), granularity, symmetry
+        self.storage, self.rounding, self.clip, self.epsilon = storage, rounding, float(clip), epsilon
+
+    @staticmethod
+    def named(name, bits):
+        """The two schemes the model zoo uses: 'robust' (Stutz et al.'s robust quantization) and
+        'normal' (their baseline: symmetric, two's complement, truncation)."""
+        if name == "robust":
+            return Scheme(bits)
+        if name == "normal":
+            return Scheme(bits, symmetry="symmetric", storage="twos_complement", rounding="truncate")
+        raise ValueError(f"unknown scheme {name!r} (robust, normal)")
+
+    def import_args(self):
+        """The matching `lvsim import` / export.py options."""
+        a = ["--bits", str(self.bits), "--granularity", self.granularity, "--symmetry", self.symmetry,
+             "--storage", self.storage, "--rounding", self.rounding]
+        return a + (["--clip", repr(self.clip)] if self.clip > 0 else [])
 
     def to_json(self):
         d = {"bits": self.bits, "granularity": self.granularity, "symmetry": self.symmetry,

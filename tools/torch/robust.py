@@ -3,7 +3,7 @@
 - quantize(): lvsim's weight quantization (docs/quantization.md) on torch tensors, for every scheme
   (per_tensor/per_channel, asymmetric/symmetric, unsigned/twos_complement, round/truncate, clip),
   m = 2..8 bits, in binary64 in the order written there, so the codes are the ones `lvsim import`
-  computes from the same float weights (tested: tests/cli/torch_robust.sh).
+  computes from the same float weights (tested: tests/cli/robust_training.sh).
 - patterns <-> codes: the m-bit patterns the weight SRAM stores (unsigned: code + 2^(m-1); two's
   complement: the m-bit two's complement), and decode().
 - inject_bit_errors(): uniform random bit errors as lvsim's `--ber` (bit_flip): every one of the m
@@ -16,48 +16,8 @@
 import torch
 import torch.nn.functional as F
 
-
-class Scheme:
-    """lvsim's weight quantization scheme (names as in the network file's weight_quantization)."""
-
-    GRANULARITY = ("per_tensor", "per_channel")
-    SYMMETRY = ("asymmetric", "symmetric")
-    STORAGE = ("unsigned", "twos_complement")
-    ROUNDING = ("round", "truncate")
-
-    def __init__(self, bits=8, granularity="per_tensor", symmetry="asymmetric", storage="unsigned",
-                 rounding="round", clip=0.0, epsilon=0.001):
-        if not 2 <= int(bits) <= 8:
-            raise ValueError("bits must be 2..8")
-        for value, allowed in ((granularity, self.GRANULARITY), (symmetry, self.SYMMETRY),
-                               (storage, self.STORAGE), (rounding, self.ROUNDING)):
-            if value not in allowed:
-                raise ValueError(f"{value!r}: expected one of {allowed}")
-        self.bits, self.granularity, self.symmetry = int(bits), granularity, symmetry
-        self.storage, self.rounding, self.clip, self.epsilon = storage, rounding, float(clip), epsilon
-
-    @staticmethod
-    def named(name, bits):
-        """The two schemes the model zoo uses: 'robust' (Stutz et al.'s robust quantization) and
-        'normal' (their baseline: symmetric, two's complement, truncation)."""
-        if name == "robust":
-            return Scheme(bits)
-        if name == "normal":
-            return Scheme(bits, symmetry="symmetric", storage="twos_complement", rounding="truncate")
-        raise ValueError(f"unknown scheme {name!r} (robust, normal)")
-
-    def import_args(self):
-        """The matching `lvsim import` / export.py options."""
-        a = ["--bits", str(self.bits), "--granularity", self.granularity, "--symmetry", self.symmetry,
-             "--storage", self.storage, "--rounding", self.rounding]
-        return a + (["--clip", repr(self.clip)] if self.clip > 0 else [])
-
-    def to_json(self):
-        d = {"bits": self.bits, "granularity": self.granularity, "symmetry": self.symmetry,
-             "storage": self.storage, "rounding": self.rounding}
-        if self.clip > 0:
-            d["clip"] = self.clip
-        return d
+# One scheme class for every tool; re-exported here for the trainer and its tests.
+from lvsim_common import Scheme  # noqa: F401
 
 
 def round_half_away(x):
