@@ -18,4 +18,4 @@ t1=$(date +%s)
 t2=$(date +%s)
 /usr/bin/python3 tools/seed_results.py --ber "$WORK/ber" --vsram "$WORK/vsram" --lvsim "$LVSIM" --work "$WORK" \
   --md docs/results-fashion-mnist.md --html docs/results-fashion-mnist.html \
-  --ber-seconds $((t1 - t0)) --vsram-seconds $((t2 - t1))
+  --ber-seconds $((t1 - t0)) --vsram-seconds $((t2 - t1)) --load-average "$(cut -d' ' -f1 /proc/loadavg)"

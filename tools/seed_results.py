@@ -136,6 +136,8 @@ def main():
         ap.add_argument(k, required=True)
     ap.add_argument("--ber-seconds", type=float, required=True)
     ap.add_argument("--vsram-seconds", type=float, required=True)
+    ap.add_argument("--load-average", type=float, required=True,
+                    help="the machine's 1-minute load average when the sweeps ended (/proc/loadavg)")
     a = ap.parse_args()
     ber_s, ber_rows = load(a.ber)
     v_s, v_rows = load(a.vsram)
@@ -202,8 +204,8 @@ per point.
 - Size: {n_points} points × {images} images = {n_points * images / 1e6:.2f} M inferences ({images} images per
   point, chosen so that both sweeps finish in ≤ 10 min on 2 free cores: lvsim's fast path runs
   20,000–25,000 images/s there, docs/performance.md, i.e. ≈ {n_points * images / 22500 / 60:.1f} min; points whose
-  weights are unchanged, V/Vmin = 1.00, are reused exactly). Measured on this run's machine,
-  2 cores shared with other jobs (load average ≈ 9): bit error rate study {a.ber_seconds:.0f} s, V_sram
+  weights are unchanged, V/Vmin = 1.00, are reused exactly). Measured on this run's machine
+  ({os.cpu_count()} cores, 1-minute load average {a.load_average:.1f} when the sweeps ended): bit error rate study {a.ber_seconds:.0f} s, V_sram
   study {a.vsram_seconds:.0f} s ({n_points * images / (a.ber_seconds + a.vsram_seconds):.0f} images/s).
 - Reference for every drop below: the clean accuracy of **normal-q8** on these {images} images,
   **{pct(ref)} %**. A model's "lowest V_sram" is the last voltage, walking down, before the first
