@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <set>
 
 #include "common/errors.h"
 #include "common/input_file.h"
