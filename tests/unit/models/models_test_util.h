@@ -187,12 +187,20 @@ inline Network make_mini_network(uint64_t seed) {
   return net;
 }
 
+/// The m-bit pattern that decodes to weight `index`'s filter zero point (a zero weight operand).
+inline uint8_t zero_weight_pattern(const WeightTensor& W, int64_t index) {
+  return uint8_t(uint32_t(W.zero_point[size_t(index / W.per_out)]) & ((1u << W.bits) - 1));
+}
+
 /// Zero-operand MACs by walking the im2col matrix entry by entry (C x H x W input) against every
 /// filter of the entry's group: a MAC is gated when its activation falls into the padding or
-/// equals the input zero point, or when its weight (stored pattern decoded) equals the filter's
-/// weight zero point. Independent of workloads/zero_operands.
-inline int64_t brute_force_zero_operand_macs(const Layer& L, const std::vector<uint8_t>& in) {
+/// equals the input zero point, or when its weight (pattern decoded) equals the filter's weight
+/// zero point. `patterns`: the weights as read (default: the stored ones). Independent of
+/// workloads/zero_operands.
+inline int64_t brute_force_zero_operand_macs(const Layer& L, const std::vector<uint8_t>& in,
+                                             const std::vector<uint8_t>* patterns = nullptr) {
   if (!L.has_weights()) return 0;
+  const std::vector<uint8_t>& pat = patterns ? *patterns : L.weight.stored;
   const Shape is = L.in_shape, os = L.out_shape;
   const int cin_g = is.c / L.groups, n = L.out_channels / L.groups;
   int64_t gated = 0;
@@ -209,7 +217,7 @@ inline int64_t brute_force_zero_operand_macs(const Layer& L, const std::vector<u
               for (int j = 0; j < n; ++j) {
                 const int o = g * n + j;
                 const size_t w = size_t((int64_t(o) * cin_g + c) * L.kernel_h * L.kernel_w + ky * L.kernel_w + kx);
-                gated += zero_a || L.weight.decode(L.weight.stored[w]) == L.weight.zero_point[size_t(o)];
+                gated += zero_a || L.weight.decode(pat[w]) == L.weight.zero_point[size_t(o)];
               }
             }
   return gated;
@@ -220,10 +228,8 @@ inline int64_t brute_force_zero_operand_macs(const Layer& L, const std::vector<u
 inline void prune_weights(Layer& L, double fraction, uint64_t seed) {
   SplitMix64 r(seed);
   WeightTensor& W = L.weight;
-  const uint32_t mask = (1u << W.bits) - 1;
   for (size_t i = 0; i < W.stored.size(); ++i)
-    if (double(r.next() % 1000) < fraction * 1000.0)
-      W.stored[i] = uint8_t(uint32_t(W.zero_point[i / size_t(W.per_out)]) & mask);
+    if (double(r.next() % 1000) < fraction * 1000.0) W.stored[i] = zero_weight_pattern(W, int64_t(i));
 }
 
 /// The closed form plus the data-dependent count, the latter by brute force on `in`.

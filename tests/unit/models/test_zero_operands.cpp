@@ -56,7 +56,7 @@ TEST_CASE("zero-operand MACs: a weight's nonzero activations are the count it mo
   Layer& L = net.layers[0];
   const ZeroOperandCounter before(L, L.weight.stored.data(), L.in_shape);
   const int64_t index = int64_t(r.next() % L.weight.stored.size());
-  const uint8_t zero = uint8_t(uint32_t(L.weight.zero_point[size_t(index / L.weight.per_out)]) & ((1u << L.weight.bits) - 1));
+  const uint8_t zero = test::zero_weight_pattern(L.weight, index);
   const bool was_zero = L.weight.stored[size_t(index)] == zero;
   L.weight.stored[size_t(index)] = was_zero ? uint8_t(zero ^ 1) : zero;
   const int64_t after = test::brute_force_zero_operand_macs(L, in);

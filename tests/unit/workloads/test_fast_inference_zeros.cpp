@@ -1,10 +1,12 @@
 // Zero-operand MACs counted by the fast path in its prediction pass (the count behind
-// zero-operand gating) against a brute-force im2col walk over the golden engine's layer inputs,
-// written here: random networks (relus make many zero codes), any thread count, and the shipped CNN.
+// zero-operand gating) against a brute-force im2col walk (tests/unit/models/models_test_util.h) over
+// the golden engine's layer inputs: random networks (relus make many zero codes), any thread count,
+// per-image weight changes, and the shipped CNN.
 #include <catch2/catch.hpp>
 
 #include <string>
 
+#include "../models/models_test_util.h"
 #include "test_fast_inference_networks.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
@@ -17,31 +19,6 @@ using lvsim::testing::RandomNetBuilder;
 using lvsim::testing::RandomNetOptions;
 
 namespace {
-
-/// Every (output pixel, kernel tap, input channel, filter of the group) MAC of the layer whose
-/// activation is the input zero point or padding, or whose weight pattern in `w` decodes to the
-/// filter's weight zero point.
-int64_t brute_force_zero_macs(const Layer& L, const std::vector<uint8_t>& w, const std::vector<uint8_t>& in_chw) {
-  if (!L.has_weights()) return 0;
-  const Shape in = L.in_shape, out = L.out_shape;
-  const int cg = in.c / L.groups, ng = L.out_channels / L.groups;
-  int64_t gated = 0;
-  for (int g = 0; g < L.groups; ++g)
-    for (int oy = 0; oy < out.h; ++oy)
-      for (int ox = 0; ox < out.w; ++ox)
-        for (int c = g * cg; c < (g + 1) * cg; ++c)
-          for (int ky = 0; ky < L.kernel_h; ++ky)
-            for (int kx = 0; kx < L.kernel_w; ++kx) {
-              const int iy = oy * L.stride_h - L.pad_h + ky, ix = ox * L.stride_w - L.pad_w + kx;
-              const bool pad = iy < 0 || iy >= in.h || ix < 0 || ix >= in.w;
-              const bool zero_a = pad || in_chw[size_t((int64_t(c) * in.h + iy) * in.w + ix)] == L.in_quant.zero_point;
-              for (int o = g * ng; o < (g + 1) * ng; ++o) {
-                const size_t i = size_t(((int64_t(o) * cg + c - g * cg) * L.kernel_h + ky) * L.kernel_w + kx);
-                gated += zero_a || L.weight.decode(w[i]) == L.weight.zero_point[size_t(o)];
-              }
-            }
-  return gated;
-}
 
 /// Brute-force zero-operand MACs over `count` images, image i on `w` with changes(i) applied.
 std::vector<int64_t> brute_force(const Network& net, const uint8_t* pixels, int64_t count, const LayerWeights& w,
@@ -58,7 +35,7 @@ std::vector<int64_t> brute_force(const Network& net, const uint8_t* pixels, int6
     const std::vector<uint8_t> input = preprocess_image(net, px);
     for (size_t l = 0; l < net.layers.size(); ++l) {
       const int src = net.layers[l].inputs.empty() ? -1 : net.layers[l].inputs[0];
-      z[l] += brute_force_zero_macs(net.layers[l], wi[l], src < 0 ? input : outs[size_t(src)]);
+      z[l] += test::brute_force_zero_operand_macs(net.layers[l], src < 0 ? input : outs[size_t(src)], &wi[l]);
     }
   }
   return z;
@@ -71,7 +48,7 @@ LayerWeights pruned_weights(const Network& net, uint64_t seed) {
   for (size_t l = 0; l < net.layers.size(); ++l) {
     const WeightTensor& W = net.layers[l].weight;
     for (size_t i = 0; i < w[l].size(); ++i)
-      if (r.next() % 8 == 0) w[l][i] = uint8_t(uint32_t(W.zero_point[i / size_t(W.per_out)]) & ((1u << W.bits) - 1));
+      if (r.next() % 8 == 0) w[l][i] = test::zero_weight_pattern(W, int64_t(i));
   }
   return w;
 }
@@ -146,7 +123,7 @@ TEST_CASE("fast path zero-operand MACs with per-image weight changes (weights be
         const int64_t i = int64_t(r.next() % w[l].size());
         if (used[size_t(i)]) continue;
         used[size_t(i)] = 1;
-        const uint8_t zero = uint8_t(uint32_t(W.zero_point[size_t(i / W.per_out)]) & ((1u << W.bits) - 1));
+        const uint8_t zero = test::zero_weight_pattern(W, i);
         const uint8_t other = uint8_t(r.next() & ((1u << W.bits) - 1));
         out.push_back({int(l), i, j % 2 == 0 ? zero : (w[l][size_t(i)] == zero ? uint8_t(zero ^ 1) : other)});
       }
