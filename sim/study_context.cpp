@@ -184,13 +184,13 @@ void StudyContext::compute_fingerprint() {
     const std::string b = read_input_file(n.path, kMaxModelFileBytes);
     h = fnv1a(b.data(), b.size(), h);
   }
-  for (const std::string& p : {spec_.arch_path, spec_.tech_path}) {
-    const bool in_memory = &p == &spec_.arch_path && !spec_.arch_json.is_null();
-    const std::string b = in_memory  ? spec_.arch_json.dump()
-                          : p.empty() ? std::string("built-in")
-                                      : read_input_file(p, kMaxConfigFileBytes);
-    h = fnv1a(b.data(), b.size(), h);
-  }
+  auto file_or_builtin = [](const std::string& p) {
+    return p.empty() ? std::string("built-in") : read_input_file(p, kMaxConfigFileBytes);
+  };
+  // An exploration point's architecture is in the spec itself: its JSON is what decides results.
+  const std::string arch = spec_.arch_json.is_null() ? file_or_builtin(spec_.arch_path) : spec_.arch_json.dump();
+  const std::string tech = file_or_builtin(spec_.tech_path);
+  for (const std::string* b : {&arch, &tech}) h = fnv1a(b->data(), b->size(), h);
   h = fnv1a(test_.pixels.data(), test_.pixels.size(), h);
   h = fnv1a(test_.labels.data(), test_.labels.size(), h);
   fingerprint_ = hex64(h);

@@ -31,6 +31,18 @@ cp "$T/a/points.json" "$T/first.json"
 "$LVSIM" explore --exploration "$T/ex.json" --out "$T/a" --threads 2 --quiet || fail "rerun into the same folder"
 cmp -s "$T/a/points.json" "$T/first.json" || fail "rerun (resumed studies) changed points.json"
 
+# A study folder is resumed only for the same architecture: another exploration written into the
+# same folder (its first architecture now SECDED) is refused, as a sweep refuses another study's
+# journal, and the folder's results stay as they were.
+sed 's/"weight_sram.ecc": \["none", "secded"\]/"weight_sram.ecc": ["secded"]/' "$T/ex.json" >"$T/ex2.json"
+cp "$T/a/points.json" "$T/before.json"
+"$LVSIM" explore --exploration "$T/ex2.json" --out "$T/a" --threads 2 --quiet 2>"$T/ex2.err"
+rc=$?
+if [ $rc -ne 2 ] || ! grep -q "arch-0000/journal.jsonl: fingerprint: journal of another study" "$T/ex2.err"; then
+  fail "another architecture's study folder: exit $rc, $(cat "$T/ex2.err")"
+fi
+cmp -s "$T/a/points.json" "$T/before.json" || fail "a refused exploration changed points.json"
+
 # Independent: lvsim run per (ecc, voltage, chip) on the point's architecture.
 for ecc in none secded; do
   /usr/bin/python3 -c "import json; a=json.load(open('$SRC/presets/arch/edge-16x16.json')); a['weight_sram']['ecc']='$ecc'; json.dump(a, open('$T/arch-$ecc.json','w'))"
