@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <optional>
 
 #include "common/parallel.h"
 #include "workloads/fast_inference.h"
@@ -38,20 +39,6 @@ LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport&
   return w;
 }
 
-void add_zero_operand_macs(const Network& net, const LayerWeights& w, const uint8_t* pixels,
-                           const std::vector<std::vector<uint8_t>>& outs, std::vector<int64_t>& zero_macs) {
-  zero_macs.resize(net.layers.size(), 0);
-  std::vector<uint8_t> input;
-  for (size_t l = 0; l < net.layers.size(); ++l) {
-    const Layer& L = net.layers[l];
-    if (!L.has_weights()) continue;
-    const int src = L.inputs[0];
-    if (src < 0 && input.empty()) input = preprocess_image(net, pixels);
-    const uint8_t* codes = src < 0 ? input.data() : outs[size_t(src)].data();
-    zero_macs[l] += zero_operand_macs(L, w[l].data(), codes, CodeLayout::ChannelsFirst);
-  }
-}
-
 std::vector<ActionCounts> zero_operand_counts(const Network& net, const std::vector<int64_t>& zero_macs) {
   std::vector<ActionCounts> counts(net.layers.size());
   for (size_t l = 0; l < net.layers.size() && l < zero_macs.size(); ++l)
@@ -62,6 +49,36 @@ std::vector<ActionCounts> zero_operand_counts(const Network& net, const std::vec
 
 namespace {
 
+using LayerZeroCounters = std::vector<std::optional<ZeroOperandCounter>>;
+
+/// One zero-operand counter per conv/linear layer on weights `w` (golden layout: C x H x W inputs).
+LayerZeroCounters zero_counters(const Network& net, const LayerWeights& w) {
+  LayerZeroCounters z(net.layers.size());
+  for (size_t l = 0; l < net.layers.size(); ++l)
+    if (net.layers[l].has_weights()) z[l].emplace(net.layers[l], w[l].data(), net.layers[l].in_shape);
+  return z;
+}
+
+/// Adds one image's zero-operand MACs per conv/linear layer, from the golden layer outputs `outs`:
+/// the counters of the persistent weights, except for the layers this image's changes touch, which
+/// are counted on its own weights `w`.
+void add_zero_operand_macs(const Network& net, const LayerZeroCounters& persistent, const LayerWeights& w,
+                           const std::vector<WeightChange>& changes, const uint8_t* pixels,
+                           const std::vector<std::vector<uint8_t>>& outs, std::vector<int64_t>& zero_macs) {
+  std::vector<uint8_t> input;
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& L = net.layers[l];
+    if (!L.has_weights()) continue;
+    const int src = L.inputs[0];
+    if (src < 0 && input.empty()) input = preprocess_image(net, pixels);
+    const uint8_t* codes = src < 0 ? input.data() : outs[size_t(src)].data();
+    const bool changed =
+        std::any_of(changes.begin(), changes.end(), [&](const WeightChange& c) { return size_t(c.layer) == l; });
+    zero_macs[l] += changed ? zero_operand_macs(L, w[l].data(), codes, CodeLayout::ChannelsFirst)
+                            : persistent[l]->count(codes, CodeLayout::ChannelsFirst);
+  }
+}
+
 /// The golden engine over the test set, each image with its own weight changes (if any) patched
 /// into a per-thread copy of `persistent`; zero-operand MACs per layer from the same pass.
 std::vector<int> golden_predict(const Network& net, const LayerWeights& persistent, const Dataset& test,
@@ -70,6 +87,7 @@ std::vector<int> golden_predict(const Network& net, const LayerWeights& persiste
   threads = int(std::clamp<int64_t>(threads, 1, std::max<int64_t>(test.count, 1)));
   std::vector<std::vector<int64_t>> zeros(size_t(threads), std::vector<int64_t>(net.layers.size(), 0));
   std::atomic<int64_t> next{0};
+  const LayerZeroCounters counters = zero_macs ? zero_counters(net, persistent) : LayerZeroCounters();
   auto work = [&](int t) {
     LayerWeights w = persistent;
     std::vector<WeightChange> ch;
@@ -79,7 +97,7 @@ std::vector<int> golden_predict(const Network& net, const LayerWeights& persiste
       for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = c.pattern;
       const std::vector<std::vector<uint8_t>> outs = run_all_layers(net, test.image(i), w);
       pred[size_t(i)] = argmax_class(outs[size_t(net.output)]);
-      if (zero_macs) add_zero_operand_macs(net, w, test.image(i), outs, zeros[size_t(t)]);
+      if (zero_macs) add_zero_operand_macs(net, counters, w, ch, test.image(i), outs, zeros[size_t(t)]);
       for (const WeightChange& c : ch)
         w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
     }

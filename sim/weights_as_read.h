@@ -26,11 +26,6 @@ LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport&
 std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
                                 int threads, std::vector<int64_t>* zero_macs = nullptr);
 
-/// Adds one image's zero-operand MACs per conv/linear layer: golden layer outputs `outs` (C x H x
-/// W) computed on weights `w` (the image's weights as read).
-void add_zero_operand_macs(const Network& net, const LayerWeights& w, const uint8_t* pixels,
-                           const std::vector<std::vector<uint8_t>>& outs, std::vector<int64_t>& zero_macs);
-
 /// Per-layer zero-operand MACs as action counts (in the bit width of each layer's weights).
 std::vector<ActionCounts> zero_operand_counts(const Network& net, const std::vector<int64_t>& zero_macs);
 
