@@ -44,9 +44,17 @@ class SramBank {
     ++stats_.reads;
     return sense(row);
   }
+  /// As read(row) when the row holds `w` (see sense(row, w)). Counts one read.
+  SramWord read(int64_t row, SramWord w) {
+    check_row(row);
+    ++stats_.reads;
+    return sense(row, w);
+  }
   /// As read, without counting or range check (a caller that counts reads itself; row in range).
-  SramWord sense(int64_t row) const {
-    SramWord w = stored(row);
+  SramWord sense(int64_t row) const { return sense(row, stored(row)); }
+  /// As read when the row holds `w` instead of its stored word (a streamed weight SRAM, whose rows
+  /// hold one weight word after another: the owner keeps the words, the bank its cells' faults).
+  SramWord sense(int64_t row, SramWord w) const {
     if (const WordFaultMasks* m = fault(row)) {
       w.data = m->apply(w.data) & data_mask_;
       w.check = uint16_t(m->apply_check(w.check) & check_mask_);

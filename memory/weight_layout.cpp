@@ -7,7 +7,8 @@
 
 namespace lvsim {
 
-WeightLayout::WeightLayout(const WeightSramParams& params, const Network& net) : banks_(params.banks) {
+WeightLayout::WeightLayout(const WeightSramParams& params, const Network& net)
+    : banks_(params.banks), capacity_(params.words()), streamed_(params.streamed) {
   params.validate();
   const std::string file = !net.source_file.empty() ? net.source_file : !net.name.empty() ? net.name : "network";
   int64_t next = 0;
@@ -28,7 +29,7 @@ WeightLayout::WeightLayout(const WeightSramParams& params, const Network& net) :
     next += s.words;
   }
   words_used_ = next;
-  if (words_used_ > params.words())
+  if (!streamed_ && words_used_ > params.words())
     throw ConfigError(located(file, "",
                               "weight SRAM too small: network needs " + std::to_string(words_used_) +
                                   " words, banks*rows_per_bank = " + std::to_string(params.words())));

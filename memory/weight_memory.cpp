@@ -28,10 +28,14 @@ bool DeliveredWeightErrors::same_persistent(const DeliveredWeightErrors& o) cons
 WeightMemory::WeightMemory(const WeightSramParams& params, const Network& net) : params_(params), layout_(params, net) {
   if (params_.secded()) secded_ = std::make_unique<Secded>(params_.word_bits);
   banks_.reserve(size_t(params_.banks));
-  // Storage for the rows the network occupies (global words 0 .. words_used-1, interleaved).
+  // Storage for the rows the network occupies (global words 0 .. words_used-1, interleaved); a
+  // streamed network keeps its words in image_ and the banks only their cells' faults.
+  const bool streamed = layout_.streamed();
+  if (streamed) image_.resize(size_t(layout_.words_used()));
   for (int b = 0; b < params_.banks; ++b)
-    banks_.emplace_back(params_.rows_per_bank, params_.word_bits, params_.check_bits(),
-                        std::min(params_.rows_per_bank, (layout_.words_used() + params_.banks - 1) / params_.banks));
+    banks_.emplace_back(
+        params_.rows_per_bank, params_.word_bits, params_.check_bits(),
+        streamed ? 0 : std::min(params_.rows_per_bank, (layout_.words_used() + params_.banks - 1) / params_.banks));
   stats_.reads_per_bank.assign(size_t(params_.banks), 0);
 
   clean_.resize(net.layers.size());
@@ -51,11 +55,53 @@ WeightMemory::WeightMemory(const WeightSramParams& params, const Network& net) :
         dst[size_t(i)] = uint8_t(src[size_t(i)] & mask);
         word |= uint64_t(dst[size_t(i)]) << ((i - begin) * m);
       }
-      const WordAddress a = layout_.word_address(layout_.first_word(l) + k);
-      banks_[size_t(a.bank)].write(a.row, word, secded_ ? secded_->encode(word) : uint16_t(0));
+      const int64_t g = layout_.first_word(l) + k;
+      const uint16_t check = secded_ ? secded_->encode(word) : uint16_t(0);
+      if (streamed) {
+        image_[size_t(g)] = {word, check};
+        continue;  // written when streamed in (counted by the controller / timing model)
+      }
+      const WordAddress a = layout_.word_address(g);
+      banks_[size_t(a.bank)].write(a.row, word, check);
       ++stats_.word_writes;
     }
   }
+}
+
+void WeightMemory::throw_bad_word(int64_t g) const {
+  throw std::out_of_range("WeightMemory: global word " + std::to_string(g) + " outside the network's 0.." +
+                          std::to_string(image_.size() - 1));
+}
+
+uint64_t WeightMemory::read_word(WordAddress a) {
+  if (layout_.streamed()) throw std::logic_error("WeightMemory::read_word(WordAddress): streamed layout");
+  if (a.bank < 0 || a.bank >= params_.banks) throw_bad_bank(a.bank);
+  return read_word(layout_.physical_word(a));
+}
+
+SramWord WeightMemory::clean_word(int64_t g) const {
+  if (!image_.empty()) return image_word(g);
+  const WordAddress a = layout_.word_address(g);
+  return banks_[size_t(a.bank)].stored(a.row);
+}
+
+SramWord WeightMemory::sensed_word(int64_t g) const {
+  const WordAddress a = layout_.word_address(g);
+  const SramBank& b = banks_[size_t(a.bank)];
+  return image_.empty() ? b.sense(a.row) : b.sense(a.row, image_word(g));
+}
+
+template <class F>
+void WeightMemory::for_faulty_words(int64_t first, int64_t words, F&& f) const {
+  if (!layout_.streamed()) {
+    auto it = std::lower_bound(faulty_words_.begin(), faulty_words_.end(), first);
+    for (; it != faulty_words_.end() && *it < first + words; ++it) f(*it);
+    return;
+  }
+  // Ring placement: physical word p holds the global words p, p + C, p + 2C, ... (C its capacity).
+  const int64_t cap = layout_.capacity_words();
+  for (int64_t p : faulty_words_)
+    for (int64_t g = first + ((p - first) % cap + cap) % cap; g < first + words; g += cap) f(g);
 }
 
 void WeightMemory::throw_bad_bank(int b) const {
@@ -75,7 +121,7 @@ void WeightMemory::set_faults(std::vector<std::pair<WordAddress, WordFaultMasks>
       throw std::out_of_range("WeightMemory::set_faults: word (bank " + std::to_string(a.bank) + ", row " +
                               std::to_string(a.row) + ") outside the weight SRAM");
   std::sort(faults.begin(), faults.end(),
-            [&](const auto& x, const auto& y) { return layout_.global_word(x.first) < layout_.global_word(y.first); });
+            [&](const auto& x, const auto& y) { return layout_.physical_word(x.first) < layout_.physical_word(y.first); });
   size_t i = 0;
   while (i < faults.size()) {
     const WordAddress a = faults[i].first;
@@ -91,7 +137,7 @@ void WeightMemory::set_faults(std::vector<std::pair<WordAddress, WordFaultMasks>
     }
     if (m.empty()) continue;
     banks_[size_t(a.bank)].set_fault(a.row, m);
-    faulty_words_.push_back(layout_.global_word(a));
+    faulty_words_.push_back(layout_.physical_word(a));
   }
 }
 
@@ -157,9 +203,7 @@ void WeightMemory::transient_changes(int64_t image, int layer, const std::vector
     return;
   }
   for (const auto& [g, t] : transient_masks(image, layer)) {
-    const WordAddress a = layout_.word_address(g);
-    const SramBank& b = banks_[size_t(a.bank)];
-    SramWord raw = b.sense(a.row);
+    SramWord raw = sensed_word(g);
     raw.data = t.apply(raw.data);
     raw.check = t.apply_check(raw.check);
     const uint64_t word = decode_quietly(raw);
@@ -177,9 +221,9 @@ const WordFaultMasks* WeightMemory::context_transient(int64_t global_word) const
   return it == context_masks_.end() || it->first != global_word ? nullptr : &it->second;
 }
 
-uint64_t WeightMemory::read_faulty_word(WordAddress a, SramWord raw, const WordFaultMasks* t) {
-  const SramWord clean = banks_[size_t(a.bank)].stored(a.row);
-  count_delivered(layout_.global_word(a), raw, clean, t);
+uint64_t WeightMemory::read_faulty_word(int64_t g, SramWord raw, const WordFaultMasks* t) {
+  const SramWord clean = clean_word(g);
+  count_delivered(g, raw, clean, t);
   if (t) {  // the current context's flips act on top of the persistent faults
     raw.data = t->apply(raw.data);
     raw.check = t->apply_check(raw.check);
@@ -262,23 +306,18 @@ void WeightMemory::read_layer(int layer, std::vector<uint8_t>& out) {
   const uint64_t mask = (uint64_t(1) << m) - 1;
   const int64_t n = int64_t(clean.size());
   const bool transients = transient_ && read_layer_ == layer;  // flips of this read context
-  auto it = std::lower_bound(faulty_words_.begin(), faulty_words_.end(), first);
-  for (; it != faulty_words_.end() && *it < first + words; ++it) {
-    if (transients && has_transient(*it)) continue;  // read once, below, with its flips
-    const WordAddress a = layout_.word_address(*it);
-    const SramBank& b = banks_[size_t(a.bank)];
-    const uint64_t word = resolve(b.sense(a.row), b.stored(a.row));
-    const int64_t begin = (*it - first) * per_word, end = std::min(n, begin + per_word);
+  for_faulty_words(first, words, [&](int64_t g) {
+    if (transients && has_transient(g)) return;  // read once, below, with its flips
+    const uint64_t word = resolve(sensed_word(g), clean_word(g));
+    const int64_t begin = (g - first) * per_word, end = std::min(n, begin + per_word);
     for (int64_t i = begin; i < end; ++i) out[size_t(i)] = uint8_t((word >> ((i - begin) * m)) & mask);
-  }
+  });
   if (!transients) return;
   for (const auto& [g, t] : context_masks_) {
-    const WordAddress a = layout_.word_address(g);
-    const SramBank& b = banks_[size_t(a.bank)];
-    SramWord raw = b.sense(a.row);
+    SramWord raw = sensed_word(g);
     raw.data = t.apply(raw.data);
     raw.check = t.apply_check(raw.check);
-    const uint64_t word = resolve(raw, b.stored(a.row));
+    const uint64_t word = resolve(raw, clean_word(g));
     const int64_t begin = (g - first) * per_word, end = std::min(n, begin + per_word);
     for (int64_t i = begin; i < end; ++i) out[size_t(i)] = uint8_t((word >> ((i - begin) * m)) & mask);
   }

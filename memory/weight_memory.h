@@ -73,21 +73,27 @@ class WeightMemory {
   /// empty masks are dropped. std::out_of_range for an address outside the SRAM.
   void set_faults(std::vector<std::pair<WordAddress, WordFaultMasks>> faults);
   void clear_faults();
-  /// Global word numbers (layout().word_address) with faults, ascending.
+  /// Physical word numbers (layout().physical_word) with faults, ascending (resident weights: the
+  /// global word numbers).
   const std::vector<int64_t>& faulty_words() const { return faulty_words_; }
 
-  /// One word as the array sees it: faults applied, then ECC decoded if enabled (a detected
-  /// double error gives the word as read, or 0 with on_double_error = zero_word). Counts one read.
-  /// Also counts what it delivered (stats().delivered, once per word and read context).
-  uint64_t read_word(WordAddress a) {
+  /// Global word `g` (layout().global_word) as the array sees it: the faults of its physical word
+  /// applied, then ECC decoded if enabled (a detected double error gives the word as read, or 0
+  /// with on_double_error = zero_word). Counts one read. Also counts what it delivered
+  /// (stats().delivered, once per word and read context).
+  uint64_t read_word(int64_t g) {
+    const WordAddress a = layout_.word_address(g);
     SramBank& b = bank(a.bank);
-    const SramWord raw = b.read(a.row);
+    const SramWord raw = image_.empty() ? b.read(a.row) : b.read(a.row, image_word(g));
     ++stats_.word_reads;
     ++stats_.reads_per_bank[size_t(a.bank)];
-    const WordFaultMasks* t = transient_ ? context_transient(layout_.global_word(a)) : nullptr;
+    const WordFaultMasks* t = transient_ ? context_transient(g) : nullptr;
     if (!t && !b.fault(a.row)) return raw.data;  // a clean word is a valid codeword: decodes to itself
-    return read_faulty_word(a, raw, t);
+    return read_faulty_word(g, raw, t);
   }
+  /// read_word of the word at a physical address (resident weights only, where each address holds
+  /// one global word; std::logic_error for a streamed layout).
+  uint64_t read_word(WordAddress a);
 
   /// Transient read errors (fresh per image and layer, on top of the persistent faults); the
   /// generator must outlive this memory; nullptr turns them off.
@@ -143,9 +149,22 @@ class WeightMemory {
  private:
   /// Faulty-word read path: counts error events, decodes, applies on_double_error.
   uint64_t resolve(const SramWord& raw, const SramWord& clean);
-  /// read_word of a word with persistent faults or transient flips `t` (may be nullptr); `raw` as
-  /// the cells returned it without the flips.
-  uint64_t read_faulty_word(WordAddress a, SramWord raw, const WordFaultMasks* t);
+  /// read_word of global word g with persistent faults or transient flips `t` (may be
+  /// nullptr); `raw` as the cells returned it without the flips.
+  uint64_t read_faulty_word(int64_t g, SramWord raw, const WordFaultMasks* t);
+  /// Streamed layout: global word g as written (clean, check bits included).
+  const SramWord& image_word(int64_t g) const {
+    if (g < 0 || g >= int64_t(image_.size())) throw_bad_word(g);
+    return image_[size_t(g)];
+  }
+  /// Global word g as written (clean) and as its physical word's cells return it (persistent faults).
+  SramWord clean_word(int64_t g) const;
+  SramWord sensed_word(int64_t g) const;
+  /// Calls f(g) for every global word of [first, first + words) whose physical word has persistent
+  /// faults (ascending for resident weights).
+  template <class F>
+  void for_faulty_words(int64_t first, int64_t words, F&& f) const;
+  [[noreturn]] void throw_bad_word(int64_t g) const;
   /// Adds the word's delivered errors to stats_.delivered unless counted in this read context.
   void count_delivered(int64_t global_word, const SramWord& raw, const SramWord& clean, const WordFaultMasks* t);
   /// The data the array receives for a raw read (ECC decode, on_double_error), counting nothing.
@@ -160,6 +179,9 @@ class WeightMemory {
   std::unique_ptr<Secded> secded_;
   std::vector<SramBank> banks_;
   std::vector<std::vector<uint8_t>> clean_;  // per layer: the patterns as written (fault-free read result)
+  // Streamed layout: every global word as written (the banks' rows hold one after another; only
+  // their faults are kept in the banks). Empty for resident weights (the banks store them).
+  std::vector<SramWord> image_;
   std::vector<int64_t> faulty_words_;
   WeightReadStats stats_;
   const TransientReadErrors* transient_ = nullptr;

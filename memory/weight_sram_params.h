@@ -21,6 +21,10 @@ struct WeightSramParams {
   std::string ecc = "none";                     // "none" | "secded": SECDED check bits stored in the same faulty array
   std::string on_double_error = "use_as_read";  // "use_as_read" | "zero_word" (only with secded)
   int read_ports_per_bank = 1;                  // words a bank can deliver per cycle
+  // Set from the architecture's dram.weights (not a weight_sram key): false = "resident", the whole
+  // network is loaded once and must fit; true = "streamed", each layer's weights pass through the
+  // SRAM as a ring buffer (global word w in physical word w mod words(); docs/architecture.md).
+  bool streamed = false;
 
   /// Reads and validates the object (keys: banks, rows_per_bank, word_bits, ecc, on_double_error,
   /// read_ports_per_bank); rejects unknown keys.

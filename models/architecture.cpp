@@ -4,6 +4,7 @@
 
 #include "common/errors.h"
 #include "memory/weight_layout.h"
+#include "models/weight_streaming.h"
 
 namespace lvsim {
 
@@ -57,6 +58,7 @@ ArchitectureParams ArchitectureParams::from_json(JsonObject& o) {
     JsonObject d = o.get_object("dram");
     p.dram_bandwidth_bytes_per_s = d.get_double("bandwidth_bytes_per_s", 1e6, 1e15);
     p.inferences_per_model_load = d.get_int("inferences_per_model_load", 1, int64_t(1) << 50);
+    p.weight_sram.streamed = d.get_enum("weights", {"resident", "streamed"}, "resident") == "streamed";
     d.finish();
   }
   o.finish();
@@ -101,6 +103,8 @@ void ArchitectureParams::check_fits(const Network& net) const {
   }
   try {
     WeightLayout check(weight_sram, net);
+    // Streamed weights: each streaming unit (a filter tile) must fit the SRAM at once.
+    for (size_t i = 0; i < net.layers.size(); ++i) plan_weight_stream(*this, net, int(i));
   } catch (const ConfigError& e) {
     // The layout names the network; the fix is in the architecture, so name that file too.
     throw ConfigError(located(where, "weight_sram", e.what()));

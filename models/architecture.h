@@ -45,21 +45,23 @@ struct ArchitectureParams {
   // Gating (key "gating"; default: both on, what a modern accelerator does).
   bool pe_clock_gating = true;      // idle PEs and PEs outside a fold's rows x cols do not clock registers
   bool zero_operand_gating = true;  // a MAC whose activation or weight operand is zero does not toggle multiplier/adder
-  // Off-chip DRAM (key "dram"): bandwidth for the transfer times reported beside the cycles, and
-  // how many inferences one model load (weights DRAM -> weight SRAM) is amortized over.
+  // Off-chip DRAM (key "dram"): bandwidth (model-load time; with streamed weights, the weight
+  // bursts' cycles), how many inferences one model load (weights DRAM -> weight SRAM) is amortized
+  // over, and whether weights are resident or streamed (dram.weights, kept in weight_sram.streamed).
   double dram_bandwidth_bytes_per_s = 12.8e9;  // LPDDR4-3200 x32: 3200 MT/s x 4 bytes
   int64_t inferences_per_model_load = 10000;
 
   /// Reads an architecture object (keys: name, array{rows, cols, dataflow}, pe{...}, weight_sram{...},
   /// input_buffer_bytes, output_buffer_bytes, post_processing_lanes, clock_hz, optional
   /// gating{pe_clock_gating, zero_operand_gating}, dram{bandwidth_bytes_per_s,
-  /// inferences_per_model_load}); unknown keys rejected.
+  /// inferences_per_model_load, weights}); unknown keys rejected.
   static ArchitectureParams from_json(JsonObject& o);
   /// Parses and reads a whole architecture file; ConfigError/FormatError name the file and field.
   static ArchitectureParams from_json_file(const std::string& path);
 
   /// ConfigError when the network cannot run on this architecture: weights wider than the PE,
-  /// weights not fitting the SRAM, activations or accumulators exceeding the buffers.
+  /// weights not fitting the SRAM (resident: the network; streamed: one filter tile), activations
+  /// or accumulators exceeding the buffers.
   void check_fits(const Network& net) const;
 
   int64_t pes() const { return int64_t(rows) * cols; }

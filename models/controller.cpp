@@ -30,6 +30,7 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   output_.clear();
   reads_now_.clear();
   fetch_ = Fetch{};
+  stream_ = WeightStreamPlan{};
   counts_.dram_bytes = network_dram_bytes(net, layer);
   if (!L.has_weights()) {
     gm_ = GemmMapping{};
@@ -60,6 +61,11 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
     }
   out_buf_.assign(size_t(gm_.groups * gm_.m * gm_.n), 0);
   plan_folds();
+  stream_ = plan_weight_stream(arch_, net, layer);
+  unit_ready_.assign(stream_.units.size(), -1);
+  unit_fetched_.assign(stream_.units.size(), -1);
+  next_burst_ = 0;
+  burst_unit_ = -1;
   begin_fetch(0);
   state_ = State::WaitFetch;
 }
@@ -98,6 +104,7 @@ void Controller::begin_fetch(int fold) {
   const Fold& f = folds_[size_t(fold)];
   fetch_ = Fetch{};
   fetch_.fold = fold;
+  fetch_unit_ = stream_.empty() ? -1 : stream_.unit_of_fold(fold);
   for (int64_t o = f.o0; o < f.o1; ++o) {
     const int64_t lo = layout.global_word(layer_, o * gm_.k + f.k0),
                   hi = layout.global_word(layer_, o * gm_.k + f.k1 - 1);
@@ -113,8 +120,36 @@ void Controller::begin_fetch(int fold) {
     fetch_.words_per_bank[size_t(layout.word_address(fetch_.words[i]).bank)].push_back(i);
 }
 
+// One burst at a time: a burst ends dram_cycles after it starts; the next starts in the same cycle
+// if the ring words it overwrites are no longer needed (its wait unit fully fetched).
+void Controller::stream_cycle(int64_t c) {
+  if (stream_.empty()) return;
+  for (;;) {
+    if (burst_unit_ >= 0) {
+      if (c < burst_end_) return;
+      unit_ready_[size_t(burst_unit_)] = burst_end_;
+      burst_unit_ = -1;
+    }
+    if (next_burst_ >= stream_.units.size()) return;
+    const StreamUnit& u = stream_.units[next_burst_];
+    if (u.wait_unit >= 0) {
+      const int64_t free_at = unit_fetched_[size_t(u.wait_unit)];
+      if (free_at < 0 || free_at > c) return;
+    }
+    burst_unit_ = int(next_burst_++);
+    burst_end_ = c + u.dram_cycles;
+    counts_.dram_bytes += u.dram_bytes;
+    counts_.weight_sram_writes += u.new_words;
+    if (arch_.weight_sram.secded()) counts_.ecc_encodes += u.new_words;
+  }
+}
+
 // Each bank delivers at most read_ports_per_bank words per cycle.
-void Controller::fetch_cycle() {
+void Controller::fetch_cycle(int64_t c) {
+  if (fetch_unit_ >= 0) {
+    const int64_t ready = unit_ready_[size_t(fetch_unit_)];
+    if (ready < 0 || ready > c) return;  // the unit's burst has not arrived
+  }
   const WeightLayout& layout = weights_.layout();
   const int ports = arch_.weight_sram.read_ports_per_bank;
   const bool secded = arch_.weight_sram.secded();
@@ -125,7 +160,7 @@ void Controller::fetch_cycle() {
     for (int p = 0; p < ports && next < rows.size(); ++p, ++next) {
       const size_t i = rows[next];
       const WordAddress a = layout.word_address(fetch_.words[i]);
-      fetch_.values[i] = weights_.read_word(a);
+      fetch_.values[i] = weights_.read_word(fetch_.words[i]);
       reads_now_.push_back(a);
       ++counts_.weight_sram_reads;
       if (secded) ++counts_.ecc_decodes;
@@ -133,6 +168,8 @@ void Controller::fetch_cycle() {
     left = left || next < rows.size();
   }
   fetch_.done = !left;
+  if (fetch_.done && fetch_unit_ >= 0 && fetch_.fold == stream_.units[size_t(fetch_unit_)].last_fold)
+    unit_fetched_[size_t(fetch_unit_)] = c + 1;
 }
 
 // Weight `index` of the layer sits in global word first + index / per_word at bit
@@ -256,7 +293,8 @@ int Controller::run_stream_batch(int max_cycles) {
   batch_left_.resize(size_t(n) * size_t(R));
   for (int j = 0; j < n; ++j) {
     reads_now_.clear();
-    if (fetch_.fold >= 0 && !fetch_.done) fetch_cycle();
+    stream_cycle(cycle_ + j);
+    if (fetch_.fold >= 0 && !fetch_.done) fetch_cycle(cycle_ + j);
     stream_inputs(phase_cycle_ + j, batch_left_.data() + size_t(j) * size_t(R));
   }
   array_.stream(n, batch_left_.data());
@@ -269,7 +307,8 @@ int Controller::run_stream_batch(int max_cycles) {
 
 void Controller::before_edge() {
   reads_now_.clear();
-  if (fetch_.fold >= 0 && !fetch_.done) fetch_cycle();
+  stream_cycle(cycle_);
+  if (fetch_.fold >= 0 && !fetch_.done) fetch_cycle(cycle_);
   const int R = arch_.rows, C = arch_.cols;
   const int bits = state_ == State::Post || state_ == State::Done ? 0 : net_->layers[size_t(layer_)].weight.bits;
   int16_t* left = array_.left_in();

@@ -1,6 +1,7 @@
 // Cycle-level controller of the accelerator for one layer at a time: tiles conv (im2col) and
 // linear GEMMs into folds per the dataflow, fetches each fold's weight words from the weight SRAM
-// (read ports per bank modelled; double-buffered staging), drives the array's edges cycle by
+// (read ports per bank modelled; double-buffered staging; streamed weights arrive from DRAM in
+// bursts, models/weight_streaming.h), drives the array's edges cycle by
 // cycle, accumulates K-folds in the output buffer, and hands the results to the post-processing
 // unit. Schedule and counts: docs/timing-model.md.
 #pragma once
@@ -14,6 +15,7 @@
 #include "models/post_processing_unit.h"
 #include "models/systolic_array.h"
 #include "models/timing_model.h"
+#include "models/weight_streaming.h"
 #include "workloads/network.h"
 
 namespace lvsim {
@@ -77,7 +79,10 @@ class Controller {
 
   void plan_folds();
   void begin_fetch(int fold);
-  void fetch_cycle();
+  /// Streamed weights: the DRAM streamer's part of cycle c (bursts end and start).
+  void stream_cycle(int64_t c);
+  /// Reads this cycle's words of the pending fetch (cycle c), once its unit is in the SRAM.
+  void fetch_cycle(int64_t c);
   /// Turns the fetched words of a fold into zero-point-adjusted weights [o - o0][k - k0].
   void stage(const Fetch& f, std::vector<int16_t>& staged);
   void begin_fold(int fold);
@@ -110,6 +115,14 @@ class Controller {
   Fold cur_;
   int cur_index_ = -1;
   Fetch fetch_;
+  // Streamed weights (empty plan: resident). Cycles of the current layer: when each unit's burst
+  // ended (its words fetchable from then on) and when its last fold finished fetching it; -1 not yet.
+  WeightStreamPlan stream_;
+  std::vector<int64_t> unit_ready_, unit_fetched_;
+  size_t next_burst_ = 0;  // next unit to load
+  int burst_unit_ = -1;    // unit whose burst is in flight (-1: DRAM idle)
+  int64_t burst_end_ = 0;
+  int fetch_unit_ = -1;  // unit of the pending fetch's fold
   State state_ = State::Done;
   int64_t phase_cycle_ = 0;  // cycle within the current state
   int64_t cycle_ = 0;

@@ -6,6 +6,7 @@
 #include "memory/weight_layout.h"
 #include "models/post_processing_unit.h"
 #include "models/systolic_array.h"
+#include "models/weight_streaming.h"
 
 namespace lvsim {
 namespace {
@@ -110,13 +111,37 @@ int64_t network_dram_bytes(const Network& net, int layer) {
 }
 
 ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& net, double clock_hz) {
-  const WeightLayout layout(arch.weight_sram, net);
   ActionCounts a;
+  if (arch.weight_sram.streamed) return a;  // every inference streams its weights (layer_timing counts them)
+  const WeightLayout layout(arch.weight_sram, net);
   a.weight_sram_writes = layout.words_used();
   if (arch.weight_sram.secded()) a.ecc_encodes = a.weight_sram_writes;
   a.dram_bytes = (layout.words_used() * arch.weight_sram.word_bits + 7) / 8;
   a.cycles = int64_t(std::ceil(double(a.dram_bytes) / arch.dram_bandwidth_bytes_per_s * clock_hz));
   return a;
+}
+
+// Streamed weights: the cycle the layer's last fold ends, from the schedule of docs/timing-model.md
+// ("Streamed weights"). Cycles count from the layer's start; a burst of unit u occupies the DRAM for
+// [start, start + dram_cycles) and its words can be fetched from `ready` on; fold f's fetch starts
+// once fold f-1 has begun (double-buffered staging) and its unit is ready; fold f begins when its
+// words are fetched and fold f-1 has ended.
+static int64_t streamed_array_end(const WeightStreamPlan& plan, const std::vector<int64_t>& fetch, int64_t fold_cycles) {
+  std::vector<int64_t> ready(plan.units.size(), 0), fetched(plan.units.size(), 0);
+  int64_t dram_free = 0, fold_start = 0, fold_end = 0;
+  for (size_t u = 0; u < plan.units.size(); ++u) {
+    const StreamUnit& unit = plan.units[u];
+    const int64_t start = std::max(dram_free, unit.wait_unit >= 0 ? fetched[size_t(unit.wait_unit)] : 0);
+    ready[u] = dram_free = start + unit.dram_cycles;
+    for (int64_t f = unit.first_fold; f <= unit.last_fold; ++f) {
+      const int64_t fetch_start = f == 0 ? ready[u] : std::max(fold_start, ready[u]);
+      const int64_t fetch_end = fetch_start + fetch[size_t(f)];
+      fold_start = f == 0 ? fetch_end : std::max(fold_end, fetch_end);
+      fold_end = fold_start + fold_cycles;
+      if (f == unit.last_fold) fetched[u] = fetch_end;
+    }
+  }
+  return fold_end;
 }
 
 // PE register bits and hops summed over folds. A fold maps rows_f x cols_f PEs; summed over the
@@ -169,8 +194,16 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   // Double-buffered weight staging: fold f+1's words are fetched while fold f runs; the first
   // fold's fetch is never hidden.
   const std::vector<int64_t> fetch = fold_fetch_cycles(arch, net, layer, &t.weight_words_read);
-  for (size_t f = 0; f < fetch.size(); ++f)
-    t.stall_cycles += f == 0 ? fetch[f] : std::max<int64_t>(0, fetch[f] - t.fold_cycles);
+  const WeightStreamPlan plan = plan_weight_stream(arch, net, layer);
+  if (plan.empty()) {
+    for (size_t f = 0; f < fetch.size(); ++f)
+      t.stall_cycles += f == 0 ? fetch[f] : std::max<int64_t>(0, fetch[f] - t.fold_cycles);
+  } else {
+    t.stall_cycles = streamed_array_end(plan, fetch, t.fold_cycles) - t.array_cycles;
+    a.weight_sram_writes = plan.words;
+    if (arch.weight_sram.secded()) a.ecc_encodes = plan.words;
+    a.dram_bytes += plan.dram_bytes;
+  }
   t.cycles = t.stall_cycles + t.array_cycles + t.post_cycles;
   t.macs = g.groups * g.m * g.k * g.n;
   t.mapping_efficiency = double(g.groups * g.row_extent * g.col_extent) / double(t.folds * pes);

@@ -36,7 +36,7 @@ int64_t scalesim_fold_cycles(const ArchitectureParams& arch, int64_t stream);
 struct LayerTiming {
   int64_t cycles = 0;        // stall + array + post
   int64_t array_cycles = 0;  // folds * fold_cycles (array busy: load/stream/compute/drain)
-  int64_t stall_cycles = 0;  // array idle waiting for weight words from the SRAM
+  int64_t stall_cycles = 0;  // array idle waiting for weight words (from the SRAM; streamed: also from DRAM)
   int64_t post_cycles = 0;   // post-processing unit after the array (ceil(elements / lanes))
   int64_t folds = 0;
   int64_t fold_cycles = 0;  // cycles of one fold (0 for layers without weights)
@@ -58,7 +58,8 @@ int64_t network_dram_bytes(const Network& net, int layer);
 
 /// One model load: every weight word written into the weight SRAM (and SECDED-encoded), the
 /// packed weights read from DRAM (data bits of those words), and the cycles the DRAM bandwidth
-/// needs for them at `clock_hz`.
+/// needs for them at `clock_hz`. Streamed weights: nothing (each inference's layer counts carry
+/// the streamed words, bytes and stalls).
 ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& net, double clock_hz);
 
 /// Closed form of layer `layer` (any type; layers without weights: post-processing only).

@@ -253,7 +253,7 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
     throw ConfigError(located("--trace-layer", "",
                               std::to_string(opt.trace_layer) + " is not a layer of " + opt.network_path + " (0.." +
                                   std::to_string(net.layers.size() - 1) + ", or -1 for all)"));
-  const ArchitectureParams arch = load_architecture(opt.arch_path);
+  ArchitectureParams arch = load_architecture(opt.arch_path);
   arch.check_fits(net);
   const TechnologyParams tech = load_technology(opt.tech_path);
   const OperatingPoint nominal = nominal_operating_point(tech);
@@ -262,6 +262,9 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
       make_operating_point(tech, opt.v_sram_v.value_or(nominal.v_sram_v), opt.v_logic_v.value_or(nominal.v_logic_v),
                            opt.clock_mode, arch.clock_hz);
   const EnergyModel energy_model(tech, energy_hardware(arch));
+  // Cycles are counted at the clock the run uses (streamed weights' DRAM bursts take bandwidth /
+  // clock bytes per cycle).
+  arch.clock_hz = op.clock_hz;
 
   RunReport rep;
   if (needs_calibration(net)) {

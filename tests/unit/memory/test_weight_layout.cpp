@@ -40,7 +40,7 @@ TEST_CASE("layout: locate by hand", "[memory][layout]") {
   CHECK(l4.locate(2, 9) == WeightLocation{2, 1, 8});   // word 6 -> bank 2, row 1
   CHECK(l4.locate(0, 84) == WeightLocation{0, 1, 0});  // word 4 -> bank 0, row 1
   CHECK(l4.word_address(6) == WordAddress{2, 1});
-  CHECK(l4.global_word(WordAddress{2, 1}) == 6);
+  CHECK(l4.physical_word(WordAddress{2, 1}) == 6);
   CHECK(l4.layer_of_word(4) == 0);
   CHECK(l4.layer_of_word(5) == 2);
   CHECK(l4.layer_of_word(7) == -1);
