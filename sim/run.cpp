@@ -219,9 +219,13 @@ void fill_time_and_energy(const EnergyModel& energy_model, const OperatingPoint&
   rep.simulated_time_s = double(rep.total_cycles) / op.clock_hz;
   rep.simulated_images_per_second = rep.simulated_time_s > 0 ? double(rep.images) / rep.simulated_time_s : 0.0;
   rep.energy = energy_model.cost(rep.counts, op, rep.images);
-  // Loading the model happens once, outside the inferences: costed and reported apart.
-  rep.model_load_counts = model_load_counts(arch, net, op.clock_hz);
-  rep.model_load_energy = energy_model.cost(rep.model_load_counts, op, 1);
+  // Loading resident weights happens once, outside the inferences: costed and reported apart.
+  // Streamed weights are loaded by every inference (in its layers' counts): no model load.
+  rep.weights_streamed = arch.weight_sram.streamed;
+  if (!rep.weights_streamed) {
+    rep.model_load_counts = model_load_counts(arch, net, op.clock_hz);
+    rep.model_load_energy = energy_model.cost(rep.model_load_counts, op, 1);
+  }
   rep.inferences_per_model_load = arch.inferences_per_model_load;
   rep.dram_bandwidth_bytes_per_s = arch.dram_bandwidth_bytes_per_s;
   for (auto& L : rep.layers) {

@@ -120,6 +120,8 @@ nlohmann::json RunReport::to_json() const {
   }
   j["action_counts"] = action_counts_to_json(counts);
   j["dram"] = {{"bandwidth_bytes_per_s", dram_bandwidth_bytes_per_s},
+               {"weights", weights_streamed ? "streamed" : "resident"},
+               {"weight_sram_writes_per_inference", images ? double(counts.weight_sram_writes) / double(images) : 0.0},
                {"bytes_per_inference", images ? double(counts.dram_bytes) / double(images) : 0.0},
                {"transfer_time_per_inference_s",
                 images && dram_bandwidth_bytes_per_s > 0
@@ -170,6 +172,9 @@ std::string RunReport::energy_accounting_text() const {
       "PE clock gating {}, zero-operand gating {}\n",
       100.0 * e.saving_vs_nominal, 100.0 * e.weight_sram_only_saving, e.pe_clock_gating ? "on" : "off",
       e.zero_operand_gating ? "on" : "off");
+  if (weights_streamed && images > 0)
+    s += fmt::format("  weights streamed from DRAM every inference: {} words written into the weight SRAM, {}/inference\n",
+                     counts.weight_sram_writes / images, si(double(counts.dram_bytes) / double(images), "B"));
   if (model_load_energy) {
     const double load = model_load_energy->energy_total_pj;
     const bool units = energy_unit == "normalized";

@@ -109,6 +109,7 @@ struct RunReport {
   std::optional<EnergyReport> model_load_energy;
   int64_t inferences_per_model_load = 1;
   double dram_bandwidth_bytes_per_s = 0;
+  bool weights_streamed = false;  // dram.weights: "streamed" (loaded every inference) or "resident"
 
   nlohmann::json to_json() const;
   std::string to_text() const;
