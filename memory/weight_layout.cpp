@@ -32,7 +32,8 @@ WeightLayout::WeightLayout(const WeightSramParams& params, const Network& net)
   if (!streamed_ && words_used_ > params.words())
     throw ConfigError(located(file, "",
                               "weight SRAM too small: network needs " + std::to_string(words_used_) +
-                                  " words, banks*rows_per_bank = " + std::to_string(params.words())));
+                                  " words, banks*rows_per_bank = " + std::to_string(params.words()) +
+                                  " (dram.weights \"streamed\" streams a larger network through it)"));
 }
 
 int WeightLayout::layer_of_word(int64_t global_word) const {

@@ -32,10 +32,16 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   fetch_ = Fetch{};
   stream_ = WeightStreamPlan{};
   counts_.dram_bytes = network_dram_bytes(net, layer);
+  weight_dram_cycles_ = 0;
+  spill_bytes_ = activation_spill_bytes(arch_, net, layer);
+  accumulators_spill_ = accumulators_spill(arch_, net, layer);
   if (!L.has_weights()) {
     gm_ = GemmMapping{};
     post_.start_layer(net, layer, inputs, &output_);
-    state_ = post_.busy() ? State::Post : State::Done;
+    if (post_.busy())
+      state_ = State::Post;
+    else
+      end_layer();
     return;
   }
   gm_ = map_gemm(arch_, L);
@@ -138,6 +144,7 @@ void Controller::stream_cycle(int64_t c) {
     }
     burst_unit_ = int(next_burst_++);
     burst_end_ = c + u.dram_cycles;
+    weight_dram_cycles_ += u.dram_cycles;
     counts_.dram_bytes += u.dram_bytes;
     counts_.weight_sram_writes += u.new_words;
     if (arch_.weight_sram.secded()) counts_.ecc_encodes += u.new_words;
@@ -315,6 +322,7 @@ void Controller::before_edge() {
   int16_t* top = array_.top_in();
   switch (state_) {
     case State::WaitFetch:
+    case State::DramWait:
     case State::Done:
       array_.set_mode(ArrayMode::Idle);
       break;
@@ -390,7 +398,11 @@ void Controller::after_edge() {
       break;
     case State::Post:
       ++measured_.post_cycles;
-      if (!post_.busy()) state_ = State::Done;
+      if (!post_.busy()) end_layer();
+      break;
+    case State::DramWait:
+      ++measured_.stall_cycles;
+      if (cycle_ >= dram_done_) state_ = State::Done;
       break;
     case State::Load:
       ++measured_.array_cycles;
@@ -432,7 +444,22 @@ void Controller::after_edge() {
 
 void Controller::finish_array_part() {
   post_.start_requantize(*net_, layer_, &out_buf_, &output_);
-  state_ = post_.busy() ? State::Post : State::Done;
+  if (post_.busy())
+    state_ = State::Post;
+  else
+    end_layer();
+}
+
+// The DRAM moved the weight bursts and then the spilled activations back to back from the layer's
+// start; spilled accumulators are the output-buffer traffic this layer counted (array and
+// post-processing).
+void Controller::end_layer() {
+  if (accumulators_spill_)
+    spill_bytes_ += counts_.output_buffer_reads + counts_.output_buffer_writes + post_.counts().output_buffer_reads +
+                    post_.counts().output_buffer_writes;
+  counts_.dram_bytes += spill_bytes_;
+  dram_done_ = weight_dram_cycles_ + dram_transfer_cycles(arch_, spill_bytes_);
+  state_ = cycle_ < dram_done_ ? State::DramWait : State::Done;
 }
 
 LayerRun Controller::finish() {

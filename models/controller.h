@@ -62,7 +62,7 @@ class Controller {
   const std::vector<WordAddress>& reads_this_cycle() const { return reads_now_; }
 
  private:
-  enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, Done };
+  enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, DramWait, Done };
   struct Fold {
     int64_t group = 0, row0 = 0, rows = 0, col0 = 0, cols = 0;  // array-dimension tiles
     int64_t o0 = 0, o1 = 0, k0 = 0, k1 = 0;                     // its weights: filters x reduction
@@ -87,6 +87,8 @@ class Controller {
   void stage(const Fetch& f, std::vector<int16_t>& staged);
   void begin_fold(int fold);
   void finish_array_part();
+  /// After post-processing: done, or wait until the DRAM has moved the layer's traffic.
+  void end_layer();
   int16_t weight(int64_t o, int64_t k) const {
     return staged_[size_t((o - cur_.o0) * (cur_.k1 - cur_.k0) + (k - cur_.k0))];
   }
@@ -123,6 +125,12 @@ class Controller {
   int burst_unit_ = -1;    // unit whose burst is in flight (-1: DRAM idle)
   int64_t burst_end_ = 0;
   int fetch_unit_ = -1;  // unit of the pending fetch's fold
+  // DRAM traffic of the layer: cycles of the weight bursts started, activations that spill
+  // (timing_model.h: activation_spill_bytes, accumulators_spill), and the cycle the DRAM is done.
+  int64_t weight_dram_cycles_ = 0;
+  int64_t spill_bytes_ = 0;
+  bool accumulators_spill_ = false;
+  int64_t dram_done_ = 0;
   State state_ = State::Done;
   int64_t phase_cycle_ = 0;  // cycle within the current state
   int64_t cycle_ = 0;

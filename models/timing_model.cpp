@@ -110,6 +110,42 @@ int64_t network_dram_bytes(const Network& net, int layer) {
   return bytes;
 }
 
+static int64_t layer_input_bytes(const Network& net, const Layer& L) {
+  int64_t bytes = 0;
+  for (int src : L.inputs) bytes += src < 0 ? net.input_shape.size() : net.layers[size_t(src)].out_shape.size();
+  return bytes;
+}
+
+int64_t activation_spill_bytes(const ArchitectureParams& arch, const Network& net, int layer) {
+  const Layer& L = net.layers.at(size_t(layer));
+  if (L.type == LayerType::Flatten) return 0;  // a view: no data moves
+  int64_t bytes = 0;
+  const int64_t in = layer_input_bytes(net, L);
+  if (in > arch.input_buffer_bytes) {
+    const bool per_column_tile = L.has_weights() && arch.dataflow != Dataflow::InputStationary;
+    bytes += (per_column_tile ? map_gemm(arch, L).col_tiles : 1) * in;
+    // The network input's first pass is the image read network_dram_bytes counts.
+    for (int src : L.inputs)
+      if (src < 0) bytes -= net.input_shape.size();
+  }
+  // The network's output is written to DRAM anyway (network_dram_bytes).
+  if (L.out_shape.size() > arch.input_buffer_bytes && layer != net.output) bytes += L.out_shape.size();
+  return bytes;
+}
+
+bool accumulators_spill(const ArchitectureParams& arch, const Network& net, int layer) {
+  const Layer& L = net.layers.at(size_t(layer));
+  return L.has_weights() && L.gemm_m() * L.gemm_n() * 4 > arch.output_buffer_bytes;
+}
+
+// The layer cannot end before the DRAM has moved its traffic: `busy` DRAM cycles (weight bursts
+// and spilled activations, back to back from the layer's start). The wait is a stall.
+static void wait_for_dram(int64_t busy, LayerTiming& t) {
+  if (busy <= t.cycles) return;
+  t.stall_cycles += busy - t.cycles;
+  t.cycles = busy;
+}
+
 ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& net, double clock_hz) {
   ActionCounts a;
   if (arch.weight_sram.streamed) return a;  // every inference streams its weights (layer_timing counts them)
@@ -182,6 +218,9 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
       a.post_ops = elements;
     }
     t.cycles = t.post_cycles;
+    const int64_t spill = activation_spill_bytes(arch, net, layer);
+    a.dram_bytes += spill;
+    wait_for_dram(dram_transfer_cycles(arch, spill), t);
     a.cycles = t.cycles;
     a.pe_register_bits_idle = int64_t(SystolicArray::kRegisterBitsPerPe) * pes * t.cycles;  // the array idles
     return t;
@@ -205,6 +244,8 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
     a.dram_bytes += plan.dram_bytes;
   }
   t.cycles = t.stall_cycles + t.array_cycles + t.post_cycles;
+  int64_t weight_dram_cycles = 0;
+  for (const StreamUnit& u : plan.units) weight_dram_cycles += u.dram_cycles;
   t.macs = g.groups * g.m * g.k * g.n;
   t.mapping_efficiency = double(g.groups * g.row_extent * g.col_extent) / double(t.folds * pes);
   t.compute_utilization = double(t.macs) / double(t.array_cycles * pes);
@@ -212,7 +253,6 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch, T) - 1;
 
   a.macs_by_weight_bits[size_t(L.weight.bits)] = t.macs;
-  count_pe_registers(arch, g, t);
   a.weight_sram_reads = t.weight_words_read;
   if (arch.weight_sram.secded()) a.ecc_decodes = t.weight_words_read;
   const int64_t mkn = g.groups * g.m * g.n;
@@ -236,7 +276,13 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   a.output_buffer_reads += 4 * elements;
   a.input_buffer_writes += elements;
   a.post_ops += elements;
+  int64_t spill = activation_spill_bytes(arch, net, layer);
+  if (accumulators_spill(arch, net, layer)) spill += a.output_buffer_reads + a.output_buffer_writes;
+  a.dram_bytes += spill;
+  wait_for_dram(weight_dram_cycles + dram_transfer_cycles(arch, spill), t);
+  if (t.folds > 0) t.utilization = double(t.macs) / double((t.array_cycles + t.stall_cycles) * pes);
   a.cycles = t.cycles;
+  count_pe_registers(arch, g, t);
   return t;
 }
 

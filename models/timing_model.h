@@ -56,6 +56,16 @@ struct LayerTiming {
 /// (model_load_counts).
 int64_t network_dram_bytes(const Network& net, int layer);
 
+/// Activations that do not fit on chip go through DRAM (docs/timing-model.md, "Buffers too
+/// small"): a layer's inputs larger than the input buffer are read from DRAM once per pass of the
+/// dataflow over them (WS, OS: per column tile; IS and layers without weights: once); outputs larger
+/// than the input buffer (the next layer's inputs) are written to DRAM. Bytes per inference beyond
+/// network_dram_bytes (which counts the image's first read and the results' write).
+int64_t activation_spill_bytes(const ArchitectureParams& arch, const Network& net, int layer);
+/// Accumulators larger than the output buffer (one group's M x N x 4 bytes) live in DRAM: true
+/// when the layer's output-buffer traffic (partial sums and the post-processing reads) crosses DRAM.
+bool accumulators_spill(const ArchitectureParams& arch, const Network& net, int layer);
+
 /// One model load: every weight word written into the weight SRAM (and SECDED-encoded), the
 /// packed weights read from DRAM (data bits of those words), and the cycles the DRAM bandwidth
 /// needs for them at `clock_hz`. Streamed weights: nothing (each inference's layer counts carry

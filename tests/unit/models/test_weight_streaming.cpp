@@ -99,6 +99,11 @@ TEST_CASE("streamed weights: cycle model == closed form and golden engine on ran
   const int64_t words = unit + int64_t(r.next() % uint64_t(2 * unit + 1));
   arch.weight_sram.rows_per_bank = (words + arch.weight_sram.banks - 1) / arch.weight_sram.banks;
   const std::vector<uint8_t> in = test::random_input(net, r.next());
+  // Half the trials: buffers too small for the inputs or the accumulators (spilled through DRAM).
+  if (r.next() % 2) {
+    arch.input_buffer_bytes = std::max<int64_t>(1, L.in_shape.size() / 2);
+    arch.output_buffer_bytes = std::max<int64_t>(1, L.gemm_m() * L.gemm_n() * 2);
+  }
   INFO("dataflow " << dataflow_name(df) << " array " << dims.first << "x" << dims.second << " bits " << bits << " M "
                    << L.gemm_m() << " K " << L.gemm_k() << " N " << L.gemm_n() << " groups " << L.groups << " banks "
                    << arch.weight_sram.banks << " rows " << arch.weight_sram.rows_per_bank << " word_bits "
@@ -129,8 +134,17 @@ TEST_CASE("streamed weights: cycle model == closed form and golden engine on ran
   const int64_t layer_words = wm.layout().words(0);
   CHECK(cycle.counts.weight_sram_writes == layer_words);
   CHECK(cycle.counts.ecc_encodes == (arch.weight_sram.secded() ? layer_words : 0));
-  CHECK(cycle.counts.dram_bytes ==
-        network_dram_bytes(net, 0) + layer_words * arch.weight_sram.word_bits / 8);
+  // Spilled activations: the input once more per column tile beyond the image read (WS, OS), the
+  // accumulators' output-buffer traffic as the cycle model counted it; the image in and the results
+  // out are network_dram_bytes.
+  const int64_t in_bytes = L.in_shape.size(), N = L.gemm_n();
+  int64_t spill = 0;
+  if (in_bytes > arch.input_buffer_bytes && df != Dataflow::InputStationary)
+    spill += ((N + arch.cols - 1) / arch.cols - 1) * in_bytes;
+  if (L.gemm_m() * N * 4 > arch.output_buffer_bytes)
+    spill += cycle.counts.output_buffer_reads + cycle.counts.output_buffer_writes;
+  CHECK(cycle.counts.dram_bytes == int64_t(in.size()) + L.out_shape.size() +
+                                       layer_words * arch.weight_sram.word_bits / 8 + spill);
   // Resident on an SRAM large enough: the same outputs; streaming never saves cycles.
   ArchitectureParams resident = arch;
   resident.weight_sram.streamed = false;
@@ -160,6 +174,31 @@ TEST_CASE("streamed weights: hand-counted schedule, bursts ahead of the folds", 
   const std::vector<uint8_t> in = test::random_input(net, 5);
   WeightMemory wm(a.weight_sram, net);
   CHECK(run_per_cycle(a, net, 0, {&in}, wm).timing.stall_cycles == 12);
+}
+
+TEST_CASE("buffers too small: activations and accumulators through DRAM, hand-counted", "[streaming]") {
+  // Resident weights, the same 2x2 WS layer with a 2-byte input buffer (the 4-byte input is read
+  // once more for the second column tile: 4 bytes) and an 8-byte output buffer (16 bytes of
+  // accumulators: their traffic crosses DRAM: 2 K-folds write 4 x 2 x 4 = 32, the second reads 16,
+  // post-processing reads 16: 64 bytes). 68 bytes at 0.8 bytes per cycle: 85 cycles, against 2 (first
+  // fetch) + 20 (4 folds of 5) + 1 (post-processing) = 23 without the DRAM.
+  const Network net = four_by_four();
+  ArchitectureParams a = two_by_two(64);
+  a.weight_sram.streamed = false;
+  a.input_buffer_bytes = 2;
+  a.output_buffer_bytes = 8;
+  REQUIRE_NOTHROW(a.check_fits(net));
+  CHECK(activation_spill_bytes(a, net, 0) == 4);
+  const LayerTiming t = layer_timing(a, net, 0);
+  CHECK(t.counts.dram_bytes == 4 + 4 + 68);
+  CHECK(t.cycles == 85);
+  CHECK(t.stall_cycles == 85 - 20 - 1);
+  const std::vector<uint8_t> in = test::random_input(net, 5);
+  WeightMemory wm(a.weight_sram, net);
+  const LayerRun run = run_per_cycle(a, net, 0, {&in}, wm);
+  CHECK(run.timing.cycles == 85);
+  CHECK(run.counts.dram_bytes == 76);
+  CHECK(run.output == run_layer(net, 0, {&in}, net.layers[0].weight.stored));
 }
 
 TEST_CASE("streamed weights: a burst waits until the ring words it overwrites are fetched", "[streaming]") {
