@@ -6,6 +6,8 @@
 #   predictions, per-layer cycles, action counts and fault statistics (persistent faults, SECDED);
 # - every weight word is written once per inference; a slow DRAM stalls the array (cycles above the
 #   DRAM's own lower bound);
+# - lvsim explore on the edge preset: ResNet-18, AlexNet and BERT run streamed (AlexNet's FC6 tile does
+#   not fit 128 KiB: infeasible, with the reason), a point equals lvsim run;
 # - bad input: an unknown dram.weights value, an SRAM smaller than one streaming unit: exit 2.
 set -uo pipefail
 LVSIM=$1
@@ -91,6 +93,55 @@ check(slc["total_cycles"] == slf["total_cycles"] and slc["action_counts"] == slf
 bound = 3 * 8 * words / 0.4  # the weight bytes at 0.4 bytes per cycle, 3 images
 check(slf["total_cycles"] >= bound and slf["total_cycles"] > s3["total_cycles"],
       f"slow DRAM stalls: {slf['total_cycles']} cycles >= DRAM bound {bound:.0f}, > {s3['total_cycles']} at 12.8 GB/s")
+sys.exit(0 if ok else 1)
+PY
+
+# lvsim explore over dram.weights, DRAM bandwidth and SRAM size on the edge preset
+# (presets/explorations/edge-streaming.json): ResNet-18 and the other shipped topologies run when
+# streamed; a point equals lvsim run on the same architecture (cycles, DRAM bytes).
+"$LVSIM" explore --exploration "$SRC/presets/explorations/edge-streaming.json" --out "$T/explore" >/dev/null 2>"$T/explore.log" ||
+  fail "explore edge-streaming: $(cat "$T/explore.log")"
+/usr/bin/python3 - "$SRC/presets/arch/edge-16x16.json" "$T" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+a["dram"] = {"weights": "streamed", "bandwidth_bytes_per_s": 3.2e9}
+a["weight_sram"]["rows_per_bank"] = 1024
+a["array"]["dataflow"] = "output_stationary"
+json.dump(a, open(f"{sys.argv[2]}/point.json", "w"))
+PY
+run --images 4 --arch "$T/point.json" --voltage 0.7 --json >"$T/point_run.json" || fail "run of an explored point"
+/usr/bin/python3 - "$T" <<'PY' || fails=$((fails + 1))
+import json, sys
+t = sys.argv[1]
+rows = json.load(open(f"{t}/explore/points.json"))["points"]
+ok = True
+def check(cond, what):
+    global ok
+    print(("ok  " if cond else "FAIL"), what)
+    ok = ok and bool(cond)
+streamed = [r for r in rows if r["dram.weights"] == "streamed"]
+resident = [r for r in rows if r["dram.weights"] == "resident"]
+# One streaming unit of AlexNet's FC6 is 16 filters x 9216 weights (18,432 words): more than the
+# 128 KiB SRAM holds, less than the edge preset's 1 MiB.
+small_fc6 = lambda r: r["workload"] == "alexnet" and r["weight_sram.rows_per_bank"] == 1024
+check(all(r["feasible"] for r in streamed if not small_fc6(r)),
+      f"streamed: every row feasible (ResNet-18, AlexNet, BERT on the edge preset) but AlexNet on 128 KiB")
+check(all(not r["feasible"] and "layer 'FC6' streams 16 filters x 9216 weights at once (18432 words)" in r["reason"]
+          for r in streamed if small_fc6(r)), "AlexNet on 128 KiB: infeasible, its FC6 tile named")
+streamed = [r for r in streamed if r["feasible"]]
+big = [r for r in resident if r["workload"] in ("resnet18", "alexnet", "bert-base-encoder")]
+check(big and all(not r["feasible"] and 'dram.weights \"streamed\"' in r["reason"] for r in big),
+      "resident: the networks larger than the SRAM are infeasible, the reason names dram.weights")
+key = lambda r: (r["workload"], r["weight_sram.rows_per_bank"], r["array.dataflow"], r["v_sram_v"])
+by = {}
+for r in streamed: by.setdefault(key(r), {})[r["dram.bandwidth_bytes_per_s"]] = r["cycles_per_inference"]
+check(all(c[3.2e9] >= c[12.8e9] >= c[25.6e9] for c in by.values()), "more DRAM bandwidth never costs cycles")
+check(any(c[3.2e9] > c[25.6e9] for c in by.values()), "some streamed points are DRAM-bound")
+run = json.load(open(f"{t}/point_run.json"))
+p = [r for r in streamed if key(r) == ("fmnist-cnn", 1024, "output_stationary", 0.7) and r["dram.bandwidth_bytes_per_s"] == 3.2e9][0]
+check(p["cycles_per_inference"] == run["total_cycles"] // run["images"] and
+      p["dram_bytes_per_inference"] == run["action_counts"]["dram_bytes"] // run["images"],
+      f"explore point == lvsim run: cycles {p['cycles_per_inference']}, DRAM bytes {p['dram_bytes_per_inference']}")
 sys.exit(0 if ok else 1)
 PY
 
