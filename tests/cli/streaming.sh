@@ -5,7 +5,7 @@
 # - on an SRAM 6.5x smaller than the network, cycle mode (SystemC), fast and golden agree on
 #   predictions, per-layer cycles, action counts and fault statistics (persistent faults, SECDED);
 # - every weight word is written once per inference; a slow DRAM stalls the array (cycles above the
-#   DRAM's own lower bound);
+#   DRAM's own lower bound); buffers too small spill through DRAM, cycle mode == fast;
 # - lvsim explore on the edge preset: ResNet-18, AlexNet and BERT run streamed (AlexNet's FC6 tile does
 #   not fit 128 KiB: infeasible, with the reason), a point equals lvsim run;
 # - bad input: an unknown dram.weights value, an SRAM smaller than one streaming unit: exit 2.
@@ -36,6 +36,9 @@ write("slow", rows=1024, bandwidth=2e8)  # 0.4 bytes per cycle at 500 MHz
 write("secded", rows=1024, ecc="secded")
 write("bogus", weights="sometimes")
 write("tiny", rows=256)                  # 4,096 words: fc1's 16 filters need 6,272
+a = json.loads(json.dumps(base))           # resident weights, buffers far too small: spilled through DRAM
+a["input_buffer_bytes"], a["output_buffer_bytes"] = 4096, 8192
+json.dump(a, open(f"{t}/buffers.json", "w"))
 PY
 
 run --images 200 --ber 0.01 --chip-seed 7 --json >"$T/resident.json" || fail "resident run"
@@ -49,6 +52,9 @@ run --images 6 --ber 0.004 --chip-seed 3 --arch "$T/secded.json" --json >"$T/sec
 run --images 3 --mode cycle --threads 1 --quiet --arch "$T/slow.json" --json >"$T/slow_cycle.json" || fail "cycle run, slow DRAM"
 run --images 3 --arch "$T/slow.json" --json >"$T/slow_fast.json" || fail "fast run, slow DRAM"
 run --images 3 --arch "$T/small.json" --json >"$T/small3.json" || fail "fast run, 3 images"
+run --images 3 --mode cycle --threads 1 --quiet --arch "$T/buffers.json" --json >"$T/buffers_cycle.json" || fail "cycle run, small buffers"
+run --images 3 --arch "$T/buffers.json" --json >"$T/buffers_fast.json" || fail "fast run, small buffers"
+run --images 3 --json >"$T/edge3.json" || fail "fast run, edge preset"
 
 /usr/bin/python3 - "$T" <<'PY' || fails=$((fails + 1))
 import json, math, sys
@@ -93,6 +99,13 @@ check(slc["total_cycles"] == slf["total_cycles"] and slc["action_counts"] == slf
 bound = 3 * 8 * words / 0.4  # the weight bytes at 0.4 bytes per cycle, 3 images
 check(slf["total_cycles"] >= bound and slf["total_cycles"] > s3["total_cycles"],
       f"slow DRAM stalls: {slf['total_cycles']} cycles >= DRAM bound {bound:.0f}, > {s3['total_cycles']} at 12.8 GB/s")
+# Buffers too small: the SystemC model waits for the spilled data like the closed form; same results.
+bc, bf, e3 = load("buffers_cycle.json"), load("buffers_fast.json"), load("edge3.json")
+check(bc["predictions"] == bf["predictions"] == e3["predictions"], "small buffers: same predictions")
+check([l["cycles"] for l in bc["layers"]] == [l["cycles"] for l in bf["layers"]] and bc["action_counts"] == bf["action_counts"],
+      "small buffers: cycle == fast layer cycles and action counts")
+check(bf["action_counts"]["dram_bytes"] > e3["action_counts"]["dram_bytes"] and bf["total_cycles"] >= e3["total_cycles"],
+      f"small buffers: more DRAM bytes ({bf['action_counts']['dram_bytes'] // 3} vs {e3['action_counts']['dram_bytes'] // 3} per image)")
 sys.exit(0 if ok else 1)
 PY
 
