@@ -268,7 +268,9 @@ std::string workload_size(const ExploreView& v, size_t w) {
   for (size_t i = 0; i < v.rows.size(); ++i) {
     auto macs = number(v.rows[i], "macs_per_inference"), bytes = number(v.rows[i], "weight_bytes");
     if (v.row_workload[i] == w && feasible(v.rows[i]) && macs && bytes)
-      return fmt::format(", {:.4g} M MACs and {:.4g} KiB of weights per inference", *macs / 1e6, *bytes / 1024);
+      return fmt::format(", {:.4g} M MACs and {} of weights per inference", *macs / 1e6,
+                         *bytes >= 1024.0 * 1024.0 ? fmt::format("{:.4g} MiB", *bytes / 1024 / 1024)
+                                                   : fmt::format("{:.4g} KiB", *bytes / 1024));
   }
   return {};
 }
