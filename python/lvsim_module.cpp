@@ -107,6 +107,7 @@ struct PyRunArgs {
   int threads = 0;
   uint64_t chip_seed = 1;
   std::optional<double> v_sram, v_logic, ber, stuck_cell_fraction, stuck_at_1_fraction;
+  std::optional<int> weight_bits;
   double transient_ber = 0;
   bool fault_map_tile = false, robust_error = false;
 };
@@ -130,6 +131,7 @@ py::tuple py_run(const PyRunArgs& a) {
   o.mode = lvsim::run_mode_from_name(a.mode, "mode");
   o.calib_images = a.calib_images;
   o.calib_method = lvsim::calibration_method_from_name(a.calib, "calib");
+  o.weight_bits = a.weight_bits;
   o.arch_path = a.arch;
   o.tech_path = a.tech;
   o.v_sram_v = a.v_sram;
@@ -339,6 +341,7 @@ PYBIND11_MODULE(_lvsim, m) {
       .def_readwrite("stuck_cell_fraction", &PyRunArgs::stuck_cell_fraction)
       .def_readwrite("stuck_at_1_fraction", &PyRunArgs::stuck_at_1_fraction)
       .def_readwrite("transient_ber", &PyRunArgs::transient_ber)
+      .def_readwrite("weight_bits", &PyRunArgs::weight_bits)
       .def_readwrite("fault_map_tile", &PyRunArgs::fault_map_tile)
       .def_readwrite("robust_error", &PyRunArgs::robust_error);
   m.def("run", &py_run, py::arg("args"));

@@ -25,6 +25,7 @@
 #include "sim/threads.h"
 #include "workloads/network_json.h"
 #include "workloads/topology.h"
+#include "workloads/weight_requantization.h"
 
 namespace lvsim {
 
@@ -36,6 +37,16 @@ using Json = nlohmann::ordered_json;
 
 bool is_voltage_axis(const std::string& name) {
   return name == "v_sram_v" || name == "v_logic_v";
+}
+
+/// The weight width workloads are re-quantized to (not an architecture parameter).
+bool is_weight_bits_axis(const std::string& name) {
+  return name == "weight_bits";
+}
+
+/// A point's weight width (0: the workloads' own).
+int point_weight_bits(const nlohmann::json& params) {
+  return params.contains("weight_bits") ? params["weight_bits"].get<int>() : 0;
 }
 
 /// Sets the member at a dotted path (creating objects on the way; the architecture reader then
@@ -72,6 +83,20 @@ LoadedWorkload load_workload(const ExploreWorkload& w) {
     l.nets.push_back(load_network(w.path));
   }
   return l;
+}
+
+/// The workload with its weights at `bits` (0: as loaded): networks re-quantized, topologies'
+/// (value-less) weights given that width.
+LoadedWorkload at_weight_bits(const LoadedWorkload& w, int bits) {
+  if (bits == 0) return w;
+  LoadedWorkload c = w;
+  for (Network& net : c.nets) {
+    if (w.topology)
+      set_weight_bits_for_timing(net, bits);
+    else
+      requantize_weights(net, bits);
+  }
+  return c;
 }
 
 /// What one workload costs at one design point.
@@ -122,7 +147,7 @@ WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& 
 nlohmann::json point_architecture(const nlohmann::json& base_arch, const nlohmann::json& params) {
   nlohmann::json aj = base_arch;
   for (const auto& [name, value] : params.items())
-    if (!is_voltage_axis(name)) set_path(aj, name, value);
+    if (!is_voltage_axis(name) && !is_weight_bits_axis(name)) set_path(aj, name, value);
   return aj;
 }
 
@@ -218,6 +243,12 @@ void ExploreSpec::validate(const std::string& origin) const {
     if (is_voltage_axis(a.name)) {
       for (const nlohmann::json& v : a.values)
         if (!v.is_number()) throw ConfigError(located(origin, "axes." + a.name, "voltages must be numbers"));
+      continue;
+    }
+    if (is_weight_bits_axis(a.name)) {
+      for (const nlohmann::json& v : a.values)
+        if (!v.is_number_integer() || v.get<int64_t>() < 2 || v.get<int64_t>() > 8)
+          throw ConfigError(located(origin, "axes.weight_bits", "weight widths are integers 2..8, got " + v.dump()));
       continue;
     }
     nlohmann::json j = base;
@@ -352,11 +383,13 @@ void parallel_for(size_t n, int threads, F f) {
   });
 }
 
-/// Evaluates the points: each distinct architecture is timed once (in parallel), then every point
-/// costs its architecture's counts at its voltages. Results in point order whatever the schedule.
+/// Evaluates the points: each distinct configuration (architecture and weight width) is timed once
+/// (in parallel), then every point costs its configuration's counts at its voltages. Results in
+/// point order whatever the schedule.
 struct Evaluation {
-  std::vector<nlohmann::json> archs;  // the distinct architectures (JSON, axes applied)
-  std::vector<size_t> arch_of;        // per point: its architecture
+  std::vector<nlohmann::json> archs;  // per distinct configuration: its architecture (JSON, axes applied)
+  std::vector<int> weight_bits;       // per distinct configuration: the weight width (0: the workloads')
+  std::vector<size_t> arch_of;        // per point: its configuration
   std::vector<PointResult> results;   // per point
 };
 
@@ -364,18 +397,28 @@ Evaluation evaluate_all(const ExploreSpec& spec, const TechnologyParams& tech, c
                         const std::vector<LoadedWorkload>& workloads, int threads) {
   std::string arch_origin;
   const nlohmann::json base = architecture_json(spec.arch_path, &arch_origin);
-  std::map<std::string, size_t> index;  // architecture JSON text -> distinct architecture
+  std::map<std::string, size_t> index;  // architecture JSON text and weight width -> configuration
   Evaluation e;
   e.arch_of.resize(points.size());
+  std::map<int, std::vector<LoadedWorkload>> by_bits;  // the workloads at each weight width
   for (size_t i = 0; i < points.size(); ++i) {
     nlohmann::json aj = point_architecture(base, points[i]);
-    const auto [it, added] = index.emplace(aj.dump(), e.archs.size());
-    if (added) e.archs.push_back(std::move(aj));
+    const int bits = point_weight_bits(points[i]);
+    const auto [it, added] = index.emplace(aj.dump() + "|" + std::to_string(bits), e.archs.size());
+    if (added) {
+      e.archs.push_back(std::move(aj));
+      e.weight_bits.push_back(bits);
+    }
     e.arch_of[i] = it->second;
+    if (!by_bits.count(bits)) {
+      std::vector<LoadedWorkload>& v = by_bits[bits];
+      for (const LoadedWorkload& w : workloads) v.push_back(at_weight_bits(w, bits));
+    }
   }
   std::vector<TimedArchitecture> timed(e.archs.size());
-  parallel_for(e.archs.size(), threads,
-               [&](size_t a) { timed[a] = time_architecture(e.archs[a], arch_origin, workloads); });
+  parallel_for(e.archs.size(), threads, [&](size_t a) {
+    timed[a] = time_architecture(e.archs[a], arch_origin, by_bits.at(e.weight_bits[a]));
+  });
   e.results.resize(points.size());
   parallel_for(points.size(), threads,
                [&](size_t i) { e.results[i] = cost_point(timed[e.arch_of[i]], tech, points[i]); });
@@ -399,7 +442,8 @@ std::vector<AccuracyStudyRequest> accuracy_requests(const Evaluation& e, const E
   for (size_t a = 0; a < req.size(); ++a) {
     req[a].arch = e.archs[a];
     req[a].v_sram_v.assign(volts[a].begin(), volts[a].end());
-    for (size_t w : nets[a]) req[a].networks.push_back({spec.workloads[w].name, spec.workloads[w].path});
+    for (size_t w : nets[a])
+      req[a].networks.push_back({spec.workloads[w].name, spec.workloads[w].path, e.weight_bits[a]});
   }
   return req;
 }

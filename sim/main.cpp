@@ -100,6 +100,9 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
       ->check(positive_integer());
   run->add_option("--calib", cl.calib, "Calibration: min-max or percentile")
       ->check(CLI::IsMember({"min-max", "percentile"}));
+  run->add_option("--weight-bits", o.weight_bits,
+                  "Re-quantize the weights to this many bits (2..8; robust scheme, from the weights as held)")
+      ->check(CLI::Range(2, 8));
   run->add_option("--arch", o.arch_path, "Architecture file (default: built-in presets/arch/edge-16x16.json)");
   run->add_option("--tech", o.tech_path, "Technology file (default: built-in presets/tech/45nm.json)");
   run->add_option("--v-sram", o.v_sram_v, "Weight-SRAM supply voltage in V (default: nominal)");

@@ -31,6 +31,7 @@
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
+#include "workloads/weight_requantization.h"
 #include "workloads/network_json.h"
 #include "workloads/reference_inference.h"
 
@@ -249,6 +250,7 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
   const std::string vcd_file = opt.vcd_path.empty() ? "" : outputs.reserve(vcd_target(opt.vcd_path), "--vcd", ".vcd");
   const int threads = resolve_threads(opt.threads);
   Network net = opt.network ? *opt.network : load_network(opt.network_path);
+  if (opt.weight_bits) requantize_weights(net, *opt.weight_bits);
   Dataset test = load_dataset(opt.data_dir, Split::Test, opt.images);
   check_fits(test, net);
   if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);

@@ -1,12 +1,15 @@
 #include "sim/run_options.h"
 
 #include <cmath>
+#include <string>
 
 #include "common/errors.h"
 
 namespace lvsim {
 
 void check_run_options(RunOptions& o) {
+  if (o.weight_bits && (*o.weight_bits < 2 || *o.weight_bits > 8))
+    throw ConfigError("command line: --weight-bits: " + std::to_string(*o.weight_bits) + " is not 2..8");
   if (o.stuck_cell_fraction) {
     if (o.ber) throw ConfigError("command line: --stuck-cell-fraction: give either it or --ber, not both");
     if (!o.ber_model.empty() && o.ber_model != "stuck_at")

@@ -26,6 +26,7 @@ struct RunOptions {
   RunMode mode = RunMode::Fast;
   int64_t calib_images = 512;
   CalibrationMethod calib_method = CalibrationMethod::MinMax;
+  std::optional<int> weight_bits;  // re-quantize the weights to 2..8 bits (workloads/weight_requantization.h)
 
   // Hardware: empty paths select the built-in presets (edge-16x16, 45nm).
   std::string arch_path;

@@ -13,6 +13,7 @@
 #include "sim/weights_as_read.h"
 #include "workloads/calibration.h"
 #include "workloads/network_finalize.h"
+#include "workloads/weight_requantization.h"
 #include "workloads/network_json.h"
 
 namespace lvsim {
@@ -82,6 +83,7 @@ void StudyContext::load_network(const StudyNetwork& sn) {
   StudyNetworkState s;
   s.file = sn.path;
   s.net = lvsim::load_network(sn.path);
+  if (sn.weight_bits) requantize_weights(s.net, sn.weight_bits);
   check_fits(test_, s.net);
   arch_.check_fits(s.net);
   if (needs_calibration(s.net)) {

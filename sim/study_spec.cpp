@@ -75,9 +75,11 @@ void read_networks(JsonObject& o, StudySpec& s) {
       JsonObject no(arr[i], o.file(), path);
       n.path = no.get_string("file");
       n.name = no.get_string("name", "");
+      n.weight_bits = int(no.get_int("weight_bits", 2, 8, 0));
       no.finish();
     } else {
-      throw ConfigError(located(o.file(), path, "expected a file name or {\"file\": ..., \"name\": ...}"));
+      throw ConfigError(
+          located(o.file(), path, "expected a file name or {\"file\": ..., \"name\": ..., \"weight_bits\": ...}"));
     }
     if (n.path.empty()) throw ConfigError(located(o.file(), path, "empty file name"));
     n.path = path_relative_to_file(n.path, o.file());
@@ -238,7 +240,10 @@ void StudySpec::validate(const std::string& origin) const {
 nlohmann::json StudySpec::to_json() const {
   nlohmann::json j;
   j["networks"] = nlohmann::json::array();
-  for (const StudyNetwork& n : networks) j["networks"].push_back({{"name", n.name}, {"file", n.path}});
+  for (const StudyNetwork& n : networks) {
+    j["networks"].push_back({{"name", n.name}, {"file", n.path}});
+    if (n.weight_bits) j["networks"].back()["weight_bits"] = n.weight_bits;  // absent: the file's (fingerprints unchanged)
+  }
   j["data"] = data_dir;
   j["images"] = images;
   j["architecture"] = !arch_json.is_null() ? arch_json

@@ -25,6 +25,7 @@ const char* study_axis_name(StudyAxis a);  // "v_sram_v" | "ber"
 struct StudyNetwork {
   std::string name;  // unique within the study (default: the network file's own name)
   std::string path;  // as resolved (study-file-relative paths are joined with its directory)
+  int weight_bits = 0;  // 2..8: re-quantize the weights to this width (workloads/weight_requantization.h); 0: as in the file
 };
 
 /// One study, fully resolved. Everything that changes a result is here and in the fingerprint;

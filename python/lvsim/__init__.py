@@ -290,7 +290,7 @@ def from_torch(module, example_input, *, preprocess=None, calib=None, bits=8, gr
 def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=None, ber_model=None,
         stuck_cell_fraction=None, stuck_at_1_fraction=None, fault_map=None, fault_map_tile=False, transient_ber=0.0,
         chip_seed=1, mode="fast", images=None, threads=None, calib_images=512, calib="min-max", clock_mode="fixed",
-        robust_error=False, compute_report=None, dump_layers=None):
+        robust_error=False, compute_report=None, dump_layers=None, weight_bits=None):
     """One `lvsim run`: accuracy (with faults and clean), cycles, faults and energy of `network` (a
     Network, or a network file / ONNX path) on the test split of `data` (IDX or CIFAR-10 directory,
     or .npz). Keyword arguments are the command line's options (--v-sram is v_sram, ...); None
@@ -307,6 +307,7 @@ def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=N
     a.images = _positive(images, "--images") or -1
     a.threads = _positive(threads, "--threads") or 0
     a.calib_images = _positive(calib_images, "--calib-images") or 512
+    a.weight_bits = None if weight_bits is None else int(weight_bits)
     a.arch, a.tech = _path(arch, "--arch"), _path(tech, "--tech")
     a.v_sram, a.v_logic = v_sram, v_logic
     a.chip_seed = _seed(chip_seed)

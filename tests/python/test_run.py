@@ -31,6 +31,20 @@ def test_run_equals_cli_json_with_rate_faults_and_network_object():
     assert without_timing(r.to_dict()) == without_timing(expected)
 
 
+def test_run_equals_cli_json_with_weight_bits_and_streamed_weights(tmp_path):
+    import json
+    arch = json.load(open(NET.replace("workloads/networks/fmnist-cnn.json", "presets/arch/edge-16x16.json")))
+    arch["dram"] = {"weights": "streamed"}
+    arch["weight_sram"]["rows_per_bank"] = 1024
+    path = str(tmp_path / "streamed.json")
+    json.dump(arch, open(path, "w"))
+    r = lvsim.run(NET, DATA, arch=path, weight_bits=4, v_sram=0.6, images=300)
+    expected = cli_json("run", "--network", NET, "--data", DATA, "--arch", path, "--weight-bits", 4, "--v-sram", 0.6,
+                        "--images", 300)
+    assert without_timing(r.to_dict()) == without_timing(expected)
+    assert r.dram["weights"] == "streamed" and r.bit_errors > 0
+
+
 def test_result_fields_and_arrays():
     r = lvsim.run(NET, DATA, ber=0.01, images=200)
     assert isinstance(r.predictions, np.ndarray) and r.predictions.shape == (200,)
