@@ -34,7 +34,6 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   counts_.dram_bytes = network_dram_bytes(net, layer);
   weight_dram_cycles_ = 0;
   spill_bytes_ = activation_spill_bytes(arch_, net, layer);
-  accumulators_spill_ = accumulators_spill(arch_, net, layer);
   if (!L.has_weights()) {
     gm_ = GemmMapping{};
     post_.start_layer(net, layer, inputs, &output_);
@@ -451,12 +450,12 @@ void Controller::finish_array_part() {
 }
 
 // The DRAM moved the weight bursts and then the spilled activations back to back from the layer's
-// start; spilled accumulators are the output-buffer traffic this layer counted (array and
-// post-processing).
+// start; spilled accumulators are their share of the output-buffer traffic this layer counted
+// (array and post-processing).
 void Controller::end_layer() {
-  if (accumulators_spill_)
-    spill_bytes_ += counts_.output_buffer_reads + counts_.output_buffer_writes + post_.counts().output_buffer_reads +
-                    post_.counts().output_buffer_writes;
+  spill_bytes_ += accumulator_spill_bytes(arch_, net_->layers[size_t(layer_)],
+                                          counts_.output_buffer_reads + counts_.output_buffer_writes +
+                                              post_.counts().output_buffer_reads + post_.counts().output_buffer_writes);
   counts_.dram_bytes += spill_bytes_;
   dram_done_ = weight_dram_cycles_ + dram_transfer_cycles(arch_, spill_bytes_);
   state_ = cycle_ < dram_done_ ? State::DramWait : State::Done;

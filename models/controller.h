@@ -126,10 +126,9 @@ class Controller {
   int64_t burst_end_ = 0;
   int fetch_unit_ = -1;  // unit of the pending fetch's fold
   // DRAM traffic of the layer: cycles of the weight bursts started, activations that spill
-  // (timing_model.h: activation_spill_bytes, accumulators_spill), and the cycle the DRAM is done.
+  // (timing_model.h: activation_spill_bytes, accumulator_spill_bytes), and the cycle the DRAM is done.
   int64_t weight_dram_cycles_ = 0;
   int64_t spill_bytes_ = 0;
-  bool accumulators_spill_ = false;
   int64_t dram_done_ = 0;
   State state_ = State::Done;
   int64_t phase_cycle_ = 0;  // cycle within the current state

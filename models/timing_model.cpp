@@ -119,23 +119,26 @@ static int64_t layer_input_bytes(const Network& net, const Layer& L) {
 int64_t activation_spill_bytes(const ArchitectureParams& arch, const Network& net, int layer) {
   const Layer& L = net.layers.at(size_t(layer));
   if (L.type == LayerType::Flatten) return 0;  // a view: no data moves
+  const int64_t buffer = arch.input_buffer_bytes;
   int64_t bytes = 0;
   const int64_t in = layer_input_bytes(net, L);
-  if (in > arch.input_buffer_bytes) {
+  if (in > buffer) {
     const bool per_column_tile = L.has_weights() && arch.dataflow != Dataflow::InputStationary;
-    bytes += (per_column_tile ? map_gemm(arch, L).col_tiles : 1) * in;
-    // The network input's first pass is the image read network_dram_bytes counts.
-    for (int src : L.inputs)
-      if (src < 0) bytes -= net.input_shape.size();
+    const int64_t passes = per_column_tile ? map_gemm(arch, L).col_tiles : 1;
+    // The network input's first pass is part of the image read network_dram_bytes counts.
+    const bool reads_image = std::find(L.inputs.begin(), L.inputs.end(), -1) != L.inputs.end();
+    bytes += (passes - (reads_image ? 1 : 0)) * (in - buffer);
   }
   // The network's output is written to DRAM anyway (network_dram_bytes).
-  if (L.out_shape.size() > arch.input_buffer_bytes && layer != net.output) bytes += L.out_shape.size();
+  if (L.out_shape.size() > buffer && layer != net.output) bytes += L.out_shape.size() - buffer;
   return bytes;
 }
 
-bool accumulators_spill(const ArchitectureParams& arch, const Network& net, int layer) {
-  const Layer& L = net.layers.at(size_t(layer));
-  return L.has_weights() && L.gemm_m() * L.gemm_n() * 4 > arch.output_buffer_bytes;
+int64_t accumulator_spill_bytes(const ArchitectureParams& arch, const Layer& L, int64_t traffic_bytes) {
+  if (!L.has_weights()) return 0;
+  const int64_t mn = L.gemm_m() * L.gemm_n(), held = arch.output_buffer_bytes / 4;
+  if (mn <= held) return 0;
+  return traffic_bytes / mn * (mn - held);  // traffic is a whole number of bytes per accumulator
 }
 
 // The layer cannot end before the DRAM has moved its traffic: `busy` DRAM cycles (weight bursts
@@ -276,8 +279,8 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   a.output_buffer_reads += 4 * elements;
   a.input_buffer_writes += elements;
   a.post_ops += elements;
-  int64_t spill = activation_spill_bytes(arch, net, layer);
-  if (accumulators_spill(arch, net, layer)) spill += a.output_buffer_reads + a.output_buffer_writes;
+  const int64_t spill = activation_spill_bytes(arch, net, layer) +
+                        accumulator_spill_bytes(arch, L, a.output_buffer_reads + a.output_buffer_writes);
   a.dram_bytes += spill;
   wait_for_dram(weight_dram_cycles + dram_transfer_cycles(arch, spill), t);
   if (t.folds > 0) t.utilization = double(t.macs) / double((t.array_cycles + t.stall_cycles) * pes);

@@ -56,15 +56,18 @@ struct LayerTiming {
 /// (model_load_counts).
 int64_t network_dram_bytes(const Network& net, int layer);
 
-/// Activations that do not fit on chip go through DRAM (docs/timing-model.md, "Buffers too
-/// small"): a layer's inputs larger than the input buffer are read from DRAM once per pass of the
-/// dataflow over them (WS, OS: per column tile; IS and layers without weights: once); outputs larger
-/// than the input buffer (the next layer's inputs) are written to DRAM. Bytes per inference beyond
-/// network_dram_bytes (which counts the image's first read and the results' write).
+/// Activations that do not fit on chip live partly in DRAM (docs/timing-model.md, "Buffers too
+/// small"): the buffer holds the first bytes of a tensor, the rest stays off chip. A layer's inputs
+/// beyond the input buffer are read from DRAM once per pass of the dataflow over them (WS, OS: per
+/// column tile; IS and layers without weights: once); its outputs beyond the input buffer (the next
+/// layer's inputs) are written to DRAM. Bytes per inference beyond network_dram_bytes (which counts
+/// the image's first read and the results' write).
 int64_t activation_spill_bytes(const ArchitectureParams& arch, const Network& net, int layer);
-/// Accumulators larger than the output buffer (one group's M x N x 4 bytes) live in DRAM: true
-/// when the layer's output-buffer traffic (partial sums and the post-processing reads) crosses DRAM.
-bool accumulators_spill(const ArchitectureParams& arch, const Network& net, int layer);
+/// Accumulators beyond the output buffer: the output buffer holds floor(B / 4) of a group's M x N
+/// accumulators, the others live in DRAM; every accumulator sees the same traffic (written per
+/// K-fold, read back, read by post-processing), so DRAM carries `traffic_bytes` (the layer's
+/// output-buffer reads + writes, as counted) x (M N - floor(B / 4)) / (M N). 0 when they fit.
+int64_t accumulator_spill_bytes(const ArchitectureParams& arch, const Layer& L, int64_t traffic_bytes);
 
 /// One model load: every weight word written into the weight SRAM (and SECDED-encoded), the
 /// packed weights read from DRAM (data bits of those words), and the cycles the DRAM bandwidth
