@@ -9,15 +9,7 @@
 # - lvsim explore on the edge preset: ResNet-18, AlexNet and BERT run streamed (AlexNet's FC6 tile does
 #   not fit 128 KiB: infeasible, with the reason), a point equals lvsim run;
 # - bad input: an unknown dram.weights value, an SRAM smaller than one streaming unit: exit 2.
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-DATA=/usr/share/datasets/fashion-mnist
-NET=$SRC/workloads/networks/fmnist-cnn.json
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/lib/cli_test.sh"
 run() { "$LVSIM" run --network "$NET" --data "$DATA" "$@"; }
 
 /usr/bin/python3 - "$SRC/presets/arch/edge-16x16.json" "$T" <<'PY'

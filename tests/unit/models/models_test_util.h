@@ -1,11 +1,15 @@
 // Synthetic single-layer networks with random shapes and weights for the models tests.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "common/rng.h"
+#include "memory/weight_memory.h"
+#include "models/controller.h"
 #include "models/timing_model.h"
 #include "workloads/network.h"
 #include "workloads/quantization.h"
@@ -240,6 +244,26 @@ inline LayerTiming expected_timing(const ArchitectureParams& arch, const Network
   if (L.has_weights())
     t.counts.zero_operand_macs_by_weight_bits[size_t(L.weight.bits)] = brute_force_zero_operand_macs(L, in);
   return t;
+}
+
+/// Runs one layer on the controller cycle by cycle (no stream batching, so every per-cycle path
+/// runs), checking the array's own cycle count; `accumulators` receives the output buffer.
+inline LayerRun run_layer_per_cycle(const ArchitectureParams& arch, const Network& net, int layer,
+                                    const std::vector<const std::vector<uint8_t>*>& ins, WeightMemory& wm,
+                                    std::vector<int32_t>* accumulators = nullptr) {
+  SystolicArray array(arch.rows, arch.cols);
+  PostProcessingUnit post(arch.post_processing_lanes);
+  Controller ctl(arch, array, wm, post);
+  ctl.start_layer(net, layer, ins);
+  while (ctl.busy()) {
+    ctl.before_edge();
+    array.step();
+    ctl.after_edge();
+  }
+  if (accumulators) *accumulators = ctl.accumulators();
+  LayerRun run = ctl.finish();
+  CHECK(array.stats().cycles == run.cycles);
+  return run;
 }
 
 }  // namespace lvsim::test

@@ -17,21 +17,6 @@ using namespace lvsim;
 
 namespace {
 
-// Per cycle (no stream batching), so the streamer's per-cycle path is exercised on its own.
-LayerRun run_per_cycle(const ArchitectureParams& arch, const Network& net, int layer,
-                       const std::vector<const std::vector<uint8_t>*>& ins, WeightMemory& wm) {
-  SystolicArray array(arch.rows, arch.cols);
-  PostProcessingUnit post(arch.post_processing_lanes);
-  Controller ctl(arch, array, wm, post);
-  ctl.start_layer(net, layer, ins);
-  while (ctl.busy()) {
-    ctl.before_edge();
-    array.step();
-    ctl.after_edge();
-  }
-  return ctl.finish();
-}
-
 // The largest span of global words one streaming unit needs at once, by the unit definition
 // (WS/OS: C filters of a group; IS: the group's N filters), walking the filters directly.
 int64_t largest_unit_words(const ArchitectureParams& arch, const Layer& L) {
@@ -124,7 +109,7 @@ TEST_CASE("streamed weights: cycle model == closed form and golden engine on ran
 
   LayerTiming expect = layer_timing(arch, net, 0);
   expect.counts.zero_operand_macs_by_weight_bits[size_t(bits)] = test::brute_force_zero_operand_macs(L, in, &as_read);
-  const LayerRun cycle = run_per_cycle(arch, net, 0, {&in}, wm);
+  const LayerRun cycle = test::run_layer_per_cycle(arch, net, 0, {&in}, wm);
   const LayerRun batched = run_layer_cycle(arch, net, 0, {&in}, wm);
   CHECK(cycle.output == run_layer(net, 0, {&in}, as_read));
   CHECK(cycle.timing == expect);
@@ -178,7 +163,7 @@ TEST_CASE("streamed weights: hand-counted schedule, bursts ahead of the folds", 
   CHECK(t.counts.weight_sram_writes == 4);
   const std::vector<uint8_t> in = test::random_input(net, 5);
   WeightMemory wm(a.weight_sram, net);
-  CHECK(run_per_cycle(a, net, 0, {&in}, wm).timing.stall_cycles == 12);
+  CHECK(test::run_layer_per_cycle(a, net, 0, {&in}, wm).timing.stall_cycles == 12);
 }
 
 TEST_CASE("buffers too small: activations and accumulators through DRAM, hand-counted", "[streaming]") {
@@ -200,7 +185,7 @@ TEST_CASE("buffers too small: activations and accumulators through DRAM, hand-co
   CHECK(t.stall_cycles == 43 - 20 - 1);
   const std::vector<uint8_t> in = test::random_input(net, 5);
   WeightMemory wm(a.weight_sram, net);
-  const LayerRun run = run_per_cycle(a, net, 0, {&in}, wm);
+  const LayerRun run = test::run_layer_per_cycle(a, net, 0, {&in}, wm);
   CHECK(run.timing.cycles == 43);
   CHECK(run.counts.dram_bytes == 42);
   CHECK(run.output == run_layer(net, 0, {&in}, net.layers[0].weight.stored));
@@ -226,7 +211,7 @@ TEST_CASE("buffers too small: every layer type of a small network, cycle model =
   for (size_t l = 0; l < net.layers.size(); ++l) {
     std::vector<const std::vector<uint8_t>*> ins;
     for (int src : net.layers[l].inputs) ins.push_back(src < 0 ? &in : &outs[size_t(src)]);
-    const LayerRun run = run_per_cycle(a, net, int(l), ins, wm);
+    const LayerRun run = test::run_layer_per_cycle(a, net, int(l), ins, wm);
     INFO("layer " << net.layers[l].name << " dataflow " << dataflow_name(df));
     CHECK(run.output == run_layer(net, int(l), ins, net.layers[l].weight.stored));
     CHECK(run.timing == test::expected_timing(a, net, int(l), *ins[0]));
@@ -251,7 +236,7 @@ TEST_CASE("streamed weights: a burst waits until the ring words it overwrites ar
   CHECK(layer_timing(a, net, 0).stall_cycles == 16);
   const std::vector<uint8_t> in = test::random_input(net, 5);
   WeightMemory wm(a.weight_sram, net);
-  CHECK(run_per_cycle(a, net, 0, {&in}, wm).timing.stall_cycles == 16);
+  CHECK(test::run_layer_per_cycle(a, net, 0, {&in}, wm).timing.stall_cycles == 16);
   // One word less cannot hold a unit.
   ArchitectureParams small = two_by_two(1);
   CHECK_THROWS_WITH(small.check_fits(net), Catch::Contains("weight SRAM too small for streamed weights: layer 'fc' "
