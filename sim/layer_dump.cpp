@@ -70,18 +70,30 @@ void check_layer_dump(const std::string& dir, const Network& net, int64_t images
     throw ConfigError(located("--dump-layers", "",
                               "the dump of " + std::to_string(images) + " images would take " +
                                   std::to_string(bytes >> 20) + " MiB (limit 4096): give fewer --images"));
+  // Nothing is created yet (a run that fails later leaves no empty folder): the deepest existing
+  // folder on the way must be a writable directory; dump_layers creates the rest.
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir))
+  fs::path existing = fs::absolute(dir, ec);
+  while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
+  if (existing.empty() || !fs::is_directory(existing, ec))
     throw ConfigError(located("--dump-layers", "", "cannot create directory " + dir));
-  const std::string probe = (std::filesystem::path(dir) / ".lvsim-write-probe").string();
-  write_file_atomically(probe, "probe\n");
-  std::filesystem::remove(probe, ec);
+  const std::string probe = (existing / ".lvsim-write-probe").string();
+  try {
+    write_file_atomically(probe, "probe\n");
+  } catch (const UserError&) {
+    throw ConfigError(located("--dump-layers", "", "cannot create directory " + dir + " (not writable)"));
+  }
+  fs::remove(probe, ec);
 }
 
 void dump_layers(const std::string& dir, const Network& net, const Dataset& test,
                  const std::vector<LayerWeights>& weights_of_image) {
   const std::filesystem::path d(dir);
+  std::error_code ec;
+  std::filesystem::create_directories(d, ec);
+  if (ec || !std::filesystem::is_directory(d))
+    throw ConfigError(located("--dump-layers", "", "cannot create directory " + dir));
   std::vector<std::vector<uint8_t>> codes(net.layers.size());
   std::vector<uint8_t> input;
   for (int64_t i = 0; i < test.count; ++i) {

@@ -16,8 +16,9 @@ namespace lvsim {
 /// Dumps larger than this are refused before anything is written (--images bounds them).
 inline constexpr int64_t kMaxLayerDumpBytes = int64_t(4) << 30;
 
-/// Checks that `dir` can be created and written and that the dump of `images` images stays
-/// under kMaxLayerDumpBytes; ConfigError naming --dump-layers otherwise. Call before any work.
+/// Checks that `dir` can be created and written (without creating it: a run that fails later leaves
+/// nothing) and that the dump of `images` images stays under kMaxLayerDumpBytes; ConfigError naming
+/// --dump-layers otherwise. Call before any work.
 void check_layer_dump(const std::string& dir, const Network& net, int64_t images);
 
 /// Writes, for the images of `test` (each image reads `weights_of_image(i)`'s patterns):

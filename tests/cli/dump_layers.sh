@@ -53,6 +53,13 @@ touch "$T/file"
 rc=$?
 if [ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q -- "--dump-layers" "$T/stderr" && [ ! -e "$T/out.json" ]; then
   echo "ok   bad directory: $(cat "$T/stderr")"; else fail "bad directory: rc=$rc $(cat "$T/stderr")"; fi
+# A run that fails after the check (here: its architecture) leaves no folder behind.
+echo '{' >"$T/bad_arch.json"
+"$LVSIM" run --network "$NET" --data "$DATA" --images 3 --dump-layers "$T/never/sub" --arch "$T/bad_arch.json" \
+  >"$T/stdout" 2>"$T/stderr"
+rc=$?
+[ $rc -eq 2 ] && [ ! -e "$T/never" ] && echo "ok   failed run leaves no dump folder: $(cat "$T/stderr")" ||
+  fail "failed run with --dump-layers: rc=$rc, folder $(ls -d "$T/never" 2>&1)"
 "$LVSIM" run --network "$NET" --data "$DATA" --dump-layers "$T/huge" >"$T/stdout" 2>"$T/stderr"
 rc=$?
 [ $rc -eq 2 ] && grep -q "give fewer --images" "$T/stderr" && [ ! -e "$T/huge/layers.json" ] &&
