@@ -23,9 +23,7 @@
 #include "sim/presets.h"
 #include "sim/study_outputs.h"
 #include "sim/threads.h"
-#include "workloads/network_json.h"
-#include "workloads/topology.h"
-#include "workloads/weight_requantization.h"
+#include "sim/workload_timing.h"
 
 namespace lvsim {
 
@@ -64,51 +62,6 @@ void set_path(nlohmann::json& j, const std::string& path, const nlohmann::json& 
   (*at)[keys.back()] = value;
 }
 
-/// A workload, loaded once: the layers the closed form times, each as its own network for a
-/// topology (SCALE-Sim runs layers on their own) or the whole network.
-struct LoadedWorkload {
-  std::string name;
-  bool topology = false;
-  std::vector<Network> nets;  // one per topology layer, or the network
-};
-
-LoadedWorkload load_workload(const ExploreWorkload& w) {
-  LoadedWorkload l;
-  l.name = w.name;
-  l.topology = w.topology;
-  if (w.topology) {
-    const Topology t = read_topology_csv(w.path);
-    for (const TopologyLayer& layer : t.layers) l.nets.push_back(topology_layer_network(layer, w.path));
-  } else {
-    l.nets.push_back(load_network(w.path));
-  }
-  return l;
-}
-
-/// The workload with its weights at `bits` (0: as loaded): networks re-quantized, topologies'
-/// (value-less) weights given that width.
-LoadedWorkload at_weight_bits(const LoadedWorkload& w, int bits) {
-  if (bits == 0) return w;
-  LoadedWorkload c = w;
-  for (Network& net : c.nets) {
-    if (w.topology)
-      set_weight_bits_for_timing(net, bits);
-    else
-      requantize_weights(net, bits);
-  }
-  return c;
-}
-
-/// What one workload costs at one design point.
-struct WorkloadResult {
-  bool feasible = false;
-  std::string reason;
-  int64_t cycles = 0, macs = 0, weight_bytes = 0;
-  ActionCounts counts;
-  EnergyBreakdown energy;
-  std::vector<std::pair<std::string, LayerTiming>> layers;  // layers with weights
-};
-
 /// One design point: the architecture and operating point, or why it cannot exist.
 struct PointResult {
   Json params;
@@ -118,30 +71,6 @@ struct PointResult {
   OperatingPoint op;
   std::vector<WorkloadResult> workloads;
 };
-
-/// Cycles and counts of a workload on an architecture (no energy yet: the voltages of a point
-/// only change what the counts cost, so points differing only in V_sram / V_logic share this).
-WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& arch) {
-  WorkloadResult r;
-  for (const Network& net : w.nets) {
-    try {
-      arch.check_fits(net);
-    } catch (const UserError& e) {
-      r.reason = (w.topology ? "layer " + net.name + ": " : std::string()) + e.what();
-      return r;
-    }
-    for (size_t l = 0; l < net.layers.size(); ++l) {
-      const LayerTiming t = layer_timing(arch, net, int(l));
-      r.cycles += t.cycles;
-      r.counts += t.counts;
-      if (net.layers[l].has_weights()) r.layers.emplace_back(net.layers[l].name, t);
-    }
-    r.macs += net.total_macs();
-    for (const Layer& L : net.layers) r.weight_bytes += int64_t(L.weight.stored.size()) * L.weight.bits / 8;
-  }
-  r.feasible = true;
-  return r;
-}
 
 /// The architecture of a point: the base file with the point's architecture axes applied.
 nlohmann::json point_architecture(const nlohmann::json& base_arch, const nlohmann::json& params) {
@@ -518,7 +447,7 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec, 
   const auto t0 = std::chrono::steady_clock::now();
   if (exec.out_dir.empty()) throw ConfigError("command line: --out: an output directory is required");
   std::vector<LoadedWorkload> workloads;
-  for (const ExploreWorkload& w : spec.workloads) workloads.push_back(load_workload(w));
+  for (const ExploreWorkload& w : spec.workloads) workloads.push_back(load_workload(w.name, w.path, w.topology));
   const std::vector<nlohmann::json> points = spec.design_points();
   // The folder is created when the outputs are written (the accuracy studies create theirs after
   // checking their inputs), so bad input leaves nothing behind; a file in the way fails now.

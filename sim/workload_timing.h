@@ -1,0 +1,48 @@
+// Timing and action counts of a workload (an lvsim network, or a SCALE-Sim topology whose layers
+// run on their own) on one architecture, by the closed form: what `lvsim explore` evaluates per
+// design point and `lvsim run --topology` reports.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "energy/action_counts.h"
+#include "energy/energy_model.h"
+#include "models/architecture.h"
+#include "models/timing_model.h"
+#include "workloads/network.h"
+
+namespace lvsim {
+
+/// A workload, loaded once: the layers the closed form times, each as its own network for a
+/// topology (SCALE-Sim runs layers on their own) or the whole network.
+struct LoadedWorkload {
+  std::string name;
+  bool topology = false;
+  std::vector<Network> nets;  // one per topology layer, or the network
+};
+
+/// Reads a network file or a topology CSV (errors name the file).
+LoadedWorkload load_workload(const std::string& name, const std::string& path, bool topology);
+
+/// The workload with its weights at `bits` (0: as loaded): networks re-quantized
+/// (workloads/weight_requantization.h), topologies' value-less weights given that width.
+LoadedWorkload at_weight_bits(const LoadedWorkload& w, int bits);
+
+/// What one workload costs on one architecture (energy is filled in by the caller, at its voltages).
+struct WorkloadResult {
+  bool feasible = false;
+  std::string reason;  // why not (the architecture's check, naming the topology layer)
+  int64_t cycles = 0, macs = 0, weight_bytes = 0;
+  ActionCounts counts;
+  EnergyBreakdown energy;
+  std::vector<std::pair<std::string, LayerTiming>> layers;  // layers with weights
+};
+
+/// Cycles and counts of a workload on an architecture (no energy: the voltages only change what
+/// the counts cost, so points differing only in V_sram / V_logic share this).
+WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& arch);
+
+}  // namespace lvsim
