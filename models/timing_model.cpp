@@ -290,13 +290,17 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
 }
 
 void write_compute_report_csv(std::ostream& os, const Network& net, const std::vector<LayerTiming>& timings) {
+  std::vector<std::pair<int64_t, LayerTiming>> rows;
+  for (size_t i = 0; i < timings.size() && i < net.layers.size(); ++i)
+    if (net.layers[i].has_weights()) rows.emplace_back(int64_t(i), timings[i]);
+  write_compute_report_csv(os, rows);
+}
+
+void write_compute_report_csv(std::ostream& os, const std::vector<std::pair<int64_t, LayerTiming>>& rows) {
   os << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n";
-  for (size_t i = 0; i < timings.size() && i < net.layers.size(); ++i) {
-    if (!net.layers[i].has_weights()) continue;
-    const LayerTiming& t = timings[i];
-    os << i << ", " << (t.array_cycles + t.stall_cycles) << ", " << t.stall_cycles << ", " << 100.0 * t.utilization
+  for (const auto& [id, t] : rows)
+    os << id << ", " << (t.array_cycles + t.stall_cycles) << ", " << t.stall_cycles << ", " << 100.0 * t.utilization
        << ", " << 100.0 * t.mapping_efficiency << ", " << 100.0 * t.compute_utilization << ",\n";
-  }
 }
 
 }  // namespace lvsim

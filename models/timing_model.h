@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <ostream>
+#include <utility>
 #include <vector>
 
 #include "energy/action_counts.h"
@@ -87,5 +88,7 @@ std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Net
 /// Mapping Efficiency %, Compute Util %) for the layers with weights; Total Cycles = array + stall
 /// cycles (post-processing is not part of SCALE-Sim's model).
 void write_compute_report_csv(std::ostream& os, const Network& net, const std::vector<LayerTiming>& timings);
+/// The same columns for (LayerID, timing) rows (a topology's layers, each run on its own).
+void write_compute_report_csv(std::ostream& os, const std::vector<std::pair<int64_t, LayerTiming>>& rows);
 
 }  // namespace lvsim

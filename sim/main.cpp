@@ -19,6 +19,7 @@
 #include "sim/import_command.h"
 #include "sim/recost.h"
 #include "sim/run.h"
+#include "sim/topology_run.h"
 #include "sim/study_comm.h"
 #include "sim/sweep.h"
 #include "sim/version.h"
@@ -49,6 +50,7 @@ struct CommandLine {
   std::optional<double> voltage_alias;
   std::string mode = "fast";
   std::string calib = "min-max";
+  std::string topology_path;  // run --topology: a SCALE-Sim topology instead of --network/--data
   SweepCommandLine sweep;
   std::string exploration_path;
   lvsim::StudyExecution explore_exec;
@@ -88,9 +90,10 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
   CLI::App* run =
       app.add_subcommand("run", "Run a quantized network on a test set: accuracy, cycles, faults and energy");
-  run->add_option("--network", o.network_path, "Network file (lvsim-network JSON)")->required();
-  run->add_option("--data", o.data_dir, "Data set directory (IDX: MNIST/Fashion-MNIST, or CIFAR-10 binary)")
-      ->required();
+  run->add_option("--network", o.network_path, "Network file (lvsim-network JSON); required unless --topology");
+  run->add_option("--data", o.data_dir, "Data set directory (IDX: MNIST/Fashion-MNIST, or CIFAR-10 binary)");
+  run->add_option("--topology", cl.topology_path,
+                  "SCALE-Sim topology CSV instead of a network: timing and energy per layer, no weights or data");
   run->add_option("--images", o.images, "Test images to evaluate (default: all)")->check(positive_integer());
   run->add_option("--threads", o.threads, "Worker threads (default: all cores)")->check(positive_integer());
   run->add_option("--mode", cl.mode,
@@ -406,6 +409,37 @@ void finish_run_options(CommandLine& cl) {
     throw lvsim::ConfigError("command line: --trace-cycles: needs --vcd");
 }
 
+// The options a topology run has no use for (no weights, no data, no cycle model per layer).
+void check_topology_run_flags(const CLI::App& run) {
+  for (const char* flag : {"--network", "--data", "--images", "--threads", "--mode", "--calib-images", "--calib",
+                           "--chip-seed", "--ber", "--ber-model", "--stuck-cell-fraction", "--stuck-at-1-fraction",
+                           "--fault-map", "--fault-map-tile", "--transient-ber", "--robust-error", "--vcd",
+                           "--trace-layer", "--trace-cycles", "--dump-layers", "--quiet"})
+    if (run.count(flag) > 0)
+      throw lvsim::ConfigError(std::string("command line: ") + flag +
+                               ": not with --topology (a topology has no weights or data: closed-form timing and "
+                               "energy only)");
+}
+
+void check_network_run_flags(const CommandLine& cl) {
+  if (cl.run.network_path.empty())
+    throw lvsim::ConfigError("command line: --network is required (or --topology FILE.csv for a SCALE-Sim topology)");
+  if (cl.run.data_dir.empty()) throw lvsim::ConfigError("command line: --data is required with --network");
+}
+
+// lvsim run --topology: the report and the compute report written together at the end.
+void run_topology_command(const CommandLine& cl) {
+  const lvsim::TopologyReport rep = lvsim::run_topology(cl.run, cl.topology_path);
+  const std::string json_text = rep.json.dump(2) + "\n";
+  lvsim::StagedOutputs outputs;
+  if (!cl.run.compute_report_path.empty())
+    outputs.stage(cl.run.compute_report_path, rep.compute_report_csv, "--compute-report");
+  if (!cl.output.empty()) outputs.stage(cl.output, json_text, "--output");
+  outputs.commit();
+  const std::string& s = cl.json ? json_text : rep.text;
+  std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
 void emit(const std::string& text, const std::string& json_text, bool json, const std::string& output) {
   if (!output.empty()) lvsim::write_file_atomically(output, json_text);
   const std::string& s = json ? json_text : text;
@@ -443,7 +477,12 @@ extern "C" int sc_main(int argc, char** argv) {
   }
 
   try {
-    if (app.got_subcommand("run")) {
+    if (app.got_subcommand("run") && !cl.topology_path.empty()) {
+      check_topology_run_flags(*app.get_subcommand("run"));
+      finish_run_options(cl);
+      run_topology_command(cl);
+    } else if (app.got_subcommand("run")) {
+      check_network_run_flags(cl);
       finish_run_options(cl);
       cl.run.output_path = cl.output;
       // The report, the VCD trace and the compute report are written together at the end (staged,

@@ -26,6 +26,15 @@ RunMode run_mode_from_name(const std::string& name, const std::string& field) {
   throw ConfigError(field + ": expected golden, fast or cycle, got \"" + name + "\"");
 }
 
+std::string si(double v, const char* unit) {
+  const char* prefixes[] = {"p", "n", "u", "m", "", "k", "M", "G", "T"};
+  int i = 4;
+  double a = std::abs(v);
+  while (a >= 1000 && i < 8) a /= 1000, v /= 1000, ++i;
+  while (a < 1 && a > 0 && i > 0) a *= 1000, v *= 1000, --i;
+  return fmt::format("{:.3g} {}{}", v, prefixes[i], unit);
+}
+
 namespace {
 
 nlohmann::json shape_json(const Shape& s) {
@@ -37,15 +46,6 @@ std::string shape_text(const Shape& s) {
 
 nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json();
-}
-
-std::string si(double v, const char* unit) {
-  const char* prefixes[] = {"p", "n", "u", "m", "", "k", "M", "G", "T"};
-  int i = 4;
-  double a = std::abs(v);
-  while (a >= 1000 && i < 8) a /= 1000, v /= 1000, ++i;
-  while (a < 1 && a > 0 && i > 0) a *= 1000, v *= 1000, --i;
-  return fmt::format("{:.3g} {}{}", v, prefixes[i], unit);
 }
 
 // The configured rate under its own name: a stuck cell fraction is not a bit error rate.

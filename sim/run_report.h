@@ -22,6 +22,8 @@ enum class RunMode { Golden, Fast, Cycle };
 const char* run_mode_name(RunMode m);
 /// "golden" | "fast" | "cycle"; ConfigError naming `field` otherwise.
 RunMode run_mode_from_name(const std::string& name, const std::string& field);
+/// A value with an SI prefix and three significant digits ("4.21 MJ", "858 kB") for text reports.
+std::string si(double v, const char* unit);
 
 /// Per-layer line of the report (cycles and counts summed over all evaluated images).
 struct LayerReport {
