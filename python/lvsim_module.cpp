@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "sim/topology_run.h"
 #include "sim/chip_command.h"
 #include "sim/explore.h"
 #include "sim/import_command.h"
@@ -162,6 +163,24 @@ py::tuple py_run(const PyRunArgs& a) {
     text = j.dump();
   }
   return py::make_tuple(text, int_array(rep.predictions), int_array(rep.predictions_clean), int_array(rep.labels));
+}
+
+/// `lvsim run --topology`: the report's JSON text (the --json output) and the COMPUTE_REPORT CSV.
+py::tuple py_run_topology(const PyRunArgs& a, const std::string& topology) {
+  lvsim::RunOptions o;
+  o.arch_path = a.arch;
+  o.tech_path = a.tech;
+  o.v_sram_v = a.v_sram;
+  o.v_logic_v = a.v_logic;
+  o.clock_mode = lvsim::clock_mode_from_string(a.clock_mode, "command line", "--clock-mode");
+  o.weight_bits = a.weight_bits;
+  lvsim::check_run_options(o);
+  lvsim::TopologyReport rep;
+  {
+    py::gil_scoped_release nogil;
+    rep = lvsim::run_topology(o, topology);
+  }
+  return py::make_tuple(rep.json.dump(), rep.compute_report_csv);
 }
 
 /// Wraps a Python progress callable: called with the GIL held; a Python exception stops the work.
@@ -345,6 +364,7 @@ PYBIND11_MODULE(_lvsim, m) {
       .def_readwrite("fault_map_tile", &PyRunArgs::fault_map_tile)
       .def_readwrite("robust_error", &PyRunArgs::robust_error);
   m.def("run", &py_run, py::arg("args"));
+  m.def("run_topology", &py_run_topology, py::arg("args"), py::arg("topology"));
   m.def("sweep", &py_sweep, py::arg("study_text"), py::arg("origin"), py::arg("out"), py::arg("threads"),
         py::arg("quiet"), py::arg("reuse"), py::arg("progress"));
   m.def("explore", &py_explore, py::arg("text"), py::arg("origin"), py::arg("out"), py::arg("threads"),

@@ -24,8 +24,8 @@ from . import _lvsim
 from ._lvsim import Network
 
 __version__ = _lvsim.__version__
-__all__ = ["run", "sweep", "explore", "load_network", "import_onnx", "from_torch", "chip", "Chip", "Network",
-           "RunResult", "StudyResult", "Error", "InvalidInputError", "MissingFileError", "table"]
+__all__ = ["run", "run_topology", "sweep", "explore", "load_network", "import_onnx", "from_torch", "chip", "Chip", "Network",
+           "RunResult", "TopologyResult", "StudyResult", "Error", "InvalidInputError", "MissingFileError", "table"]
 
 
 class Error(Exception):
@@ -323,6 +323,41 @@ def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=N
     a.dump_layers = _path(dump_layers, "--dump-layers")
     text, predictions, predictions_clean, labels = _lvsim.run(a)
     return RunResult(_json.loads(text), predictions, predictions_clean, labels)
+
+
+class TopologyResult(_Report):
+    """One `lvsim run --topology`: every key of its --json report as an attribute; layers as a
+    structured array (layer_list: the dicts); compute_report: the COMPUTE_REPORT.csv text."""
+
+    def __init__(self, report, compute_report):
+        report = dict(report)
+        layers = report.get("layers", [])
+        report["layers"] = table(layers)
+        super().__init__(report)
+        object.__setattr__(self, "layer_list", layers)
+        object.__setattr__(self, "compute_report", compute_report)
+
+    def to_dict(self):
+        """The report as `lvsim run --topology --json` prints it."""
+        d = dict(self._report)
+        d["layers"] = self.layer_list
+        return d
+
+    def __repr__(self):
+        return (f"<lvsim.TopologyResult {self._report['topology']}: {len(self.layer_list)} layers, "
+                f"{self._report['total_cycles']} cycles>")
+
+
+def run_topology(topology, *, arch=None, tech=None, v_sram=None, v_logic=None, clock_mode="fixed", weight_bits=None):
+    """One `lvsim run --topology`: a SCALE-Sim topology CSV timed on the architecture (cycles,
+    utilization, DRAM bytes, energy per layer and in total), without weights or data."""
+    a = _lvsim._RunArgs()
+    a.arch, a.tech = _path(arch, "--arch"), _path(tech, "--tech")
+    a.v_sram, a.v_logic = v_sram, v_logic
+    a.clock_mode = clock_mode
+    a.weight_bits = None if weight_bits is None else int(weight_bits)
+    text, csv = _lvsim.run_topology(a, _path(topology, "--topology"))
+    return TopologyResult(_json.loads(text), csv)
 
 
 # ---- studies ------------------------------------------------------------------------------------

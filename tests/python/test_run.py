@@ -113,3 +113,18 @@ def test_cycle_mode_in_its_own_interpreter():
     expected = cli_json("run", "--network", NET, "--data", DATA, "--images", 2, "--mode", "cycle", "--threads", 1)
     assert without_timing(json.loads(report)) == without_timing(expected)
     assert second == "mode: cycle: SystemC simulates once per process; run it in a new process"
+
+
+def test_run_topology_equals_cli_json(tmp_path):
+    topo = NET.replace("networks/fmnist-cnn.json", "topologies/resnet18.csv")
+    arch = NET.replace("workloads/networks/fmnist-cnn.json", "presets/arch/edge-16x16-streamed.json")
+    r = lvsim.run_topology(topo, arch=arch, v_sram=0.7, weight_bits=6)
+    expected = cli_json("run", "--topology", topo, "--arch", arch, "--v-sram", 0.7, "--weight-bits", 6)
+    assert r.to_dict() == expected
+    assert int(r.layers["cycles"].sum()) == r.total_cycles and len(r.layer_list) == 21
+    assert r.compute_report.startswith("LayerID, Total Cycles")
+    try:
+        lvsim.run_topology(topo)  # resident: ResNet-18 does not fit the edge preset's SRAM
+        assert False, "no error"
+    except lvsim.InvalidInputError as e:
+        assert 'dram.weights "streamed"' in str(e)
