@@ -19,9 +19,9 @@
 #include "sim/import_command.h"
 #include "sim/recost.h"
 #include "sim/run.h"
-#include "sim/topology_run.h"
 #include "sim/study_comm.h"
 #include "sim/sweep.h"
+#include "sim/topology_run.h"
 #include "sim/version.h"
 
 namespace {

@@ -31,9 +31,9 @@
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
-#include "workloads/weight_requantization.h"
 #include "workloads/network_json.h"
 #include "workloads/reference_inference.h"
+#include "workloads/weight_requantization.h"
 
 namespace lvsim {
 
