@@ -212,6 +212,7 @@ Json point_row(const PointResult& p, size_t index, const std::string& workload, 
   row["v_sram_v_used"] = p.feasible ? Json(p.op.v_sram_v) : Json();
   row["v_logic_v_used"] = p.feasible ? Json(p.op.v_logic_v) : Json();
   const std::vector<std::string> metrics = {"cycles_per_inference",
+                                            "stall_cycles_per_inference",
                                             "latency_s",
                                             "throughput_inferences_per_s",
                                             "utilization",
@@ -227,6 +228,7 @@ Json point_row(const PointResult& p, size_t index, const std::string& workload, 
   const double latency = double(w->cycles) / p.op.clock_hz;
   const double energy = w->energy.total_pj();
   row["cycles_per_inference"] = w->cycles;
+  row["stall_cycles_per_inference"] = w->stall_cycles;
   row["latency_s"] = latency;
   row["throughput_inferences_per_s"] = 1.0 / latency;
   row["utilization"] = double(w->macs) / (double(w->cycles) * double(p.arch.pes()));

@@ -44,6 +44,7 @@ WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& 
     for (size_t l = 0; l < net.layers.size(); ++l) {
       const LayerTiming t = layer_timing(arch, net, int(l));
       r.cycles += t.cycles;
+      r.stall_cycles += t.stall_cycles;
       r.counts += t.counts;
       if (net.layers[l].has_weights()) r.layers.emplace_back(net.layers[l].name, t);
     }

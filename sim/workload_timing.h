@@ -36,6 +36,7 @@ struct WorkloadResult {
   bool feasible = false;
   std::string reason;  // why not (the architecture's check, naming the topology layer)
   int64_t cycles = 0, macs = 0, weight_bytes = 0;
+  int64_t stall_cycles = 0;  // of `cycles`: the array waiting for weights or for DRAM
   ActionCounts counts;
   EnergyBreakdown energy;
   std::vector<std::pair<std::string, LayerTiming>> layers;  // layers with weights

@@ -142,6 +142,11 @@ by = {}
 for r in streamed: by.setdefault(key(r), {})[r["dram.bandwidth_bytes_per_s"]] = r["cycles_per_inference"]
 check(all(c[3.2e9] >= c[12.8e9] >= c[25.6e9] for c in by.values()), "more DRAM bandwidth never costs cycles")
 check(any(c[3.2e9] > c[25.6e9] for c in by.values()), "some streamed points are DRAM-bound")
+# The bandwidth changes only how long the array waits: the cycles it adds are all stall cycles.
+st = {}
+for r in streamed: st.setdefault(key(r), {})[r["dram.bandwidth_bytes_per_s"]] = r["stall_cycles_per_inference"]
+check(all(by[k][3.2e9] - by[k][25.6e9] == st[k][3.2e9] - st[k][25.6e9] for k in by),
+      "bandwidth adds stall cycles only (stall_cycles_per_inference)")
 run = json.load(open(f"{t}/point_run.json"))
 p = [r for r in streamed if key(r) == ("fmnist-cnn", 1024, "output_stationary", 0.7) and r["dram.bandwidth_bytes_per_s"] == 3.2e9][0]
 check(p["cycles_per_inference"] == run["total_cycles"] // run["images"] and
