@@ -93,7 +93,7 @@ void ArchitectureParams::check_fits(const Network& net) const {
   try {
     WeightLayout check(weight_sram, net);
     // Streamed weights: each streaming unit (a filter tile) must fit the SRAM at once.
-    for (size_t i = 0; i < net.layers.size(); ++i) plan_weight_stream(*this, net, int(i));
+    for (size_t i = 0; i < net.layers.size(); ++i) plan_weight_stream(*this, net, int(i), check);
   } catch (const ConfigError& e) {
     // The layout names the network; the fix is in the architecture, so name that file too.
     throw ConfigError(located(where, "weight_sram", e.what()));

@@ -66,7 +66,7 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
     }
   out_buf_.assign(size_t(gm_.groups * gm_.m * gm_.n), 0);
   plan_folds();
-  stream_ = plan_weight_stream(arch_, net, layer);
+  stream_ = plan_weight_stream(arch_, net, layer, weights_.layout());
   unit_ready_.assign(stream_.units.size(), -1);
   unit_fetched_.assign(stream_.units.size(), -1);
   next_burst_ = 0;

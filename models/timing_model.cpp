@@ -215,8 +215,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   a.dram_bytes = network_dram_bytes(net, layer);
   if (!L.has_weights()) {
     if (L.type != LayerType::Flatten) {
-      for (int src : L.inputs)
-        a.input_buffer_reads += src < 0 ? net.input_shape.size() : net.layers[size_t(src)].out_shape.size();
+      a.input_buffer_reads = layer_input_bytes(net, L);
       a.input_buffer_writes = elements;
       a.post_ops = elements;
     }

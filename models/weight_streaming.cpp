@@ -5,7 +5,6 @@
 #include <string>
 
 #include "common/errors.h"
-#include "memory/weight_layout.h"
 #include "models/timing_model.h"
 
 namespace lvsim {
@@ -22,10 +21,16 @@ int64_t dram_transfer_cycles(const ArchitectureParams& arch, int64_t bytes) {
 }
 
 WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer) {
+  const Layer& L = net.layers.at(size_t(layer));
+  if (!arch.weight_sram.streamed || !L.has_weights() || L.weight.stored.empty()) return {};
+  return plan_weight_stream(arch, net, layer, WeightLayout(arch.weight_sram, net));
+}
+
+WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer,
+                                    const WeightLayout& layout) {
   WeightStreamPlan plan;
   const Layer& L = net.layers.at(size_t(layer));
   if (!arch.weight_sram.streamed || !L.has_weights() || L.weight.stored.empty()) return plan;
-  const WeightLayout layout(arch.weight_sram, net);
   const GemmMapping g = map_gemm(arch, L);
   const int64_t K = g.k, N = g.n, wpw = layout.weights_per_word(layer), first = layout.first_word(layer);
   const int64_t cap = layout.capacity_words();

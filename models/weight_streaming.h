@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "memory/weight_layout.h"
 #include "models/architecture.h"
 #include "workloads/network.h"
 
@@ -48,5 +49,8 @@ int64_t dram_transfer_cycles(const ArchitectureParams& arch, int64_t bytes);
 /// The streaming units of `layer`. ConfigError "weight SRAM too small for streamed weights: ..." when
 /// one unit is larger than the SRAM.
 WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer);
+/// As above with the network's layout on arch.weight_sram already built (check_fits, the controller).
+WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer,
+                                    const WeightLayout& layout);
 
 }  // namespace lvsim

@@ -113,6 +113,16 @@ struct PyRunArgs {
   bool fault_map_tile = false, robust_error = false;
 };
 
+/// The options a network run and a topology run share: hardware files, operating point, weight width.
+void set_hardware_options(const PyRunArgs& a, lvsim::RunOptions& o) {
+  o.arch_path = a.arch;
+  o.tech_path = a.tech;
+  o.v_sram_v = a.v_sram;
+  o.v_logic_v = a.v_logic;
+  o.clock_mode = lvsim::clock_mode_from_string(a.clock_mode, "command line", "--clock-mode");
+  o.weight_bits = a.weight_bits;
+}
+
 /// Runs and returns (report JSON text without the per-image arrays, predictions,
 /// predictions_clean, labels). The JSON object is the CLI's `--json` report minus those three keys.
 py::tuple py_run(const PyRunArgs& a) {
@@ -132,12 +142,7 @@ py::tuple py_run(const PyRunArgs& a) {
   o.mode = lvsim::run_mode_from_name(a.mode, "mode");
   o.calib_images = a.calib_images;
   o.calib_method = lvsim::calibration_method_from_name(a.calib, "calib");
-  o.weight_bits = a.weight_bits;
-  o.arch_path = a.arch;
-  o.tech_path = a.tech;
-  o.v_sram_v = a.v_sram;
-  o.v_logic_v = a.v_logic;
-  o.clock_mode = lvsim::clock_mode_from_string(a.clock_mode, "command line", "--clock-mode");
+  set_hardware_options(a, o);
   o.chip_seed = a.chip_seed;
   o.ber = a.ber;
   o.ber_model = a.ber_model;
@@ -168,12 +173,7 @@ py::tuple py_run(const PyRunArgs& a) {
 /// `lvsim run --topology`: the report's JSON text (the --json output) and the COMPUTE_REPORT CSV.
 py::tuple py_run_topology(const PyRunArgs& a, const std::string& topology) {
   lvsim::RunOptions o;
-  o.arch_path = a.arch;
-  o.tech_path = a.tech;
-  o.v_sram_v = a.v_sram;
-  o.v_logic_v = a.v_logic;
-  o.clock_mode = lvsim::clock_mode_from_string(a.clock_mode, "command line", "--clock-mode");
-  o.weight_bits = a.weight_bits;
+  set_hardware_options(a, o);
   lvsim::check_run_options(o);
   lvsim::TopologyReport rep;
   {
