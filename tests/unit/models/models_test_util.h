@@ -12,6 +12,7 @@
 #include "models/controller.h"
 #include "models/timing_model.h"
 #include "workloads/network.h"
+#include "workloads/reference_inference.h"
 #include "workloads/quantization.h"
 
 namespace lvsim::test {
@@ -264,6 +265,24 @@ inline LayerRun run_layer_per_cycle(const ArchitectureParams& arch, const Networ
   LayerRun run = ctl.finish();
   CHECK(array.stats().cycles == run.cycles);
   return run;
+}
+
+/// Runs every layer of `net` with `run_one(layer, inputs)` (a controller run), each on the outputs
+/// the controller produced for the layers before it, and checks each output against the golden
+/// engine on the stored weights and each timing against the closed form with brute-force zero operands.
+template <class RunOne>
+void check_every_layer(const ArchitectureParams& arch, const Network& net, const std::vector<uint8_t>& in,
+                       RunOne run_one) {
+  std::vector<std::vector<uint8_t>> outs(net.layers.size());
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    std::vector<const std::vector<uint8_t>*> ins;
+    for (int src : net.layers[l].inputs) ins.push_back(src < 0 ? &in : &outs[size_t(src)]);
+    const LayerRun run = run_one(int(l), ins);
+    INFO("layer " << net.layers[l].name << " dataflow " << dataflow_name(arch.dataflow));
+    CHECK(run.output == run_layer(net, int(l), ins, net.layers[l].weight.stored));
+    CHECK(run.timing == expected_timing(arch, net, int(l), *ins[0]));
+    outs[l] = run.output;
+  }
 }
 
 }  // namespace lvsim::test

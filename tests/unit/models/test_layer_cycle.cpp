@@ -178,16 +178,9 @@ TEST_CASE("every layer type of a small network: cycle model == golden engine, cy
   const ArchitectureParams arch = make_arch(4, 5, df, r);
   WeightMemory wm(arch.weight_sram, net);
   const std::vector<uint8_t> in = test::random_input(net, 4);
-  std::vector<std::vector<uint8_t>> outs(net.layers.size());
-  for (size_t l = 0; l < net.layers.size(); ++l) {
-    std::vector<const std::vector<uint8_t>*> ins;
-    for (int src : net.layers[l].inputs) ins.push_back(src < 0 ? &in : &outs[size_t(src)]);
-    const LayerRun run = run_layer_cycle(arch, net, int(l), ins, wm);
-    INFO("layer " << net.layers[l].name);
-    CHECK(run.output == run_layer(net, int(l), ins, net.layers[l].weight.stored));
-    CHECK(run.timing == test::expected_timing(arch, net, int(l), *ins[0]));
-    outs[l] = run.output;
-  }
+  test::check_every_layer(arch, net, in, [&](int l, const std::vector<const std::vector<uint8_t>*>& ins) {
+    return run_layer_cycle(arch, net, l, ins, wm);
+  });
 }
 
 TEST_CASE("COMPUTE_REPORT.csv: SCALE-Sim's columns, one row per layer with weights", "[timing_model]") {

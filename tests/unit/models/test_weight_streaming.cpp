@@ -207,16 +207,9 @@ TEST_CASE("buffers too small: every layer type of a small network, cycle model =
   WeightMemory wm(a.weight_sram, net);
   REQUIRE(wm.layout().words_used() > a.weight_sram.words());
   const std::vector<uint8_t> in = test::random_input(net, 8);
-  std::vector<std::vector<uint8_t>> outs(net.layers.size());
-  for (size_t l = 0; l < net.layers.size(); ++l) {
-    std::vector<const std::vector<uint8_t>*> ins;
-    for (int src : net.layers[l].inputs) ins.push_back(src < 0 ? &in : &outs[size_t(src)]);
-    const LayerRun run = test::run_layer_per_cycle(a, net, int(l), ins, wm);
-    INFO("layer " << net.layers[l].name << " dataflow " << dataflow_name(df));
-    CHECK(run.output == run_layer(net, int(l), ins, net.layers[l].weight.stored));
-    CHECK(run.timing == test::expected_timing(a, net, int(l), *ins[0]));
-    outs[l] = run.output;
-  }
+  test::check_every_layer(a, net, in, [&](int l, const std::vector<const std::vector<uint8_t>*>& ins) {
+    return test::run_layer_per_cycle(a, net, l, ins, wm);
+  });
   // The relu (layer 1) neither reads the image nor writes the results: its 486-byte input and
   // output (6 x 9 x 9) each keep 64 bytes on chip; 422 bytes are read from and 422 written to DRAM.
   const Layer& relu = net.layers[1];
