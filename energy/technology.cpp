@@ -82,7 +82,8 @@ const std::vector<std::string>& sourced_technology_fields() {
                                                   "leakage.k_per_v",
                                                   "leakage.sram_mw_per_kb",
                                                   "leakage.pe_mw",
-                                                  "sram_periphery.array_fraction"};
+                                                  "sram_periphery.array_fraction",
+                                                  "bitcell_failure"};
   return fields;
 }
 

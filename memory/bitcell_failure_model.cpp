@@ -20,6 +20,39 @@ CellTypeMix CellTypeMix::from_json(JsonObject& o) {
   return m;
 }
 
+namespace {
+
+/// A non-empty array of [voltage_v, probability] pairs, voltages strictly increasing, the
+/// probability in [0, 1] and non-increasing with the voltage (cells fail less at higher voltage).
+std::vector<std::pair<double, double>> read_curve(JsonObject& o, const std::string& key, const std::string& what) {
+  const nlohmann::json& pts = o.at(key);
+  if (!pts.is_array() || pts.empty()) o.fail(key, "expected a non-empty array of [voltage_v, " + what + "] pairs");
+  std::vector<std::pair<double, double>> curve;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    const std::string field = key + "[" + std::to_string(i) + "]";
+    const auto& pt = pts[i];
+    if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
+      o.fail(field, "expected [voltage_v, " + what + "]");
+    const double v = pt[0].get<double>(), prob = pt[1].get<double>();
+    if (!std::isfinite(v)) o.fail(field, "voltage is not finite");
+    if (!(prob >= 0.0 && prob <= 1.0)) o.fail(field, what + " = " + std::to_string(prob) + " outside [0, 1]");
+    if (!curve.empty()) {
+      if (!(v > curve.back().first)) o.fail(field, "voltages must be strictly increasing");
+      if (prob > curve.back().second)
+        o.fail(field, what + " must not increase with voltage (cells fail less at higher voltage)");
+    }
+    curve.emplace_back(v, prob);
+  }
+  return curve;
+}
+
+}  // namespace
+
+double BitcellFailureParams::transient_ber_at(double voltage_v) const {
+  if (transient_points.empty()) return 0.0;
+  return BerCurveFailureModel(transient_points).failure_probability(voltage_v);
+}
+
 BitcellFailureParams BitcellFailureParams::from_json(JsonObject& o) {
   BitcellFailureParams p;
   p.model = o.get_enum("model", {"normal", "ber_curve"});
@@ -28,24 +61,9 @@ BitcellFailureParams BitcellFailureParams::from_json(JsonObject& o) {
     p.sigma_v = o.get_double("sigma_v", 0.0, 10.0);
     if (!(p.sigma_v > 0.0)) o.fail("sigma_v", "must be > 0");
   } else {
-    const nlohmann::json& pts = o.at("points");
-    if (!pts.is_array() || pts.empty()) o.fail("points", "expected a non-empty array of [voltage_v, p] pairs");
-    for (size_t i = 0; i < pts.size(); ++i) {
-      std::string key = "points[" + std::to_string(i) + "]";
-      const auto& pt = pts[i];
-      if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
-        o.fail(key, "expected [voltage_v, p]");
-      double v = pt[0].get<double>(), prob = pt[1].get<double>();
-      if (!std::isfinite(v)) o.fail(key, "voltage is not finite");
-      if (!(prob >= 0.0 && prob <= 1.0)) o.fail(key, "p = " + std::to_string(prob) + " outside [0, 1]");
-      if (!p.points.empty()) {
-        if (!(v > p.points.back().first)) o.fail(key, "voltages must be strictly increasing");
-        if (prob > p.points.back().second)
-          o.fail(key, "p must not increase with voltage (cells fail less at higher voltage)");
-      }
-      p.points.emplace_back(v, prob);
-    }
+    p.points = read_curve(o, "points", "p");
   }
+  if (o.has("transient_ber")) p.transient_points = read_curve(o, "transient_ber", "rate");
   p.sigma_chip_v = o.get_double("sigma_chip_v", 0.0, 10.0, 0.0);
   p.sigma_bank_v = o.get_double("sigma_bank_v", 0.0, 10.0, 0.0);
   p.sigma_column_v = o.get_double("sigma_column_v", 0.0, 10.0, 0.0);

@@ -30,6 +30,12 @@ struct BitcellFailureParams {
   double sigma_bank_v = 0.0;                      // per-bank failure-voltage offset ~ Normal(0, sigma)
   double sigma_column_v = 0.0;                    // per-(bank, column) offset ~ Normal(0, sigma)
   CellTypeMix cell_types;
+  // Optional transient read errors that come with the voltage (a measured chip's non-persistent
+  // errors): (voltage_v, rate per bit and read), voltage increasing, rate non-increasing;
+  // interpolated as ber_curve's points. Empty: none.
+  std::vector<std::pair<double, double>> transient_points;
+  /// The transient read error rate per bit at voltage_v (0 without transient_points).
+  double transient_ber_at(double voltage_v) const;
   /// Reads and validates the object (the JsonObject names file and path in every error).
   static BitcellFailureParams from_json(JsonObject& o);
 };

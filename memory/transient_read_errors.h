@@ -16,6 +16,13 @@
 
 namespace lvsim {
 
+/// Two independent sources of transient flips (e.g. --transient-ber and a measured chip's
+/// voltage-dependent rate, BitcellFailureParams::transient_ber_at): a bit flips if either flips it,
+/// 1 - (1 - a)(1 - b); exactly a when b = 0.
+inline double combined_transient_ber(double a, double b) {
+  return b == 0.0 ? a : a == 0.0 ? b : 1.0 - (1.0 - a) * (1.0 - b);
+}
+
 /// Deterministic generator of per-(image, layer) transient flips.
 class TransientReadErrors {
  public:

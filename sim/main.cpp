@@ -35,6 +35,7 @@ struct SweepCommandLine {
   std::optional<double> v_logic_v, v_sram_v, stuck_at_1_fraction, transient_ber, ci_width;
   std::optional<int> min_chips;
   std::vector<double> max_drop;
+  std::vector<double> max_rerr_increase;
   lvsim::StudyExecution exec;
   bool no_reuse = false;
 };
@@ -191,6 +192,9 @@ void add_sweep_command(CLI::App& app, CommandLine& cl) {
   sw->add_option("--v-logic", o.v_logic_v, "Array/logic voltage in V (default: nominal)");
   sw->add_option("--v-sram", o.v_sram_v, "With --ber-list: the weight-SRAM voltage energy is costed at");
   sw->add_option("--max-drop", o.max_drop, "Accuracy-drop thresholds (fractions), e.g. 0.01,0.025")->delimiter(',');
+  sw->add_option("--max-rerr-increase", o.max_rerr_increase,
+                 "Robust-error thresholds: largest RErr increase over the clean test error (fractions), e.g. 0.01")
+      ->delimiter(',');
   sw->add_option("--ci-width", o.ci_width, "Adaptive chip count: stop adding chips once the 95% CI is this narrow");
   sw->add_option("--min-chips", o.min_chips, "Adaptive chip count: at least this many chips (default 5)");
   sw->add_option("--mode", o.mode, "fast (default), golden or cycle (SystemC; small studies)")
@@ -309,6 +313,7 @@ lvsim::StudySpec sweep_spec(const SweepCommandLine& o) {
   if (o.v_logic_v) s.v_logic_v = o.v_logic_v;
   if (o.v_sram_v) s.v_sram_v = o.v_sram_v;
   if (!o.max_drop.empty()) s.max_drop = o.max_drop;
+  if (!o.max_rerr_increase.empty()) s.max_rerr_increase = o.max_rerr_increase;
   if (o.ci_width) s.ci_width = o.ci_width;
   if (o.min_chips) {
     if (!s.ci_width) throw lvsim::ConfigError("command line: --min-chips: needs --ci-width (an adaptive chip count)");

@@ -317,15 +317,17 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
     rep.faults.bits_stored = bulk_read.bits_stored;
   else
     rep.faults = bulk_read;
-  const bool weights_differ = bulk_read.weights_changed > 0 || opt.transient_ber > 0;
-
-  // Transient read errors act on every read from here on (per image and layer).
+  // Transient read errors act on every read from here on (per image and layer): --transient-ber,
+  // and a technology whose chips also err transiently at this voltage (a measured chip profile).
+  const double transient_ber = combined_transient_ber(
+      opt.transient_ber,
+      rep.faults.source == "chip" ? tech.bitcell_failure->transient_ber_at(op.v_sram_v) : 0.0);
+  const bool weights_differ = bulk_read.weights_changed > 0 || transient_ber > 0;
   std::unique_ptr<TransientReadErrors> transient;
-  if (opt.transient_ber > 0) {
-    transient =
-        std::make_unique<TransientReadErrors>(opt.transient_ber, fault_geometry(arch.weight_sram), opt.chip_seed);
+  if (transient_ber > 0) {
+    transient = std::make_unique<TransientReadErrors>(transient_ber, fault_geometry(arch.weight_sram), opt.chip_seed);
     wm.set_transient(transient.get());
-    rep.faults.transient_ber = opt.transient_ber;
+    rep.faults.transient_ber = transient_ber;
   }
 
   std::vector<LayerTiming> timing;

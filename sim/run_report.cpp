@@ -208,6 +208,9 @@ std::string RunReport::to_text() const {
     if (faults.ecc != "none")
       s += fmt::format("; ECC corrected {}, detected {}, silent {}", faults.ecc_corrected, faults.ecc_detected,
                        faults.ecc_silent);
+    if (faults.transient_ber > 0)
+      s += fmt::format("; transient read errors {:.3g} per bit and read: {} bits flipped", faults.transient_ber,
+                       faults.transient_bit_errors);
     s += "\n";
   }
   s += fmt::format("time        {} cycles ({}/image), {} simulated, {:.1f} images/s simulated\n", total_cycles,

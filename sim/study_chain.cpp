@@ -17,7 +17,9 @@ StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, bool reus
       net_(ctx.networks()[size_t(network)]),
       network_(network),
       chip_(chip),
-      reuse_(reuse && ctx.spec().transient_ber == 0),  // transients: every image reads its own weights
+      // transients: every image reads its own weights
+      reuse_(reuse && ctx.spec().transient_ber == 0 &&
+             !(ctx.spec().axis == StudyAxis::VSram && !ctx.failure_params()->transient_points.empty())),
       wm_(ctx.arch().weight_sram, net_.net) {
   const StudySpec& s = ctx.spec();
   const uint64_t seed = s.chip_seeds[size_t(chip)];
@@ -29,8 +31,15 @@ StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, bool reus
     rp.stuck_at_1_fraction = s.stuck_at_1_fraction;
     rate_model_ = std::make_unique<RateFaultModel>(rp, ctx.geometry(), seed);
   }
-  if (s.transient_ber > 0) {
-    transient_ = std::make_unique<TransientReadErrors>(s.transient_ber, ctx.geometry(), seed);
+  set_transient_ber(s.transient_ber);
+}
+
+void StudyChain::set_transient_ber(double rate) {
+  if (transient_ ? transient_->rate_per_bit() == rate : rate == 0) return;
+  wm_.set_transient(nullptr);
+  transient_.reset();
+  if (rate > 0) {
+    transient_ = std::make_unique<TransientReadErrors>(rate, ctx_.geometry(), ctx_.spec().chip_seeds[size_t(chip_)]);
     wm_.set_transient(transient_.get());
   }
 }
@@ -40,6 +49,9 @@ StudyChain::~StudyChain() = default;
 void StudyChain::apply_faults(int v, PointRecord& r) {
   const double x = ctx_.spec().values[size_t(v)];
   const FaultMap map = chip_model_ ? chip_model_->faults_at(x) : rate_model_->faults_at(x);
+  // A measured chip profile also errs transiently, at a rate that follows the voltage.
+  if (chip_model_)
+    set_transient_ber(combined_transient_ber(ctx_.spec().transient_ber, ctx_.failure_params()->transient_ber_at(x)));
   const FaultCounts c = map.counts();
   r.failing_cells = c.failing_cells;
   r.faulty_words = c.faulty_words;

@@ -49,6 +49,8 @@ class StudyChain {
  private:
   /// Faults of this chip at value v into the weight memory; the fault counts into `r`.
   void apply_faults(int v, PointRecord& r);
+  /// Transient read errors at `rate` per bit and read from here on (0: none).
+  void set_transient_ber(double rate);
   /// Predictions of the test set with the current faults: (correct, robust_wrong).
   std::pair<int64_t, int64_t> evaluate(const LayerWeights& w, PointRecord& r);
   /// Predictions of the SystemC model (in a child process) and its zero-operand MACs; the bits

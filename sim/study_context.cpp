@@ -179,6 +179,9 @@ void StudyContext::compute_fingerprint() {
   j.erase("data");
   j.erase("architecture");
   j.erase("technology");
+  // Thresholds only read the finished points: a study resumes (and reports) under new ones.
+  j.erase("max_drop");
+  j.erase("max_rerr_increase");
   for (auto& n : j["networks"]) n.erase("file");
   const std::string settings = j.dump();
   uint64_t h = fnv1a(settings.data(), settings.size());

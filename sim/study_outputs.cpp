@@ -106,24 +106,33 @@ Json summary_row(const StudyContext& ctx, size_t n, size_t v, const std::vector<
   row["accuracy_ci95_high"] = opt(a.ci95_high);
   row["robust_error_mean"] = e.mean;
   row["robust_error_max"] = e.max;
+  row["robust_error_std"] = e.std;
+  row["robust_error_min"] = e.min;
+  row["robust_error_ci95_low"] = opt(e.ci95_low);
+  row["robust_error_ci95_high"] = opt(e.ci95_high);
   energy_fields(ctx, n, v, chips, row);
   return row;
 }
 
-/// The lowest voltage (highest rate) down to which every swept value keeps `key` (accuracy_mean
-/// or accuracy_min) within max_drop of the clean accuracy; null members when not even the first does.
-Json threshold(const StudyContext& ctx, const std::vector<Json>& rows, double clean, double max_drop, const char* key) {
+/// The lowest voltage (highest rate) down to which every swept value keeps `key` within `bound`:
+/// accuracy (accuracy_mean, accuracy_min) at least the bound, or robust error (robust_error_mean,
+/// robust_error_max) at most it; null members when not even the first value does. The member
+/// `metric_name` holds the statistic at that value.
+Json threshold(const StudyContext& ctx, const std::vector<Json>& rows, double bound, const char* key,
+               const char* metric_name) {
   const char* axis = study_axis_name(ctx.spec().axis);
+  const bool error_metric = std::string(metric_name) == "robust_error";
   const Json* last = nullptr;
-  // 1e-12: accuracies are counts / images; the drop compares with a fraction given in decimal.
+  // 1e-12: accuracies are counts / images; the bound comes from a fraction given in decimal.
   for (const Json& row : rows) {
-    if (row[key].get<double>() < clean - max_drop - 1e-12) break;
+    const double x = row[key].get<double>();
+    if (error_metric ? x > bound + 1e-12 : x < bound - 1e-12) break;
     last = &row;
   }
-  Json t = {{axis, Json()}, {"accuracy", Json()}, {"energy_saved_total", Json()}, {"energy_saved_weight_sram", Json()}};
+  Json t = {{axis, Json()}, {metric_name, Json()}, {"energy_saved_total", Json()}, {"energy_saved_weight_sram", Json()}};
   if (last) {
     t[axis] = (*last)[axis];
-    t["accuracy"] = (*last)[key];
+    t[metric_name] = (*last)[key];
     t["energy_saved_total"] = (*last)["energy_saved_total"];
     t["energy_saved_weight_sram"] = (*last)["energy_saved_weight_sram"];
   }
@@ -142,8 +151,16 @@ Json network_entry(const StudyContext& ctx, size_t n, const std::vector<Json>& r
   j["thresholds"] = Json::array();
   for (double d : ctx.spec().max_drop)
     j["thresholds"].push_back({{"max_drop", d},
-                               {"mean", threshold(ctx, rows, clean, d, "accuracy_mean")},
-                               {"worst_chip", threshold(ctx, rows, clean, d, "accuracy_min")}});
+                               {"mean", threshold(ctx, rows, clean - d, "accuracy_mean", "accuracy")},
+                               {"worst_chip", threshold(ctx, rows, clean - d, "accuracy_min", "accuracy")}});
+  // The seed work's metric: robust error (clean or faulty misclassification) against the clean
+  // test error, 1 - accuracy_clean.
+  j["rerr_thresholds"] = Json::array();
+  for (double d : ctx.spec().max_rerr_increase)
+    j["rerr_thresholds"].push_back(
+        {{"max_rerr_increase", d},
+         {"mean", threshold(ctx, rows, 1 - clean + d, "robust_error_mean", "robust_error")},
+         {"worst_chip", threshold(ctx, rows, 1 - clean + d, "robust_error_max", "robust_error")}});
   return j;
 }
 
@@ -165,6 +182,7 @@ Json study_entry(const StudyContext& ctx) {
             {"ci_width", opt(s.ci_width)},
             {"min_chips", s.min_chips},
             {"max_drop", s.max_drop},
+            {"max_rerr_increase", s.max_rerr_increase},
             {"v_logic_v", ctx.operating_point(0).v_logic_v},
             {"v_sram_nominal_v", ctx.nominal().v_sram_v},
             {"clock_hz", ctx.operating_point(0).clock_hz}};
@@ -198,6 +216,31 @@ std::string to_csv(const std::vector<Json>& rows) {
       out << (i ? "," : "") << csv_cell(v);
     }
     out << "\n";
+  }
+  return out.str();
+}
+
+/// thresholds.csv: one row per network, criterion (accuracy_drop or rerr_increase), bound and
+/// statistic (mean over chips or worst chip), with the value found and the energy it saves.
+std::string thresholds_csv(const Json& networks, const char* axis) {
+  std::ostringstream out;
+  out << "network,criterion,threshold,statistic," << axis
+      << ",accuracy,robust_error,energy_saved_total,energy_saved_weight_sram\n";
+  auto emit = [&](const Json& n, const char* criterion, double d, const char* stat, const Json& t) {
+    out << csv_cell(n["name"]) << "," << criterion << "," << csv_cell(Json(d)) << "," << stat << ","
+        << csv_cell(t[axis]) << "," << csv_cell(t.contains("accuracy") ? t["accuracy"] : Json()) << ","
+        << csv_cell(t.contains("robust_error") ? t["robust_error"] : Json()) << "," << csv_cell(t["energy_saved_total"])
+        << "," << csv_cell(t["energy_saved_weight_sram"]) << "\n";
+  };
+  for (const Json& n : networks) {
+    for (const Json& t : n["thresholds"]) {
+      emit(n, "accuracy_drop", t["max_drop"].get<double>(), "mean", t["mean"]);
+      emit(n, "accuracy_drop", t["max_drop"].get<double>(), "worst_chip", t["worst_chip"]);
+    }
+    for (const Json& t : n["rerr_thresholds"]) {
+      emit(n, "rerr_increase", t["max_rerr_increase"].get<double>(), "mean", t["mean"]);
+      emit(n, "rerr_increase", t["max_rerr_increase"].get<double>(), "worst_chip", t["worst_chip"]);
+    }
   }
   return out.str();
 }
@@ -264,6 +307,7 @@ StudyOutputs build_study_outputs(const StudyContext& ctx, const std::vector<Poin
   out.summary = nlohmann::json::parse(out.summary_json);
   out.points_csv = to_csv(point_rows);
   out.summary_csv = to_csv(summary_rows);
+  out.thresholds_csv = thresholds_csv(networks, study_axis_name(s.axis));
   return out;
 }
 
@@ -294,16 +338,17 @@ std::string study_summary_text(const nlohmann::json& summary) {
   for (const nlohmann::json& n : summary["networks"]) {
     const std::string name = n["name"].get<std::string>();
     out << "\nnetwork " << name << ": clean accuracy " << pct(n["accuracy_clean"]) << " %\n";
-    out << (volts ? "  V_sram" : "  p     ") << "  chips  accuracy % mean [95% CI]   worst   BER measured  energy/inf"
-        << "   saved % SRAM / total\n";
+    out << (volts ? "  V_sram" : "  p     ") << "  chips  accuracy % mean [95% CI]   worst   RErr %  BER measured"
+        << "  energy/inf   saved % SRAM / total\n";
     for (const nlohmann::json& p : summary["points"]) {
       if (p["network"] != name) continue;
       char line[256];
-      std::snprintf(line, sizeof line, "  %-7s %5lld  %6s [%6s, %6s]  %6s  %12s  %10s   %5s / %5s\n",
+      std::snprintf(line, sizeof line, "  %-7s %5lld  %6s [%6s, %6s]  %6s  %6s  %12s  %10s   %5s / %5s\n",
                     fmt_value(p[axis], volts ? "%.3f" : "%.1e").c_str(),
                     static_cast<long long>(p["chips"].get<int64_t>()), pct(p["accuracy_mean"]).c_str(),
                     pct(p["accuracy_ci95_low"]).c_str(), pct(p["accuracy_ci95_high"]).c_str(),
-                    pct(p["accuracy_min"]).c_str(), fmt_value(p["ber_measured"], "%.3e").c_str(),
+                    pct(p["accuracy_min"]).c_str(), pct(p["robust_error_mean"]).c_str(),
+                    fmt_value(p["ber_measured"], "%.3e").c_str(),
                     fmt_value(p["energy_per_inference_pj"], "%.4g").c_str(),
                     fmt_value(nlohmann::json(100.0 * p["energy_saved_weight_sram"].get<double>()), "%.1f").c_str(),
                     fmt_value(nlohmann::json(100.0 * p["energy_saved_total"].get<double>()), "%.1f").c_str());
@@ -318,6 +363,18 @@ std::string study_summary_text(const nlohmann::json& summary) {
       };
       out << "  accuracy drop <= " << fmt_value(nlohmann::json(100.0 * t["max_drop"].get<double>()), "%g")
           << " %-pt: " << (volts ? "lowest V_sram" : "highest p") << " mean " << where(t["mean"]) << ", worst chip "
+          << where(t["worst_chip"]) << "\n";
+    }
+    for (const nlohmann::json& t : n.value("rerr_thresholds", nlohmann::json::array())) {
+      auto where = [&](const nlohmann::json& x) {
+        if (!x[axis].is_number()) return std::string("none");
+        return fmt_value(x[axis], volts ? "%.3f" : "%.1e") + " (RErr " + pct(x["robust_error"]) + " %, saved " +
+               fmt_value(nlohmann::json(100.0 * x["energy_saved_weight_sram"].get<double>()), "%.1f") + " % SRAM, " +
+               fmt_value(nlohmann::json(100.0 * x["energy_saved_total"].get<double>()), "%.1f") + " % total)";
+      };
+      out << "  RErr increase <= " << fmt_value(nlohmann::json(100.0 * t["max_rerr_increase"].get<double>()), "%g")
+          << " %-pt over the clean error " << pct(nlohmann::json(1.0 - n["accuracy_clean"].get<double>())) << " %: "
+          << (volts ? "lowest V_sram" : "highest p") << " mean " << where(t["mean"]) << ", worst chip "
           << where(t["worst_chip"]) << "\n";
     }
   }

@@ -18,6 +18,7 @@ struct StudyOutputs {
   nlohmann::json points;                  // format lvsim-study-points, parsed back
   nlohmann::json summary;                 // format lvsim-study-summary, parsed back
   std::string points_csv, summary_csv;
+  std::string thresholds_csv;  // lowest safe value per network, criterion, threshold and statistic
 };
 
 /// The chips each (network, value) reports: all of them, or with an adaptive chip count the

@@ -478,10 +478,13 @@ std::string study_header(const json& summary, const StudyView& v) {
   auto row = [](const char* term, const std::string& html) {
     return fmt::format("<dt>{}</dt><dd>{}</dd>\n", term, html);
   };
-  std::string max_drops;
-  for (const json& d : array_member(s, "max_drop"))
-    max_drops +=
-        (max_drops.empty() ? "" : ", ") + percent(d.is_number() ? std::optional(d.get<double>()) : std::nullopt, 1);
+  auto percents = [&](const char* key) {
+    std::string list;
+    for (const json& d : array_member(s, key))
+      list += (list.empty() ? "" : ", ") + percent(d.is_number() ? std::optional(d.get<double>()) : std::nullopt, 1);
+    return list;
+  };
+  const std::string max_drops = percents("max_drop"), max_rerr = percents("max_rerr_increase");
   auto ci = number(s, "ci_width");
   std::string html = "<header><h1>" + escape_html(page_title(v)) + "</h1>\n<dl class=\"params\">\n";
   html += row("Networks", networks_text(summary, v));
@@ -498,7 +501,9 @@ std::string study_header(const json& summary, const StudyView& v) {
                             scientific(number(s, "transient_ber")));
   html += row("Mode", escape_html(text(s, "mode")));
   html +=
-      row("Thresholds", "largest accepted accuracy drop below clean: " + (max_drops.empty() ? kMissing : max_drops));
+      row("Thresholds", "largest accepted accuracy drop below clean: " + (max_drops.empty() ? kMissing : max_drops) +
+                            "; largest accepted robust-error increase over the clean error: " +
+                            (max_rerr.empty() ? kMissing : max_rerr));
   html += row("Energy unit", v.energy_unit == "normalized" ? "normalized (relative units of the technology)"
                                                            : escape_html(v.energy_unit));
   return html + "</dl></header>\n";
@@ -522,19 +527,25 @@ std::string thresholds_table(const json& summary, const StudyView& v) {
   int span = v.ber_axis ? 1 : 3;
   std::string html = fmt::format(
       "<h2>Thresholds</h2>\n<div class=\"tablewrap\"><table>\n<thead><tr><th class=\"text\" rowspan=\"2\">network</th>"
-      "<th rowspan=\"2\">max accuracy drop</th><th colspan=\"{0}\">mean over chips</th><th colspan=\"{0}\">worst "
-      "chip</th>"
-      "</tr>\n<tr>{1}{1}</tr></thead>\n<tbody>\n",
+      "<th class=\"text\" rowspan=\"2\">criterion</th><th colspan=\"{0}\">mean over chips</th><th colspan=\"{0}\">"
+      "worst chip</th></tr>\n<tr>{1}{1}</tr></thead>\n<tbody>\n",
       span, axis);
-  for (const json& n : array_member(summary, "networks"))
+  auto row = [&](const json& n, const std::string& criterion, const json& t) {
+    return "<tr><td class=\"text\">" + escape_html(text(n, "name")) + "</td><td class=\"text\">" + criterion +
+           "</td>" + threshold_cells(member(t, "mean"), v) + threshold_cells(member(t, "worst_chip"), v) + "</tr>\n";
+  };
+  for (const json& n : array_member(summary, "networks")) {
     for (const json& t : array_member(n, "thresholds"))
-      html += "<tr><td class=\"text\">" + escape_html(text(n, "name")) + "</td><td>" +
-              percent(number(t, "max_drop"), 1) + "</td>" + threshold_cells(member(t, "mean"), v) +
-              threshold_cells(member(t, "worst_chip"), v) + "</tr>\n";
+      html += row(n, "accuracy drop ≤ " + percent(number(t, "max_drop"), 1), t);
+    for (const json& t : array_member(n, "rerr_thresholds"))
+      html += row(n, "RErr ≤ clean error + " + percent(number(t, "max_rerr_increase"), 1), t);
+  }
   return html +
          fmt::format(
              "</tbody></table></div>\n<p class=\"note\">The {} at which the accuracy (mean over chips, or the "
-             "worst chip) stays within the drop of the clean accuracy; \"none\": not even the {} qualifies.{}</p>\n",
+             "worst chip) stays within the drop of the clean accuracy, or the robust error (RErr: images misclassified "
+             "clean or with the faults; mean over chips, or the worst chip) stays within the increase over the clean "
+             "test error; \"none\": not even the {} qualifies.{}</p>\n",
              v.ber_axis ? "highest p" : "lowest voltage", v.ber_axis ? "lowest p" : "highest voltage",
              v.ber_axis ? "" : " Energy saved is relative to the nominal voltage.");
 }
@@ -594,6 +605,7 @@ std::vector<Column> summary_columns(const StudyView& v) {
           {"max (%)", "accuracy_max", Format::Percent},
           {"95 % CI of the mean (%)", "accuracy_ci95_low", Format::Interval, "accuracy_ci95_high"},
           {"robust error mean (%)", "robust_error_mean", Format::Percent},
+          {"robust error 95 % CI (%)", "robust_error_ci95_low", Format::Interval, "robust_error_ci95_high"},
           {"robust error max (%)", "robust_error_max", Format::Percent},
           {"BER expected", "ber_expected", Format::Scientific},
           {"BER measured", "ber_measured", Format::Scientific},

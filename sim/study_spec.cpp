@@ -120,6 +120,7 @@ void read_options(JsonObject& o, StudySpec& s) {
     s.fault_model = "bit_flip";
   }
   if (o.has("max_drop")) s.max_drop = o.get_double_array("max_drop", -1e9, 1e9);
+  if (o.has("max_rerr_increase")) s.max_rerr_increase = o.get_double_array("max_rerr_increase", -1e9, 1e9);
   if (o.has("adaptive")) {
     JsonObject a = o.get_object("adaptive");
     s.ci_width = a.get_double("ci_width", -1e9, 1e9);
@@ -228,6 +229,8 @@ void StudySpec::validate(const std::string& origin) const {
     fail("faults.stuck_at_1_fraction", "applies to the stuck_at model only");
   for (double d : max_drop)
     if (!(d >= 0 && d <= 1)) fail("max_drop", "thresholds must be in [0, 1], got " + fmt_double(d));
+  for (double d : max_rerr_increase)
+    if (!(d >= 0 && d <= 1)) fail("max_rerr_increase", "thresholds must be in [0, 1], got " + fmt_double(d));
   if (ci_width) {
     if (!(*ci_width > 0 && *ci_width < 1)) fail("adaptive.ci_width", "must be in (0, 1)");
     if (min_chips < 2) fail("adaptive.min_chips", "must be >= 2 (a confidence interval needs two chips)");
@@ -259,6 +262,7 @@ nlohmann::json StudySpec::to_json() const {
   j["stuck_at_1_fraction"] = stuck_at_1_fraction;
   j["transient_ber"] = transient_ber;
   j["max_drop"] = max_drop;
+  j["max_rerr_increase"] = max_rerr_increase;
   j["ci_width"] = ci_width ? nlohmann::json(*ci_width) : nlohmann::json();
   j["min_chips"] = min_chips;
   j["mode"] = run_mode_name(mode);

@@ -46,6 +46,8 @@ struct StudySpec {
   double stuck_at_1_fraction = 0.5;    // stuck_at: share of stuck cells stuck at 1
   double transient_ber = 0;            // transient read errors per bit, fresh per (image, layer)
   std::vector<double> max_drop{0.01};  // accuracy-drop thresholds, fractions in [0, 1]
+  // robust-error thresholds: largest accepted increase of RErr over the clean test error, in [0, 1]
+  std::vector<double> max_rerr_increase{0.01};
   std::optional<double> ci_width;      // adaptive chip count: stop once the 95% CI is this narrow
   int min_chips = 5;                   // adaptive: never fewer chips than this
   RunMode mode = RunMode::Fast;

@@ -229,6 +229,7 @@ SweepOutcome SweepRun::run(StudyJournal* journal, const std::vector<PointRecord>
     write_file_atomically((dir / "points.csv").string(), o.points_csv);
     write_file_atomically((dir / "summary.json").string(), o.summary_json);
     write_file_atomically((dir / "summary.csv").string(), o.summary_csv);
+    write_file_atomically((dir / "thresholds.csv").string(), o.thresholds_csv);
     write_file_atomically((dir / "report.html").string(), study_report_html(o.summary, o.points));
     out.summary_text = study_summary_text(o.summary);
     out.points_json = o.points_json;

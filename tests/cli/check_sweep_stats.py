@@ -42,12 +42,19 @@ def main():
         checks = {"accuracy_mean": mean, "accuracy_min": min(acc), "accuracy_max": max(acc),
                   "accuracy_std": statistics.stdev(acc) if n > 1 else 0.0,
                   "robust_error_mean": statistics.fmean(float(p["robust_error"]) for p in pts),
+                  "robust_error_max": max(float(p["robust_error"]) for p in pts),
+                  "robust_error_min": min(float(p["robust_error"]) for p in pts),
+                  "robust_error_std": statistics.stdev([float(p["robust_error"]) for p in pts]) if n > 1 else 0.0,
                   "ber_measured": sum(int(p["bit_errors"]) for p in pts) / sum(int(p["bits_stored"]) for p in pts),
                   "energy_per_inference_pj": statistics.fmean(float(p["energy_per_inference_pj"]) for p in pts)}
         if n > 1 and n - 1 in T975:
             half = T975[n - 1] * statistics.stdev(acc) / math.sqrt(n)
             checks["accuracy_ci95_low"] = mean - half
             checks["accuracy_ci95_high"] = mean + half
+            rerr = [float(p["robust_error"]) for p in pts]
+            rhalf = T975[n - 1] * statistics.stdev(rerr) / math.sqrt(n)
+            checks["robust_error_ci95_low"] = statistics.fmean(rerr) - rhalf
+            checks["robust_error_ci95_high"] = statistics.fmean(rerr) + rhalf
         for key, want in checks.items():
             if not close(float(row[key]), want, 1e-8):
                 errors.append(f"{label}: {key} = {row[key]}, recomputed {want!r}")
@@ -84,6 +91,26 @@ def main():
                 got = t[kind][axis]
                 if got != best:
                     errors.append(f"{net['name']} max_drop {d} {kind}: {got}, recomputed {best}")
+        # Robust-error thresholds: RErr (mean over chips, or worst chip) within D of the clean error.
+        if not net.get("rerr_thresholds"):
+            errors.append(f"{net['name']}: no rerr_thresholds in summary.json")
+        csv_rows = list(csv.DictReader(open(f"{out}/thresholds.csv")))
+        for t in net.get("rerr_thresholds", []):
+            d = t["max_rerr_increase"]
+            for kind, col in (("mean", "robust_error_mean"), ("worst_chip", "robust_error_max")):
+                best = None
+                for r in rows:
+                    if float(r[col]) > (1 - clean) + d + 1e-12:
+                        break
+                    best = float(r[axis])
+                got = t[kind][axis]
+                if got != best:
+                    errors.append(f"{net['name']} max_rerr_increase {d} {kind}: {got}, recomputed {best}")
+                line = [c for c in csv_rows if c["network"] == net["name"] and c["criterion"] == "rerr_increase"
+                        and float(c["threshold"]) == d and c["statistic"] == kind]
+                if len(line) != 1 or (line[0][axis] == "" and best is not None) or \
+                        (line[0][axis] != "" and float(line[0][axis]) != best):
+                    errors.append(f"{net['name']} thresholds.csv rerr_increase {d} {kind}: {line}, want {best}")
     for e in errors:
         print("FAIL", e)
     if not errors:

@@ -10,14 +10,14 @@ same_outputs() {  # same_outputs DIR_A DIR_B FILES...: byte-identical files
   for f in "$@"; do cmp -s "$a/$f" "$b/$f" || { fail "$b/$f differs from $a/$f"; return; }; done
   ok "$b: $* identical to $a"
 }
-ALL="points.json points.csv summary.json summary.csv report.html"
+ALL="points.json points.csv summary.json summary.csv thresholds.csv report.html"
 # 45 nm: at 0.9 V no chip has a faulty weight bit (points reuse the clean run); between 0.82 and
 # 0.80 V chip 2 gains no new faulty bit (points reuse the previous one); at 0.50 V ~0.2 % of the
 # bits are wrong (accuracy drops and varies by chip).
 LOUD=(--network "$NET" --data "$DATA" --images 500 --voltages 0.9,0.82,0.81,0.8,0.58,0.5 --chips 3)
 COMMON=("${LOUD[@]}" --quiet)
 
-"$LVSIM" sweep "${LOUD[@]}" --max-drop 0.01,0.05 --threads 2 --out "$T/a" >"$T/a.out" 2>"$T/a.log" ||
+"$LVSIM" sweep "${LOUD[@]}" --max-drop 0.01,0.05 --max-rerr-increase 0.01,0.05 --threads 2 --out "$T/a" >"$T/a.out" 2>"$T/a.log" ||
   fail "reference sweep"
 # The table on stdout: one row per voltage (with summary.csv's mean accuracy) and one line per threshold.
 /usr/bin/python3 - "$T/a.out" "$T/a/summary.csv" <<'PY' || fail "stdout table: $(cat "$T/a.out")"
@@ -29,9 +29,11 @@ for r in rows:
     mean = f"{100 * float(r['accuracy_mean']):.2f}"
     if not any(l.split()[:1] == [want] and mean in l for l in lines):
         sys.exit(1)
-sys.exit(0 if sum("accuracy drop <=" in l for l in lines) == 2 else 1)
+sys.exit(0 if sum("accuracy drop <=" in l for l in lines) == 2 and sum("RErr increase <=" in l for l in lines) == 2
+         else 1)
 PY
-"$LVSIM" sweep "${COMMON[@]}" --max-drop 0.01,0.05 --threads 1 --no-reuse --out "$T/b" || fail "sweep --no-reuse"
+"$LVSIM" sweep "${COMMON[@]}" --max-drop 0.01,0.05 --max-rerr-increase 0.01,0.05 --threads 1 --no-reuse --out "$T/b" ||
+  fail "sweep --no-reuse"
 same_outputs "$T/a" "$T/b" $ALL
 # Both kinds of reuse happened in the reference run, so the identity above covers them.
 grep -qE "[1-9][0-9]* with the stored weights, [1-9][0-9]* with the previous point's weights" "$T/a.log" &&
@@ -39,6 +41,14 @@ grep -qE "[1-9][0-9]* with the stored weights, [1-9][0-9]* with the previous poi
 
 # The statistics, recomputed independently from the raw points.
 /usr/bin/python3 "$SRC/tests/cli/check_sweep_stats.py" "$T/a" 0.01 0.05 || fails=$((fails + 1))
+
+# Other thresholds on a finished study: reported from its journal, nothing recomputed.
+cp -r "$T/a" "$T/a2"
+"$LVSIM" sweep "${COMMON[@]}" --max-drop 0.02 --max-rerr-increase 0.003 --out "$T/a2" 2>"$T/a2.log" ||
+  fail "rerun with other thresholds: $(cat "$T/a2.log")"
+cmp -s "$T/a/points.csv" "$T/a2/points.csv" && ! cmp -s "$T/a/thresholds.csv" "$T/a2/thresholds.csv" &&
+  ok "other thresholds: same points from the journal, new thresholds.csv" || fail "rerun with other thresholds"
+/usr/bin/python3 "$SRC/tests/cli/check_sweep_stats.py" "$T/a2" 0.02 || fails=$((fails + 1))
 
 # Every point at 0.50 and 0.58 V equals lvsim run at that voltage and chip (the run path builds its
 # own weight memory, faults and clean reference).

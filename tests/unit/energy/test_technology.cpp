@@ -231,7 +231,9 @@ TEST_CASE("operating points: ranges and f_max are checked", "[energy][operating_
 
 TEST_CASE("every per-action figure of the shipped presets carries a unit and a source",
           "[energy][technology][sources]") {
-  const std::string preset = GENERATE(std::string("45nm"), std::string("14nm-normalized"));
+  const std::string preset =
+      GENERATE(std::string("45nm"), std::string("14nm-normalized"), std::string("14nm-measured-chip1"),
+               std::string("14nm-measured-chip2"), std::string("14nm-measured-chip3"));
   const auto t = TechnologyParams::from_json_file(std::string(LVSIM_SOURCE_DIR) + "/presets/tech/" + preset + ".json");
   for (const std::string& field : sourced_technology_fields()) {
     if (field == "sram_periphery.array_fraction" && t.sram_periphery_follows_sram_voltage) continue;  // not present
