@@ -16,8 +16,9 @@ for threads in 1 2; do
   printf '%d thread(s): wall %6.2f s, peak RSS %4d MiB; %s\n' "$threads" "$wall" "$((rss / 1024))" "$(cat "$T/log")"
 done
 cmp -s "$T/out1/points.csv" "$T/out2/points.csv" && echo "points.csv identical for 1 and 2 threads"
-# SCALE-Sim v2 needs ~0.5 s per layer configuration on this machine class (facts.md section 6, median
-# of 123 cases); the grid's feasible layer configurations are the rows of layers.csv:
+# SCALE-Sim v2 needs ~0.5 s per layer configuration on this machine class (measured November 2026,
+# median of 123 cases: docs/references.md#measured); the grid's feasible layer configurations are
+# the rows of layers.csv:
 n=$(($(wc -l <"$T/out2/layers.csv") - 1))
 /usr/bin/python3 -c "import sys; n = int(sys.argv[1]); print(f'{n} feasible layer configurations: SCALE-Sim at ~0.5 s each would need ~{n * 0.5 / 3600:.1f} h')" "$n"
 /usr/bin/python3 - "$T/out2/points.json" <<'PY'

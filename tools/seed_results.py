@@ -19,6 +19,7 @@ import os
 import subprocess
 
 REFERENCE = "normal-q8"
+IMAGES_45NM = 200  # images of the `lvsim run` on the 45 nm preset that the recosts start from
 DROPS = (0.01, 0.025)
 CHART_JS = "/usr/share/javascript/chart.js/chart.min.js"
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
@@ -44,19 +45,33 @@ def lowest_safe(rows, axis, ref, drop):
     return best
 
 
-def whole_accelerator_45nm(lvsim, net_file, data, images, v_ratio, tmp):
+def run_45nm(lvsim, net_file, data, tmp):
+    """`lvsim run` of one network on the 45 nm preset at nominal voltages (default architecture,
+    edge-16x16), IMAGES_45NM images; the report is kept in tmp and reused. Returns (path, report)."""
+    rep = os.path.join(tmp, os.path.basename(net_file) + ".run45.json")
+    if not os.path.exists(rep):
+        subprocess.run([lvsim, "run", "--network", net_file, "--data", data, "--images", str(IMAGES_45NM),
+                        "--threads", "2", "--tech", "presets/tech/45nm.json", "--output", rep],
+                       check=True, capture_output=True)
+    return rep, json.load(open(rep))
+
+
+def whole_accelerator_45nm(lvsim, net_file, data, v_ratio, tmp):
     """Whole-accelerator saving with the 45 nm preset's component energies (every component, not
     only the weight SRAM), the weight SRAM's supply lowered by the same factor V/V_nominal as on
     the 14 nm curve and the logic at nominal: `lvsim run` at nominal, then `lvsim recost`."""
-    rep = os.path.join(tmp, os.path.basename(net_file) + ".run45.json")
-    if not os.path.exists(rep):
-        subprocess.run([lvsim, "run", "--network", net_file, "--data", data, "--images", str(images), "--threads", "2",
-                        "--tech", "presets/tech/45nm.json", "--output", rep], check=True, capture_output=True)
+    rep, base = run_45nm(lvsim, net_file, data, tmp)
     r = json.loads(subprocess.run([lvsim, "recost", "--report", rep, "--tech", "presets/tech/45nm.json",
                                    "--v-sram", f"{0.9 * v_ratio:.6f}", "--json"], check=True, capture_output=True,
                                   text=True).stdout)
-    base = json.load(open(rep))
-    return 1.0 - r["energy_per_inference_pj"] / base["energy_per_inference_pj"], base["energy_share"]["weight_sram"]
+    return 1.0 - r["energy_per_inference_pj"] / base["energy_per_inference_pj"]
+
+
+def weight_sram_split(report):
+    """The weight SRAM's access energy and its leakage, each as a fraction of the whole
+    accelerator's energy, from a run report (`energy_breakdown_pj`, `leakage_breakdown_pj`)."""
+    total = report["energy_total_pj"]
+    return report["energy_breakdown_pj"]["weight_sram"] / total, report["leakage_breakdown_pj"]["weight_sram"] / total
 
 
 def pct(x, nd=2):
@@ -165,7 +180,7 @@ def main():
             rb = lowest_safe(ber_rows[n], "ber", ref, d)
             whole45 = None
             if r is not None:
-                whole45, share = whole_accelerator_45nm(a.lvsim, nets[n]["file"], study["data"], 200, r["v_sram_v"], a.work)
+                whole45 = whole_accelerator_45nm(a.lvsim, nets[n]["file"], study["data"], r["v_sram_v"], a.work)
             end = " (end of sweep)" if r is not None and r is v_rows[n][-1] else ""
             end_b = " (end of sweep)" if rb is not None and rb is ber_rows[n][-1] else ""
             lines.append(f"| {n} | {bits} | {pct(clean)} | {100 * d:g} % | "
@@ -183,6 +198,7 @@ def main():
             cells.append("none" if m["v_sram_v"] is None else f"{m['v_sram_v']:.2f} ({pct(m['energy_saved_weight_sram'], 1)})")
         own.append(f"| {n} | {pct(nets[n]['accuracy_clean'])} | " + " | ".join(cells) + " |")
 
+    access45, leak45 = weight_sram_split(run_45nm(a.lvsim, nets[REFERENCE]["file"], study["data"], a.work)[1])
     disc = open(DISCUSSION).read() if os.path.exists(DISCUSSION) else ""
     md = f"""# The seed results on Fashion-MNIST (generated)
 
@@ -190,9 +206,9 @@ def main():
 (the discussion comes from `tools/seed_results_discussion.md`). Report with plots:
 [results-fashion-mnist.html](results-fashion-mnist.html).*
 
-The seed work (Stutz et al., MLSys 2021) shows on CIFAR-10 that *how a network is trained* decides
-how low the weight SRAM's voltage can go. This page runs the same experiment on lvsim's accelerator
-with the Fashion-MNIST model zoo (docs/model-zoo.md): seven trainings of the reference CNN, each on
+The seed work (Stutz et al., MLSys 2021, [stutz21](references.md#stutz21)) shows on CIFAR-10 that
+*how a network is trained* decides how low the weight SRAM's voltage can go. This page runs the
+same experiment on lvsim's accelerator with the Fashion-MNIST model zoo (docs/model-zoo.md): seven trainings of the reference CNN, each on
 the **same {chips} chips** (seeds {study['chips'][0]}..{study['chips'][-1]}) and the **same first {images} test images**
 per point.
 
@@ -200,7 +216,8 @@ per point.
   {", ".join(f"{r['ber']:g}" for r in ber_rows[names[0]])}) and `presets/studies/fmnist-zoo-14nm.json`
   (weight-SRAM voltage on the 14 nm-normalized technology, V/Vmin =
   {", ".join(f"{r['v_sram_v']:.2f}" for r in v_rows[names[0]])}; the chips' failing cells follow the
-  profiled curve, facts.md §3), architecture edge-16x16, fast mode, no ECC.
+  profiled curve of Chandramoorthy et al., HPCA 2019, as used by the seed work,
+  [chandramoorthy19](references.md#chandramoorthy19)), architecture edge-16x16, fast mode, no ECC.
 - Size: {n_points} points × {images} images = {n_points * images / 1e6:.2f} M inferences ({images} images per
   point, chosen so that both sweeps finish in ≤ 10 min on 2 free cores: lvsim's fast path runs
   20,000–25,000 images/s there, docs/performance.md, i.e. ≈ {n_points * images / 22500 / 60:.1f} min; points whose
@@ -213,11 +230,18 @@ per point.
 - RErr: the seed paper's robust test error, per chip the fraction of images misclassified clean or
   with the chip's faults, averaged over the chips.
 - Energy: on 14 nm-normalized only the weight SRAM's access energy is non-zero (the seed paper's
-  accounting), so the whole-accelerator saving equals the weight-SRAM one there. The "45 nm
+  accounting: its ~20 % and ~30 % headline savings are savings of the weight SRAM's access energy
+  alone), so the whole-accelerator saving equals the weight-SRAM one there. The "45 nm
   components" column estimates the whole accelerator with the 45 nm preset's component energies (MACs, buffers,
-  registers, leakage, DRAM), the weight SRAM lowered by the same V/V_nominal and the logic at nominal
-  (`lvsim run` + `lvsim recost`). The next column compares absolute weight-SRAM energy with
-  normal-q8 at nominal voltage: 4-bit weights are read in half the words, so they start at 0.5.
+  registers, leakage, DRAM; each sourced in docs/energy-model.md, "Sources", and
+  [references.md](references.md)), the weight SRAM lowered by the same V/V_nominal and the logic at nominal
+  (`lvsim run` + `lvsim recost`). At nominal voltages, `lvsim run` of {REFERENCE} on the 45 nm preset
+  ({IMAGES_45NM} images, edge-16x16) reports the weight SRAM's access energy as **{100 * access45:.1f} %** of the
+  accelerator's energy per inference and its leakage as **{100 * leak45:.1f} %** (access energy: Horowitz's
+  45 nm SRAM reads, [horowitz14](references.md#horowitz14); leakage: CACTI 7's LOP cells,
+  [cacti7](references.md#cacti7), and lvsim's leakage law, [estimates](references.md#estimates)).
+  The next column compares absolute weight-SRAM energy with normal-q8 at nominal voltage: 4-bit
+  weights are read in half the words, so they start at 0.5.
   The last column is the same walk on the bit error rate study: the highest p whose mean accuracy
   stays within d of the reference.
 

@@ -34,8 +34,8 @@ for r in rows:
 n_fast = [r for r in rows if r["feasible"] is False and "clock" not in r["reason"].lower() and "f_max" not in r["reason"]]
 if not any(not r["feasible"] for r in rows):
     bad.append("no infeasible point although half the grid runs at 3 GHz")
-# SCALE-Sim's reported cycles of a GEMM row (facts: folds x per-fold - 1; per fold WS 2R+C+T-2,
-# OS R+C+T-2; GEMM M,N,K -> Npix=M, Wsz=K, filters=N), from layers.csv.
+# SCALE-Sim's reported cycles of a GEMM row (docs/timing-model.md: folds x per-fold - 1; per fold
+# WS 2R+C+T-2, OS R+C+T-2; GEMM M,N,K -> Npix=M, Wsz=K, filters=N), from layers.csv.
 layers = list(csv.DictReader(open(f"{out}/layers.csv")))
 by_point = {r["point"]: r for r in rows if r["workload"] == "gemm"}
 checked = 0
@@ -76,8 +76,8 @@ if not bad:
     print(f"ok   {len(rows)} rows: infeasible reasons, SCALE-Sim cycles of {checked} GEMM layers, Pareto flags")
 sys.exit(1 if bad else 0)
 PY
-# SCALE-Sim v2's own published figure (facts.md section 6, the SCALE-Sim run measured for lvsim's
-# reference: AlexNet conv1 on a 32x32 weight-stationary array reports 112,283 cycles).
+# SCALE-Sim's own figure (its regression golden, scale-sim-v3 test/general/golden_trace_calc/
+# COMPUTE_REPORT.csv, docs/references.md#scalesim: AlexNet conv1 on a 32x32 WS array, 112,283 cycles).
 cat >"$T/alex.json" <<JSON
 {"format": "lvsim-exploration", "version": 1, "workloads": [{"topology": "$SRC/workloads/topologies/alexnet.csv"}],
  "axes": {"array.rows": [32], "array.cols": [32], "input_buffer_bytes": [1048576], "output_buffer_bytes": [4194304],

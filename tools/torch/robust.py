@@ -73,7 +73,8 @@ def decode(patterns, s):
 
 def inject_bit_errors(patterns, bits, p, generator):
     """Every one of the `bits` stored bits flips independently with probability p: one uniform draw
-    u per bit (float64), flip iff u < p, as lvsim's --ber bit_flip model (facts.md section 2).
+    u per bit (float64), flip iff u < p, as lvsim's --ber bit_flip model (Stutz et al.,
+    MLSys 2021, bit error model; docs/references.md#stutz21).
     Bits at positions >= bits do not exist and never flip."""
     u = torch.rand((bits,) + tuple(patterns.shape), generator=generator, dtype=torch.float64)
     weights = (1 << torch.arange(bits, dtype=torch.int64)).reshape((bits,) + (1,) * patterns.dim())
@@ -106,8 +107,9 @@ def quantized_loss(model, x, y, s, p=0.0, generator=None, perturbations=None):
 
 
 def sam_perturbations(model, x, y, s, rho):
-    """SAQ / SAM (facts.md section 7): eps = rho * g / ||g||_2, g the gradient of the quantized
-    model's loss wrt its quantized weights (global L2 norm over all weight tensors)."""
+    """SAQ / SAM (Liu et al. 2021, Foret et al. 2021; docs/references.md#liu21):
+    eps = rho * g / ||g||_2, g the gradient of the quantized model's loss wrt its quantized weights
+    (global L2 norm over all weight tensors)."""
     loss = quantized_loss(model, x, y, s)
     layers = model.weight_layers()
     grads = torch.autograd.grad(loss, [layer.weight for layer in layers.values()])

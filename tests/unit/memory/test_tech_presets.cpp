@@ -1,5 +1,5 @@
 // The shipped technology presets carry bit-cell failure models the fault machinery accepts, with
-// the rates of their sources (facts: 45 nm DPCS model fit, 14 nm profiled curve).
+// the rates of their sources (docs/references.md: 45 nm DPCS model fit, 14 nm profiled curve).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -30,7 +30,8 @@ TEST_CASE("14 nm preset: the profiled curve's points, in V/Vmin", "[memory][pres
 
 TEST_CASE("45 nm preset: cell failure voltage ~ Normal(0.10 V, 0.14 V)", "[memory][presets]") {
   auto m = preset_model("45nm.json");
-  // 1 - Phi((0.5 - 0.10) / 0.14) = 1 - Phi(2.857) = 2.14e-3 (facts: DPCS 1.9e-3 at 0.5 V).
+  // 1 - Phi((0.5 - 0.10) / 0.14) = 1 - Phi(2.857) = 2.14e-3 (DPCS, Gottscho et al. TACO 2015:
+  // 1.9e-3 at 0.5 V).
   CHECK(m->failure_probability(0.5) == Approx(0.5 * std::erfc(2.857142857 / std::sqrt(2.0))).epsilon(1e-6));
   CHECK(m->failure_probability(0.5) > 1e-3);
   CHECK(m->failure_probability(0.9) < 1e-7);

@@ -38,8 +38,9 @@ TEST_CASE("re-quantized weights stay within half a step of the network's real we
     REQUIRE(Wb.bits == bits);
     REQUIRE(Wb.stored.size() == Wa.stored.size());
     CHECK(Wb.per_channel == Wa.per_channel);
-    // Per-tensor: one step (scale) for the layer. The robust scheme (facts.md section 1) maps the
-    // real range [lo, hi] of the old weights onto [-1, 1] x (1 + 0.001) with the symmetric codes
+    // Per-tensor: one step (scale) for the layer. The robust scheme (Stutz et al.,
+    // docs/references.md#stutz21) maps the real range [lo, hi] of the old weights onto
+    // [-1, 1] x (1 + 0.001) with the symmetric codes
     // -(2^(m-1) - 1) .. 2^(m-1) - 1: step = (hi - lo) / (2^m - 2) x 1.001.
     double lo = 1e300, hi = -1e300;
     for (size_t i = 0; i < Wa.stored.size(); ++i) lo = std::min(lo, real_weight(Wa, i)), hi = std::max(hi, real_weight(Wa, i));
