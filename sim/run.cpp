@@ -94,12 +94,8 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
 void report_cycle_weight_errors(const std::vector<ImageRun>& runs, FaultReport& fr) {
   if (runs.empty()) return;
   const DeliveredWeightErrors& first = runs.front().weight_errors;
-  fr.bit_errors = first.bit_errors;
+  fr.error_counts() = first;
   fr.bit_errors_by_bit = first.bit_errors_by_bit;
-  fr.weights_changed = first.weights_changed;
-  fr.ecc_corrected = first.ecc_corrected;
-  fr.ecc_detected = first.ecc_detected;
-  fr.ecc_silent = first.ecc_silent;
   fr.transient_bit_errors = 0;
   for (const ImageRun& r : runs) {
     if (!r.weight_errors.same_persistent(first))
