@@ -103,7 +103,7 @@ ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& ne
   a.weight_sram_writes = layout.words_used();
   if (arch.weight_sram.secded()) a.ecc_encodes = a.weight_sram_writes;
   a.dram_bytes = (layout.words_used() * arch.weight_sram.word_bits + 7) / 8;
-  a.cycles = int64_t(std::ceil(double(a.dram_bytes) / arch.dram_bandwidth_bytes_per_s * clock_hz));
+  a.cycles = dram_transfer_cycles(arch, a.dram_bytes, clock_hz);
   return a;
 }
 

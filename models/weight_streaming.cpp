@@ -1,7 +1,6 @@
 #include "models/weight_streaming.h"
 
 #include <algorithm>
-#include <cmath>
 #include <string>
 
 #include "common/errors.h"
@@ -13,11 +12,6 @@ int WeightStreamPlan::unit_of_fold(int64_t fold) const {
   auto it = std::upper_bound(units.begin(), units.end(), fold,
                              [](int64_t f, const StreamUnit& u) { return f < u.first_fold; });
   return int(it - units.begin()) - 1;
-}
-
-int64_t dram_transfer_cycles(const ArchitectureParams& arch, int64_t bytes) {
-  if (bytes <= 0) return 0;
-  return int64_t(std::ceil(double(bytes) * arch.clock_hz / arch.dram_bandwidth_bytes_per_s));
 }
 
 WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer) {

@@ -44,10 +44,6 @@ struct WeightStreamPlan {
   int unit_of_fold(int64_t fold) const;
 };
 
-/// Cycles the DRAM needs for `bytes` at the architecture's bandwidth and clock:
-/// ceil(bytes * clock_hz / bandwidth_bytes_per_s).
-int64_t dram_transfer_cycles(const ArchitectureParams& arch, int64_t bytes);
-
 /// The streaming units of `layer`. ConfigError "weight SRAM too small for streamed weights: ..." when
 /// one unit is larger than the SRAM.
 WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer);
