@@ -11,6 +11,7 @@
 
 #include "common/errors.h"
 #include "common/json_reader.h"
+#include "common/number_text.h"
 #include "common/output_file.h"
 #include "energy/operating_point.h"
 #include "energy/technology.h"
@@ -123,21 +124,9 @@ void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per
 /// option's fault, a clock above f_max the architecture file's (the technology's checks below
 /// would name the technology file for both).
 void check_operating_point_inputs(const RunOptions& opt, const TechnologyParams& tech, const ArchitectureParams& arch) {
-  auto volts = [](double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-  };
-  if (opt.v_sram_v && !(std::isfinite(*opt.v_sram_v) && tech.sram_range.contains(*opt.v_sram_v)))
-    throw ConfigError(located("--v-sram/--voltage", "",
-                              volts(*opt.v_sram_v) + " V is outside the weight-SRAM range [" +
-                                  volts(tech.sram_range.min_v) + ", " + volts(tech.sram_range.max_v) +
-                                  "] V of technology " + tech.name));
-  if (opt.v_logic_v && !(std::isfinite(*opt.v_logic_v) && tech.logic_range.contains(*opt.v_logic_v)))
-    throw ConfigError(located("--v-logic", "",
-                              volts(*opt.v_logic_v) + " V is outside the logic range [" +
-                                  volts(tech.logic_range.min_v) + ", " + volts(tech.logic_range.max_v) +
-                                  "] V of technology " + tech.name));
+  const auto volts = number_text;
+  check_voltages(tech, opt.v_sram_v.value_or(tech.v_sram_nominal_v), opt.v_logic_v.value_or(tech.v_logic_nominal_v),
+                 {opt.v_sram_v ? "--v-sram/--voltage" : "", opt.v_logic_v ? "--v-logic" : ""});
   const double v_logic = opt.v_logic_v.value_or(tech.v_logic_nominal_v);
   if (opt.clock_mode == ClockMode::kFixed && arch.clock_hz > tech.f_max_hz(v_logic))
     throw ConfigError(located(arch.source_file, "clock_hz",
