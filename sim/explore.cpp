@@ -23,7 +23,6 @@
 #include "sim/explore_report_html.h"
 #include "sim/presets.h"
 #include "sim/study_outputs.h"
-#include "sim/threads.h"
 #include "sim/workload_timing.h"
 
 namespace lvsim {
