@@ -8,6 +8,7 @@
 #include "workloads/dataset.h"
 #include "workloads/network_finalize.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 namespace lvsim {
 

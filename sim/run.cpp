@@ -33,6 +33,7 @@
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/reference_inference.h"
 #include "workloads/weight_requantization.h"
 

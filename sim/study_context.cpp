@@ -16,6 +16,7 @@
 #include "workloads/network_finalize.h"
 #include "workloads/weight_requantization.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 namespace lvsim {
 
