@@ -17,6 +17,7 @@
 #include "workloads/fast_inference.h"
 #include "workloads/int8_gemm.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/quantization.h"
 
 using namespace lvsim;

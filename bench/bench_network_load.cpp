@@ -9,6 +9,7 @@
 
 #include "common/rng.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/tensor_codec.h"
 
 namespace lvsim {

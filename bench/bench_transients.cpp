@@ -18,6 +18,7 @@
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 using namespace lvsim;
 

@@ -1,5 +1,7 @@
 #include "common/json_reader.h"
 
+#include "common/number_text.h"
+
 #include "common/input_file.h"
 
 #include <cmath>
@@ -110,19 +112,13 @@ int64_t JsonObject::get_int(const std::string& key, int64_t min, int64_t max, in
   return has(key) ? get_int(key, min, max) : fallback;
 }
 
-static std::string fmt_double(double x) {
-  std::ostringstream ss;
-  ss << x;
-  return ss.str();
-}
-
 double JsonObject::get_double(const std::string& key, double min, double max) {
   const auto& v = at(key);
   if (!v.is_number()) fail(key, "expected a number");
   double x = v.get<double>();
   if (!std::isfinite(x)) fail(key, "not a finite number");
   if (x < min || x > max)
-    fail(key, "value " + fmt_double(x) + " out of range [" + fmt_double(min) + ", " + fmt_double(max) + "]");
+    fail(key, "value " + number_text(x) + " out of range [" + number_text(min) + ", " + number_text(max) + "]");
   return x;
 }
 
@@ -165,7 +161,7 @@ std::vector<double> JsonObject::get_double_array(const std::string& key, double 
     double x = v[i].get<double>();
     if (!std::isfinite(x) || x < min || x > max)
       fail(key + "[" + std::to_string(i) + "]",
-           "value " + fmt_double(x) + " out of range [" + fmt_double(min) + ", " + fmt_double(max) + "]");
+           "value " + number_text(x) + " out of range [" + number_text(min) + ", " + number_text(max) + "]");
     out.push_back(x);
   }
   return out;

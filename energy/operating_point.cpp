@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/errors.h"
+#include "common/number_text.h"
 
 namespace lvsim {
 
@@ -12,12 +13,6 @@ namespace {
 std::string fixed(double x, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, x);
-  return buf;
-}
-
-std::string volts(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
 
@@ -38,27 +33,41 @@ OperatingPoint nominal_operating_point(const TechnologyParams& tech) {
   return {tech.v_sram_nominal_v, tech.v_logic_nominal_v, tech.clock_nominal_hz};
 }
 
+namespace {
+
+// ConfigError unless v is finite and in `range`: named `origin` when given, else the technology
+// file's field voltage_range.`key`.
+void check_voltage(const TechnologyParams& tech, const VoltageRange& range, double v, const std::string& origin,
+                   const char* key, const char* symbol, const char* domain) {
+  if (std::isfinite(v) && range.contains(v)) return;
+  const std::string bounds = "[" + number_text(range.min_v) + ", " + number_text(range.max_v) + "] V of technology ";
+  if (!origin.empty())
+    throw ConfigError(located(origin, "", number_text(v) + " V is outside the " + domain + " range " + bounds + tech.name));
+  throw ConfigError(located(tech.source_file, std::string("voltage_range.") + key,
+                            std::string(symbol) + " " + number_text(v) + " V outside " + bounds + tech.name));
+}
+
+}  // namespace
+
+void check_voltages(const TechnologyParams& tech, double v_sram_v, double v_logic_v, const VoltageOrigins& from) {
+  check_voltage(tech, tech.sram_range, v_sram_v, from.v_sram, "sram", "V_sram", "weight-SRAM");
+  check_voltage(tech, tech.logic_range, v_logic_v, from.v_logic, "logic", "V_logic", "logic");
+}
+
 void check_sram_voltage(const TechnologyParams& tech, double v_sram_v) {
-  if (!std::isfinite(v_sram_v) || !tech.sram_range.contains(v_sram_v))
-    throw ConfigError(located(tech.source_file, "voltage_range.sram",
-                              "V_sram " + volts(v_sram_v) + " V outside [" + volts(tech.sram_range.min_v) + ", " +
-                                  volts(tech.sram_range.max_v) + "] V of technology " + tech.name));
+  check_voltage(tech, tech.sram_range, v_sram_v, "", "sram", "V_sram", "weight-SRAM");
 }
 
 void validate_operating_point(const TechnologyParams& tech, const OperatingPoint& op) {
   const std::string& file = tech.source_file;
-  check_sram_voltage(tech, op.v_sram_v);
-  if (!std::isfinite(op.v_logic_v) || !tech.logic_range.contains(op.v_logic_v))
-    throw ConfigError(located(file, "voltage_range.logic",
-                              "V_logic " + volts(op.v_logic_v) + " V outside [" + volts(tech.logic_range.min_v) + ", " +
-                                  volts(tech.logic_range.max_v) + "] V of technology " + tech.name));
+  check_voltages(tech, op.v_sram_v, op.v_logic_v);
   if (!std::isfinite(op.clock_hz) || op.clock_hz <= 0)
     throw ConfigError(located(file, "clock_hz", "clock must be a positive number of Hz"));
   double f_max = tech.f_max_hz(op.v_logic_v);
   if (op.clock_hz > f_max * (1 + kClockTolerance))
     throw ConfigError(located(file, "frequency",
                               "clock " + fixed(op.clock_hz / 1e6, 3) + " MHz exceeds f_max " + fixed(f_max / 1e6, 3) +
-                                  " MHz at V_logic " + volts(op.v_logic_v) + " V"));
+                                  " MHz at V_logic " + number_text(op.v_logic_v) + " V"));
 }
 
 OperatingPoint make_operating_point(const TechnologyParams& tech, double v_sram_v, double v_logic_v, ClockMode mode,

@@ -34,6 +34,17 @@ OperatingPoint nominal_operating_point(const TechnologyParams& tech);
 OperatingPoint make_operating_point(const TechnologyParams& tech, double v_sram_v, double v_logic_v, ClockMode mode,
                                     double clock_hz);
 
+/// Who set the voltages, for the message when one is out of its range: empty, the technology
+/// file's range fields are named ("V_sram 3 V outside [0.4, 1.1] V of technology 45nm"); else the
+/// option or field given here ("--v-logic: 0.01 V is outside the logic range [0.5, 1.1] V of ...").
+struct VoltageOrigins {
+  std::string v_sram, v_logic;
+};
+
+/// ConfigError unless V_sram and V_logic are finite and within the technology's ranges: the one
+/// voltage range check (make_operating_point, validate_operating_point and the CLI's options use it).
+void check_voltages(const TechnologyParams& tech, double v_sram_v, double v_logic_v, const VoltageOrigins& from = {});
+
 /// ConfigError unless both voltages are within range, clock > 0 and clock <= f_max(V_logic).
 void validate_operating_point(const TechnologyParams& tech, const OperatingPoint& op);
 

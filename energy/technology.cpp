@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/json_reader.h"
+#include "common/number_text.h"
 
 namespace lvsim {
 
@@ -15,18 +16,12 @@ constexpr double kMaxVoltageV = 5.0;
 constexpr double kMaxClockHz = 1e11;
 constexpr double kMaxLeakageMw = 1e6;
 
-std::string num(double x) {
-  std::ostringstream ss;
-  ss << x;
-  return ss.str();
-}
-
 VoltageRange read_range(JsonObject o) {
   VoltageRange r;
   r.min_v = o.get_double("min_v", 0.0, kMaxVoltageV);
   r.max_v = o.get_double("max_v", 0.0, kMaxVoltageV);
   if (r.min_v <= 0) o.fail("min_v", "must be > 0");
-  if (r.max_v < r.min_v) o.fail("max_v", "must be >= min_v (" + num(r.min_v) + ")");
+  if (r.max_v < r.min_v) o.fail("max_v", "must be >= min_v (" + number_text(r.min_v) + ")");
   o.finish();
   return r;
 }
@@ -120,7 +115,7 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
     t.vth_v = f.get_double("vth_v", 0.0, kMaxVoltageV);
     t.alpha = f.get_double("alpha", 1.0, 2.0);
     if (t.vth_v >= t.logic_range.min_v)
-      f.fail("vth_v", "must be below voltage_range.logic.min_v (" + num(t.logic_range.min_v) +
+      f.fail("vth_v", "must be below voltage_range.logic.min_v (" + number_text(t.logic_range.min_v) +
                           " V): f_max would be zero inside the logic range");
     f.finish();
   }
@@ -130,11 +125,11 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
     t.v_logic_nominal_v = n.get_double("v_logic_v", 0.0, kMaxVoltageV);
     t.clock_nominal_hz = n.get_double("clock_hz", 0.0, kMaxClockHz);
     if (!t.sram_range.contains(t.v_sram_nominal_v))
-      n.fail("v_sram_v", num(t.v_sram_nominal_v) + " V outside voltage_range.sram [" + num(t.sram_range.min_v) + ", " +
-                             num(t.sram_range.max_v) + "] V");
+      n.fail("v_sram_v", number_text(t.v_sram_nominal_v) + " V outside voltage_range.sram [" + number_text(t.sram_range.min_v) + ", " +
+                             number_text(t.sram_range.max_v) + "] V");
     if (!t.logic_range.contains(t.v_logic_nominal_v))
-      n.fail("v_logic_v", num(t.v_logic_nominal_v) + " V outside voltage_range.logic [" + num(t.logic_range.min_v) +
-                              ", " + num(t.logic_range.max_v) + "] V");
+      n.fail("v_logic_v", number_text(t.v_logic_nominal_v) + " V outside voltage_range.logic [" + number_text(t.logic_range.min_v) +
+                              ", " + number_text(t.logic_range.max_v) + "] V");
     if (t.clock_nominal_hz <= 0) n.fail("clock_hz", "must be > 0");
     n.finish();
   }

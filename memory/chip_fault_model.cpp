@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/errors.h"
+#include "common/number_text.h"
 
 namespace lvsim {
 
@@ -40,16 +41,11 @@ ChipFaultModel::ChipFaultModel(const BitcellFailureParams& params, const FaultGe
 }
 
 void ChipFaultModel::check_voltage(double voltage_v) const {
-  auto say = [](double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-  };
   if (!std::isfinite(voltage_v)) throw ConfigError("voltage: not a finite number");
   if (voltage_v < model_->min_voltage_v() || voltage_v > model_->max_voltage_v())
-    throw ConfigError("voltage: " + say(voltage_v) +
+    throw ConfigError("voltage: " + number_text(voltage_v) +
                       " V outside the range of the technology's bit-cell failure curve [" +
-                      say(model_->min_voltage_v()) + ", " + say(model_->max_voltage_v()) + "] V");
+                      number_text(model_->min_voltage_v()) + ", " + number_text(model_->max_voltage_v()) + "] V");
 }
 
 double ChipFaultModel::cell_failure_probability(int bank, int cell, double voltage_v) const {

@@ -9,13 +9,8 @@ namespace lvsim {
 
 DeliveredWeightErrors DeliveredWeightErrors::since(const DeliveredWeightErrors& before) const {
   DeliveredWeightErrors d = *this;
-  d.bit_errors -= before.bit_errors;
+  d.error_counts() -= before;
   for (size_t b = 0; b < d.bit_errors_by_bit.size(); ++b) d.bit_errors_by_bit[b] -= before.bit_errors_by_bit[b];
-  d.weights_changed -= before.weights_changed;
-  d.ecc_corrected -= before.ecc_corrected;
-  d.ecc_detected -= before.ecc_detected;
-  d.ecc_silent -= before.ecc_silent;
-  d.transient_bit_errors -= before.transient_bit_errors;
   return d;
 }
 

@@ -13,6 +13,7 @@
 #include "memory/secded.h"
 #include "memory/sram_bank.h"
 #include "memory/transient_read_errors.h"
+#include "memory/weight_error_counts.h"
 #include "memory/weight_layout.h"
 #include "memory/weight_sram_params.h"
 #include "memory/word_faults.h"
@@ -24,12 +25,8 @@ namespace lvsim {
 /// per read context (image, layer) however often it is read in it, and only over the bits that hold
 /// weights. The persistent part (the faults without this context's transient flips) is the same in
 /// every context; the transient part is what the context's flips changed on top of it.
-struct DeliveredWeightErrors {
-  int64_t bit_errors = 0;                      // weight bits delivered wrong by the persistent faults (after ECC)
-  std::array<int64_t, 8> bit_errors_by_bit{};  // by bit position in the weight pattern (LSB first)
-  int64_t weights_changed = 0;                 // weights with at least one such bit
-  int64_t ecc_corrected = 0, ecc_detected = 0, ecc_silent = 0;  // SECDED outcome of the persistent faults
-  int64_t transient_bit_errors = 0;  // weight bits the transient flips changed on top of the persistent value
+struct DeliveredWeightErrors : WeightErrorCounts {
+  std::array<int64_t, 8> bit_errors_by_bit{};  // bit_errors by bit position in the weight pattern (LSB first)
   bool operator==(const DeliveredWeightErrors&) const = default;
   /// The counts accumulated between two snapshots (this minus `before`).
   DeliveredWeightErrors since(const DeliveredWeightErrors& before) const;

@@ -1,6 +1,7 @@
 #include "models/architecture.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/errors.h"
 #include "memory/weight_layout.h"
@@ -115,6 +116,11 @@ EnergyHardware energy_hardware(const ArchitectureParams& arch) {
   hw.pe_clock_gating = arch.pe_clock_gating;
   hw.zero_operand_gating = arch.zero_operand_gating;
   return hw;
+}
+
+int64_t dram_transfer_cycles(const ArchitectureParams& arch, int64_t bytes, double clock_hz) {
+  if (bytes <= 0) return 0;
+  return int64_t(std::ceil(double(bytes) * clock_hz / arch.dram_bandwidth_bytes_per_s));
 }
 
 }  // namespace lvsim

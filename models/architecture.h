@@ -70,4 +70,13 @@ struct ArchitectureParams {
 /// The sizes the energy model costs: array, weight SRAM (check bits included), buffers.
 EnergyHardware energy_hardware(const ArchitectureParams& arch);
 
+/// Cycles of a clock at `clock_hz` the DRAM needs to move `bytes` at the architecture's bandwidth:
+/// ceil(bytes * clock_hz / dram_bandwidth_bytes_per_s); 0 for no bytes. The one DRAM-time formula
+/// (streamed bursts, spills, the model load, recost).
+int64_t dram_transfer_cycles(const ArchitectureParams& arch, int64_t bytes, double clock_hz);
+/// The same at the architecture's clock.
+inline int64_t dram_transfer_cycles(const ArchitectureParams& arch, int64_t bytes) {
+  return dram_transfer_cycles(arch, bytes, arch.clock_hz);
+}
+
 }  // namespace lvsim

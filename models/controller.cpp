@@ -65,8 +65,8 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
           }
     }
   out_buf_.assign(size_t(gm_.groups * gm_.m * gm_.n), 0);
-  plan_folds();
-  stream_ = plan_weight_stream(arch_, net, layer, weights_.layout());
+  plan_ = plan_folds(arch_, gm_);
+  stream_ = plan_weight_stream(arch_, net, layer, weights_.layout(), plan_);
   unit_ready_.assign(stream_.units.size(), -1);
   unit_fetched_.assign(stream_.units.size(), -1);
   next_burst_ = 0;
@@ -75,49 +75,14 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   state_ = State::WaitFetch;
 }
 
-// Fold order: group, then column tiles, then row tiles (WS/IS: K-folds of one output tile run
-// back to back and accumulate in the output buffer).
-void Controller::plan_folds() {
-  folds_.clear();
-  const int64_t R = arch_.rows, C = arch_.cols;
-  for (int64_t g = 0; g < gm_.groups; ++g)
-    for (int64_t ct = 0; ct < gm_.col_tiles; ++ct)
-      for (int64_t rt = 0; rt < gm_.row_tiles; ++rt) {
-        Fold f;
-        f.group = g;
-        f.row0 = rt * R;
-        f.rows = std::min(R, gm_.row_extent - f.row0);
-        f.col0 = ct * C;
-        f.cols = std::min(C, gm_.col_extent - f.col0);
-        switch (arch_.dataflow) {
-          case Dataflow::WeightStationary:
-            f.o0 = g * gm_.n + f.col0, f.o1 = f.o0 + f.cols, f.k0 = f.row0, f.k1 = f.row0 + f.rows;
-            break;
-          case Dataflow::OutputStationary:
-            f.o0 = g * gm_.n + f.col0, f.o1 = f.o0 + f.cols, f.k0 = 0, f.k1 = gm_.k;
-            break;
-          case Dataflow::InputStationary:
-            f.o0 = g * gm_.n, f.o1 = f.o0 + gm_.n, f.k0 = f.row0, f.k1 = f.row0 + f.rows;
-            break;
-        }
-        folds_.push_back(f);
-      }
-}
-
 void Controller::begin_fetch(int fold) {
   const WeightLayout& layout = weights_.layout();
-  const Fold& f = folds_[size_t(fold)];
   fetch_ = Fetch{};
   fetch_.fold = fold;
   fetch_unit_ = stream_.empty() ? -1 : stream_.unit_of_fold(fold);
-  for (int64_t o = f.o0; o < f.o1; ++o) {
-    const int64_t lo = layout.global_word(layer_, o * gm_.k + f.k0),
-                  hi = layout.global_word(layer_, o * gm_.k + f.k1 - 1);
-    // Word numbers grow with the weight index, so filters in order give them ascending; only a
-    // word shared by two filters' ranges repeats.
-    for (int64_t w = lo; w <= hi; ++w)
-      if (fetch_.words.empty() || w > fetch_.words.back()) fetch_.words.push_back(w);
-  }
+  for_each_fold_word_run(layout, layer_, gm_.k, plan_.folds[size_t(fold)], [&](int64_t lo, int64_t hi) {
+    for (int64_t w = lo; w <= hi; ++w) fetch_.words.push_back(w);
+  });
   fetch_.values.assign(fetch_.words.size(), 0);
   fetch_.words_per_bank.assign(size_t(arch_.weight_sram.banks), {});
   fetch_.next.assign(size_t(arch_.weight_sram.banks), 0);
@@ -182,7 +147,7 @@ void Controller::fetch_cycle(int64_t c) {
 // (index % per_word) * bits (WeightLayout::locate, WeightMemory::extract); both are walked
 // incrementally here instead of dividing per weight. Patterns are decoded through a table.
 void Controller::stage(const Fetch& fetch, std::vector<int16_t>& staged) {
-  const Fold& f = folds_[size_t(fetch.fold)];
+  const Fold& f = plan_.folds[size_t(fetch.fold)];
   const WeightTensor& W = net_->layers[size_t(layer_)].weight;
   const WeightLayout& layout = weights_.layout();
   const int64_t per_word = layout.weights_per_word(layer_), first = layout.first_word(layer_);
@@ -210,7 +175,7 @@ void Controller::stage(const Fetch& fetch, std::vector<int16_t>& staged) {
 
 void Controller::begin_fold(int fold) {
   stage(fetch_, staged_);
-  cur_ = folds_[size_t(fold)];
+  cur_ = plan_.folds[size_t(fold)];
   cur_index_ = fold;
   // Zero weight operands per reduction index k of the fold, over its filters: an activation that
   // is not zero still leaves that many of its MACs gated (WS, OS).
@@ -225,7 +190,7 @@ void Controller::begin_fold(int fold) {
   array_.set_mapped(int(cur_.rows), int(cur_.cols));
   phase_cycle_ = 0;
   state_ = arch_.dataflow == Dataflow::OutputStationary ? State::OsCompute : State::Load;
-  if (fold + 1 < int(folds_.size()))
+  if (fold + 1 < int(plan_.folds.size()))
     begin_fetch(fold + 1);
   else
     fetch_ = Fetch{};
@@ -430,7 +395,7 @@ void Controller::after_edge() {
   }
   if (fold_ended) {
     measured_.fold_cycles = cycle_ - fold_start_;
-    if (cur_index_ + 1 < int(folds_.size())) {
+    if (cur_index_ + 1 < int(plan_.folds.size())) {
       if (fetch_.done)
         begin_fold(cur_index_ + 1);
       else

@@ -12,6 +12,7 @@
 #include "energy/action_counts.h"
 #include "memory/weight_memory.h"
 #include "models/architecture.h"
+#include "models/dataflow.h"
 #include "models/post_processing_unit.h"
 #include "models/systolic_array.h"
 #include "models/timing_model.h"
@@ -63,10 +64,6 @@ class Controller {
 
  private:
   enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, DramWait, Done };
-  struct Fold {
-    int64_t group = 0, row0 = 0, rows = 0, col0 = 0, cols = 0;  // array-dimension tiles
-    int64_t o0 = 0, o1 = 0, k0 = 0, k1 = 0;                     // its weights: filters x reduction
-  };
   /// Weight words of one fold, fetched at most `ports` per bank per cycle.
   struct Fetch {
     int fold = -1;
@@ -77,7 +74,6 @@ class Controller {
     bool done = false;
   };
 
-  void plan_folds();
   void begin_fetch(int fold);
   /// Streamed weights: the DRAM streamer's part of cycle c (bursts end and start).
   void stream_cycle(int64_t c);
@@ -108,7 +104,7 @@ class Controller {
   int layer_ = -1;
   std::vector<const std::vector<uint8_t>*> inputs_;
   GemmMapping gm_;
-  std::vector<Fold> folds_;
+  FoldPlan plan_;  // the layer's folds (models/dataflow.h)
   std::vector<int16_t> im2col_;   // [g][m][k]: input buffer as the edge reads it, a - z_in
   std::vector<int32_t> out_buf_;  // [g][m][n]: output buffer, 32-bit partial sums
   std::vector<int16_t> staged_, staged_next_;

@@ -17,86 +17,34 @@ int64_t ceil_div(int64_t a, int64_t b) {
 
 }  // namespace
 
-GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L) {
-  GemmMapping g;
-  if (!L.has_weights()) return g;
-  g.groups = L.groups;
-  g.m = L.gemm_m();
-  g.k = L.gemm_k();
-  g.n = L.gemm_n();
-  switch (arch.dataflow) {
-    case Dataflow::WeightStationary:
-      g.row_extent = g.k, g.col_extent = g.n, g.stream = g.m;
-      break;
-    case Dataflow::OutputStationary:
-      g.row_extent = g.m, g.col_extent = g.n, g.stream = g.k;
-      break;
-    case Dataflow::InputStationary:
-      g.row_extent = g.k, g.col_extent = g.m, g.stream = g.n;
-      break;
-  }
-  g.row_tiles = ceil_div(g.row_extent, arch.rows);
-  g.col_tiles = ceil_div(g.col_extent, arch.cols);
-  return g;
-}
-
 int64_t fold_cycles(const ArchitectureParams& arch, int64_t stream) {
   return 2 * int64_t(arch.rows) + arch.cols + stream - 2;
 }
 
 int64_t scalesim_fold_cycles(const ArchitectureParams& arch, int64_t stream) {
-  const int64_t R = arch.rows, C = arch.cols;
-  return arch.dataflow == Dataflow::OutputStationary ? R + C + stream - 2 : 2 * R + C + stream - 2;
+  return dataflow_rules(arch.dataflow).scalesim_fold_cycles(arch.rows, arch.cols, stream);
 }
 
-std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Network& net, int layer,
-                                       int64_t* total_words) {
-  const Layer& L = net.layers.at(size_t(layer));
-  const GemmMapping g = map_gemm(arch, L);
-  const WeightLayout layout(arch.weight_sram, net);
+std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const WeightLayout& layout, int layer,
+                                       const FoldPlan& plan, int64_t* total_words) {
   const int64_t B = arch.weight_sram.banks, P = arch.weight_sram.read_ports_per_bank;
-  const int64_t wpw = layout.weights_per_word(layer), first = layout.first_word(layer), K = g.k;
   std::vector<int64_t> fetch;
+  fetch.reserve(plan.folds.size());
   std::vector<int64_t> per_bank(static_cast<size_t>(B), 0);
   int64_t words_all = 0;
-  for (int64_t grp = 0; grp < g.groups; ++grp)
-    for (int64_t ct = 0; ct < g.col_tiles; ++ct)
-      for (int64_t rt = 0; rt < g.row_tiles; ++rt) {
-        const int64_t r0 = rt * arch.rows, r1 = std::min(g.row_extent, r0 + arch.rows);
-        const int64_t c0 = ct * arch.cols, c1 = std::min(g.col_extent, c0 + arch.cols);
-        // The fold's weights: filters [o0, o1) x reduction indices [k0, k1).
-        int64_t o0 = 0, o1 = 0, k0 = 0, k1 = K;
-        switch (arch.dataflow) {
-          case Dataflow::WeightStationary:
-            o0 = grp * g.n + c0, o1 = grp * g.n + c1, k0 = r0, k1 = r1;
-            break;
-          case Dataflow::OutputStationary:
-            o0 = grp * g.n + c0, o1 = grp * g.n + c1;
-            break;
-          case Dataflow::InputStationary:
-            o0 = grp * g.n, o1 = (grp + 1) * g.n, k0 = r0, k1 = r1;
-            break;
-        }
-        // Each filter's range occupies a run of consecutive words; runs of consecutive filters
-        // ascend and may share their boundary word (read once per fold).
-        std::fill(per_bank.begin(), per_bank.end(), 0);
-        int64_t base = 0, words = 0, last = -1;
-        for (int64_t o = o0; o < o1; ++o) {
-          int64_t lo = first + (o * K + k0) / wpw;
-          const int64_t hi = first + (o * K + k1 - 1) / wpw;
-          lo = std::max(lo, last + 1);
-          if (lo > hi) continue;
-          const int64_t n = hi - lo + 1;
-          base += n / B;  // every bank gets n / B words of the run, the rest go to the banks from lo on
-          for (int64_t i = 0; i < n % B; ++i) ++per_bank[size_t((lo + i) % B)];
-          words += n;
-          last = hi;
-        }
-        int64_t most = 0;
-        for (int64_t b = 0; b < B; ++b) most = std::max(most, base + per_bank[size_t(b)]);
-        fetch.push_back(ceil_div(most, P));
-        words_all += words;
-      }
+  for (const Fold& f : plan.folds) {
+    std::fill(per_bank.begin(), per_bank.end(), 0);
+    int64_t base = 0;
+    for_each_fold_word_run(layout, layer, plan.gemm.k, f, [&](int64_t lo, int64_t hi) {
+      const int64_t n = hi - lo + 1;
+      base += n / B;  // every bank gets n / B words of the run, the rest go to the banks from lo on
+      for (int64_t i = 0; i < n % B; ++i) ++per_bank[size_t((lo + i) % B)];
+      words_all += n;
+    });
+    int64_t most = 0;
+    for (int64_t b = 0; b < B; ++b) most = std::max(most, base + per_bank[size_t(b)]);
+    fetch.push_back(ceil_div(most, P));
+  }
   if (total_words) *total_words = words_all;
   return fetch;
 }
@@ -123,8 +71,7 @@ int64_t activation_spill_bytes(const ArchitectureParams& arch, const Network& ne
   int64_t bytes = 0;
   const int64_t in = layer_input_bytes(net, L);
   if (in > buffer) {
-    const bool per_column_tile = L.has_weights() && arch.dataflow != Dataflow::InputStationary;
-    const int64_t passes = per_column_tile ? map_gemm(arch, L).col_tiles : 1;
+    const int64_t passes = L.has_weights() ? dataflow_rules(arch.dataflow).input_passes(map_gemm(arch, L)) : 1;
     // The network input's first pass is part of the image read network_dram_bytes counts.
     const bool reads_image = std::find(L.inputs.begin(), L.inputs.end(), -1) != L.inputs.end();
     bytes += (passes - (reads_image ? 1 : 0)) * (in - buffer);
@@ -156,7 +103,7 @@ ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& ne
   a.weight_sram_writes = layout.words_used();
   if (arch.weight_sram.secded()) a.ecc_encodes = a.weight_sram_writes;
   a.dram_bytes = (layout.words_used() * arch.weight_sram.word_bits + 7) / 8;
-  a.cycles = int64_t(std::ceil(double(a.dram_bytes) / arch.dram_bandwidth_bytes_per_s * clock_hz));
+  a.cycles = dram_transfer_cycles(arch, a.dram_bytes, clock_hz);
   return a;
 }
 
@@ -183,26 +130,12 @@ static int64_t streamed_array_end(const WeightStreamPlan& plan, const std::vecto
   return fold_end;
 }
 
-// PE register bits and hops summed over folds. A fold maps rows_f x cols_f PEs; summed over the
-// tiles, sum rows_f * cols_f = row_extent * col_extent, sum (rows_f - 1) * cols_f = (row_extent -
-// row_tiles) * col_extent (vertical neighbours), sum rows_f * (cols_f - 1) = row_extent *
-// (col_extent - col_tiles) (horizontal).
+// PE register bits written and hops (models/dataflow.cpp); every other register bit edge is idle.
 static void count_pe_registers(const ArchitectureParams& arch, const GemmMapping& g, LayerTiming& t) {
   ActionCounts& a = t.counts;
-  const int64_t R = arch.rows, C = arch.cols, T = g.stream;
-  const int64_t mapped = g.groups * g.row_extent * g.col_extent;
-  const int64_t vertical = g.groups * (g.row_extent - g.row_tiles) * g.col_extent;
-  const int64_t horizontal = g.groups * g.row_extent * (g.col_extent - g.col_tiles);
-  if (arch.dataflow == Dataflow::OutputStationary) {
-    const int64_t compute = R + C + T - 2;
-    a.pe_register_bits_written = mapped * (64 * compute + 32 * R);
-    a.pe_hops = (horizontal + vertical) * compute + vertical * R;
-  } else {
-    const int64_t stream = T + R + C - 2;
-    a.pe_register_bits_written = mapped * (16 * R + 48 * stream);
-    a.pe_hops = vertical * R + (horizontal + vertical) * stream;
-  }
-  a.pe_register_bits_idle = int64_t(SystolicArray::kRegisterBitsPerPe) * R * C * t.cycles - a.pe_register_bits_written;
+  dataflow_rules(arch.dataflow).count_pe_activity(arch.rows, arch.cols, g, a);
+  a.pe_register_bits_idle =
+      int64_t(SystolicArray::kRegisterBitsPerPe) * arch.rows * arch.cols * t.cycles - a.pe_register_bits_written;
 }
 
 LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int layer) {
@@ -234,8 +167,10 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   t.array_cycles = t.folds * t.fold_cycles;
   // Double-buffered weight staging: fold f+1's words are fetched while fold f runs; the first
   // fold's fetch is never hidden.
-  const std::vector<int64_t> fetch = fold_fetch_cycles(arch, net, layer, &t.weight_words_read);
-  const WeightStreamPlan plan = plan_weight_stream(arch, net, layer);
+  const WeightLayout layout(arch.weight_sram, net);
+  const FoldPlan folds = plan_folds(arch, g);
+  const std::vector<int64_t> fetch = fold_fetch_cycles(arch, layout, layer, folds, &t.weight_words_read);
+  const WeightStreamPlan plan = plan_weight_stream(arch, net, layer, layout, folds);
   if (plan.empty()) {
     for (size_t f = 0; f < fetch.size(); ++f)
       t.stall_cycles += f == 0 ? fetch[f] : std::max<int64_t>(0, fetch[f] - t.fold_cycles);
@@ -257,23 +192,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   a.macs_by_weight_bits[size_t(L.weight.bits)] = t.macs;
   a.weight_sram_reads = t.weight_words_read;
   if (arch.weight_sram.secded()) a.ecc_decodes = t.weight_words_read;
-  const int64_t mkn = g.groups * g.m * g.n;
-  switch (arch.dataflow) {
-    case Dataflow::WeightStationary:  // every fold streams all M pixels over its K rows
-      a.input_buffer_reads = g.groups * g.col_tiles * g.m * g.k;
-      a.output_buffer_writes = 4 * g.row_tiles * mkn;
-      a.output_buffer_reads = 4 * (g.row_tiles - 1) * mkn;
-      break;
-    case Dataflow::OutputStationary:  // every fold streams its pixels' full K
-      a.input_buffer_reads = g.groups * g.col_tiles * g.m * g.k;
-      a.output_buffer_writes = 4 * mkn;
-      break;
-    case Dataflow::InputStationary:  // each activation is loaded once as a stationary operand
-      a.input_buffer_reads = g.groups * g.m * g.k;
-      a.output_buffer_writes = 4 * g.row_tiles * mkn;
-      a.output_buffer_reads = 4 * (g.row_tiles - 1) * mkn;
-      break;
-  }
+  dataflow_rules(arch.dataflow).count_buffers(g, a);
   // Post-processing: reads each accumulator, writes each output code, one op per element.
   a.output_buffer_reads += 4 * elements;
   a.input_buffer_writes += elements;

@@ -10,22 +10,10 @@
 
 #include "energy/action_counts.h"
 #include "models/architecture.h"
+#include "models/dataflow.h"
 #include "workloads/network.h"
 
 namespace lvsim {
-
-/// How a conv/linear layer's per-group GEMM (M pixels, K reduction, N filters) maps onto the
-/// array: the extents tiled over array rows and columns, and the streamed length T per fold.
-struct GemmMapping {
-  int64_t groups = 1, m = 0, k = 0, n = 0;
-  int64_t row_extent = 0;                // WS: K, OS: M, IS: K
-  int64_t col_extent = 0;                // WS: N, OS: N, IS: M
-  int64_t stream = 0;                    // T: WS: M, OS: K, IS: N
-  int64_t row_tiles = 0, col_tiles = 0;  // ceil(extent / array dimension)
-  int64_t folds() const { return groups * row_tiles * col_tiles; }
-};
-
-GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L);
 
 /// Cycles of one fold (constant within a layer): 2R + C + T - 2 for every dataflow (WS/IS: R
 /// load + T + R + C - 2 stream/drain; OS: R + C + T - 2 compute + R drain).
@@ -79,10 +67,11 @@ ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& ne
 /// Closed form of layer `layer` (any type; layers without weights: post-processing only).
 LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int layer);
 
-/// Weight words fetched for each fold of a conv/linear layer, per bank (fold order as the
-/// controller: group, then tiles). fetch cycles of a fold = max over banks of ceil(words / ports).
-std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Network& net, int layer,
-                                       int64_t* total_words = nullptr);
+/// Cycles to fetch each fold's weight words (models/dataflow.h: the plan's folds, in order): the
+/// words of a fold spread over the banks, max over banks of ceil(words / read ports per bank).
+/// `total_words`, when given, receives the words fetched by all folds.
+std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const WeightLayout& layout, int layer,
+                                       const FoldPlan& plan, int64_t* total_words = nullptr);
 
 /// Writes SCALE-Sim COMPUTE_REPORT.csv columns (LayerID, Total Cycles, Stall Cycles, Overall Util %,
 /// Mapping Efficiency %, Compute Util %) for the layers with weights; Total Cycles = array + stall

@@ -1,9 +1,10 @@
 // Streamed weights (architecture dram.weights = "streamed"): how a layer's weights pass from DRAM
 // through a weight SRAM smaller than the network (docs/timing-model.md, "Streamed weights").
 //
-// A layer's folds run in the controller's order (group, column tile, row tile). The folds that use
-// the same weights run back to back, so the layer's weight image splits into streaming units, each
-// a run of consecutive global words loaded by one DRAM burst before its first fold fetches:
+// A layer's folds run in the order of its fold plan (models/dataflow.h). The folds that use the
+// same filters run back to back (the plan's units), so the layer's weight image splits into
+// streaming units, each a run of consecutive global words loaded by one DRAM burst before its first
+// fold fetches:
 //   WS, OS: one unit per (group, column tile): the C filters of the tile, all K weights each;
 //   IS:     one unit per group: the group's N filters (every fold streams all of them).
 // Words are written into the SRAM as a ring (global word w in physical word w mod capacity): a
@@ -18,6 +19,7 @@
 
 #include "memory/weight_layout.h"
 #include "models/architecture.h"
+#include "models/dataflow.h"
 #include "workloads/network.h"
 
 namespace lvsim {
@@ -42,15 +44,14 @@ struct WeightStreamPlan {
   int unit_of_fold(int64_t fold) const;
 };
 
-/// Cycles the DRAM needs for `bytes` at the architecture's bandwidth and clock:
-/// ceil(bytes * clock_hz / bandwidth_bytes_per_s).
-int64_t dram_transfer_cycles(const ArchitectureParams& arch, int64_t bytes);
-
 /// The streaming units of `layer`. ConfigError "weight SRAM too small for streamed weights: ..." when
 /// one unit is larger than the SRAM.
 WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer);
 /// As above with the network's layout on arch.weight_sram already built (check_fits, the controller).
 WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer,
                                     const WeightLayout& layout);
+/// As above with the layer's fold plan (plan_folds) already built.
+WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer,
+                                    const WeightLayout& layout, const FoldPlan& folds);
 
 }  // namespace lvsim

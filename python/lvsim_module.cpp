@@ -28,6 +28,7 @@
 #include "workloads/calibration.h"
 #include "workloads/network_finalize.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 namespace py = pybind11;
 

@@ -19,10 +19,10 @@
 #include "energy/operating_point.h"
 #include "models/architecture.h"
 #include "models/timing_model.h"
+#include "sim/explore_columns.h"
 #include "sim/explore_report_html.h"
 #include "sim/presets.h"
 #include "sim/study_outputs.h"
-#include "sim/threads.h"
 #include "sim/workload_timing.h"
 
 namespace lvsim {
@@ -211,17 +211,7 @@ Json point_row(const PointResult& p, size_t index, const std::string& workload, 
   row["clock_hz_used"] = p.feasible ? Json(p.op.clock_hz) : Json();
   row["v_sram_v_used"] = p.feasible ? Json(p.op.v_sram_v) : Json();
   row["v_logic_v_used"] = p.feasible ? Json(p.op.v_logic_v) : Json();
-  const std::vector<std::string> metrics = {"cycles_per_inference",
-                                            "stall_cycles_per_inference",
-                                            "latency_s",
-                                            "throughput_inferences_per_s",
-                                            "utilization",
-                                            "macs_per_inference",
-                                            "weight_bytes",
-                                            "dram_bytes_per_inference",
-                                            "energy_per_inference_pj",
-                                            "edp_pj_s"};
-  for (const std::string& m : metrics) row[m] = Json();
+  for (const char* m : kExploreMetricColumns) row[m] = Json();
   row["energy_breakdown_pj"] = Json();
   row["pareto_energy_latency"] = false;
   if (!ok) return row;

@@ -4,10 +4,11 @@
 
 #include "common/errors.h"
 #include "common/output_file.h"
-#include "sim/threads.h"
+#include "common/parallel.h"
 #include "workloads/dataset.h"
 #include "workloads/network_finalize.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 namespace lvsim {
 

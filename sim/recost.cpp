@@ -60,7 +60,7 @@ nlohmann::json recost(const RecostOptions& opt) {
   if (saved.model_load) {
     // The load's duration is DRAM-bandwidth bound: its cycles follow the clock being costed.
     ActionCounts load = *saved.model_load;
-    load.cycles = int64_t(std::ceil(double(load.dram_bytes) / arch.dram_bandwidth_bytes_per_s * op.clock_hz));
+    load.cycles = dram_transfer_cycles(arch, load.dram_bytes, op.clock_hz);
     const EnergyReport le = model.cost(load, op, 1);
     const double amortized = le.energy_total_pj / double(arch.inferences_per_model_load);
     j["model_load"] = {{"action_counts", action_counts_to_json(load)},

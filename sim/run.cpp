@@ -11,7 +11,9 @@
 
 #include "common/errors.h"
 #include "common/json_reader.h"
+#include "common/number_text.h"
 #include "common/output_file.h"
+#include "common/parallel.h"
 #include "energy/operating_point.h"
 #include "energy/technology.h"
 #include "memory/bitcell_failure_model.h"
@@ -26,12 +28,12 @@
 #include "sim/cycle_progress.h"
 #include "sim/layer_dump.h"
 #include "sim/presets.h"
-#include "sim/threads.h"
 #include "sim/weights_as_read.h"
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_finalize.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/reference_inference.h"
 #include "workloads/weight_requantization.h"
 
@@ -94,12 +96,8 @@ FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, co
 void report_cycle_weight_errors(const std::vector<ImageRun>& runs, FaultReport& fr) {
   if (runs.empty()) return;
   const DeliveredWeightErrors& first = runs.front().weight_errors;
-  fr.bit_errors = first.bit_errors;
+  fr.error_counts() = first;
   fr.bit_errors_by_bit = first.bit_errors_by_bit;
-  fr.weights_changed = first.weights_changed;
-  fr.ecc_corrected = first.ecc_corrected;
-  fr.ecc_detected = first.ecc_detected;
-  fr.ecc_silent = first.ecc_silent;
   fr.transient_bit_errors = 0;
   for (const ImageRun& r : runs) {
     if (!r.weight_errors.same_persistent(first))
@@ -127,21 +125,9 @@ void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per
 /// option's fault, a clock above f_max the architecture file's (the technology's checks below
 /// would name the technology file for both).
 void check_operating_point_inputs(const RunOptions& opt, const TechnologyParams& tech, const ArchitectureParams& arch) {
-  auto volts = [](double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-  };
-  if (opt.v_sram_v && !(std::isfinite(*opt.v_sram_v) && tech.sram_range.contains(*opt.v_sram_v)))
-    throw ConfigError(located("--v-sram/--voltage", "",
-                              volts(*opt.v_sram_v) + " V is outside the weight-SRAM range [" +
-                                  volts(tech.sram_range.min_v) + ", " + volts(tech.sram_range.max_v) +
-                                  "] V of technology " + tech.name));
-  if (opt.v_logic_v && !(std::isfinite(*opt.v_logic_v) && tech.logic_range.contains(*opt.v_logic_v)))
-    throw ConfigError(located("--v-logic", "",
-                              volts(*opt.v_logic_v) + " V is outside the logic range [" +
-                                  volts(tech.logic_range.min_v) + ", " + volts(tech.logic_range.max_v) +
-                                  "] V of technology " + tech.name));
+  const auto volts = number_text;
+  check_voltages(tech, opt.v_sram_v.value_or(tech.v_sram_nominal_v), opt.v_logic_v.value_or(tech.v_logic_nominal_v),
+                 {opt.v_sram_v ? "--v-sram/--voltage" : "", opt.v_logic_v ? "--v-logic" : ""});
   const double v_logic = opt.v_logic_v.value_or(tech.v_logic_nominal_v);
   if (opt.clock_mode == ClockMode::kFixed && arch.clock_hz > tech.f_max_hz(v_logic))
     throw ConfigError(located(arch.source_file, "clock_hz",

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+
 #include "common/errors.h"
 #include "energy/action_counts_json.h"
 #include "sim/version.h"
@@ -104,13 +106,11 @@ nlohmann::json RunReport::to_json() const {
                  {"read_flip", faults.read_flip},
                  {"faulty_words", faults.faulty_words},
                  {"bit_errors_by_bit", faults.bit_errors_by_bit},
-                 {"weights_changed", faults.weights_changed},
                  {"ecc", faults.ecc},
-                 {"ecc_corrected", faults.ecc_corrected},
-                 {"ecc_detected", faults.ecc_detected},
-                 {"ecc_silent", faults.ecc_silent},
-                 {"transient_ber", faults.transient_ber},
-                 {"transient_bit_errors", faults.transient_bit_errors}};
+                 {"transient_ber", faults.transient_ber}};
+  WeightErrorCounts::for_each_count([&](const char* name, int64_t WeightErrorCounts::*m) {
+    if (std::string_view(name) != "bit_errors") j["faults"][name] = faults.*m;  // bit_errors: at the top level
+  });
 
   j["technology"] = technology;
   j["energy_unit"] = energy_unit;

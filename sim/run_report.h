@@ -12,6 +12,7 @@
 
 #include "energy/action_counts.h"
 #include "energy/energy_model.h"
+#include "memory/weight_error_counts.h"
 #include "workloads/network.h"
 
 namespace lvsim {
@@ -45,8 +46,9 @@ struct LayerReport {
   nlohmann::json energy_breakdown_pj;  // per component, as the run's energy_breakdown_pj
 };
 
-/// What the faults did: the memory, the failing cells, the weight bits they corrupted.
-struct FaultReport {
+/// What the faults did: the memory, the failing cells, the weight bits they corrupted (the
+/// WeightErrorCounts: persistent faults per read of every weight word; transients summed over images).
+struct FaultReport : WeightErrorCounts {
   std::string source = "none";  // none | chip | ber | fault_map
   // The configured rate of the fault source: bit_flip: the bit error rate p; stuck_at: the
   // fraction of stuck CELLS (about half of them hold the value they are stuck at, so the measured
@@ -62,15 +64,11 @@ struct FaultReport {
   int64_t failing_cells = 0;
   int64_t stuck_at_0 = 0, stuck_at_1 = 0, read_flip = 0;
   int64_t faulty_words = 0;
-  int64_t bit_errors = 0;  // weight bits read back wrong (after ECC)
   /// Measured: bit_errors / bits_stored (0 without stored bits).
   double bit_error_rate() const { return bits_stored > 0 ? double(bit_errors) / double(bits_stored) : 0.0; }
-  std::array<int64_t, 8> bit_errors_by_bit{};  // LSB .. MSB of the weight patterns
-  int64_t weights_changed = 0;
+  std::array<int64_t, 8> bit_errors_by_bit{};  // bit_errors by bit, LSB .. MSB of the weight patterns
   std::string ecc = "none";
-  int64_t ecc_corrected = 0, ecc_detected = 0, ecc_silent = 0;  // per read of every weight word
   double transient_ber = 0;
-  int64_t transient_bit_errors = 0;  // weight bits flipped by transient errors, summed over images
 };
 
 struct RunReport {

@@ -175,11 +175,7 @@ void StudyChain::run(const std::vector<int>& needed, const std::map<int, PointRe
     FaultReport fr;
     LayerWeights w = read_all_weights(net_.net, wm_, fr);
     r.bits_stored = fr.bits_stored;
-    r.bit_errors = fr.bit_errors;
-    r.weights_changed = fr.weights_changed;
-    r.ecc_corrected = fr.ecc_corrected;
-    r.ecc_detected = fr.ecc_detected;
-    r.ecc_silent = fr.ecc_silent;
+    r.error_counts() = fr;  // transient_bit_errors: 0 (evaluate() counts them)
     r.weights_as_previous_value = v > 0 && w == previous;
     const bool wanted = next < needed.size() && needed[next] == v;
     if (const auto k = known.find(v); k != known.end()) {

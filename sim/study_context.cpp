@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "common/input_file.h"
 #include "common/json_reader.h"
+#include "common/number_text.h"
 #include "models/timing_model.h"
 #include "sim/presets.h"
 #include "sim/weights_as_read.h"
@@ -15,6 +16,7 @@
 #include "workloads/network_finalize.h"
 #include "workloads/weight_requantization.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 namespace lvsim {
 
@@ -31,12 +33,6 @@ std::string hex64(uint64_t x) {
   char buf[20];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(x));
   return buf;
-}
-
-std::string volts(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
 }
 
 }  // namespace
@@ -59,8 +55,8 @@ StudyContext::StudyContext(StudySpec spec, int threads) : spec_(std::move(spec))
       if (v < failure_model_->min_voltage_v() || v > failure_model_->max_voltage_v())
         throw ConfigError(located(
             origin, "v_sram_v",
-            volts(v) + " V is outside the bit-cell failure model's range [" + volts(failure_model_->min_voltage_v()) +
-                ", " + volts(failure_model_->max_voltage_v()) + "] V of " + technology_origin(spec_.tech_path)));
+            number_text(v) + " V is outside the bit-cell failure model's range [" + number_text(failure_model_->min_voltage_v()) +
+                ", " + number_text(failure_model_->max_voltage_v()) + "] V of " + technology_origin(spec_.tech_path)));
       check_sram_voltage(tech_, v);
     }
   }

@@ -28,15 +28,9 @@ constexpr IntField kIntFields[] = {
     {"correct", &PointRecord::correct},
     {"robust_wrong", &PointRecord::robust_wrong},
     {"bits_stored", &PointRecord::bits_stored},
-    {"bit_errors", &PointRecord::bit_errors},
-    {"weights_changed", &PointRecord::weights_changed},
     {"failing_cells", &PointRecord::failing_cells},
     {"faulty_words", &PointRecord::faulty_words},
-    {"ecc_corrected", &PointRecord::ecc_corrected},
-    {"ecc_detected", &PointRecord::ecc_detected},
-    {"ecc_silent", &PointRecord::ecc_silent},
-    {"transient_bit_errors", &PointRecord::transient_bit_errors},
-};
+};  // and the WeightErrorCounts (for_each_count)
 
 uint32_t crc_of(const std::string& s) {
   return uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(s.data()), uInt(s.size())));
@@ -62,6 +56,7 @@ bool unframe(const std::string& line, std::string& json_text) {
 nlohmann::json PointRecord::to_json() const {
   nlohmann::json j = {{"network", network}, {"value", value}, {"chip", chip}};
   for (const IntField& f : kIntFields) j[f.name] = this->*f.member;
+  WeightErrorCounts::for_each_count([&](const char* name, int64_t WeightErrorCounts::*m) { j[name] = this->*m; });
   j["weights_as_previous_value"] = weights_as_previous_value;
   j["zero_operand_macs_by_weight_bits"] = zero_operand_macs_by_weight_bits;
   return j;
@@ -82,6 +77,7 @@ PointRecord PointRecord::from_json(const nlohmann::json& j, const std::string& o
   r.value = int(get_int("value"));
   r.chip = int(get_int("chip"));
   for (const IntField& f : kIntFields) r.*f.member = get_int(f.name);
+  WeightErrorCounts::for_each_count([&](const char* name, int64_t WeightErrorCounts::*m) { r.*m = get_int(name); });
   const nlohmann::json& b = get("weights_as_previous_value");
   if (!b.is_boolean()) throw FormatError(located(origin, "weights_as_previous_value", "expected true or false"));
   r.weights_as_previous_value = b.get<bool>();

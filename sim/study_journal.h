@@ -10,11 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "memory/weight_error_counts.h"
+
 namespace lvsim {
 
 /// One finished point (network x swept value x chip): integers only, so the outputs computed
-/// from a record read back from the journal are byte-identical to those of a live run.
-struct PointRecord {
+/// from a record read back from the journal are byte-identical to those of a live run. Its
+/// WeightErrorCounts: persistent faults per read of every weight word, transients over all images.
+struct PointRecord : WeightErrorCounts {
   int network = 0;  // index into the study's networks
   int value = 0;    // index into the study's swept values
   int chip = 0;     // index into the study's chip seeds
@@ -22,12 +25,8 @@ struct PointRecord {
   int64_t correct = 0;       // images classified correctly with the faults
   int64_t robust_wrong = 0;  // images misclassified clean or with the faults (Stutz et al.'s RErr)
   int64_t bits_stored = 0;   // weight bits held by the SRAM
-  int64_t bit_errors = 0;    // weight bits read back wrong (after ECC), persistent faults
-  int64_t weights_changed = 0;
   int64_t failing_cells = 0;  // failing bit-cells of the whole weight SRAM (data + check)
   int64_t faulty_words = 0;
-  int64_t ecc_corrected = 0, ecc_detected = 0, ecc_silent = 0;  // one read of every weight word
-  int64_t transient_bit_errors = 0;        // weight bits flipped by transient errors, over all images
   bool weights_as_previous_value = false;  // weights as read equal those at the previous swept value
   // MACs whose activation was zero (zero-operand gating), summed over the images, by weight bits
   std::array<int64_t, 9> zero_operand_macs_by_weight_bits{};

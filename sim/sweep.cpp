@@ -8,13 +8,13 @@
 
 #include "common/errors.h"
 #include "common/output_file.h"
+#include "common/parallel.h"
 #include "sim/study_chain.h"
 #include "sim/study_context.h"
 #include "sim/study_journal.h"
 #include "sim/study_outputs.h"
 #include "sim/study_progress.h"
 #include "sim/study_report_html.h"
-#include "sim/threads.h"
 
 namespace lvsim {
 

@@ -2,6 +2,7 @@
 
 #include "common/errors.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/topology.h"
 #include "workloads/weight_requantization.h"
 

@@ -16,7 +16,6 @@
 #include "common/json_reader.h"
 #include "common/output_file.h"
 #include "workloads/network_finalize.h"
-#include "workloads/onnx_import.h"
 #include "workloads/quantization.h"
 #include "workloads/tensor_codec.h"
 
@@ -509,10 +508,7 @@ Network import_network(const nlohmann::json& doc, const std::string& origin) {
   return net;
 }
 
-Network load_network(const std::string& path) {
-  // An ONNX model (by its extension) loads through the ONNX importer, so every command taking a
-  // network file takes a model too (docs/importing-models.md).
-  if (is_onnx_path(path)) return load_onnx_network(path);
+Network load_network_json(const std::string& path) {
   std::string text = read_input_file(path, kMaxModelFileBytes);
   Base64Payloads payloads;
   const nlohmann::json doc = parse_json_extracting_base64(std::move(text), path, payloads);

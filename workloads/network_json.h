@@ -10,14 +10,14 @@
 
 namespace lvsim {
 
-/// Reads, validates and imports a network file. Finalizes it (finalize_network) when every
+/// Reads, validates and imports an lvsim-network file. Finalizes it (finalize_network) when every
 /// quantization is given in the file; otherwise the caller calibrates the missing activation
 /// quantizations (see needs_calibration) and then calls finalize_network.
-/// ConfigError / FormatError with `file: field: what` for every invalid input. A path ending in
-/// ".onnx" is read as an ONNX model (load_onnx_network, workloads/onnx_import.h).
-Network load_network(const std::string& path);
+/// ConfigError / FormatError with `file: field: what` for every invalid input. Any network file,
+/// ONNX included: load_network (workloads/network_loader.h).
+Network load_network_json(const std::string& path);
 
-/// As load_network, from an already parsed document; `origin` names the file in messages.
+/// As load_network_json, from an already parsed document; `origin` names the file in messages.
 Network import_network(const nlohmann::json& doc, const std::string& origin);
 
 /// The v1 document of a finalized network: quantized weights (base64 codes), int32 biases and

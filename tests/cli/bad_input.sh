@@ -1,31 +1,14 @@
 #!/usr/bin/env bash
 # Every kind of bad input gives exit code 2, exactly one line on stderr naming the file and the
 # field, nothing on stdout and no output file.
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-DATA=/usr/share/datasets/fashion-mnist
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+source "$(dirname "$0")/lib/cli_test.sh"
 GOOD=$SRC/tests/data/cli-tiny.json
-fails=0
 
 # expect_error NAME PATTERN -- lvsim arguments...
-expect_error() {
+expect_error() {  # NAME PATTERN -- ARGS...: with --output, which must not be written
   local name=$1 pattern=$2
   shift 3
-  rm -f "$T/out.json"
-  "$LVSIM" "$@" --output "$T/out.json" >"$T/stdout" 2>"$T/stderr"
-  local rc=$?
-  local lines
-  lines=$(wc -l <"$T/stderr")
-  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$T/stdout" ] || [ -e "$T/out.json" ] ||
-     ! grep -qE -- "$pattern" "$T/stderr"; then
-    echo "FAIL $name: rc=$rc stderr-lines=$lines stdout=$(wc -c <"$T/stdout")B; stderr: $(cat "$T/stderr")"
-    fails=$((fails + 1))
-  else
-    echo "ok   $name: $(cat "$T/stderr")"
-  fi
+  expect_rejected "$name" "$pattern" -x "$T/out.json" -- "$@" --output "$T/out.json"
 }
 variant() {  # variant NAME SED-EXPRESSION: a copy of the good network with one edit
   sed -e "$2" "$GOOD" >"$T/$1.json"

@@ -115,11 +115,7 @@ PY
 # Bad input: one line, exit 2, nothing written.
 expect_error() {  # NAME PATTERN FILE-CONTENT
   printf '%s\n' "$3" >"$T/bad.json"
-  rm -rf "$T/o"
-  "$LVSIM" explore --exploration "$T/bad.json" --out "$T/o" >"$T/stdout" 2>"$T/stderr"
-  local rc=$?
-  if [ $rc -eq 2 ] && [ "$(wc -l <"$T/stderr")" -eq 1 ] && [ ! -e "$T/o" ] && grep -qE -- "$2" "$T/stderr"; then
-    ok "$1: $(cat "$T/stderr")"; else fail "$1: rc=$rc $(cat "$T/stderr")"; fi
+  expect_rejected "$1" "$2" -x "$T/o" -- explore --exploration "$T/bad.json" --out "$T/o"
 }
 HEAD='"format": "lvsim-exploration", "version": 1, "workloads": [{"network": "'$NET'"}]'
 expect_error unknown_parameter "axes.array.rowz: not a parameter" "{$HEAD, \"axes\": {\"array.rowz\": [8]}}"

@@ -95,11 +95,7 @@ cmp -s "$T/mpi/points.json" "$T/first.json" || fail "2 MPI ranks: points.json di
 
 expect_error() {  # name, expected text, exploration JSON
   echo "$3" >"$T/$1.json"
-  "$LVSIM" explore --exploration "$T/$1.json" --out "$T/out-$1" --quiet 2>"$T/$1.err"
-  local rc=$?
-  if [ $rc -ne 2 ] || ! grep -q "$2" "$T/$1.err" || [ "$(wc -l <"$T/$1.err")" -ne 1 ] || [ -e "$T/out-$1" ]; then
-    fail "$1: exit $rc, $(cat "$T/$1.err")"
-  fi
+  expect_rejected "$1" "$2" -F -x "$T/out-$1" -- explore --exploration "$T/$1.json" --out "$T/out-$1" --quiet
 }
 expect_error only_topology "accuracy: needs a network workload" \
   '{"format": "lvsim-exploration", "version": 1, "workloads": [{"topology": "'$SRC/workloads/topologies/fmnist-cnn.csv'"}], "axes": {"v_sram_v": [0.9]}, "accuracy": {"data": "'$DATA'", "chips": {"count": 2}}}'

@@ -32,11 +32,7 @@ done
 import csv, json, sys
 t, topo = sys.argv[1], sys.argv[2]
 rows = json.load(open(f"{t}/a/points.json"))["points"]
-ok = True
-def check(cond, what):
-    global ok
-    print(("ok  " if cond else "FAIL"), what)
-    ok = ok and bool(cond)
+from checks import check, finish
 def row(workload, max_bits, bits):
     return [r for r in rows if r["workload"] == workload and r["pe.weight_bits_max"] == max_bits and r["weight_bits"] == bits][0]
 bad = row("fmnist-cnn", 4, 8)
@@ -61,7 +57,7 @@ t8, t4 = row("resnet18", 8, 8), row("resnet18", 8, 4)
 check(t8["weight_bytes"] == weights and t4["weight_bytes"] == weights // 2,
       f"topology weight bytes: {t8['weight_bytes']} / {t4['weight_bytes']} for {weights} weights at 8 / 4 bits")
 check(t4["cycles_per_inference"] <= t8["cycles_per_inference"], "fewer weight bits never cost cycles")
-sys.exit(0 if ok else 1)
+finish()
 PY
 # Bad widths: exit 2, one line, no folder.
 for v in 9 4.5 '"4"'; do

@@ -3,15 +3,8 @@
 # calibrated, saved and loaded back to the same predictions; `--network model.onnx` and
 # `--data FILE.npz` accepted directly; bad models and data sets give exit 2, one line, nothing written.
 # Models are built with Debian's python3-onnx (docs/importing-models.md).
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-DATA=/usr/share/datasets/fashion-mnist
+source "$(dirname "$0")/lib/cli_test.sh"
 PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 # A float CNN (Conv -> Relu -> MaxPool -> Flatten -> Gemm) with preprocessing in its metadata, the
 # same without metadata, and one with an unsupported operator.
@@ -47,18 +40,10 @@ onnx.save(model(bad), f"{t}/sigmoid.onnx")
 PYEOF
 
 # expect_error NAME PATTERN OUT -- lvsim arguments...: exit 2, one line matching, no stdout, OUT absent.
-expect_error() {
+expect_error() {  # NAME PATTERN OUTPUT -- ARGS...: OUTPUT must not be written
   local name=$1 pattern=$2 out=$3
   shift 4
-  rm -f "$out"
-  "$LVSIM" "$@" >"$T/stdout" 2>"$T/stderr"
-  local rc=$? lines
-  lines=$(wc -l <"$T/stderr")
-  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$T/stdout" ] || [ -e "$out" ] || ! grep -qE -- "$pattern" "$T/stderr"; then
-    fail "$name: rc=$rc lines=$lines stderr: $(cat "$T/stderr")"
-  else
-    echo "ok   $name: $(cat "$T/stderr")"
-  fi
+  expect_rejected "$name" "$pattern" -x "$out" -- "$@"
 }
 
 # A float model: import without data (calibrated by run), import with calibration data (saved

@@ -8,15 +8,7 @@
 # - results are byte-identical for 1 and 2 threads;
 # - a chip's exported fault map, loaded back, reproduces the chip-model run;
 # - bad hardware input (architecture, technology, voltage, fault map) is rejected with exit 2.
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-DATA=/usr/share/datasets/fashion-mnist
-NET=$SRC/workloads/networks/fmnist-cnn.json
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/lib/cli_test.sh"
 run() { "$LVSIM" run --network "$NET" --data "$DATA" "$@"; }
 
 # Each comparison below is between independent computations, and each is made where the feature
@@ -45,11 +37,7 @@ python3 - "$T" <<'PY' || fails=$((fails + 1))
 import json, sys
 t = sys.argv[1]
 load = lambda n: json.load(open(f"{t}/{n}.json"))
-ok = True
-def check(cond, what):
-    global ok
-    if not cond:
-        print("FAIL", what); ok = False
+from checks import check, finish
 c, f = load("cycle"), load("fast")
 for key in ["accuracy", "images", "predictions", "layers", "total_cycles", "ber", "chip_seed", "bit_errors",
             "accuracy_clean", "energy_per_inference_pj", "energy_breakdown_pj", "action_counts"]:
@@ -91,7 +79,7 @@ check(ct["action_counts"] == ft["action_counts"] == gt["action_counts"], "transi
 t1, t2 = load("t1"), load("t2")
 for k in ["predictions", "predictions_clean", "bit_errors", "total_cycles", "action_counts", "energy_total_pj"]:
     check(t1[k] == t2[k], f"threads 1 == 2: {k}")
-sys.exit(0 if ok else 1)
+finish()
 PY
 
 # Transients in the batched fast path: 1 and 2 threads give the same predictions and flip counts,
@@ -109,11 +97,7 @@ python3 - "$T" "$NET" <<'PY' || fails=$((fails + 1))
 import base64, json, sys
 t, net = sys.argv[1], json.load(open(sys.argv[2]))
 load = lambda n: json.load(open(f"{t}/{n}.json"))
-ok = True
-def check(cond, what):
-    global ok
-    if not cond:
-        print("FAIL", what); ok = False
+from checks import check, finish
 a, b = load("tr1"), load("tr2")
 check(a["predictions"] == b["predictions"], "transients: threads 1 == 2 predictions")
 check(a["faults"]["transient_bit_errors"] == b["faults"]["transient_bit_errors"] > 0, "transients: threads 1 == 2 flips")
@@ -143,7 +127,7 @@ for k in range(8):  # binomial: 5 standard deviations
     check(abs(sc1["faults"]["bit_errors_by_bit"][k] - e) < 5 * (e * 0.98) ** 0.5 + 1, f"stuck at 1: bit {k} errors")
 check(bf["faults"]["rate_model"] == "bit_flip" and bf["faults"]["stuck_cell_fraction"] is None, "bit_flip named")
 check(0.0095 < bf["faults"]["bit_error_rate"] < 0.0105, "bit_flip 1%: bit error rate ~1%")
-sys.exit(0 if ok else 1)
+finish()
 PY
 
 # Chip = seed: the exported map of chip 5 (cells failing at >= 0.5 V with their failure voltages),
@@ -165,17 +149,10 @@ sys.exit(0 if ok else 1)
 PY
 
 # Bad hardware input: exit 2, one line naming the file / field, no output file.
-expect_error() {
+expect_error() {  # NAME PATTERN -- ARGS...
   local name=$1 pattern=$2
   shift 3
-  rm -f "$T/out.json"
-  "$LVSIM" "$@" >"$T/stdout" 2>"$T/stderr"
-  local rc=$?
-  if [ $rc -ne 2 ] || [ "$(wc -l <"$T/stderr")" -ne 1 ] || [ -s "$T/stdout" ] || ! grep -qE -- "$pattern" "$T/stderr"; then
-    fail "$name: rc=$rc stderr: $(cat "$T/stderr")"
-  else
-    echo "ok   $name: $(cat "$T/stderr")"
-  fi
+  expect_rejected "$name" "$pattern" -- "$@"
 }
 sed 's/"rows": 16,/"rows": 16, "rowz": 3,/' "$SRC/presets/arch/edge-16x16.json" >"$T/arch_key.json"
 expect_error arch_unknown_key "arch_key\.json.*rowz" -- run --network "$NET" --data "$DATA" --images 2 --arch "$T/arch_key.json"

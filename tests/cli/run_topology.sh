@@ -31,11 +31,7 @@ json.dump(a, open('$T/streamed.json', 'w'))"
 import csv, json, math, sys
 t, topo = sys.argv[1], sys.argv[2]
 load = lambda n: json.load(open(f"{t}/{n}"))
-ok = True
-def check(cond, what):
-    global ok
-    print(("ok  " if cond else "FAIL"), what)
-    ok = ok and bool(cond)
+from checks import check, finish
 tp, net = load("topo.json"), load("net.json")
 gemm = [l for l in net["layers"] if l["type"] in ("conv2d", "linear")]
 n = net["images"]  # the network report's cycles are summed over its images
@@ -68,19 +64,12 @@ b4 = load("bert4.json")
 check(b4["weight_bytes"] * 2 == b["weight_bytes"] and b4["weight_bits"] == 4, f"--weight-bits 4: {b4['weight_bytes']} weight bytes, half")
 rn = load("resnet.json")
 check(len(rn["layers"]) == 21 and rn["total_cycles"] > 0, f"ResNet-18 streamed on the edge preset: {rn['total_cycles']} cycles, {rn['energy_per_inference_pj'] / 1e9:.2f} mJ")
-sys.exit(0 if ok else 1)
+finish()
 PY
-expect_error() {  # name, message fragment, args...
+expect_error() {  # name, message fragment, run options...: with --output, which must not be written
   local name=$1 msg=$2
   shift 2
-  rm -f "$T/err_out.json"
-  "$LVSIM" run "$@" --output "$T/err_out.json" >"$T/out" 2>"$T/err"
-  local rc=$?
-  if [ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF -- "$msg" "$T/err" && [ ! -s "$T/out" ] && [ ! -e "$T/err_out.json" ]; then
-    ok "$name: $(cat "$T/err")"
-  else
-    fail "$name: exit $rc, $(cat "$T/err")"
-  fi
+  expect_rejected "$name" "$msg" -F -x "$T/err_out.json" -- run "$@" --output "$T/err_out.json"
 }
 expect_error resident_too_large 'weight SRAM too small: network needs 147456 words, banks*rows_per_bank = 131072 (dram.weights "streamed"' \
   --topology "$TOPO/resnet18.csv"

@@ -52,11 +52,7 @@ run --images 3 --json >"$T/edge3.json" || fail "fast run, edge preset"
 import json, math, sys
 t = sys.argv[1]
 load = lambda n: json.load(open(f"{t}/{n}"))
-ok = True
-def check(cond, what):
-    global ok
-    print(("ok  " if cond else "FAIL"), what)
-    ok = ok and bool(cond)
+from checks import check, finish
 res, edge, small = load("resident.json"), load("edge.json.out"), load("small_fast.json")
 # The network's weight words (8-bit codes, 8 per 64-bit word, each layer from a fresh word), from
 # the network file's own layer sizes.
@@ -98,7 +94,7 @@ check([l["cycles"] for l in bc["layers"]] == [l["cycles"] for l in bf["layers"]]
       "small buffers: cycle == fast layer cycles and action counts")
 check(bf["action_counts"]["dram_bytes"] > e3["action_counts"]["dram_bytes"] and bf["total_cycles"] >= e3["total_cycles"],
       f"small buffers: more DRAM bytes ({bf['action_counts']['dram_bytes'] // 3} vs {e3['action_counts']['dram_bytes'] // 3} per image)")
-sys.exit(0 if ok else 1)
+finish()
 PY
 
 # lvsim explore over dram.weights, DRAM bandwidth and SRAM size on the edge preset
@@ -119,11 +115,7 @@ run --images 4 --arch "$T/point.json" --voltage 0.7 --json >"$T/point_run.json" 
 import json, sys
 t = sys.argv[1]
 rows = json.load(open(f"{t}/explore/points.json"))["points"]
-ok = True
-def check(cond, what):
-    global ok
-    print(("ok  " if cond else "FAIL"), what)
-    ok = ok and bool(cond)
+from checks import check, finish
 streamed = [r for r in rows if r["dram.weights"] == "streamed"]
 resident = [r for r in rows if r["dram.weights"] == "resident"]
 # One streaming unit of AlexNet's FC6 is 16 filters x 9216 weights (18,432 words): more than the
@@ -152,19 +144,13 @@ p = [r for r in streamed if key(r) == ("fmnist-cnn", 1024, "output_stationary", 
 check(p["cycles_per_inference"] == run["total_cycles"] // run["images"] and
       p["dram_bytes_per_inference"] == run["action_counts"]["dram_bytes"] // run["images"],
       f"explore point == lvsim run: cycles {p['cycles_per_inference']}, DRAM bytes {p['dram_bytes_per_inference']}")
-sys.exit(0 if ok else 1)
+finish()
 PY
 
-expect_error() {  # name, expected message fragment, args...
+expect_error() {  # name, expected message fragment, run options...
   local name=$1 msg=$2
   shift 2
-  run --images 5 "$@" >"$T/$name.out" 2>"$T/$name.err"
-  local rc=$?
-  if [ $rc -ne 2 ] || ! grep -qF "$msg" "$T/$name.err" || [ -s "$T/$name.out" ] || [ "$(wc -l <"$T/$name.err")" -ne 1 ]; then
-    fail "$name: exit $rc, stderr '$(cat "$T/$name.err")'"
-  else
-    echo "ok   $name: $(cat "$T/$name.err")"
-  fi
+  expect_rejected "$name" "$msg" -F -- run --network "$NET" --data "$DATA" --images 5 "$@"
 }
 expect_error bogus "dram.weights: unknown value \"sometimes\" (expected one of: resident, streamed)" --arch "$T/bogus.json"
 expect_error tiny "weight_sram: weight SRAM too small for streamed weights: layer 'fc1' streams 16 filters x 3136 weights at once (6272 words), banks*rows_per_bank = 4096" --arch "$T/tiny.json"

@@ -4,20 +4,10 @@
 source "$(dirname "$0")/lib/cli_test.sh"
 
 # expect_error NAME PATTERN -- sweep arguments... (--out is added: it must stay absent)
-expect_error() {
+expect_error() {  # NAME PATTERN -- SWEEP-ARGS...: the output directory must not be created
   local name=$1 pattern=$2
   shift 3
-  rm -rf "$T/out"
-  "$LVSIM" sweep "$@" --out "$T/out" >"$T/stdout" 2>"$T/stderr"
-  local rc=$? lines
-  lines=$(wc -l <"$T/stderr")
-  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$T/stdout" ] || [ -e "$T/out" ] ||
-     ! grep -qE -- "$pattern" "$T/stderr"; then
-    echo "FAIL $name: rc=$rc stderr-lines=$lines stdout=$(wc -c <"$T/stdout")B out-exists=$([ -e "$T/out" ] && echo yes || echo no); stderr: $(cat "$T/stderr")"
-    fails=$((fails + 1))
-  else
-    echo "ok   $name: $(cat "$T/stderr")"
-  fi
+  expect_rejected "$name" "$pattern" -x "$T/out" -- sweep "$@" --out "$T/out"
 }
 BASE=(--network "$NET" --data "$DATA" --images 20 --chips 2 --quiet)
 study() {  # study NAME JSON: a study file

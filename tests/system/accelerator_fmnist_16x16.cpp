@@ -10,6 +10,7 @@
 #include "models/timing_model.h"
 #include "workloads/dataset.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/reference_inference.h"
 
 using namespace lvsim;

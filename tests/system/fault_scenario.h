@@ -19,6 +19,7 @@
 #include "sim/weights_as_read.h"
 #include "workloads/dataset.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/reference_inference.h"
 
 namespace lvsim::test {

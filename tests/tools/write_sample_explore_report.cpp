@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/explore_columns.h"
 #include "sim/explore_report_html.h"
 
 using nlohmann::json;
@@ -47,16 +48,7 @@ json breakdown(const SampleWorkload& w, int rows, int cols, bool ws, double v_sr
 json row(size_t point, const SampleWorkload& w, int rows, int cols, const std::string& flow, double v, double clock) {
   json r = {{"point", point},         {"workload", w.name}, {"array.rows", rows}, {"array.cols", cols},
             {"array.dataflow", flow}, {"v_sram_v", v},      {"clock_hz", clock},  {"pareto_energy_latency", false}};
-  const char* metrics[] = {"cycles_per_inference",
-                           "latency_s",
-                           "throughput_inferences_per_s",
-                           "utilization",
-                           "macs_per_inference",
-                           "weight_bytes",
-                           "dram_bytes_per_inference",
-                           "energy_per_inference_pj",
-                           "edp_pj_s"};
-  for (const char* m : metrics) r[m] = nullptr;
+  for (const char* m : lvsim::kExploreMetricColumns) r[m] = nullptr;
   r["energy_breakdown_pj"] = nullptr;
   // The SRAM cannot run fast at a low supply: such points are infeasible whatever the workload.
   double f_max = v >= 0.85 ? 1e9 : v >= 0.75 ? 5e8 : 2.5e8;
@@ -90,6 +82,7 @@ json row(size_t point, const SampleWorkload& w, int rows, int cols, const std::s
   r["feasible"] = true;
   r["reason"] = "";
   r["cycles_per_inference"] = cycles;
+  r["stall_cycles_per_inference"] = 0;  // the sample's weights never wait for the SRAM
   r["latency_s"] = latency;
   r["throughput_inferences_per_s"] = 1 / latency;
   r["utilization"] = w.macs / (cycles * rows * cols);

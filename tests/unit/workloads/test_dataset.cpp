@@ -4,7 +4,6 @@
 
 #include <unistd.h>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -368,17 +367,4 @@ TEST_CASE("real Fashion-MNIST test and train sets", "[dataset][fashion-mnist]") 
   Dataset first = load_dataset(dir, Split::Train, 100);
   CHECK(first.count == 100);
   CHECK(sum(first, 0) == 76247);
-}
-
-// Hidden (run with "[timing]"): prints load times.
-TEST_CASE("Fashion-MNIST load time", "[.][timing]") {
-  const std::string dir = "/usr/share/datasets/fashion-mnist";
-  using ms = std::chrono::duration<double, std::milli>;
-  for (Split split : {Split::Test, Split::Train})
-    for (int64_t n : {int64_t(100), int64_t(-1)}) {
-      auto t0 = std::chrono::steady_clock::now();
-      Dataset d = load_dataset(dir, split, n);
-      auto t1 = std::chrono::steady_clock::now();
-      WARN(d.count << " images of " << d.source << ": " << ms(t1 - t0).count() << " ms");
-    }
 }

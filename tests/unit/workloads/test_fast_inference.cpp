@@ -10,6 +10,7 @@
 #include "workloads/dataset.h"
 #include "workloads/fast_inference.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/reference_inference.h"
 
 using namespace lvsim;

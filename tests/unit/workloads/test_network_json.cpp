@@ -7,6 +7,7 @@
 #include "test_network_json_support.h"
 #include "workloads/network_finalize.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 using nlohmann::json;
 

@@ -4,6 +4,7 @@
 
 #include "workloads/network_finalize.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 namespace lvsim {
 namespace {

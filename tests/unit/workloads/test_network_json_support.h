@@ -12,6 +12,7 @@
 
 #include "common/errors.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 
 namespace lvsim::test {
 

@@ -9,6 +9,7 @@
 
 #include "common/errors.h"
 #include "workloads/network_json.h"
+#include "workloads/network_loader.h"
 #include "workloads/quantization.h"
 #include "workloads/weight_requantization.h"
 
