@@ -111,6 +111,23 @@ else
   ok "explore_read_only: skipped (root ignores write permissions)"
 fi
 
+# A full disk (a 200 kB tmpfs, where the test may mount one): the error gives the reason and no
+# result file is left (the set is staged whole before any is renamed into place).
+mkdir -p "$T/full"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=200k tmpfs "$T/full" 2>/dev/null; then
+  timeout 60 "$LVSIM" sweep "${STUDY[@]}" --out "$T/full/s" >/dev/null 2>"$T/err"
+  rc=$?
+  left=$(ls "$T/full/s" | grep -v '^journal.jsonl$' | tr '\n' ' ')
+  if [ $rc -eq 2 ] && grep -q "cannot write file (No space left on device)" "$T/err" && [ -z "$left" ]; then
+    ok "full disk: $(cat "$T/err"), no result file left"
+  else
+    fail "full disk: rc=$rc, left [$left], stderr: $(cat "$T/err")"
+  fi
+  umount "$T/full"
+else
+  ok "full_disk: skipped (cannot mount a tmpfs here)"
+fi
+
 # --- the output set is committed as a whole, also when killed while writing (item 9) ---
 # check_set DIR: the manifest, when present, lists every file of the set with its size and CRC-32,
 # and the files are one run's (all equal to those of REF_A or all to those of REF_B).
