@@ -1,6 +1,8 @@
 #include "common/output_file.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <fcntl.h>
@@ -43,11 +45,16 @@ void check_replaceable(const std::string& path) {
                               "lvsim replaces only regular files"));
 }
 
-/// Writes and fsyncs `content` into a new file `tmp`; false on any error (nothing left behind).
-bool write_synced(const std::string& tmp, const std::string& content) {
+/// Writes and fsyncs `content` into a new file `tmp`; false on any error (nothing left behind),
+/// with the system's reason in `why`.
+bool write_synced(const std::string& tmp, const std::string& content, std::string& why) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return false;
+  }
   const bool ok = write_all(fd, content) && ::fsync(fd) == 0;
+  if (!ok) why = std::strerror(errno);
   ::close(fd);
   if (!ok) std::remove(tmp.c_str());
   return ok;
@@ -86,7 +93,8 @@ std::string StagedOutputs::reserve(const std::string& path, const std::string& o
 
 void StagedOutputs::stage(const std::string& path, const std::string& content, const std::string& option) {
   const std::string tmp = reserve(path, option);
-  if (!write_synced(tmp, content)) throw ConfigError(located(path, "", "cannot write file"));
+  std::string why;
+  if (!write_synced(tmp, content, why)) throw ConfigError(located(path, "", "cannot write file (" + why + ")"));
 }
 
 void StagedOutputs::commit() {
@@ -112,7 +120,8 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   // Data synced before the rename, the directory after it: after a crash the file is either the
   // old one or the complete new one.
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  if (!write_synced(tmp, content)) throw ConfigError(located(path, "", "cannot write file"));
+  std::string why;
+  if (!write_synced(tmp, content, why)) throw ConfigError(located(path, "", "cannot write file (" + why + ")"));
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw ConfigError(located(path, "", "cannot replace file"));

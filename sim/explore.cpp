@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "common/errors.h"
 #include "common/input_file.h"
@@ -21,6 +22,7 @@
 #include "models/timing_model.h"
 #include "sim/explore_columns.h"
 #include "sim/explore_report_html.h"
+#include "sim/study_output_set.h"
 #include "sim/presets.h"
 #include "sim/study_outputs.h"
 #include "sim/workload_timing.h"
@@ -42,6 +44,14 @@ bool is_weight_bits_axis(const std::string& name) {
   return name == "weight_bits";
 }
 
+/// An axis (or a point's parameter) names a voltage, weight_bits or a dotted architecture path:
+/// never empty, and no empty part ("array..rows", ".rows"), which the path setter cannot follow.
+void check_axis_name(const std::string& name, const std::string& origin, const std::string& where) {
+  if (name.empty()) throw ConfigError(located(origin, where, "empty parameter name \"\""));
+  if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos)
+    throw ConfigError(located(origin, where + "." + name, "empty part in the parameter path"));
+}
+
 /// A point's weight width (0: the workloads' own).
 int point_weight_bits(const nlohmann::json& params) {
   return params.contains("weight_bits") ? params["weight_bits"].get<int>() : 0;
@@ -55,6 +65,7 @@ void set_path(nlohmann::json& j, const std::string& path, const nlohmann::json& 
   std::string key;
   std::vector<std::string> keys;
   while (std::getline(ss, key, '.')) keys.push_back(key);
+  if (keys.empty()) throw std::logic_error("set_path: empty path \"" + path + "\" (check_axis_name refuses it)");
   for (size_t i = 0; i + 1 < keys.size(); ++i) {
     if (!at->contains(keys[i]) || !(*at)[keys[i]].is_object()) (*at)[keys[i]] = nlohmann::json::object();
     at = &(*at)[keys[i]];
@@ -151,20 +162,37 @@ std::vector<nlohmann::json> ExploreSpec::design_points() const {
 
 void ExploreSpec::validate(const std::string& origin) const {
   if (workloads.empty()) throw ConfigError(located(origin, "workloads", "no workload given"));
+  if (int64_t(workloads.size()) > kExploreMaxWorkloads)
+    throw ConfigError(located(origin, "workloads",
+                              std::to_string(workloads.size()) + " workloads: more than the limit of " +
+                                  std::to_string(kExploreMaxWorkloads) + " (kExploreMaxWorkloads)"));
   std::set<std::string> names, workload_names;
   for (const ExploreWorkload& w : workloads)
     if (!workload_names.insert(w.name).second)
       throw ConfigError(located(origin, "workloads", "two workloads are named \"" + w.name + "\""));
+  // Counted saturating at the limits: 10 axes of 100 values would overflow int64.
+  const int64_t rows_limit = kExploreMaxRows / int64_t(workloads.size());
   int64_t count = points.empty() ? 1 : int64_t(points.size());
   for (const ExploreAxis& a : axes) {
+    check_axis_name(a.name, origin, "axes");
     if (a.values.empty()) throw ConfigError(located(origin, "axes." + a.name, "empty axis: give at least one value"));
     if (!names.insert(a.name).second) throw ConfigError(located(origin, "axes." + a.name, "axis given twice"));
-    if (points.empty()) count *= int64_t(a.values.size());
+    if (points.empty()) {
+      std::set<std::string> seen;
+      for (const nlohmann::json& v : a.values)
+        if (!seen.insert(v.dump()).second)
+          throw ConfigError(located(origin, "axes." + a.name, "value " + v.dump() + " given twice"));
+      count = count > rows_limit / int64_t(a.values.size()) ? rows_limit + 1 : count * int64_t(a.values.size());
+    }
     if (count > kExploreMaxPoints && !force)
       throw ConfigError(located(
           origin, "axes",
           "the grid has more than " + std::to_string(kExploreMaxPoints) + " points; give --force to run it anyway"));
   }
+  if (count > rows_limit)
+    throw ConfigError(located(origin, points.empty() ? "axes" : "points",
+                              "more than " + std::to_string(kExploreMaxRows) +
+                                  " rows (points x workloads), the limit even with --force (kExploreMaxRows)"));
   // An axis must name an architecture parameter the architecture file knows.
   std::string arch_origin;
   const nlohmann::json base = architecture_json(arch_path, &arch_origin);
@@ -399,8 +427,13 @@ void mark_pareto_accuracy(std::vector<Json>& rows) {
   }
 }
 
-/// points.json / points.csv / layers.csv / report.html, each written atomically; returns the
-/// text of points.json.
+/// The files an exploration writes into --out, committed as one set.
+StudyOutputSet explore_output_set(const std::string& dir) {
+  return StudyOutputSet(dir, "explore", {"points.json", "points.csv", "layers.csv", "report.html"});
+}
+
+/// points.json / points.csv / layers.csv / report.html, committed as one set; returns the text of
+/// points.json.
 std::string write_explore_outputs(const ExploreSpec& spec, const TechnologyParams& tech, const std::vector<Json>& rows,
                            const std::vector<PointResult>& results, const std::vector<LoadedWorkload>& workloads,
                            const std::string& out_dir) {
@@ -417,14 +450,10 @@ std::string write_explore_outputs(const ExploreSpec& spec, const TechnologyParam
   for (const ExploreWorkload& w : spec.workloads)
     doc["workloads"].push_back({{"name", w.name}, {"file", w.path}, {"kind", w.topology ? "topology" : "network"}});
   const std::string json_text = doc.dump(1) + "\n";
-  const fs::path dir(out_dir);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir)) throw ConfigError(located("--out", "", "cannot create directory " + out_dir));
-  write_file_atomically((dir / "points.json").string(), json_text);
-  write_file_atomically((dir / "points.csv").string(), rows_csv(rows));
-  write_file_atomically((dir / "layers.csv").string(), layers_csv(results, workloads));
-  write_file_atomically((dir / "report.html").string(), explore_report_html(nlohmann::json::parse(json_text)));
+  explore_output_set(out_dir).commit({{"points.json", json_text},
+                                      {"points.csv", rows_csv(rows)},
+                                      {"layers.csv", layers_csv(results, workloads)},
+                                      {"report.html", explore_report_html(nlohmann::json::parse(json_text))}});
   return json_text;
 }
 
@@ -442,10 +471,9 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec, 
   for (const ExploreWorkload& w : spec.workloads) workloads.push_back(load_workload(w.name, w.path, w.topology));
   const std::vector<nlohmann::json> points = spec.design_points();
   // The folder is created when the outputs are written (the accuracy studies create theirs after
-  // checking their inputs), so bad input leaves nothing behind; a file in the way fails now.
-  std::error_code ec;
-  if (fs::exists(exec.out_dir, ec) && !fs::is_directory(exec.out_dir, ec))
-    throw ConfigError(located("--out", "", exec.out_dir + " exists and is not a directory"));
+  // checking their inputs), so bad input leaves nothing behind; every output location (and the
+  // kind of study a folder already holds) is checked now, before the work.
+  explore_output_set(exec.out_dir).check();
 
   const TechnologyParams tech = load_technology(spec.tech_path);
   const int threads = resolve_threads(exec.threads);
@@ -478,6 +506,19 @@ ExploreOutcome run_explore(const ExploreSpec& spec, const StudyExecution& exec, 
   return out;
 }
 
+namespace {
+
+/// A preset file named in an exploration ("architecture", "technology"): absent means the
+/// built-in preset; an empty name is refused rather than read as "built-in".
+std::string preset_file_name(JsonObject& o, const std::string& key) {
+  if (!o.has(key)) return "";
+  const std::string name = o.get_string(key);
+  if (name.empty()) o.fail(key, "empty file name (leave the key out for the built-in preset)");
+  return name;
+}
+
+}  // namespace
+
 ExploreSpec read_exploration_file(const std::string& path) {
   return exploration_from_text(read_input_file(path, kMaxConfigFileBytes), path);
 }
@@ -490,8 +531,8 @@ ExploreSpec exploration_from_text(const std::string& text, const std::string& pa
   o.get_int("version", 1, 1);
   auto resolve = [&](const std::string& p) { return path_relative_to_file(p, path); };
   ExploreSpec s;
-  s.arch_path = resolve(o.get_string("architecture", ""));
-  s.tech_path = resolve(o.get_string("technology", ""));
+  s.arch_path = resolve(preset_file_name(o, "architecture"));
+  s.tech_path = resolve(preset_file_name(o, "technology"));
   const nlohmann::json& ws = o.at("workloads");
   if (!ws.is_array() || ws.empty()) o.fail("workloads", "must be a non-empty array");
   for (size_t i = 0; i < ws.size(); ++i) {
@@ -524,10 +565,16 @@ ExploreSpec exploration_from_text(const std::string& text, const std::string& pa
     }
   }
   if (o.has("points")) {
+    if (o.has("axes")) o.fail("points", "give either axes (a grid) or points (a list), not both");
     const nlohmann::json& pts = o.at("points");
     if (!pts.is_array() || pts.empty()) o.fail("points", "must be a non-empty array of {parameter: value}");
-    for (const nlohmann::json& p : pts) {
+    std::set<std::string> seen_points;
+    for (size_t i = 0; i < pts.size(); ++i) {
+      const nlohmann::json& p = pts[i];
+      const std::string field = "points[" + std::to_string(i) + "]";
       if (!p.is_object()) o.fail("points", "each point must be an object {parameter: value}");
+      for (const auto& [k, v] : p.items()) check_axis_name(k, path, field);
+      if (!seen_points.insert(p.dump()).second) o.fail(field, "the same point is given twice");
       s.points.push_back(p);
       for (const auto& [k, v] : p.items()) {
         auto it = std::find_if(s.axes.begin(), s.axes.end(), [&key = k](const ExploreAxis& a) { return a.name == key; });

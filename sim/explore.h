@@ -33,6 +33,11 @@ struct ExploreWorkload {
 
 /// Grids beyond this many points need --force (each point costs about a millisecond per workload).
 inline constexpr int64_t kExploreMaxPoints = 100000;
+/// Hard limits, --force or not (docs/reliability.md, "Resource limits"): every row (point x
+/// workload) and every loaded workload is held in memory until the outputs are written, so an
+/// exploration declaring more is refused before anything is allocated.
+inline constexpr int64_t kExploreMaxRows = 150000;
+inline constexpr int64_t kExploreMaxWorkloads = 64;
 
 struct ExploreSpec {
   std::string arch_path;  // base architecture (empty: built-in)
@@ -47,8 +52,9 @@ struct ExploreSpec {
 
   /// The design points, each {axis name: value} in axis order.
   std::vector<nlohmann::json> design_points() const;
-  /// ConfigError naming `origin` and the field on empty axes, unknown axis names (checked against
-  /// the base architecture), duplicate names, or a grid above the limit without force.
+  /// ConfigError naming `origin` and the field on empty axes, empty or malformed axis names, unknown
+  /// axis names (checked against the base architecture), duplicate names or values, or a grid above
+  /// the limits (kExploreMaxPoints without force, kExploreMaxRows, kExploreMaxWorkloads).
   void validate(const std::string& origin) const;
 };
 

@@ -37,14 +37,41 @@ struct PointRecord : WeightErrorCounts {
   bool operator==(const PointRecord&) const = default;
 };
 
+/// A journal is read whole when a study resumes; larger files are refused (docs/reliability.md,
+/// "Resource limits"). A line takes about 400 bytes, so a study of kStudyMaxPoints points stays
+/// well below it.
+inline constexpr int64_t kMaxJournalBytes = int64_t(1) << 30;
+
+/// What a journal line of one study can hold: the study's dimensions and each network's sizes.
+/// A line outside them was not written by this study (edited, or another study's line).
+struct JournalBounds {
+  struct Network {
+    int64_t bits_stored = 0;  // weight bits the SRAM holds
+    int64_t weights = 0;
+    std::array<int64_t, 9> macs_by_weight_bits{};  // per image
+  };
+  std::vector<Network> networks;
+  int64_t values = 0, chips = 0;
+  int64_t images = 0;  // per point: the study's test images
+  int64_t cells = 0;   // bit-cells of the weight SRAM (data + check)
+};
+
+/// FormatError naming `origin` and the field unless `r` is a point this study could have written:
+/// indices in range, the study's image count, counts within [0, what the network and SRAM hold],
+/// and consistent with each other (bit errors <= bits stored, robust errors >= errors).
+void check_point_record(const PointRecord& r, const JournalBounds& b, const std::string& origin);
+
 /// Append-only journal of a study's finished points.
 class StudyJournal {
  public:
   /// Opens `path` for the study identified by `fingerprint` (creating it with a header line that
-  /// also holds `study`, for people reading it). An existing journal of another study is a
-  /// ConfigError; a torn last line (killed mid-write) is dropped; a corrupt line elsewhere is a
-  /// FormatError naming the line.
-  StudyJournal(std::string path, const std::string& fingerprint, const nlohmann::json& study);
+  /// also holds `study`, for people reading it). The journal is an input like any other: anything
+  /// but a regular file (a FIFO, device, directory or link) or a file above kMaxJournalBytes is a
+  /// ConfigError. An existing journal of another study is a ConfigError; a torn last line (killed
+  /// mid-write) is dropped; a corrupt line elsewhere, a line outside `bounds` or two different
+  /// results for one point are FormatErrors naming the line.
+  StudyJournal(std::string path, const std::string& fingerprint, const nlohmann::json& study,
+               const JournalBounds& bounds);
   ~StudyJournal();
   StudyJournal(const StudyJournal&) = delete;
   StudyJournal& operator=(const StudyJournal&) = delete;

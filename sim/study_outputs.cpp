@@ -249,14 +249,14 @@ std::string thresholds_csv(const Json& networks, const char* axis) {
 
 std::string csv_cell(const nlohmann::ordered_json& v) {
   if (v.is_null()) return "";
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  }
-  return v.dump();  // numbers: shortest text that reads back to the same double
+  if (v.is_number() || v.is_boolean()) return v.dump();  // numbers: shortest text that reads back to the same double
+  // Strings as they are, objects and arrays (an exploration axis may take them) as their JSON text;
+  // quoted when they hold a separator, so the columns never shift.
+  const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
 }
 
 int settled_chip_count(const StudySpec& spec, const std::vector<double>& prefix_accuracy) {

@@ -31,8 +31,9 @@ StudyOutputs build_study_outputs(const StudyContext& ctx, const std::vector<Poin
 /// inference and both savings; then the lowest safe value per threshold.
 std::string study_summary_text(const nlohmann::json& summary);
 
-/// One CSV cell: empty for null, strings quoted when they hold a comma, quote or newline, numbers
-/// as the shortest text that reads back to the same double (the study and exploration tables).
+/// One CSV cell: empty for null, numbers as the shortest text that reads back to the same double,
+/// strings (and objects or arrays as their JSON text) quoted when they hold a comma, quote or line
+/// break (the study and exploration tables).
 std::string csv_cell(const nlohmann::ordered_json& v);
 
 /// How many chips a (network, value) reports, given the accuracies of its first chips in chip

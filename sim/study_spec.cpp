@@ -196,6 +196,9 @@ void StudySpec::validate(const std::string& origin) const {
     throw ConfigError(located(origin, field, what));
   };
   if (networks.empty()) fail("networks", "no network given");
+  if (int64_t(networks.size()) > kStudyMaxNetworks)
+    fail("networks", std::to_string(networks.size()) + " networks: more than the limit of " +
+                         std::to_string(kStudyMaxNetworks) + " (kStudyMaxNetworks)");
   std::set<std::string> names;
   for (const StudyNetwork& n : networks) {
     if (n.path.empty()) fail("networks", "empty network file name");
@@ -227,10 +230,16 @@ void StudySpec::validate(const std::string& origin) const {
   if (!(transient_ber >= 0 && transient_ber <= 1)) fail("faults.transient_ber", "must be in [0, 1]");
   if (stuck_at_1_fraction != 0.5 && fault_model != "stuck_at")
     fail("faults.stuck_at_1_fraction", "applies to the stuck_at model only");
-  for (double d : max_drop)
+  std::set<double> drops;
+  for (double d : max_drop) {
     if (!(d >= 0 && d <= 1)) fail("max_drop", "thresholds must be in [0, 1], got " + fmt_double(d));
-  for (double d : max_rerr_increase)
+    if (!drops.insert(d).second) fail("max_drop", "threshold " + fmt_double(d) + " given twice");
+  }
+  std::set<double> increases;
+  for (double d : max_rerr_increase) {
     if (!(d >= 0 && d <= 1)) fail("max_rerr_increase", "thresholds must be in [0, 1], got " + fmt_double(d));
+    if (!increases.insert(d).second) fail("max_rerr_increase", "threshold " + fmt_double(d) + " given twice");
+  }
   if (ci_width) {
     if (!(*ci_width > 0 && *ci_width < 1)) fail("adaptive.ci_width", "must be in (0, 1)");
     if (min_chips < 2) fail("adaptive.min_chips", "must be >= 2 (a confidence interval needs two chips)");
@@ -238,6 +247,11 @@ void StudySpec::validate(const std::string& origin) const {
       fail("adaptive.min_chips", "is larger than the number of chips (" + std::to_string(chip_seeds.size()) + ")");
   }
   if (calib_images < 1) fail("calibration.images", "must be >= 1");
+  // networks <= 64, values <= 2^27 (a 256 MiB file), chips <= 10^6: the product fits in int64.
+  const int64_t points = int64_t(networks.size()) * int64_t(values.size()) * int64_t(chip_seeds.size());
+  if (points > kStudyMaxPoints)
+    fail("chips", "the study has " + std::to_string(points) + " points (networks x values x chips), more than the limit of " +
+                      std::to_string(kStudyMaxPoints) + " (kStudyMaxPoints)");
 }
 
 nlohmann::json StudySpec::to_json() const {
@@ -294,8 +308,12 @@ StudySpec study_from_text(const std::string& text, const std::string& path) {
   s.data_dir = path_relative_to_file(d.get_string("dir"), path);
   s.images = d.get_int("images", 1, int64_t(1) << 40, -1);
   d.finish();
-  s.arch_path = path_relative_to_file(o.get_string("architecture", ""), path);
-  s.tech_path = path_relative_to_file(o.get_string("technology", ""), path);
+  for (const auto& [key, target] : {std::pair{"architecture", &s.arch_path}, std::pair{"technology", &s.tech_path}}) {
+    if (!o.has(key)) continue;  // absent: the built-in preset; an empty name is not a way to say so
+    *target = o.get_string(key);
+    if (target->empty()) o.fail(key, "empty file name (leave the key out for the built-in preset)");
+    *target = path_relative_to_file(*target, path);
+  }
   if (o.has("v_logic_v")) s.v_logic_v = o.get_double("v_logic_v", 0, 100);
   if (o.has("v_sram_v")) s.v_sram_v = o.get_double("v_sram_v", 0, 100);
   read_sweep(o, s);

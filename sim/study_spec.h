@@ -22,6 +22,13 @@ namespace lvsim {
 enum class StudyAxis { VSram, Ber };
 const char* study_axis_name(StudyAxis a);  // "v_sram_v" | "ber"
 
+/// Networks of one study, at most (docs/reliability.md, "Resource limits"): every network is
+/// loaded, calibrated and run clean before the first point, and stays in memory for the study.
+inline constexpr int64_t kStudyMaxNetworks = 64;
+/// Points (networks x values x chips) of one study, at most: its journal, read whole on resume,
+/// then stays far below kMaxJournalBytes (sim/study_journal.h).
+inline constexpr int64_t kStudyMaxPoints = 1000000;
+
 struct StudyNetwork {
   std::string name;  // unique within the study (default: the network file's own name)
   std::string path;  // as resolved (study-file-relative paths are joined with its directory)

@@ -12,6 +12,7 @@
 #include "sim/study_chain.h"
 #include "sim/study_context.h"
 #include "sim/study_journal.h"
+#include "sim/study_output_set.h"
 #include "sim/study_outputs.h"
 #include "sim/study_progress.h"
 #include "sim/study_report_html.h"
@@ -99,9 +100,17 @@ std::vector<ChainTask> plan_round(const StudySpec& s, const RecordSet& rs, int r
   return tasks;
 }
 
-/// Creates the output directory and checks it can be written, before any work starts.
+/// The files a sweep writes into --out (beside its journal), committed as one set.
+StudyOutputSet sweep_output_set(const std::string& dir) {
+  return StudyOutputSet(dir, "sweep", {"points.json", "points.csv", "summary.json", "summary.csv", "thresholds.csv",
+                                       "report.html"});
+}
+
+/// Checks every output location (a folder holding another kind of study is refused), creates the
+/// output directory and checks it can be written, before any work starts.
 void prepare_out_dir(const std::string& dir) {
   namespace fs = std::filesystem;
+  sweep_output_set(dir).check();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) throw ConfigError(located("--out", "", "cannot create directory " + dir));
@@ -112,6 +121,26 @@ void prepare_out_dir(const std::string& dir) {
     throw ConfigError(located("--out", "", "directory " + dir + " is not writable"));
   }
   fs::remove(probe, ec);
+}
+
+/// What a journal line of this study can hold (each network's sizes, the study's dimensions).
+JournalBounds journal_bounds(const StudyContext& ctx) {
+  JournalBounds b;
+  for (const StudyNetworkState& n : ctx.networks()) {
+    JournalBounds::Network bn;
+    for (const Layer& L : n.net.layers) {
+      if (!L.has_weights()) continue;
+      bn.bits_stored += int64_t(L.weight.stored.size()) * L.weight.bits;
+      bn.weights += int64_t(L.weight.stored.size());
+    }
+    bn.macs_by_weight_bits = n.counts_per_image.macs_by_weight_bits;
+    b.networks.push_back(bn);
+  }
+  b.values = int64_t(ctx.spec().values.size());
+  b.chips = int64_t(ctx.spec().chip_seeds.size());
+  b.images = ctx.test().count;
+  b.cells = ctx.geometry().cells();
+  return b;
 }
 
 std::string records_to_text(const std::vector<PointRecord>& rs) {
@@ -223,14 +252,13 @@ SweepOutcome SweepRun::run(StudyJournal* journal, const std::vector<PointRecord>
   if (comm_.rank() == 0) {
     const StudyOutputs o = build_study_outputs(ctx_, records_.all());
     out.points = int64_t(o.points["points"].size());
-    namespace fs = std::filesystem;
-    const fs::path dir(exec_.out_dir);
-    write_file_atomically((dir / "points.json").string(), o.points_json);
-    write_file_atomically((dir / "points.csv").string(), o.points_csv);
-    write_file_atomically((dir / "summary.json").string(), o.summary_json);
-    write_file_atomically((dir / "summary.csv").string(), o.summary_csv);
-    write_file_atomically((dir / "thresholds.csv").string(), o.thresholds_csv);
-    write_file_atomically((dir / "report.html").string(), study_report_html(o.summary, o.points));
+    sweep_output_set(exec_.out_dir)
+        .commit({{"points.json", o.points_json},
+                 {"points.csv", o.points_csv},
+                 {"summary.json", o.summary_json},
+                 {"summary.csv", o.summary_csv},
+                 {"thresholds.csv", o.thresholds_csv},
+                 {"report.html", study_report_html(o.summary, o.points)}});
     out.summary_text = study_summary_text(o.summary);
     out.points_json = o.points_json;
     out.summary_json = o.summary_json;
@@ -251,7 +279,7 @@ SweepOutcome run_sweep(const StudySpec& spec, const StudyExecution& exec, StudyC
     try {
       prepare_out_dir(exec.out_dir);
       journal = std::make_unique<StudyJournal>((std::filesystem::path(exec.out_dir) / "journal.jsonl").string(),
-                                               ctx.fingerprint(), ctx.spec().to_json());
+                                               ctx.fingerprint(), ctx.spec().to_json(), journal_bounds(ctx));
       journaled_text = records_to_text(journal->finished());
     } catch (const UserError& e) {
       status = e.what();

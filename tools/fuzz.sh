@@ -3,7 +3,7 @@
 #   tools/fuzz.sh TARGET SECONDS [extra libFuzzer options]
 #   tools/fuzz.sh list
 # TARGET is a tests/fuzz/fuzz_<TARGET>.cpp (network, fault_map, arch, tech, study, explore, topology,
-# idx, cifar, onnx, npz). Builds with clang -fsanitize=fuzzer,address,undefined into build-fuzz/,
+# idx, cifar, onnx, npz, journal, recost). Builds with clang -fsanitize=fuzzer,address,undefined into build-fuzz/,
 # fuzzes starting from the committed seeds and crash regressions, keeps the growing corpus in
 # build-fuzz/corpus/TARGET/ and writes crashing inputs to build-fuzz/artifacts/TARGET/. A crash
 # input is fixed in the reader and committed to tests/fuzz/regressions/TARGET/, where ctest runs it.

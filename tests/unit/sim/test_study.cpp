@@ -31,6 +31,18 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+/// What record() may hold: one network of 100 8-bit weights, 3 values x 2 chips, 100 images.
+JournalBounds bounds() {
+  JournalBounds b;
+  b.networks.push_back({800, 100, {}});
+  b.networks[0].macs_by_weight_bits[8] = 1000;
+  b.values = 3;
+  b.chips = 2;
+  b.images = 100;
+  b.cells = 1024;
+  return b;
+}
+
 PointRecord record(int value, int chip, int64_t correct) {
   PointRecord r;
   r.network = 0;
@@ -151,13 +163,13 @@ TEST_CASE("journal: framed lines, resume, torn last line, another study refused"
   const std::string path = dir + "/journal.jsonl";
   const nlohmann::json study = {{"what", "test"}};
   {
-    StudyJournal j(path, "fp-1", study);
+    StudyJournal j(path, "fp-1", study, bounds());
     CHECK(j.finished().empty());
     j.append(record(0, 0, 90));
     j.append(record(1, 0, 80));
   }
   {
-    StudyJournal j(path, "fp-1", study);
+    StudyJournal j(path, "fp-1", study, bounds());
     REQUIRE(j.finished().size() == 2);
     CHECK(j.finished()[1] == record(1, 0, 80));
   }
@@ -167,17 +179,56 @@ TEST_CASE("journal: framed lines, resume, torn last line, another study refused"
     std::ofstream(path, std::ios::app) << frame_journal_line(record(2, 0, 70).to_json().dump()).substr(0, 20);
   }
   {
-    StudyJournal j(path, "fp-1", study);
+    StudyJournal j(path, "fp-1", study, bounds());
     CHECK(j.finished().size() == 2);
     j.append(record(2, 0, 70));
   }
   CHECK(slurp(path) == intact + frame_journal_line(record(2, 0, 70).to_json().dump()));
-  CHECK_THROWS_WITH(StudyJournal(path, "fp-2", study), Catch::Contains("journal of another study"));
+  CHECK_THROWS_WITH(StudyJournal(path, "fp-2", study, bounds()), Catch::Contains("journal of another study"));
   CHECK(slurp(path) == intact + frame_journal_line(record(2, 0, 70).to_json().dump()));  // untouched
   // A changed byte in a line that is not the last: an error naming the line.
   std::string damaged = slurp(path);
   damaged.replace(damaged.find("\"correct\":90"), 12, "\"correct\":99");
   std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
-  CHECK_THROWS_WITH(StudyJournal(path, "fp-1", study), Catch::Contains("line 2"));
+  CHECK_THROWS_WITH(StudyJournal(path, "fp-1", study, bounds()), Catch::Contains("line 2"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("journal: a line outside the study's bounds is refused, naming the field", "[study]") {
+  const JournalBounds b = bounds();
+  CHECK_NOTHROW(check_point_record(record(2, 1, 100), b, "j: line 2"));
+  auto refused = [&](PointRecord r, const char* field) {
+    CHECK_THROWS_WITH(check_point_record(r, b, "j: line 2"), Catch::StartsWith(std::string("j: line 2: ") + field));
+  };
+  PointRecord r = record(0, 0, 90);
+  r.correct = 101;
+  refused(r, "correct");
+  r = record(0, 0, 90);
+  r.robust_wrong = 9;  // fewer robust errors (10 at least) than errors
+  refused(r, "robust_wrong");
+  refused(record(3, 0, 90), "value");
+  refused(record(0, 2, 90), "chip");
+  r = record(0, 0, 90);
+  r.network = 1;
+  refused(r, "network");
+  r = record(0, 0, 90);
+  r.images = 99;
+  refused(r, "images");
+  r = record(0, 0, 90);
+  r.bits_stored = 801;
+  refused(r, "bits_stored");
+  r = record(1, 0, 90);
+  r.weights_changed = 2;  // one bit error cannot change two weights
+  refused(r, "weights_changed");
+  r = record(0, 0, 90);
+  r.failing_cells = 1025;
+  refused(r, "failing_cells");
+  r = record(0, 0, 90);
+  r.weights_as_previous_value = true;
+  refused(r, "weights_as_previous_value");
+  r = record(0, 0, 90);
+  r.zero_operand_macs_by_weight_bits[8] = 100 * 1000 + 1;
+  refused(r, "zero_operand_macs_by_weight_bits");
+  r.zero_operand_macs_by_weight_bits[8] = 100 * 1000;
+  CHECK_NOTHROW(check_point_record(r, b, "j: line 2"));
 }
