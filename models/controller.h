@@ -62,7 +62,7 @@ class Controller {
   const std::vector<WordAddress>& reads_this_cycle() const { return reads_now_; }
 
  private:
-  enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, DramWait, Done };
+  enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, DramWait, ParamFetch, Done };
   struct Fold {
     int64_t group = 0, row0 = 0, rows = 0, col0 = 0, cols = 0;  // array-dimension tiles
     int64_t o0 = 0, o1 = 0, k0 = 0, k1 = 0;                     // its weights: filters x reduction
@@ -77,6 +77,10 @@ class Controller {
     bool done = false;
   };
 
+  /// groupnorm: fetches its parameter words from the weight SRAM (ParamFetch), or takes them from
+  /// the protected register file, then runs the post-processing unit's groupnorm job.
+  void start_group_norm();
+  void begin_param_fetch();
   void plan_folds();
   void begin_fetch(int fold);
   /// Streamed weights: the DRAM streamer's part of cycle c (bursts end and start).
