@@ -35,6 +35,12 @@ struct ActionCounts {
   int64_t output_buffer_writes = 0;
   // Post-processing unit: requantization, relu, pooling, residual adds (one per output element op)
   int64_t post_ops = 0;
+  // Group normalization in the post-processing unit: per input code of the statistics pass (x and
+  // x^2 accumulated), one reciprocal square root per group and image, per output element of the
+  // normalization pass (normalize, scale and shift, requantize; instead of a post_op).
+  int64_t norm_stat_ops = 0;
+  int64_t rsqrt_ops = 0;
+  int64_t norm_ops = 0;
   // Off-chip traffic: input images read, results written (per inference), weights read (model load)
   int64_t dram_bytes = 0;
   // Time
@@ -82,6 +88,9 @@ struct ActionCounts {
     f(a.output_buffer_reads, b.output_buffer_reads);
     f(a.output_buffer_writes, b.output_buffer_writes);
     f(a.post_ops, b.post_ops);
+    f(a.norm_stat_ops, b.norm_stat_ops);
+    f(a.rsqrt_ops, b.rsqrt_ops);
+    f(a.norm_ops, b.norm_ops);
     f(a.dram_bytes, b.dram_bytes);
     f(a.cycles, b.cycles);
   }

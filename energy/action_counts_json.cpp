@@ -23,6 +23,9 @@ std::vector<std::pair<const char*, int64_t ActionCounts::*>> scalar_fields() {
           {"output_buffer_reads", &ActionCounts::output_buffer_reads},
           {"output_buffer_writes", &ActionCounts::output_buffer_writes},
           {"post_ops", &ActionCounts::post_ops},
+          {"norm_stat_ops", &ActionCounts::norm_stat_ops},
+          {"rsqrt_ops", &ActionCounts::rsqrt_ops},
+          {"norm_ops", &ActionCounts::norm_ops},
           {"dram_bytes", &ActionCounts::dram_bytes},
           {"cycles", &ActionCounts::cycles}};
 }

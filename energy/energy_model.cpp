@@ -42,6 +42,9 @@ void validate_counts(const ActionCounts& c, const EnergyHardware& hw) {
   require_count(c.output_buffer_reads, "output_buffer_reads");
   require_count(c.output_buffer_writes, "output_buffer_writes");
   require_count(c.post_ops, "post_ops");
+  require_count(c.norm_stat_ops, "norm_stat_ops");
+  require_count(c.rsqrt_ops, "rsqrt_ops");
+  require_count(c.norm_ops, "norm_ops");
   require_count(c.dram_bytes, "dram_bytes");
   require_count(c.cycles, "cycles");
   if (hw.ecc_check_bits == 0 && (c.ecc_decodes != 0 || c.ecc_encodes != 0))
@@ -183,7 +186,9 @@ EnergyBreakdown EnergyModel::breakdown(const ActionCounts& c, const OperatingPoi
   e.buffers_pj = (double(c.input_buffer_reads) * in_read_pj_ + double(c.input_buffer_writes) * in_write_pj_ +
                   double(c.output_buffer_reads) * out_read_pj_ + double(c.output_buffer_writes) * out_write_pj_) *
                  logic;
-  e.post_processing_pj = double(c.post_ops) * t.post_op_pj * logic;
+  e.post_processing_pj = (double(c.post_ops) * t.post_op_pj + double(c.norm_stat_ops) * t.norm_stat_op_pj +
+                          double(c.rsqrt_ops) * t.rsqrt_op_pj + double(c.norm_ops) * t.norm_op_pj) *
+                         logic;
   e.ecc_pj = (double(c.ecc_encodes) * t.ecc_encode_pj + double(c.ecc_decodes) * t.ecc_decode_pj) * logic;
   e.dram_pj = double(c.dram_bytes) * t.dram_pj_per_byte;
 

@@ -71,6 +71,9 @@ const std::vector<std::string>& sourced_technology_fields() {
                                                   "dynamic_energy.buffer.read_pj_per_byte",
                                                   "dynamic_energy.buffer.write_pj_per_byte",
                                                   "dynamic_energy.post_op_pj",
+                                                  "dynamic_energy.norm_stat_op_pj",
+                                                  "dynamic_energy.rsqrt_op_pj",
+                                                  "dynamic_energy.norm_op_pj",
                                                   "dynamic_energy.ecc_encode_pj",
                                                   "dynamic_energy.ecc_decode_pj",
                                                   "dynamic_energy.dram_pj_per_byte",
@@ -148,6 +151,9 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
     t.weight_sram = read_fit(d.get_object("weight_sram"), false);
     t.buffer = read_fit(d.get_object("buffer"), true);
     t.post_op_pj = d.get_double("post_op_pj", 0.0, kMaxEnergyPj);
+    t.norm_stat_op_pj = d.get_double("norm_stat_op_pj", 0.0, kMaxEnergyPj);
+    t.rsqrt_op_pj = d.get_double("rsqrt_op_pj", 0.0, kMaxEnergyPj);
+    t.norm_op_pj = d.get_double("norm_op_pj", 0.0, kMaxEnergyPj);
     t.ecc_encode_pj = d.get_double("ecc_encode_pj", 0.0, kMaxEnergyPj);
     t.ecc_decode_pj = d.get_double("ecc_decode_pj", 0.0, kMaxEnergyPj);
     t.dram_pj_per_byte = d.get_double("dram_pj_per_byte", 0.0, kMaxEnergyPj);

@@ -74,6 +74,9 @@ struct TechnologyParams {
   SramEnergyFit weight_sram;  // ref_word_bits-wide word access of one bank
   SramEnergyFit buffer;       // per byte: read_pj/write_pj are per byte, ref_word_bits = 8
   double post_op_pj = 0;
+  double norm_stat_op_pj = 0;  // groupnorm statistics: per input code (x^2, two accumulations)
+  double rsqrt_op_pj = 0;      // groupnorm: one reciprocal square root (per group and image)
+  double norm_op_pj = 0;       // groupnorm: per output element (normalize, affine, requantize)
   double ecc_encode_pj = 0;
   double ecc_decode_pj = 0;
   double dram_pj_per_byte = 0;  // off-chip, does not scale with on-chip voltages

@@ -17,7 +17,7 @@ WeightLayout::WeightLayout(const WeightSramParams& params, const Network& net)
     const Layer& layer = net.layers[l];
     LayerSpan& s = spans_[l];
     s.first_word = next;
-    if (!layer.has_weights() || layer.weight.stored.empty()) continue;
+    if (!net.params_in_weight_sram(layer) || layer.weight.stored.empty()) continue;
     s.bits = layer.weight.bits;
     if (s.bits < 1 || s.bits > params.word_bits)
       throw ConfigError(located(file, "layers[" + std::to_string(l) + "]",

@@ -1,5 +1,6 @@
 // Where every quantized weight lives in the weight SRAM (docs/architecture.md, "Weight SRAM
-// mapping"). Layers with weights are packed in network order, each starting at a fresh global
+// mapping"). Layers with weights (and groupnorm parameters unless they sit in the protected
+// register file: Network::params_in_weight_sram) are packed in network order, each starting at a fresh global
 // word; inside a layer, weights (m bits each, in WeightTensor layout order) are packed
 // floor(word_bits / m) per word, LSB first, never straddling words. Global word w lives in bank
 // w % banks, row w / banks, so consecutive words of a fold spread over all banks.

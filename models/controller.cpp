@@ -34,6 +34,17 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   counts_.dram_bytes = network_dram_bytes(net, layer);
   weight_dram_cycles_ = 0;
   spill_bytes_ = activation_spill_bytes(arch_, net, layer);
+  if (L.type == LayerType::GroupNorm) {
+    gm_ = GemmMapping{};
+    if (net.params_in_weight_sram(L)) {
+      begin_param_fetch();
+      state_ = State::ParamFetch;
+    } else {
+      post_.start_group_norm(net, layer, inputs.at(0), L.weight.stored, &output_);
+      state_ = State::Post;
+    }
+    return;
+  }
   if (!L.has_weights()) {
     gm_ = GemmMapping{};
     post_.start_layer(net, layer, inputs, &output_);
@@ -73,6 +84,35 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   burst_unit_ = -1;
   begin_fetch(0);
   state_ = State::WaitFetch;
+}
+
+// The groupnorm's parameter words, all of them, read at most `ports` per bank per cycle (the
+// fetch machinery of a fold, with no fold to run).
+void Controller::begin_param_fetch() {
+  const WeightLayout& layout = weights_.layout();
+  fetch_ = Fetch{};
+  fetch_.fold = 0;
+  fetch_unit_ = -1;
+  for (int64_t w = 0; w < layout.words(layer_); ++w) fetch_.words.push_back(layout.first_word(layer_) + w);
+  fetch_.values.assign(fetch_.words.size(), 0);
+  fetch_.words_per_bank.assign(size_t(arch_.weight_sram.banks), {});
+  fetch_.next.assign(size_t(arch_.weight_sram.banks), 0);
+  for (size_t i = 0; i < fetch_.words.size(); ++i)
+    fetch_.words_per_bank[size_t(layout.word_address(fetch_.words[i]).bank)].push_back(i);
+}
+
+// The fetched parameter words unpacked into patterns (faults included), handed to the unit.
+void Controller::start_group_norm() {
+  const WeightLayout& layout = weights_.layout();
+  const Layer& L = net_->layers[size_t(layer_)];
+  std::vector<uint8_t> params(L.weight.stored.size());
+  const int64_t first = layout.first_word(layer_);
+  for (size_t i = 0; i < params.size(); ++i)
+    params[i] = weights_.extract(layer_, int64_t(i),
+                                 fetch_.values[size_t(layout.global_word(layer_, int64_t(i)) - first)]);
+  fetch_ = Fetch{};
+  post_.start_group_norm(*net_, layer_, inputs_.at(0), params, &output_);
+  state_ = State::Post;
 }
 
 void Controller::begin_fetch(int fold) {
@@ -287,6 +327,7 @@ void Controller::before_edge() {
   switch (state_) {
     case State::WaitFetch:
     case State::DramWait:
+    case State::ParamFetch:
     case State::Done:
       array_.set_mode(ArrayMode::Idle);
       break;
@@ -367,6 +408,10 @@ void Controller::after_edge() {
     case State::DramWait:
       ++measured_.stall_cycles;
       if (cycle_ >= dram_done_) state_ = State::Done;
+      break;
+    case State::ParamFetch:
+      ++measured_.stall_cycles;
+      if (fetch_.done) start_group_norm();
       break;
     case State::Load:
       ++measured_.array_cycles;
@@ -452,6 +497,9 @@ LayerRun Controller::finish() {
   counts_.output_buffer_reads += p.output_buffer_reads;
   counts_.output_buffer_writes += p.output_buffer_writes;
   counts_.post_ops += p.post_ops;
+  counts_.norm_stat_ops += p.norm_stat_ops;
+  counts_.rsqrt_ops += p.rsqrt_ops;
+  counts_.norm_ops += p.norm_ops;
   counts_.cycles = cycle_;
   t.counts = counts_;
   LayerRun run;

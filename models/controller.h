@@ -63,7 +63,7 @@ class Controller {
   const std::vector<WordAddress>& reads_this_cycle() const { return reads_now_; }
 
  private:
-  enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, DramWait, Done };
+  enum class State { WaitFetch, Load, Stream, OsCompute, OsDrain, Post, DramWait, ParamFetch, Done };
   /// Weight words of one fold, fetched at most `ports` per bank per cycle.
   struct Fetch {
     int fold = -1;
@@ -74,6 +74,10 @@ class Controller {
     bool done = false;
   };
 
+  /// groupnorm: fetches its parameter words from the weight SRAM (ParamFetch), or takes them from
+  /// the protected register file, then runs the post-processing unit's groupnorm job.
+  void start_group_norm();
+  void begin_param_fetch();
   void begin_fetch(int fold);
   /// Streamed weights: the DRAM streamer's part of cycle c (bursts end and start).
   void stream_cycle(int64_t c);

@@ -50,7 +50,127 @@ void PostProcessingUnit::start_layer(const Network& net, int layer,
   counts_.post_ops += elements_;
 }
 
+void PostProcessingUnit::start_group_norm(const Network& net, int layer, const std::vector<uint8_t>* input,
+                                          const std::vector<uint8_t>& params, std::vector<uint8_t>* out) {
+  net_ = &net;
+  layer_ = &net.layers.at(size_t(layer));
+  if (layer_->type != LayerType::GroupNorm || params.size() != layer_->weight.stored.size())
+    throw std::invalid_argument("PostProcessingUnit::start_group_norm: not a groupnorm or wrong parameter count");
+  acc_ = nullptr;
+  inputs_ = {input};
+  params_ = params;
+  out_ = out;
+  out_->assign(size_t(layer_->out_shape.size()), 0);
+  elements_ = job_elements(*layer_);
+  next_ = 0;
+  const size_t groups = size_t(layer_->groups);
+  sum_.assign(groups, 0);
+  sum_sq_.assign(groups, 0);
+  inv_.assign(groups, 0);
+  inv_shift_.assign(groups, 0);
+  rsqrt_group_ = 0;
+  rsqrt_cycle_ = 0;
+  norm_phase_ = NormPhase::Statistics;
+  // Both passes read every input code; the second writes every output code.
+  counts_.input_buffer_reads += 2 * elements_;
+  counts_.input_buffer_writes += elements_;
+  counts_.norm_stat_ops += elements_;
+  counts_.rsqrt_ops += layer_->groups;
+  counts_.norm_ops += elements_;
+}
+
+namespace {
+
+using int128 = __int128;
+
+// Reciprocal square root unit: Q = floor(sqrt(D * 2^32)) by restoring square root, one result bit
+// per step (Q < 2^48), b = bit length of Q, inv = floor(2^(b+30) / Q) by restoring division, one
+// quotient bit per step (inv < 2^32).
+void reciprocal_sqrt(int64_t d, int64_t& inv, int& b) {
+  const int128 radicand = int128(d) << 32;
+  int128 q = 0;
+  for (int bit = 47; bit >= 0; --bit) {
+    const int128 trial = q | (int128(1) << bit);
+    if (trial * trial <= radicand) q = trial;
+  }
+  b = 0;
+  for (int128 v = q; v != 0; v >>= 1) ++b;
+  // 2^(b+30) / Q: the quotient's bits from 31 down, against the remainder.
+  int128 rem = int128(1) << (b + 30);
+  int64_t quotient = 0;
+  for (int bit = 31; bit >= 0; --bit) {
+    const int128 step = q << bit;
+    if (rem >= step) {
+      rem -= step;
+      quotient |= int64_t(1) << bit;
+    }
+  }
+  inv = quotient;
+}
+
+}  // namespace
+
+void PostProcessingUnit::tick_group_norm() {
+  const Layer& L = *layer_;
+  const int64_t n = elements_ / L.groups;
+  switch (norm_phase_) {
+    case NormPhase::Statistics: {
+      const int64_t end = std::min(elements_, next_ + lanes_);
+      const int32_t z = L.in_quant.zero_point;
+      for (int64_t e = next_; e < end; ++e) {
+        const int64_t x = int64_t((*inputs_[0])[size_t(e)]) - z;
+        sum_[size_t(e / n)] += x;
+        sum_sq_[size_t(e / n)] += x * x;
+      }
+      next_ = end;
+      if (next_ == elements_) norm_phase_ = NormPhase::Rsqrt, next_ = 0;
+      break;
+    }
+    case NormPhase::Rsqrt:
+      if (++rsqrt_cycle_ == kRsqrtCycles) {
+        const size_t g = size_t(rsqrt_group_);
+        const int64_t d = n * sum_sq_[g] - sum_[g] * sum_[g] + L.norm.eps_term;
+        int b = 0;
+        reciprocal_sqrt(d, inv_[g], b);
+        inv_shift_[g] = b - 2;
+        rsqrt_cycle_ = 0;
+        if (++rsqrt_group_ == L.groups) norm_phase_ = NormPhase::Normalize;
+      }
+      break;
+    case NormPhase::Normalize: {
+      const int64_t end = std::min(elements_, next_ + lanes_);
+      for (int64_t e = next_; e < end; ++e) (*out_)[size_t(e)] = normalize(e);
+      next_ = end;
+      if (next_ == elements_) norm_phase_ = NormPhase::None;
+      break;
+    }
+    case NormPhase::None:
+      break;
+  }
+}
+
+// Output code of element e (channel c, group g): z_out + rshift(h G_c M + B_c K, sh + 24).
+uint8_t PostProcessingUnit::normalize(int64_t e) const {
+  const Layer& L = *layer_;
+  const WeightTensor& W = L.weight;
+  const int64_t plane = int64_t(L.in_shape.h) * L.in_shape.w, n = elements_ / L.groups;
+  const size_t c = size_t(e / plane), g = size_t(e / n);
+  const int64_t x = int64_t((*inputs_[0])[size_t(e)]) - L.in_quant.zero_point;
+  const int k = inv_shift_[g];
+  const int128 h = (int128(n * x - sum_[g]) * inv_[g] + (int128(1) << (k - 1))) >> k;
+  const int64_t gamma = int64_t(W.decode(params_[c]) - W.zero_point[0]) * 256 + L.norm.offset_term;
+  const int64_t beta = W.decode(params_[size_t(W.per_out) + c]) - W.zero_point[1];
+  const int s = L.norm.gamma_requant.shift + 24;
+  const int128 acc = h * gamma * L.norm.gamma_requant.multiplier + int128(beta) * L.norm.beta_multiplier;
+  const int128 y = L.out_quant.zero_point + ((acc + (int128(1) << (s - 1))) >> s);
+  return uint8_t(y < 0 ? 0 : y > 255 ? 255 : int(y));
+}
+
 bool PostProcessingUnit::tick() {
+  if (norm_phase_ != NormPhase::None) {
+    tick_group_norm();
+    return busy();
+  }
   const int64_t end = std::min(elements_, next_ + lanes_);
   for (int64_t e = next_; e < end; ++e) (*out_)[size_t(e)] = compute(e);
   next_ = end;
@@ -103,6 +223,8 @@ uint8_t PostProcessingUnit::compute(int64_t e) const {
     }
     case LayerType::Flatten:
       return (*inputs_[0])[size_t(e)];
+    case LayerType::GroupNorm:
+      return normalize(e);
   }
   return 0;
 }

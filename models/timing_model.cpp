@@ -138,21 +138,46 @@ static void count_pe_registers(const ArchitectureParams& arch, const GemmMapping
       int64_t(SystolicArray::kRegisterBitsPerPe) * arch.rows * arch.cols * t.cycles - a.pe_register_bits_written;
 }
 
+// A groupnorm's parameter words in the weight SRAM (none in the register file): read before its
+// statistics pass, at most `ports` per bank per cycle. Returns those cycles; sets `words`.
+static int64_t norm_param_fetch_cycles(const ArchitectureParams& arch, const Network& net, int layer, int64_t& words) {
+  words = 0;
+  if (!net.params_in_weight_sram(net.layers.at(size_t(layer)))) return 0;
+  const WeightLayout layout(arch.weight_sram, net);
+  words = layout.words(layer);
+  std::vector<int64_t> per_bank(size_t(arch.weight_sram.banks), 0);
+  for (int64_t w = 0; w < words; ++w) ++per_bank[size_t(layout.word_address(layout.first_word(layer) + w).bank)];
+  int64_t most = 0;
+  for (int64_t n : per_bank) most = std::max(most, n);
+  return ceil_div(most, arch.weight_sram.read_ports_per_bank);
+}
+
 LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int layer) {
   const Layer& L = net.layers.at(size_t(layer));
   LayerTiming t;
   ActionCounts& a = t.counts;
   const int64_t R = arch.rows, C = arch.cols, pes = R * C;
   const int64_t elements = PostProcessingUnit::job_elements(L);
-  t.post_cycles = PostProcessingUnit::job_cycles(elements, arch.post_processing_lanes);
+  t.post_cycles = PostProcessingUnit::layer_cycles(L, arch.post_processing_lanes);
   a.dram_bytes = network_dram_bytes(net, layer);
   if (!L.has_weights()) {
-    if (L.type != LayerType::Flatten) {
+    if (L.type == LayerType::GroupNorm) {
+      // Parameter fetch (a stall), statistics pass, one reciprocal square root per group,
+      // normalization pass (docs/timing-model.md, "Post-processing unit").
+      t.stall_cycles = norm_param_fetch_cycles(arch, net, layer, t.weight_words_read);
+      a.weight_sram_reads = t.weight_words_read;
+      if (arch.weight_sram.secded()) a.ecc_decodes = t.weight_words_read;
+      a.input_buffer_reads = 2 * elements;
+      a.input_buffer_writes = elements;
+      a.norm_stat_ops = elements;
+      a.rsqrt_ops = L.groups;
+      a.norm_ops = elements;
+    } else if (L.type != LayerType::Flatten) {
       a.input_buffer_reads = layer_input_bytes(net, L);
       a.input_buffer_writes = elements;
       a.post_ops = elements;
     }
-    t.cycles = t.post_cycles;
+    t.cycles = t.stall_cycles + t.post_cycles;
     const int64_t spill = activation_spill_bytes(arch, net, layer);
     a.dram_bytes += spill;
     wait_for_dram(dram_transfer_cycles(arch, spill), t);

@@ -87,7 +87,7 @@ py::list network_layers(const PyNetwork& n) {
     d["output_shape"] = py::make_tuple(l.out_shape.c, l.out_shape.h, l.out_shape.w);
     d["macs_per_image"] = l.macs();
     d["weights"] = int64_t(l.weight.stored.size());
-    d["weight_bits"] = l.has_weights() ? l.weight.bits : 0;
+    d["weight_bits"] = l.has_parameters() ? l.weight.bits : 0;
     out.append(d);
   }
   return out;
@@ -112,6 +112,7 @@ struct PyRunArgs {
   std::optional<int> weight_bits;
   double transient_ber = 0;
   bool fault_map_tile = false, robust_error = false;
+  std::string norm_params = "sram";
 };
 
 /// The options a network run and a topology run share: hardware files, operating point, weight width.
@@ -153,6 +154,9 @@ py::tuple py_run(const PyRunArgs& a) {
   o.fault_map_tile = a.fault_map_tile;
   o.transient_ber = a.transient_ber;
   o.robust_error = a.robust_error;
+  if (a.norm_params != "sram" && a.norm_params != "register")
+    throw lvsim::ConfigError("norm_params: \"" + a.norm_params + "\" is not sram or register");
+  o.norm_params_in_sram = a.norm_params == "sram";
   o.compute_report_path = a.compute_report;
   o.dump_layers_dir = a.dump_layers;
   lvsim::check_run_options(o);
@@ -363,7 +367,8 @@ PYBIND11_MODULE(_lvsim, m) {
       .def_readwrite("transient_ber", &PyRunArgs::transient_ber)
       .def_readwrite("weight_bits", &PyRunArgs::weight_bits)
       .def_readwrite("fault_map_tile", &PyRunArgs::fault_map_tile)
-      .def_readwrite("robust_error", &PyRunArgs::robust_error);
+      .def_readwrite("robust_error", &PyRunArgs::robust_error)
+      .def_readwrite("norm_params", &PyRunArgs::norm_params);
   m.def("run", &py_run, py::arg("args"));
   m.def("run_topology", &py_run_topology, py::arg("args"), py::arg("topology"));
   m.def("sweep", &py_sweep, py::arg("study_text"), py::arg("origin"), py::arg("out"), py::arg("threads"),

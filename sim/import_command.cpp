@@ -27,7 +27,7 @@ int64_t calibrate_if_needed(Network& net, const CalibrationSource& c, const std:
   // of it, as the Python API does without a file, does not calibrate again).
   net.input_quant_given = true;
   for (Layer& l : net.layers)
-    if (l.has_weights() || l.type == LayerType::Add) l.out_quant_given = true;
+    if (l.has_weights() || l.type == LayerType::Add || l.type == LayerType::GroupNorm) l.out_quant_given = true;
   return std::min(c.images, train.count);
 }
 

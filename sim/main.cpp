@@ -51,6 +51,7 @@ struct CommandLine {
   std::optional<double> voltage_alias;
   std::string mode = "fast";
   std::string calib = "min-max";
+  std::string norm_params = "sram";
   std::string topology_path;  // run --topology: a SCALE-Sim topology instead of --network/--data
   SweepCommandLine sweep;
   std::string exploration_path;
@@ -107,6 +108,10 @@ void add_run_command(CLI::App& app, CommandLine& cl) {
   run->add_option("--weight-bits", o.weight_bits,
                   "Re-quantize the weights to this many bits (2..8; robust scheme, from the weights as held)")
       ->check(CLI::Range(2, 8));
+  run->add_option("--norm-params", cl.norm_params,
+                  "Where groupnorm parameters live: sram (default; in the weight SRAM, faults apply) or register "
+                  "(a protected register file)")
+      ->check(CLI::IsMember({"sram", "register"}));
   run->add_option("--arch", o.arch_path, "Architecture file (default: built-in presets/arch/edge-16x16.json)");
   run->add_option("--tech", o.tech_path, "Technology file (default: built-in presets/tech/45nm.json)");
   run->add_option("--v-sram", o.v_sram_v, "Weight-SRAM supply voltage in V (default: nominal)");
@@ -386,6 +391,7 @@ void finish_run_options(CommandLine& cl) {
   lvsim::RunOptions& o = cl.run;
   o.mode = lvsim::run_mode_from_name(cl.mode, "command line: --mode");
   o.calib_method = lvsim::calibration_method_from_name(cl.calib, "--calib");
+  o.norm_params_in_sram = cl.norm_params == "sram";
   if (cl.voltage_alias) {
     if (o.v_sram_v) throw lvsim::ConfigError("command line: --voltage: give either --voltage or --v-sram, not both");
     o.v_sram_v = cl.voltage_alias;

@@ -237,6 +237,7 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
   const int threads = resolve_threads(opt.threads);
   Network net = opt.network ? *opt.network : load_network(opt.network_path);
   if (opt.weight_bits) requantize_weights(net, *opt.weight_bits);
+  net.norm_params_in_sram = opt.norm_params_in_sram;
   Dataset test = load_dataset(opt.data_dir, Split::Test, opt.images);
   check_fits(test, net);
   if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
@@ -288,7 +289,7 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
     r.output_shape = l.out_shape;
     r.macs_per_image = l.macs();
     r.weights = int64_t(l.weight.stored.size());
-    r.weight_bits = l.has_weights() ? l.weight.bits : 0;
+    r.weight_bits = l.has_parameters() ? l.weight.bits : 0;
     rep.layers.push_back(r);
   }
 

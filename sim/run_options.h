@@ -27,6 +27,9 @@ struct RunOptions {
   int64_t calib_images = 512;
   CalibrationMethod calib_method = CalibrationMethod::MinMax;
   std::optional<int> weight_bits;  // re-quantize the weights to 2..8 bits (workloads/weight_requantization.h)
+  // Where groupnorm parameters live: the weight SRAM (faults apply) or a protected register file
+  // (Network::norm_params_in_sram).
+  bool norm_params_in_sram = true;
 
   // Hardware: empty paths select the built-in presets (edge-16x16, 45nm).
   std::string arch_path;

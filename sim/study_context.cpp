@@ -105,7 +105,7 @@ void StudyContext::load_network(const StudyNetwork& sn) {
   }
   int64_t bits = 0, ones = 0;
   for (const Layer& L : s.net.layers) {
-    if (!L.has_weights()) continue;
+    if (!s.net.params_in_weight_sram(L)) continue;
     bits += int64_t(L.weight.stored.size()) * L.weight.bits;
     for (uint8_t w : L.weight.stored) ones += std::popcount(unsigned(w));
   }

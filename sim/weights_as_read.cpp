@@ -18,7 +18,11 @@ LayerWeights read_all_weights(const Network& net, WeightMemory& wm, FaultReport&
   // would otherwise apply the current context's flips to that layer's bulk read).
   wm.set_read_context(-1, -1);
   for (size_t l = 0; l < net.layers.size(); ++l) {
-    if (!net.layers[l].has_weights()) continue;
+    if (!net.layers[l].has_parameters()) continue;
+    if (!net.params_in_weight_sram(net.layers[l])) {  // the protected register file: no faults
+      w[l] = net.layers[l].weight.stored;
+      continue;
+    }
     w[l] = wm.read_layer(int(l));
     const auto& stored = net.layers[l].weight.stored;
     fr.bits_stored += int64_t(stored.size()) * net.layers[l].weight.bits;
@@ -124,7 +128,11 @@ void read_image_weights(const Network& net, WeightMemory& wm, int64_t image, con
                         LayerWeights& w, FaultReport& fr) {
   w.resize(net.layers.size());
   for (size_t l = 0; l < net.layers.size(); ++l) {
-    if (!net.layers[l].has_weights()) continue;
+    if (!net.layers[l].has_parameters()) continue;
+    if (!net.params_in_weight_sram(net.layers[l])) {
+      w[l] = persistent[l];
+      continue;
+    }
     wm.set_read_context(image, int(l));
     wm.read_layer(int(l), w[l]);
     for (size_t k = 0; k < w[l].size(); ++k)
@@ -138,7 +146,7 @@ int64_t transient_weight_changes(const Network& net, const WeightMemory& wm, int
   int64_t flipped = 0;
   std::vector<std::pair<int64_t, uint8_t>> layer_changes;
   for (size_t l = 0; l < net.layers.size(); ++l) {
-    if (!net.layers[l].has_weights()) continue;
+    if (!net.params_in_weight_sram(net.layers[l])) continue;
     wm.transient_changes(image, int(l), persistent[l], layer_changes);
     for (const auto& [i, v] : layer_changes) {
       changes.push_back({int(l), i, v});

@@ -25,7 +25,7 @@ int tensor_of(int producer) {
 }
 
 bool is_calibrated_type(const Layer& l) {
-  return l.has_weights() || l.type == LayerType::Add;
+  return l.has_weights() || l.type == LayerType::Add || l.type == LayerType::GroupNorm;
 }
 
 // Range of one tensor seen by one thread. Percentile mode keeps only the `keep` smallest and
@@ -194,7 +194,9 @@ void calibrate(Network& net, const Dataset& train, int64_t images, CalibrationMe
       const int t = targets[i];
       if (t > 0) {
         const Layer& layer = net.layers[size_t(t - 1)];
-        if (layer.has_weights() && consumers[size_t(t)] == 1 && relu_consumers[size_t(t)] == 1) lo = 0.0;
+        if ((layer.has_weights() || layer.type == LayerType::GroupNorm) && consumers[size_t(t)] == 1 &&
+            relu_consumers[size_t(t)] == 1)
+          lo = 0.0;
       }
       quant_of(t - 1) = activation_quant_from_range(lo, hi);
       known[size_t(t)] = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -73,6 +74,9 @@ struct FastInference::Workspace {
   std::vector<int32_t> plane_sum, box_sum;  // sum of a over channels per position / per window
   std::vector<int32_t> row_sum;             // window-row sums of plane_sum
   std::vector<std::vector<std::vector<Correction>>> corr;  // [batch slot][layer]; empty: no changes
+  // [batch slot][layer]: a groupnorm's parameter changes (index into its patterns, pattern as read)
+  std::vector<std::vector<std::vector<std::pair<int64_t, uint8_t>>>> norm_changes;
+  std::vector<uint8_t> norm_params;  // one image's groupnorm parameters with its changes applied
   std::vector<WeightChange> changes;
   bool count_zeros = false;
   std::vector<int64_t> zero_macs;  // per layer: zero-operand MACs of the images run so far
@@ -99,6 +103,59 @@ void to_chw(const uint8_t* hwc, const Shape& s, uint8_t* chw) {
 }
 
 const Shape& source_shape(const Network& net, int src) { return src < 0 ? net.input_shape : net.layers[size_t(src)].out_shape; }
+
+// Group normalization of one channels-last image (docs/quantization.md, "Group normalization"):
+// per group, the sums of x and x^2, one reciprocal square root, then a table of the output code
+// for each of the 256 input codes per channel (the normalized value depends on the code only).
+using i128 = __int128;
+
+int64_t floor_sqrt_u128(unsigned __int128 v) {
+  auto r = (unsigned __int128)(std::sqrt((long double)v));
+  while (r * r > v) --r;
+  while ((r + 1) * (r + 1) <= v) ++r;
+  return int64_t(r);
+}
+
+void group_norm_hwc(const Layer& L, const std::vector<uint8_t>& params, const uint8_t* x, uint8_t* y) {
+  const Shape s = L.in_shape;
+  const int64_t plane = int64_t(s.h) * s.w;
+  const int cg = s.c / L.groups;
+  const int64_t n = plane * cg;
+  const WeightTensor& W = L.weight;
+  const GroupNormParams& p = L.norm;
+  const int z_in = L.in_quant.zero_point, z_out = L.out_quant.zero_point;
+  const int rs = p.gamma_requant.shift + 24;
+  // Histogram of codes per channel: the group sums follow from it.
+  std::vector<int64_t> hist(size_t(s.c) * 256, 0);
+  for (int64_t q = 0; q < plane; ++q)
+    for (int c = 0; c < s.c; ++c) ++hist[size_t(c) * 256 + x[q * s.c + c]];
+  std::vector<uint8_t> table(size_t(s.c) * 256);
+  for (int g = 0; g < L.groups; ++g) {
+    int64_t s1 = 0, s2 = 0;
+    for (int c = g * cg; c < (g + 1) * cg; ++c)
+      for (int v = 0; v < 256; ++v) {
+        const int64_t k = hist[size_t(c) * 256 + size_t(v)], d = v - z_in;
+        s1 += k * d;
+        s2 += k * d * d;
+      }
+    const int64_t D = n * s2 - s1 * s1 + p.eps_term;
+    const int64_t Q = floor_sqrt_u128((unsigned __int128)D << 32);
+    const int b = 64 - __builtin_clzll(uint64_t(Q));
+    const int64_t inv = int64_t((i128(1) << (b + 30)) / Q);
+    for (int c = g * cg; c < (g + 1) * cg; ++c) {
+      const i128 gm = i128((int64_t(W.decode(params[size_t(c)])) - W.zero_point[0]) * 256 + p.offset_term) *
+                      p.gamma_requant.multiplier;
+      const i128 bk = i128(W.decode(params[size_t(s.c + c)]) - W.zero_point[1]) * p.beta_multiplier;
+      for (int v = 0; v < 256; ++v) {
+        const i128 h = (i128(n * (v - z_in) - s1) * inv + (i128(1) << (b - 3))) >> (b - 2);
+        const i128 out = z_out + ((h * gm + bk + (i128(1) << (rs - 1))) >> rs);
+        table[size_t(c) * 256 + size_t(v)] = uint8_t(out < 0 ? 0 : out > 255 ? 255 : int(out));
+      }
+    }
+  }
+  for (int64_t q = 0; q < plane; ++q)
+    for (int c = 0; c < s.c; ++c) y[q * s.c + c] = table[size_t(c) * 256 + x[q * s.c + c]];
+}
 
 // The part of an output pixel's window that lies inside a conv's input: kernel rows (segments)
 // [s0, s1) and bytes [j0, j1) of each, rounded outwards to whole 4-byte steps (the extra bytes are
@@ -214,6 +271,8 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
       input_lut_[size_t(c * 256 + px)] = preprocess_pixel(net.preprocess, c, uint8_t(px), net.input_quant.zero_point);
   for (size_t l = 0; l < net.layers.size(); ++l) {
     const Layer& L = net.layers[l];
+    if (L.type == LayerType::GroupNorm && weights[l].size() != L.weight.stored.size())
+      throw std::invalid_argument("FastInference: parameter pattern count of layer " + L.name);
     if (!L.has_weights()) continue;
     const WeightTensor& W = L.weight;
     const std::vector<uint8_t>& pat = weights[l];
@@ -551,10 +610,16 @@ void FastInference::prepare_corrections(const std::vector<WeightChange>& changes
     if (ws.zero_flips.size() <= size_t(slot)) ws.zero_flips.resize(size_t(slot) + 1);
     ws.zero_flips[size_t(slot)].assign(net_.layers.size(), {});
   }
+  if (ws.norm_changes.size() <= size_t(slot)) ws.norm_changes.resize(size_t(slot) + 1);
+  ws.norm_changes[size_t(slot)].assign(net_.layers.size(), {});
   for (const WeightChange& ch : changes) {
     const Layer& L = net_.layers.at(size_t(ch.layer));
     const GemmLayer& G = gemm_[size_t(ch.layer)];
     const WeightTensor& W = L.weight;
+    if (L.type == LayerType::GroupNorm && ch.index >= 0 && ch.index < int64_t(W.stored.size())) {
+      ws.norm_changes[size_t(slot)][size_t(ch.layer)].emplace_back(ch.index, ch.pattern);
+      continue;
+    }
     if (!L.has_weights() || ch.index < 0 || ch.index >= int64_t(W.stored.size()))
       throw std::invalid_argument("FastInference: weight change outside layer " + L.name);
     const int o = int(ch.index / W.per_out);
@@ -731,6 +796,17 @@ void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, b
         }
         break;
       }
+      case LayerType::GroupNorm:
+        for (int64_t i = 0; i < n; ++i) {
+          const std::vector<uint8_t>* params = &patterns_[l];
+          if (size_t(i) < ws.norm_changes.size() && !ws.norm_changes[size_t(i)][l].empty()) {
+            ws.norm_params = patterns_[l];
+            for (const auto& [index, pattern] : ws.norm_changes[size_t(i)][l]) ws.norm_params[size_t(index)] = pattern;
+            params = &ws.norm_params;
+          }
+          group_norm_hwc(L, *params, source(0) + i * in_size_l, dst + i * out_size);
+        }
+        break;
       case LayerType::Add: {
         for (int64_t i = 0; i < n * out_size; ++i) {
           int64_t s = 0;
@@ -781,6 +857,7 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
       const int64_t first = b * kBatchImages, n = std::min<int64_t>(kBatchImages, count - first);
       ws.corr.clear();
       ws.zero_flips.clear();
+      ws.norm_changes.clear();
       if (changes)
         for (int64_t i = 0; i < n; ++i) {
           changes(first + i, ws.changes);

@@ -1,6 +1,7 @@
 #include "workloads/float_inference.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/errors.h"
 #include "workloads/quantization.h"
@@ -37,6 +38,7 @@ Shape expected_out_shape(const Network& net, const Layer& l, const std::string& 
       return Shape{int(in.size()), 1, 1};
     case LayerType::Relu:
     case LayerType::Add:
+    case LayerType::GroupNorm:
       return in;
   }
   return in;
@@ -68,6 +70,17 @@ FloatNetwork::FloatNetwork(const Network& net, const std::vector<bool>& in_scale
       throw ConfigError(located(file, l.name,
                                 "output shape " + shape_text(l.out_shape) + " does not follow from input " +
                                     shape_text(in) + " (expected " + shape_text(out) + ")"));
+    if (l.type == LayerType::GroupNorm) {
+      const WeightTensor& w = l.weight;
+      if (w.out_channels != 2 || w.per_out != in.c || int64_t(w.stored.size()) != 2 * int64_t(in.c) ||
+          w.scale.size() != 2 || w.zero_point.size() != 2 || l.groups <= 0 || in.c % l.groups != 0)
+        throw ConfigError(located(file, l.name, "groupnorm parameters do not match the layer's shape"));
+      // gamma_offset + gamma (row 0), beta (row 1), dequantized.
+      weight_[li].resize(w.stored.size());
+      for (size_t i = 0; i < w.stored.size(); ++i)
+        weight_[li][i] = float(dequantize_weight(w, int64_t(i)) + (int64_t(i) < w.per_out ? l.norm.gamma_offset : 0.0));
+      continue;
+    }
     if (!l.has_weights()) continue;
     const WeightTensor& w = l.weight;
     const int64_t per_out =
@@ -196,6 +209,26 @@ std::vector<float> FloatNetwork::run_layer(int li, const FloatActivations& a) co
     case LayerType::Flatten:
       out = in;
       break;
+    case LayerType::GroupNorm: {
+      // PyTorch's GroupNorm: biased variance over each group, in double.
+      const std::vector<float>& w = weight_[size_t(li)];
+      const int cg = is.c / l.groups;
+      const int64_t plane = int64_t(is.h) * is.w, n = cg * plane;
+      for (int g = 0; g < l.groups; ++g) {
+        const float* x = in.data() + g * n;
+        double mean = 0, var = 0;
+        for (int64_t i = 0; i < n; ++i) mean += x[i];
+        mean /= double(n);
+        for (int64_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+        const double inv = 1.0 / std::sqrt(var / double(n) + l.norm.eps);
+        for (int c = g * cg; c < (g + 1) * cg; ++c)
+          for (int64_t i = 0; i < plane; ++i) {
+            const int64_t k = c * plane + i;
+            out[size_t(k)] = float(w[size_t(c)] * (in[size_t(k)] - mean) * inv + w[size_t(is.c + c)]);
+          }
+      }
+      break;
+    }
     case LayerType::Add:
       for (int p : l.inputs) {
         const std::vector<float>& t = tensor(p);

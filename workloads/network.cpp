@@ -18,6 +18,8 @@ const char* layer_type_name(LayerType t) {
       return "flatten";
     case LayerType::Add:
       return "add";
+    case LayerType::GroupNorm:
+      return "groupnorm";
   }
   return "?";
 }

@@ -53,9 +53,22 @@ struct WeightTensor {
   }
 };
 
-enum class LayerType { Conv2d, Linear, Relu, MaxPool2d, AvgPool2d, Flatten, Add };
+enum class LayerType { Conv2d, Linear, Relu, MaxPool2d, AvgPool2d, Flatten, Add, GroupNorm };
 
 const char* layer_type_name(LayerType t);
+
+/// Group normalization's real parameters and the integer constants finalize_network() derives
+/// from them (docs/quantization.md, "Group normalization"). gamma and beta themselves are the
+/// layer's `weight` tensor: row 0 gamma, row 1 beta.
+struct GroupNormParams {
+  double eps = 1e-5;          // added to the variance (real units), > 0
+  double gamma_offset = 0.0;  // o: the effective scale is o + gamma
+  // Derived at finalize:
+  int64_t eps_term = 0;         // E = max(1, round(n^2 eps / s_in^2))
+  int64_t offset_term = 0;      // O = round(o / s_g * 2^8)
+  Requant gamma_requant;        // (M, sh) = make_requant(s_g / s_out)
+  int64_t beta_multiplier = 0;  // K = round(s_b / s_out * 2^(sh + 24))
+};
 
 /// One layer after import (batch-norm already folded). Inputs refer to earlier layers by index;
 /// -1 is the network input.
@@ -80,7 +93,15 @@ struct Layer {
   std::vector<int64_t> add_multiplier;  // one per input
   int add_shift = 1;
 
+  // groupnorm: `groups` (above) is the number of groups G; `weight` holds gamma (row 0) and beta
+  // (row 1), C values each; out_channels = C.
+  GroupNormParams norm;
+
+  /// A conv2d or linear layer: a GEMM on the array over `weight`.
   bool has_weights() const { return type == LayerType::Conv2d || type == LayerType::Linear; }
+  /// Layers whose `weight` tensor holds parameters (conv2d, linear, groupnorm). Whether a
+  /// groupnorm's sit in the weight SRAM is Network::params_in_weight_sram.
+  bool has_parameters() const { return has_weights() || type == LayerType::GroupNorm; }
   /// GEMM view of a conv/linear layer, per group: M = output pixels, K = reduction, N = filters.
   int64_t gemm_m() const { return int64_t(out_shape.h) * out_shape.w; }
   int64_t gemm_k() const { return int64_t(in_shape.c / groups) * kernel_h * kernel_w; }
@@ -108,6 +129,15 @@ struct Network {
   bool input_quant_given = false;  // input.quant came from the file (else: calibrated)
   std::vector<Layer> layers;
   int output = -1;  // index of the layer whose output are the class scores
+  /// Where groupnorm parameters live: in the weight SRAM like weights (default; they see its
+  /// faults) or in a protected register file (no faults, no SRAM words). A run option.
+  bool norm_params_in_sram = true;
+
+  /// True when layer `l`'s parameters occupy weight SRAM words (conv2d, linear; groupnorm unless
+  /// norm_params_in_sram is false) and are read through it, faults included.
+  bool params_in_weight_sram(const Layer& l) const {
+    return l.has_weights() || (l.type == LayerType::GroupNorm && norm_params_in_sram);
+  }
 
   /// Quantization of the tensor produced by `source` (a layer index, or -1 for the network input).
   const ActivationQuant& quant_of(int source) const {

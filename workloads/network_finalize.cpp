@@ -1,6 +1,8 @@
 #include "workloads/network_finalize.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -37,12 +39,48 @@ void quantize_bias(const Network& net, Layer& l) {
   }
 }
 
+[[noreturn]] void norm_range_error(const Network& net, const Layer& l, const std::string& key,
+                                  const std::string& what) {
+  throw ConfigError(located(net.source_file, layer_field(l, key), what));
+}
+
+// A real value rounded half away from zero, if its magnitude is below 2^bits.
+bool round_within(double x, int bits, int64_t& out) {
+  if (!(std::fabs(x) < std::ldexp(1.0, bits))) return false;
+  out = round_half_away(x);
+  return std::llabs(out) < (int64_t(1) << bits);
+}
+
+// The integer constants of a groupnorm (docs/quantization.md, "Group normalization"): E, O, (M, sh), K.
+void derive_groupnorm(const Network& net, Layer& l) {
+  GroupNormParams& p = l.norm;
+  const double s_in = l.in_quant.scale, s_out = l.out_quant.scale;
+  const double s_g = l.weight.scale.at(0), s_b = l.weight.scale.at(1);
+  const double n = double(l.in_shape.size() / l.groups);
+  const double e = n * n * p.eps / (s_in * s_in);
+  if (!round_within(e, 62, p.eps_term))
+    norm_range_error(net, l, "eps", "n^2 eps / s_in^2 is not below 2^62 (eps too large for the input scale)");
+  p.eps_term = std::max<int64_t>(1, p.eps_term);
+  if (!round_within(p.gamma_offset / s_g * 256.0, 40, p.offset_term))
+    norm_range_error(net, l, "gamma_offset", "gamma_offset / s_gamma * 2^8 is not below 2^40 in magnitude");
+  try {
+    p.gamma_requant = make_requant(s_g / s_out);
+  } catch (const std::domain_error&) {
+    norm_range_error(net, l, "output_quant",
+                     "scale " + std::to_string(s_out) +
+                         " cannot be reached from the gamma scale by a 32-bit multiplier with shift 1..62");
+  }
+  if (!round_within(std::ldexp(s_b / s_out, p.gamma_requant.shift + 24), 62, p.beta_multiplier))
+    norm_range_error(net, l, "beta", "s_beta / s_out * 2^(sh + 24) is not below 2^62 (beta scale too large next to the gamma scale)");
+}
+
 }  // namespace
 
 bool needs_calibration(const Network& net) {
   if (!net.input_quant_given) return true;
   for (const auto& l : net.layers)
-    if ((l.has_weights() || l.type == LayerType::Add) && !l.out_quant_given) return true;
+    if ((l.has_weights() || l.type == LayerType::Add || l.type == LayerType::GroupNorm) && !l.out_quant_given)
+      return true;
   return false;
 }
 
@@ -74,6 +112,9 @@ void finalize_network(Network& net) {
         }
         break;
       }
+      case LayerType::GroupNorm:
+        derive_groupnorm(net, l);
+        break;
       default:
         l.out_quant = l.in_quant;
         break;

@@ -2,6 +2,7 @@
 
 #include "common/input_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -27,8 +28,11 @@ constexpr int64_t kMaxChannels = int64_t(1) << 20;
 constexpr int64_t kMaxExtent = 1 << 16;  // image height/width, kernel, stride, padding
 constexpr double kMaxDouble = std::numeric_limits<double>::max();
 
-const std::vector<std::string> kLayerTypes = {"conv2d",    "linear",    "batchnorm2d", "relu",
-                                              "maxpool2d", "avgpool2d", "flatten",     "add"};
+const std::vector<std::string> kLayerTypes = {"conv2d",    "linear",  "batchnorm2d", "relu",     "maxpool2d",
+                                              "avgpool2d", "flatten", "add",         "groupnorm"};
+// A groupnorm group holds at most this many codes (keeps its integer sums in range,
+// docs/quantization.md).
+constexpr int64_t kMaxGroupNormCodes = int64_t(1) << 22;
 
 std::string shape_text(const std::vector<int64_t>& s) {
   std::string t = "[";
@@ -200,6 +204,62 @@ class Importer {
                         window_out(o, "kernel", l.in_shape.w, l.kernel_w, l.stride_w, l.pad_w)};
   }
 
+  // The "quantized" object of a weight-like tensor of `shape` ([rows, ...]) into `wt`. Zero points
+  // lie in the code range, or with `int32_zero_point` (groupnorm parameters, whose asymmetric range
+  // need not contain 0) anywhere in the int32 range.
+  void read_quantized(JsonObject& q, WeightTensor& wt, const std::vector<int64_t>& shape, bool int32_zero_point) {
+    const int64_t out = shape[0];
+    int64_t count = 1;
+    for (int64_t s : shape) count *= s;
+    wt.bits = int(q.get_int("bits", 2, 8));
+    wt.storage = q.get_enum("storage", {"unsigned", "twos_complement"}) == "unsigned" ? WeightStorage::Unsigned
+                                                                                      : WeightStorage::TwosComplement;
+    wt.per_channel = q.get_enum("granularity", {"per_tensor", "per_channel"}) == "per_channel";
+    wt.out_channels = out;
+    wt.per_out = count / out;
+    const size_t groups = wt.per_channel ? size_t(out) : 1;
+    const std::string n_text =
+        wt.per_channel ? std::to_string(out) + " (per_channel: one per output channel)" : "1 (per_tensor)";
+    auto scale = q.get_double_array("scale", -kMaxDouble, kMaxDouble);
+    if (scale.size() != groups)
+      q.fail("scale", "expected " + n_text + " values, got " + std::to_string(scale.size()));
+    for (size_t i = 0; i < scale.size(); ++i)
+      if (!(scale[i] > 0)) q.fail("scale[" + std::to_string(i) + "]", "must be > 0");
+    int64_t lo, hi;
+    code_range(wt.bits, wt.storage, lo, hi);
+    const auto zp = int32_zero_point ? q.get_int_array("zero_point", groups, std::numeric_limits<int32_t>::min(),
+                                                                     std::numeric_limits<int32_t>::max())
+                                       : q.get_int_array("zero_point", groups, lo, hi);
+    wt.scale.resize(size_t(out));
+    wt.zero_point.resize(size_t(out));
+    for (size_t o2 = 0; o2 < size_t(out); ++o2) {
+      wt.scale[o2] = scale[wt.per_channel ? o2 : 0];
+      wt.zero_point[o2] = int32_t(zp[wt.per_channel ? o2 : 0]);
+    }
+    Tensor codes = read_tensor(q.at("codes"), file_, q.field("codes"), payloads_);
+    if (codes.is_float()) q.fail("codes.dtype", "codes need an integer dtype (int8, uint8, int16, int32)");
+    if (codes.shape != shape)
+      q.fail("codes.shape",
+             shape_text(codes.shape) + " does not match the layer's weight shape " + shape_text(shape));
+    const uint8_t mask = uint8_t((1u << wt.bits) - 1);
+    wt.stored.resize(codes.ints.size());
+    int32_t cmin = std::numeric_limits<int32_t>::max(), cmax = std::numeric_limits<int32_t>::min();
+    for (size_t i = 0; i < codes.ints.size(); ++i) {
+      const int32_t c = codes.ints[i];
+      cmin = std::min(cmin, c);
+      cmax = std::max(cmax, c);
+      wt.stored[i] = uint8_t(c) & mask;
+    }
+    if (cmin < lo || cmax > hi) {
+      size_t bad = 0;
+      while (codes.ints[bad] >= lo && codes.ints[bad] <= hi) ++bad;
+      q.fail("codes", "element " + std::to_string(bad) + " = " + std::to_string(codes.ints[bad]) + " is outside " +
+                          std::to_string(lo) + ".." + std::to_string(hi) + " (" + std::to_string(wt.bits) + "-bit " +
+                          (wt.storage == WeightStorage::Unsigned ? "unsigned" : "twos_complement") + ")");
+    }
+    q.finish();
+  }
+
   // Reads `weight` of a conv2d/linear layer whose weights have `shape` ([out, per-out dims..]).
   void read_weight(JsonObject& o, Layer& l, int index, const std::vector<int64_t>& shape) {
     JsonObject w = o.get_object("weight");
@@ -225,54 +285,89 @@ class Importer {
       l.weight.per_out = count / out;
     } else {
       JsonObject q = w.get_object("quantized");
-      auto& wt = l.weight;
-      wt.bits = int(q.get_int("bits", 2, 8));
-      wt.storage = q.get_enum("storage", {"unsigned", "twos_complement"}) == "unsigned" ? WeightStorage::Unsigned
-                                                                                        : WeightStorage::TwosComplement;
-      wt.per_channel = q.get_enum("granularity", {"per_tensor", "per_channel"}) == "per_channel";
-      wt.out_channels = out;
-      wt.per_out = count / out;
-      const size_t groups = wt.per_channel ? size_t(out) : 1;
-      const std::string n_text =
-          wt.per_channel ? std::to_string(out) + " (per_channel: one per output channel)" : "1 (per_tensor)";
-      auto scale = q.get_double_array("scale", -kMaxDouble, kMaxDouble);
-      if (scale.size() != groups)
-        q.fail("scale", "expected " + n_text + " values, got " + std::to_string(scale.size()));
-      for (size_t i = 0; i < scale.size(); ++i)
-        if (!(scale[i] > 0)) q.fail("scale[" + std::to_string(i) + "]", "must be > 0");
-      int64_t lo, hi;
-      code_range(wt.bits, wt.storage, lo, hi);
-      const auto zp = q.get_int_array("zero_point", groups, lo, hi);
-      wt.scale.resize(size_t(out));
-      wt.zero_point.resize(size_t(out));
-      for (size_t o2 = 0; o2 < size_t(out); ++o2) {
-        wt.scale[o2] = scale[wt.per_channel ? o2 : 0];
-        wt.zero_point[o2] = int32_t(zp[wt.per_channel ? o2 : 0]);
-      }
-      Tensor codes = read_tensor(q.at("codes"), file_, q.field("codes"), payloads_);
-      if (codes.is_float()) q.fail("codes.dtype", "codes need an integer dtype (int8, uint8, int16, int32)");
-      if (codes.shape != shape)
-        q.fail("codes.shape",
-               shape_text(codes.shape) + " does not match the layer's weight shape " + shape_text(shape));
-      const uint8_t mask = uint8_t((1u << wt.bits) - 1);
-      wt.stored.resize(codes.ints.size());
-      int32_t cmin = std::numeric_limits<int32_t>::max(), cmax = std::numeric_limits<int32_t>::min();
-      for (size_t i = 0; i < codes.ints.size(); ++i) {
-        const int32_t c = codes.ints[i];
-        cmin = std::min(cmin, c);
-        cmax = std::max(cmax, c);
-        wt.stored[i] = uint8_t(c) & mask;
-      }
-      if (cmin < lo || cmax > hi) {
-        size_t bad = 0;
-        while (codes.ints[bad] >= lo && codes.ints[bad] <= hi) ++bad;
-        q.fail("codes", "element " + std::to_string(bad) + " = " + std::to_string(codes.ints[bad]) + " is outside " +
-                            std::to_string(lo) + ".." + std::to_string(hi) + " (" + std::to_string(wt.bits) + "-bit " +
-                            (wt.storage == WeightStorage::Unsigned ? "unsigned" : "twos_complement") + ")");
-      }
-      q.finish();
+      read_quantized(q, l.weight, shape, false);
     }
     w.finish();
+  }
+
+  // One groupnorm parameter (`gamma` or `beta`): C values, float (quantized here, as one tensor with
+  // its own range) or quantized (per_tensor). Returned as a one-row WeightTensor.
+  WeightTensor read_norm_param(JsonObject& o, const std::string& key, int64_t channels,
+                               const std::optional<WeightQuantScheme>& scheme) {
+    JsonObject w = o.get_object(key);
+    const bool is_float = w.has("float"), is_quant = w.has("quantized");
+    if (is_float == is_quant) o.fail(key, "expected exactly one of \"float\" and \"quantized\"");
+    const std::vector<int64_t> shape = {channels};
+    WeightTensor t;
+    if (is_float) {
+      Tensor v = read_tensor(w.at("float"), file_, w.field("float"), payloads_);
+      if (!v.is_float()) w.fail("float.dtype", "float parameters need dtype float32 or float64");
+      if (v.shape != shape)
+        w.fail("float.shape", shape_text(v.shape) + " does not match the input's " + std::to_string(channels) +
+                                  " channels");
+      if (!scheme) w.fail("float", "float parameters need a weight_quantization (on the layer or at the top level)");
+      WeightQuantScheme s = *scheme;
+      s.per_channel = false;  // one range per parameter tensor
+      if (!s.symmetric) {
+        // The integer zero point is about mid / half * 2^(m-1): keep it far inside int32.
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        for (double x : v.reals) {
+          const double c = s.clip > 0 ? std::clamp(x, -s.clip, s.clip) : x;
+          lo = std::min(lo, c), hi = std::max(hi, c);
+        }
+        const double mid = (hi + lo) / 2, half = (hi - lo) / 2;
+        if (half > 0 && std::fabs(mid) > half * 1048576.0)
+          w.fail("float", "the range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                              "] is too narrow for its distance from 0 (the asymmetric zero point would leave the "
+                              "int32 range); use symmetric quantization");
+      }
+      t = quantize_weights(v.reals, 1, s);
+    } else {
+      JsonObject q = w.get_object("quantized");
+      if (q.has("granularity") && q.at("granularity") != "per_tensor")
+        q.fail("granularity", "groupnorm parameters are quantized per_tensor");
+      read_quantized(q, t, shape, true);
+    }
+    w.finish();
+    return t;
+  }
+
+  void read_groupnorm(JsonObject& o, Layer& l) {
+    const Shape in = shape_of(l.inputs[0]);
+    l.in_shape = l.out_shape = in;
+    l.out_channels = in.c;
+    l.groups = int(o.get_int("groups", 1, kMaxChannels));
+    if (in.c % l.groups != 0)
+      o.fail("groups", std::to_string(l.groups) + " does not divide the " + std::to_string(in.c) + " input channels");
+    const int64_t n = in.size() / l.groups;
+    if (n > kMaxGroupNormCodes)
+      o.fail("groups", "a group of the " + shape_text(in) + " input holds " + std::to_string(n) +
+                           " codes, more than 2^22");
+    l.norm.eps = o.get_double("eps", 0.0, kMaxDouble);
+    if (!(l.norm.eps > 0)) o.fail("eps", "must be > 0");
+    l.norm.gamma_offset = o.get_double("gamma_offset", -kMaxDouble, kMaxDouble, 0.0);
+    std::optional<WeightQuantScheme> scheme = top_scheme_;
+    const bool any_float = (o.has("gamma") && o.get_object("gamma").has("float")) ||
+                           (o.has("beta") && o.get_object("beta").has("float"));
+    if (o.has("weight_quantization")) {
+      if (!any_float) o.fail("weight_quantization", "only allowed with float parameters");
+      scheme = read_scheme(o.get_object("weight_quantization"));
+    }
+    const WeightTensor gamma = read_norm_param(o, "gamma", in.c, scheme);
+    const WeightTensor beta = read_norm_param(o, "beta", in.c, scheme);
+    if (beta.bits != gamma.bits || beta.storage != gamma.storage)
+      o.fail("beta", "gamma and beta need the same bits and storage (one weight tensor of two rows)");
+    WeightTensor& w = l.weight;
+    w.bits = gamma.bits;
+    w.storage = gamma.storage;
+    w.per_channel = true;
+    w.out_channels = 2;
+    w.per_out = in.c;
+    w.stored = gamma.stored;
+    w.stored.insert(w.stored.end(), beta.stored.begin(), beta.stored.end());
+    w.scale = {gamma.scale[0], beta.scale[0]};
+    w.zero_point = {gamma.zero_point[0], beta.zero_point[0]};
+    if (auto q = read_output_quant(o)) l.out_quant = *q, l.out_quant_given = true;
   }
 
   void read_bias(JsonObject& o, Layer& l) {
@@ -407,6 +502,9 @@ class Importer {
       } else if (type == "relu") {
         l.type = LayerType::Relu;
         l.in_shape = l.out_shape = in;
+      } else if (type == "groupnorm") {
+        l.type = LayerType::GroupNorm;
+        read_groupnorm(o, l);
       } else if (type == "flatten") {
         l.type = LayerType::Flatten;
         l.in_shape = in;
@@ -500,6 +598,22 @@ nlohmann::json weight_json(const Layer& l) {
   return {{"quantized", q}};
 }
 
+// Row `row` of a groupnorm's parameter tensor (0: gamma, 1: beta) as a per-tensor "quantized" object.
+nlohmann::json norm_param_json(const Layer& l, int row) {
+  const auto& w = l.weight;
+  nlohmann::json q;
+  q["bits"] = w.bits;
+  q["storage"] = w.storage == WeightStorage::Unsigned ? "unsigned" : "twos_complement";
+  q["granularity"] = "per_tensor";
+  q["scale"] = {w.scale[size_t(row)]};
+  q["zero_point"] = {w.zero_point[size_t(row)]};
+  std::vector<int32_t> codes(size_t(w.per_out));
+  for (size_t i = 0; i < codes.size(); ++i) codes[i] = w.decode(w.stored[size_t(row * w.per_out) + i]);
+  q["codes"] = int_tensor_json(w.storage == WeightStorage::Unsigned ? DType::UInt8 : DType::Int8, {w.per_out}, codes,
+                               false);
+  return {{"quantized", q}};
+}
+
 }  // namespace
 
 Network import_network(const nlohmann::json& doc, const std::string& origin) {
@@ -558,6 +672,13 @@ nlohmann::json export_network(const Network& net) {
       }
       j["weight"] = weight_json(l);
       j["bias"] = int_tensor_json(DType::Int32, {l.out_channels}, l.bias, false);
+      j["output_quant"] = quant_json(l.out_quant);
+    } else if (l.type == LayerType::GroupNorm) {
+      j["groups"] = l.groups;
+      j["eps"] = l.norm.eps;
+      j["gamma_offset"] = l.norm.gamma_offset;
+      j["gamma"] = norm_param_json(l, 0);
+      j["beta"] = norm_param_json(l, 1);
       j["output_quant"] = quant_json(l.out_quant);
     } else if (l.type == LayerType::MaxPool2d) {
       j["kernel"] = {l.kernel_h, l.kernel_w};

@@ -23,12 +23,16 @@ namespace lvsim {
 
 namespace {
 
-// Opsets whose semantics of the supported operators this importer follows (ONNX 1.12 knows 1..17).
-constexpr int64_t kMinOpset = 9, kMaxOpset = 17;
+// Opsets whose semantics of the supported operators this importer follows (up to opset 21: the
+// changes of opsets 18-21 to the supported operators are checked where they matter: Pad's `axes`
+// input, QuantizeLinear/DequantizeLinear's `block_size`, AveragePool's `dilations`).
+constexpr int64_t kMinOpset = 9, kMaxOpset = 21;
 
 const char* kSupportedOps =
     "Conv, Gemm, MatMul(+Add), Relu, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape (to 2-D), Add, "
-    "BatchNormalization, Identity, Dropout, Pad (zero), Constant, QuantizeLinear, DequantizeLinear";
+    "BatchNormalization, GroupNormalization, PyTorch's GroupNorm pattern (Reshape, InstanceNormalization, Reshape, "
+    "Mul, Add), Shape, Unsqueeze (of constants), Identity, Dropout, Pad (zero), Constant, QuantizeLinear, "
+    "DequantizeLinear";
 
 /// A constant tensor (initializer or Constant node), values widened to double / int64.
 struct Constant {
@@ -75,7 +79,19 @@ struct QuantizedActivation {
   std::string node;
 };
 
-using Value = std::variant<Activation, Constant, QuantConstant, QuantizedActivation>;
+/// PyTorch's decomposed GroupNorm, part way through: Reshape to [N, G, -1] (Grouped), then
+/// InstanceNormalization with scale 1 and bias 0 (Normalized), Reshape back to [N, C, H, W]
+/// (Restored), Mul by gamma (Scaled); the Add of beta completes it into one groupnorm layer.
+struct GroupNormPattern {
+  enum class Stage { Grouped, Normalized, Restored, Scaled };
+  Activation act;  // the groupnorm's input
+  int64_t groups = 1;
+  double eps = 0;
+  Stage stage = Stage::Grouped;
+  std::vector<double> gamma;  // per channel (Scaled)
+};
+
+using Value = std::variant<Activation, Constant, QuantConstant, QuantizedActivation, GroupNormPattern>;
 
 std::string lower(std::string s) {
   for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -195,8 +211,8 @@ class OnnxTranslator {
     fail("node \"" + n.name() + "\" (" + n.op_type() + ")", what);
   }
 
-  void check_opset() const {
-    int64_t opset = -1;
+  void check_opset() {
+    int64_t& opset = opset_;
     for (const auto& o : model_.opset_import())
       if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
     if (opset < 0) fail("opset_import", "no opset of the default ONNX domain");
@@ -249,6 +265,9 @@ class OnnxTranslator {
     if (const auto* a = std::get_if<Activation>(&v)) return *a;
     if (std::holds_alternative<QuantizedActivation>(v))
       fail_node(n, "reads the output of a QuantizeLinear directly; lvsim needs a QuantizeLinear/DequantizeLinear pair");
+    if (std::holds_alternative<GroupNormPattern>(v))
+      fail_node(n, "reads a GroupNorm pattern (Reshape, InstanceNormalization, Reshape, Mul, Add) before its end; "
+                   "lvsim imports the whole pattern as one groupnorm");
     fail_node(n, "input \"" + n.input(i) + "\" must be computed from the model input, not a constant");
   }
 
@@ -448,6 +467,12 @@ class OnnxTranslator {
   // Add of two activations -> add layer; activation + constant -> the bias of the MatMul before it.
   void add(const onnx::NodeProto& n, int index) {
     if (n.input_size() != 2) fail_node(n, "expected two inputs");
+    for (int i = 0; i < 2; ++i)
+      if (const auto* p = std::get_if<GroupNormPattern>(&value(n, i))) {
+        if (p->stage != GroupNormPattern::Stage::Scaled) fail_node(n, "expected the Mul by gamma before the Add of beta");
+        emit_group_norm(n, index, *p, p->gamma, per_channel_constant(n, 1 - i, p->act.shape.c, "beta"));
+        return;
+      }
     const bool c0 = !std::holds_alternative<Activation>(value(n, 0)),
                c1 = !std::holds_alternative<Activation>(value(n, 1));
     if (!c0 && !c1) {
@@ -546,6 +571,7 @@ class OnnxTranslator {
 
   // Scale and zero point inputs (1, 2) of a QuantizeLinear/DequantizeLinear; zero point type = code type.
   void quant_params(const onnx::NodeProto& n, std::vector<double>& scale, std::vector<int64_t>& zp, int& type) const {
+    if (attr_int(n, "block_size", 0) != 0) fail_node(n, "blocked quantization (block_size, opset 21) is not supported");
     scale = reals_of(n, 1);
     for (double s : scale)
       if (!(s > 0)) fail_node(n, "scales must be > 0");
@@ -623,10 +649,149 @@ class OnnxTranslator {
     define(n, 0, q);
   }
 
+
+  // ---- group normalization ------------------------------------------------------------------
+
+  // A float constant of C values (shape [C], [C, 1, 1], [1, C, 1, 1]) or one value broadcast.
+  std::vector<double> per_channel_constant(const onnx::NodeProto& n, int i, int64_t channels, const char* what) const {
+    const Constant& c = constant(n, i);
+    if (!c.is_float()) fail_node(n, std::string(what) + " must be a float constant");
+    if (c.count() == 1) return std::vector<double>(size_t(channels), c.reals[0]);
+    int64_t non_unit = 0;
+    for (int64_t d : c.dims) non_unit += d != 1;
+    const bool channel_axis = c.dims.size() == 4 ? c.dims[1] == channels : !c.dims.empty() && c.dims[0] == channels;
+    if (c.count() != channels || non_unit != 1 || !channel_axis)
+      fail_node(n, std::string(what) + " must hold one value per channel (" + std::to_string(channels) +
+                       ", shape [C], [C, 1, 1] or [1, C, 1, 1])");
+    return c.reals;
+  }
+
+  void emit_group_norm(const onnx::NodeProto& n, int index, const GroupNormPattern& p, const std::vector<double>& gamma,
+                       const std::vector<double>& beta) {
+    auto l = base_layer(n, index, "groupnorm", p.act);
+    l["groups"] = p.groups;
+    l["eps"] = p.eps;
+    l["gamma"] = {{"float", float_tensor_json(DType::Float64, {p.act.shape.c}, gamma, false)}};
+    l["beta"] = {{"float", float_tensor_json(DType::Float64, {p.act.shape.c}, beta, false)}};
+    emit(n, std::move(l), p.act.shape);
+  }
+
+  double group_norm_eps(const onnx::NodeProto& n) const {
+    const double eps = attr_float(n, "epsilon", double(1e-5f));  // ONNX's default: the float 1e-5
+    if (!(eps > 0)) fail_node(n, "epsilon must be > 0");
+    return eps;
+  }
+
+  // GroupNormalization (opset 18: scale and bias per group [G], expanded to the group's channels;
+  // opset 21: per channel [C]).
+  void group_normalization(const onnx::NodeProto& n, int index) {
+    const Activation& x = activation(n, 0);
+    const int64_t groups = attr_int(n, "num_groups", 0), C = x.shape.c;
+    if (groups < 1 || C % groups != 0)
+      fail_node(n, "num_groups " + std::to_string(groups) + " does not divide the " + std::to_string(C) + " channels");
+    const int64_t per_param = opset_ >= 21 ? C : groups;
+    auto param = [&](int i, const char* what) {
+      const Constant& c = constant(n, i);
+      if (!c.is_float() || c.count() != per_param)
+        fail_node(n, std::string(what) + " must hold " + std::to_string(per_param) + " float values (" +
+                         (opset_ >= 21 ? "per channel, opset 21" : "per group, opsets 18-20") + ")");
+      std::vector<double> v(static_cast<size_t>(C));
+      for (int64_t ch = 0; ch < C; ++ch) v[size_t(ch)] = c.reals[size_t(opset_ >= 21 ? ch : ch / (C / groups))];
+      return v;
+    };
+    GroupNormPattern p{x, groups, group_norm_eps(n), GroupNormPattern::Stage::Scaled, {}};
+    emit_group_norm(n, index, p, param(1, "scale"), param(2, "bias"));
+  }
+
+  // Reshape inside PyTorch's GroupNorm pattern: [N, C, H, W] -> [N, G, -1], and back.
+  bool group_norm_reshape(const onnx::NodeProto& n) {
+    const Value& v = value(n, 0);
+    const Constant& s = constant(n, 1);
+    if (const auto* p = std::get_if<GroupNormPattern>(&v)) {
+      const Shape& in = p->act.shape;
+      const bool back = p->stage == GroupNormPattern::Stage::Normalized && s.ints.size() == 4 &&
+                        (s.ints[0] == 0 || s.ints[0] == 1 || s.ints[0] == -1) && s.ints[1] == in.c &&
+                        s.ints[2] == in.h && s.ints[3] == in.w;
+      if (!back) fail_node(n, "inside a GroupNorm pattern, expected the Reshape back to the input's shape");
+      GroupNormPattern r = *p;
+      r.stage = GroupNormPattern::Stage::Restored;
+      define(n, 0, r);
+      return true;
+    }
+    const auto* a = std::get_if<Activation>(&v);
+    if (!a || s.ints.size() != 3 || s.ints[1] < 1 || a->shape.c % s.ints[1] != 0 || a->shape.h * a->shape.w == 1 ||
+        !(s.ints[0] == 0 || s.ints[0] == 1) || !(s.ints[2] == -1 || s.ints[2] == a->shape.size() / s.ints[1]))
+      return false;
+    define(n, 0, GroupNormPattern{*a, s.ints[1], 0.0, GroupNormPattern::Stage::Grouped, {}});
+    return true;
+  }
+
+  void instance_normalization(const onnx::NodeProto& n) {
+    const auto* p = std::get_if<GroupNormPattern>(&value(n, 0));
+    if (!p || p->stage != GroupNormPattern::Stage::Grouped)
+      fail_node(n, "supported only inside PyTorch's GroupNorm pattern (after a Reshape to [N, G, -1])");
+    for (int i = 1; i <= 2; ++i) {
+      const Constant& c = constant(n, i);
+      const double want = i == 1 ? 1.0 : 0.0;
+      if (!c.is_float() || c.count() != p->groups ||
+          std::any_of(c.reals.begin(), c.reals.end(), [&](double x) { return x != want; }))
+        fail_node(n, std::string(i == 1 ? "scale" : "bias") + " must be " + std::to_string(p->groups) + " values of " +
+                         (i == 1 ? "1" : "0") + " (the affine part follows as Mul and Add)");
+    }
+    GroupNormPattern r = *p;
+    r.eps = group_norm_eps(n);
+    r.stage = GroupNormPattern::Stage::Normalized;
+    define(n, 0, r);
+  }
+
+  void mul(const onnx::NodeProto& n) {
+    if (n.input_size() != 2) fail_node(n, "expected two inputs");
+    for (int i = 0; i < 2; ++i)
+      if (const auto* p = std::get_if<GroupNormPattern>(&value(n, i))) {
+        if (p->stage != GroupNormPattern::Stage::Restored)
+          fail_node(n, "inside a GroupNorm pattern, expected the Mul by gamma after the Reshape back");
+        GroupNormPattern r = *p;
+        r.gamma = per_channel_constant(n, 1 - i, p->act.shape.c, "gamma");
+        r.stage = GroupNormPattern::Stage::Scaled;
+        define(n, 0, r);
+        return;
+      }
+    fail_node(n, "Mul is supported only as the scale of PyTorch's GroupNorm pattern");
+  }
+
+  // Shape of an activation: the constant [1, C, H, W] (the batch of one lvsim runs).
+  void shape_node(const onnx::NodeProto& n) {
+    const Activation& x = activation(n, 0);
+    Constant c;
+    c.type = onnx::TensorProto::INT64;
+    c.ints = {1, x.shape.c, x.shape.h, x.shape.w};
+    c.dims = {4};
+    define(n, 0, c);
+  }
+
+  // Unsqueeze of a constant (axes as attribute, opsets < 13, or as input): the same values.
+  void unsqueeze(const onnx::NodeProto& n) {
+    Constant c = constant(n, 0);
+    std::vector<int64_t> axes = attr_ints(n, "axes", {});
+    if (has_input(n, 1)) axes = constant(n, 1).ints;
+    std::vector<int64_t> dims = c.dims;
+    const int64_t rank = int64_t(dims.size() + axes.size());
+    std::vector<int64_t> sorted;
+    for (int64_t a : axes) sorted.push_back(a < 0 ? a + rank : a);
+    std::sort(sorted.begin(), sorted.end());
+    for (int64_t a : sorted) {
+      if (a < 0 || a > int64_t(dims.size())) fail_node(n, "axis out of range");
+      dims.insert(dims.begin() + a, 1);
+    }
+    c.dims = dims;
+    define(n, 0, c);
+  }
+
   // PyTorch writes AvgPool2d as Pad (all zero) + AveragePool: a zero Pad is the identity.
   void pad(const onnx::NodeProto& n) {
     std::vector<int64_t> pads = attr_ints(n, "pads", {});
     if (has_input(n, 1)) pads = constant(n, 1).ints;
+    if (has_input(n, 3)) fail_node(n, "the axes input (opset 18) is not supported");
     if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; }))
       fail_node(n, "only a Pad of zero width is supported (pad inside the Conv or MaxPool instead)");
     define(n, 0, activation(n, 0));
@@ -660,8 +825,19 @@ class OnnxTranslator {
       simple(n, index, "avgpool2d");
     else if (op == "Flatten")
       flatten(n, index, false);
-    else if (op == "Reshape")
-      flatten(n, index, true);
+    else if (op == "Reshape") {
+      if (!group_norm_reshape(n)) flatten(n, index, true);
+    } else if (op == "GroupNormalization") {
+      if (opset_ < 18) fail_node(n, "GroupNormalization needs opset 18 or later");
+      group_normalization(n, index);
+    } else if (op == "InstanceNormalization")
+      instance_normalization(n);
+    else if (op == "Mul")
+      mul(n);
+    else if (op == "Shape")
+      shape_node(n);
+    else if (op == "Unsqueeze")
+      unsqueeze(n);
     else if (op == "BatchNormalization")
       batch_norm(n, index);
     else if (op == "Identity" || op == "Dropout")
@@ -776,7 +952,7 @@ class OnnxTranslator {
     else if (meta.contains("weight_quantization"))
       doc["weight_quantization"] = meta["weight_quantization"];
     const bool float_weights = std::any_of(layers_.begin(), layers_.end(), [](const nlohmann::json& l) {
-      return l.contains("weight") && l["weight"].contains("float");
+      return (l.contains("weight") && l["weight"].contains("float")) || l.contains("gamma");
     });
     if (float_weights && !doc.contains("weight_quantization"))
       fail("weight_quantization",
@@ -800,6 +976,7 @@ class OnnxTranslator {
   std::map<std::string, std::pair<ActivationQuant, std::string>> quant_of_;  // layer -> (quant, Q node)
   nlohmann::json input_quant_;
   Shape input_shape_;
+  int64_t opset_ = -1;  // of the default domain
 };
 
 onnx::ModelProto parse_model(const std::string& bytes, const std::string& path) {

@@ -69,6 +69,69 @@ std::vector<int32_t> layer_accumulators(const Network& net, int layer, const std
   return acc;
 }
 
+namespace {
+
+using int128 = __int128;
+
+// floor((x + 2^(k-1)) / 2^k) on 128 bits, k >= 1.
+int128 rshift128(int128 x, int k) {
+  return (x + (int128(1) << (k - 1))) >> k;
+}
+
+// floor(sqrt(x)) of x >= 0, exact: the bit-by-bit (restoring) square root.
+int128 isqrt128(int128 x) {
+  int128 root = 0, bit = int128(1) << 124;
+  while (bit > x) bit >>= 2;
+  while (bit != 0) {
+    if (x >= root + bit) {
+      x -= root + bit;
+      root = (root >> 1) + bit;
+    } else {
+      root >>= 1;
+    }
+    bit >>= 2;
+  }
+  return root;
+}
+
+// Group normalization of one image (docs/quantization.md, "Group normalization"), steps 1-5 per group.
+void group_norm(const Layer& L, const std::vector<uint8_t>& in, const std::vector<uint8_t>& params,
+                std::vector<uint8_t>& out) {
+  const WeightTensor& W = L.weight;
+  const GroupNormParams& p = L.norm;
+  const int64_t plane = int64_t(L.in_shape.h) * L.in_shape.w;
+  const int cg = L.in_shape.c / L.groups;
+  const int64_t n = int64_t(cg) * plane;
+  const int32_t z_in = L.in_quant.zero_point;
+  for (int g = 0; g < L.groups; ++g) {
+    const int64_t first = int64_t(g) * n;
+    int64_t s1 = 0, s2 = 0;
+    for (int64_t i = first; i < first + n; ++i) {
+      const int64_t x = int64_t(in[size_t(i)]) - z_in;
+      s1 += x;
+      s2 += x * x;
+    }
+    const int64_t d = n * s2 - s1 * s1 + p.eps_term;
+    const int128 q = isqrt128(int128(d) << 32);
+    int b = 0;
+    while ((int128(1) << b) <= q) ++b;
+    const int64_t inv = int64_t((int128(1) << (b + 30)) / q);
+    for (int c = g * cg; c < (g + 1) * cg; ++c) {
+      const int64_t gamma = int64_t(W.decode(params[size_t(c)]) - W.zero_point[0]) * 256 + p.offset_term;
+      const int64_t beta = W.decode(params[size_t(W.per_out + c)]) - W.zero_point[1];
+      for (int64_t i = int64_t(c) * plane; i < int64_t(c + 1) * plane; ++i) {
+        const int64_t x = int64_t(in[size_t(i)]) - z_in;
+        const int64_t h = int64_t(rshift128(int128(n * x - s1) * inv, b - 2));
+        const int128 acc = int128(h) * gamma * p.gamma_requant.multiplier + int128(beta) * p.beta_multiplier;
+        const int128 y = L.out_quant.zero_point + rshift128(acc, p.gamma_requant.shift + 24);
+        out[size_t(i)] = uint8_t(y < 0 ? 0 : (y > 255 ? 255 : y));
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<uint8_t> run_layer(const Network& net, int layer, const std::vector<const std::vector<uint8_t>*>& inputs,
                                const std::vector<uint8_t>& weight_patterns) {
   const Layer& L = net.layers.at(layer);
@@ -115,6 +178,11 @@ std::vector<uint8_t> run_layer(const Network& net, int layer, const std::vector<
           }
       break;
     }
+    case LayerType::GroupNorm:
+      if (weight_patterns.size() != L.weight.stored.size())
+        throw std::invalid_argument("run_layer: groupnorm parameter count");
+      group_norm(L, in, weight_patterns, out);
+      break;
     case LayerType::Add: {
       for (size_t i = 0; i < out.size(); ++i) {
         int64_t s = 0;
@@ -136,7 +204,7 @@ std::vector<std::vector<uint8_t>> run_all_layers(const Network& net, const uint8
   for (size_t l = 0; l < net.layers.size(); ++l) {
     std::vector<const std::vector<uint8_t>*> ins;
     for (int src : net.layers[l].inputs) ins.push_back(src < 0 ? &input : &outs[size_t(src)]);
-    outs[l] = run_layer(net, int(l), ins, net.layers[l].has_weights() ? weights.at(l) : kNoWeights);
+    outs[l] = run_layer(net, int(l), ins, net.layers[l].has_parameters() ? weights.at(l) : kNoWeights);
   }
   return outs;
 }

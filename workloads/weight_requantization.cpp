@@ -1,5 +1,6 @@
 #include "workloads/weight_requantization.h"
 
+#include <algorithm>
 #include <string>
 
 #include "common/errors.h"
@@ -19,6 +20,24 @@ void check_bits(const Network& net, int bits) {
                               "re-quantization to " + std::to_string(bits) + " bits: weights have 2..8 bits"));
 }
 
+// A groupnorm's gamma and beta rows re-quantized as two tensors (each its own range), as at import.
+void requantize_norm_params(Layer& L, int bits) {
+  const WeightTensor& W = L.weight;
+  WeightQuantScheme s = WeightQuantScheme::robust(bits);
+  s.storage = W.storage;
+  WeightTensor out = W;
+  out.bits = bits;
+  for (int64_t row = 0; row < 2; ++row) {
+    std::vector<double> real(size_t(W.per_out));
+    for (int64_t i = 0; i < W.per_out; ++i) real[size_t(i)] = dequantize_weight(W, row * W.per_out + i);
+    const WeightTensor t = quantize_weights(real, 1, s);
+    std::copy(t.stored.begin(), t.stored.end(), out.stored.begin() + row * W.per_out);
+    out.scale[size_t(row)] = t.scale[0];
+    out.zero_point[size_t(row)] = t.zero_point[0];
+  }
+  L.weight = std::move(out);
+}
+
 }  // namespace
 
 void requantize_weights(Network& net, int bits) {
@@ -26,6 +45,11 @@ void requantize_weights(Network& net, int bits) {
   const bool finalized = !needs_calibration(net);
   bool changed = false;
   for (Layer& L : net.layers) {
+    if (L.type == LayerType::GroupNorm && L.weight.bits != bits) {
+      requantize_norm_params(L, bits);
+      changed = true;
+      continue;
+    }
     if (!L.has_weights() || L.weight.bits == bits) continue;
     const WeightTensor& W = L.weight;
     if (L.bias_real.empty() && !L.bias.empty()) {
@@ -49,7 +73,7 @@ void requantize_weights(Network& net, int bits) {
 void set_weight_bits_for_timing(Network& net, int bits) {
   check_bits(net, bits);
   for (Layer& L : net.layers) {
-    if (!L.has_weights()) continue;
+    if (!L.has_parameters()) continue;
     L.weight.bits = bits;
     std::fill(L.weight.stored.begin(), L.weight.stored.end(), uint8_t(0));
   }

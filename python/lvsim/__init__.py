@@ -290,7 +290,7 @@ def from_torch(module, example_input, *, preprocess=None, calib=None, bits=8, gr
 def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=None, ber_model=None,
         stuck_cell_fraction=None, stuck_at_1_fraction=None, fault_map=None, fault_map_tile=False, transient_ber=0.0,
         chip_seed=1, mode="fast", images=None, threads=None, calib_images=512, calib="min-max", clock_mode="fixed",
-        robust_error=False, compute_report=None, dump_layers=None, weight_bits=None):
+        robust_error=False, compute_report=None, dump_layers=None, weight_bits=None, norm_params="sram"):
     """One `lvsim run`: accuracy (with faults and clean), cycles, faults and energy of `network` (a
     Network, or a network file / ONNX path) on the test split of `data` (IDX or CIFAR-10 directory,
     or .npz). Keyword arguments are the command line's options (--v-sram is v_sram, ...); None
@@ -319,6 +319,7 @@ def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=N
     a.fault_map_tile = bool(fault_map_tile)
     a.transient_ber = _fraction(transient_ber, "--transient-ber")
     a.robust_error = bool(robust_error)
+    a.norm_params = _one_of(norm_params, "--norm-params", ["sram", "register"])
     a.compute_report = _path(compute_report, "--compute-report")
     a.dump_layers = _path(dump_layers, "--dump-layers")
     text, predictions, predictions_clean, labels = _lvsim.run(a)

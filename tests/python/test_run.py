@@ -45,6 +45,20 @@ def test_run_equals_cli_json_with_weight_bits_and_streamed_weights(tmp_path):
     assert r.dram["weights"] == "streamed" and r.bit_errors > 0
 
 
+def test_groupnorm_parameters_in_sram_or_register_equal_cli_json():
+    net = NET.replace("workloads/networks/fmnist-cnn.json", "tests/data/tiny-groupnorm.json")
+    for where in ("sram", "register"):
+        r = lvsim.run(net, DATA, ber=0.05, chip_seed=2, images=200, norm_params=where)
+        expected = cli_json("run", "--network", net, "--data", DATA, "--ber", 0.05, "--chip-seed", 2, "--images", 200,
+                            "--norm-params", where)
+        assert without_timing(r.to_dict()) == without_timing(expected)
+    try:
+        lvsim.run(net, DATA, images=2, norm_params="flash")
+        raise AssertionError("accepted norm_params='flash'")
+    except lvsim.Error as e:
+        assert "--norm-params" in str(e)
+
+
 def test_result_fields_and_arrays():
     r = lvsim.run(NET, DATA, ber=0.01, images=200)
     assert isinstance(r.predictions, np.ndarray) and r.predictions.shape == (200,)

@@ -14,6 +14,8 @@ dict wrapping one (key given with --state-dict-key, else the one of state_dict /
 model / net that holds it); a "module." prefix (DataParallel) is removed. Preprocessing and the input
 shape are always explicit; they and the weight scheme (--bits ...) are stored in the ONNX file's
 metadata ("lvsim"), so `lvsim run --network net.onnx` and `lvsim import` need nothing else.
+nn.GroupNorm needs nothing special: torch.onnx writes it (opset < 18) as Reshape, InstanceNormalization,
+Reshape, Mul, Add, which lvsim imports as one groupnorm layer (tests/cli/import_groupnorm.sh).
 Docs: docs/importing-models.md.
 """
 

@@ -26,6 +26,9 @@ inline nlohmann::json round_tech_json() {
       "weight_sram": {"read_pj": 20.0, "write_pj": 30.0, "ref_bank_bytes": 32768, "ref_word_bits": 64, "size_exponent": 0.47},
       "buffer": {"read_pj_per_byte": 2.0, "write_pj_per_byte": 3.0, "ref_bytes": 8192, "size_exponent": 0.5},
       "post_op_pj": 4.0,
+      "norm_stat_op_pj": 0.5,
+      "rsqrt_op_pj": 40.0,
+      "norm_op_pj": 16.0,
       "ecc_encode_pj": 0.25,
       "ecc_decode_pj": 0.75,
       "dram_pj_per_byte": 100.0

@@ -63,6 +63,9 @@ TEST_CASE("hand-computed energy of every action at nominal voltage", "[energy][m
   c.input_buffer_reads = 10;    // 8 KB = reference: 10 x 2 = 20
   c.output_buffer_writes = 10;  // 10 x 3 = 30
   c.post_ops = 5;               // 5 x 4 = 20
+  c.norm_stat_ops = 4;          // 4 x 0.5 = 2
+  c.rsqrt_ops = 1;              // 1 x 40 = 40
+  c.norm_ops = 2;               // 2 x 16 = 32
   c.dram_bytes = 3;             // 3 x 100 = 300
   c.cycles = 1000;              // 1 us at 1 GHz
   auto r = model.cost(c, nominal_operating_point(model.technology()), 2);
@@ -70,7 +73,7 @@ TEST_CASE("hand-computed energy of every action at nominal voltage", "[energy][m
   CHECK(r.breakdown.pe_registers_pj == Approx(5.0));
   CHECK(r.breakdown.weight_sram_pj == Approx(60.0));
   CHECK(r.breakdown.buffers_pj == Approx(50.0));
-  CHECK(r.breakdown.post_processing_pj == Approx(20.0));
+  CHECK(r.breakdown.post_processing_pj == Approx(20.0 + 2 + 40 + 32));
   CHECK(r.breakdown.dram_pj == Approx(300.0));
   // Leakage: SRAM 64 KB x 0.1 mW + buffers 16 KB x 0.1 mW + 16 PEs x 0.01 mW = 8.16 mW; x 1 us = 8160 pJ.
   CHECK(r.breakdown.leakage_pj == Approx(8160.0));
@@ -78,7 +81,7 @@ TEST_CASE("hand-computed energy of every action at nominal voltage", "[energy][m
   CHECK(r.leakage.buffers_pj == Approx(1600.0));
   CHECK(r.leakage.pes_pj == Approx(160.0));
   CHECK(r.time_s == Approx(1e-6));
-  const double total = 1.4 + 5 + 60 + 50 + 20 + 300 + 8160;
+  const double total = 1.4 + 5 + 60 + 50 + 94 + 300 + 8160;
   CHECK(r.energy_total_pj == Approx(total));
   CHECK(r.energy_per_inference_pj == Approx(total / 2));
   CHECK(r.average_power_w == Approx(total * 1e-12 / 1e-6));

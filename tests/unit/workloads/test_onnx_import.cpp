@@ -306,6 +306,120 @@ TEST_CASE("onnx: BatchNormalization folds into the Conv before it", "[onnx]") {
   for (size_t c = 0; c < 2; ++c) CHECK(got.layers[0].bias_real[c] == Approx(bf[c]).epsilon(1e-12));
 }
 
+namespace {
+
+/// The groupnorm document equal to a GroupNorm with per-channel gamma/beta on a C x 2 x 2 input.
+Network groupnorm_doc(int64_t C, int64_t G, double eps, const std::vector<double>& gamma,
+                      const std::vector<double>& beta) {
+  return import_network(doc_with({{"shape", {C, 2, 2}}, {"preprocess", {{"pixel_scale", 0.5}}}},
+                                 {{{"name", "gn"},
+                                   {"type", "groupnorm"},
+                                   {"input", "input"},
+                                   {"groups", G},
+                                   {"eps", double(float(eps))},
+                                   {"gamma", {{"float", inline_float({C}, gamma)}}},
+                                   {"beta", {{"float", inline_float({C}, beta)}}}},
+                                  {{"name", "relu"}, {"type", "relu"}, {"input", "gn"}}},
+                                 "relu"),
+                        "want");
+}
+
+void check_same_groupnorm(const Network& got, const Network& want) {
+  require_same(got, want);
+  CHECK(got.layers[0].norm.eps == want.layers[0].norm.eps);
+  CHECK(got.layers[0].norm.gamma_offset == 0.0);
+}
+
+}  // namespace
+
+TEST_CASE("onnx: GroupNormalization (opset 18 per group, opset 21 per channel) is one groupnorm", "[onnx][groupnorm]") {
+  const std::vector<double> scale_g = {1.25, 0.5}, bias_g = {0.1, -0.3};
+  const std::vector<double> gamma = {1.25, 1.25, 0.5, 0.5}, beta = {0.1, 0.1, -0.3, -0.3};
+  OnnxImportOptions opt;
+  opt.weight_scheme = WeightQuantScheme::robust(6);
+  {
+    OnnxBuilder b({1, 4, 2, 2}, 18);
+    b.floats("s", {2}, scale_g);
+    b.floats("b", {2}, bias_g);
+    auto& n = b.node("GroupNormalization", {"x", "s", "b"}, {"g"}, "gn");
+    OnnxBuilder::attr(n, "num_groups", 2);
+    OnnxBuilder::attr_f(n, "epsilon", 0.001);
+    b.node("Relu", {"g"}, {"y"}, "relu");
+    b.output("y");
+    check_same_groupnorm(load_onnx_network(b.save("gn18.onnx"), opt), groupnorm_doc(4, 2, 0.001, gamma, beta));
+  }
+  {
+    const std::vector<double> gc = {1.5, -0.25, 0.75, 1.0}, bc = {0.2, 0.0, -0.1, 0.4};
+    OnnxBuilder b({1, 4, 2, 2}, 21);
+    b.floats("s", {4}, gc);
+    b.floats("b", {4}, bc);
+    auto& n = b.node("GroupNormalization", {"x", "s", "b"}, {"g"}, "gn");
+    OnnxBuilder::attr(n, "num_groups", 2);
+    b.node("Relu", {"g"}, {"y"}, "relu");
+    b.output("y");
+    check_same_groupnorm(load_onnx_network(b.save("gn21.onnx"), opt), groupnorm_doc(4, 2, 1e-5, gc, bc));
+  }
+}
+
+TEST_CASE("onnx: PyTorch 1.13's decomposed GroupNorm (Reshape, InstanceNormalization, Reshape, Mul, Add)",
+          "[onnx][groupnorm]") {
+  const std::vector<double> gamma = {1.5, -0.25, 0.75, 1.0}, beta = {0.2, 0.0, -0.1, 0.4};
+  OnnxBuilder b({1, 4, 2, 2});
+  b.ints("shape", {3}, onnx::TensorProto::INT64, {0, 2, -1});
+  b.floats("ones", {2}, {1.0, 1.0});
+  b.floats("zeros", {2}, {0.0, 0.0});
+  b.floats("gamma", {4}, gamma);
+  b.floats("beta", {4, 1, 1}, beta);
+  b.ints("axes", {2}, onnx::TensorProto::INT64, {1, 2});
+  b.node("Reshape", {"x", "shape"}, {"r"}, "reshape1");
+  auto& in = b.node("InstanceNormalization", {"r", "ones", "zeros"}, {"n"}, "inorm");
+  OnnxBuilder::attr_f(in, "epsilon", 0.001);
+  b.node("Shape", {"x"}, {"s"}, "shape_of_x");
+  b.node("Reshape", {"n", "s"}, {"back"}, "reshape2");
+  b.node("Unsqueeze", {"gamma", "axes"}, {"g3"}, "unsq");
+  b.node("Mul", {"back", "g3"}, {"m"}, "mul");
+  b.node("Add", {"m", "beta"}, {"a"}, "add");
+  b.node("Relu", {"a"}, {"y"}, "relu");
+  b.output("y");
+  OnnxImportOptions opt;
+  opt.weight_scheme = WeightQuantScheme::robust(6);
+  const Network got = load_onnx_network(b.save("gn_torch.onnx"), opt);
+  REQUIRE(got.layers.size() == 2);
+  CHECK(got.layers[0].name == "add");
+  Network want = groupnorm_doc(4, 2, 0.001, gamma, beta);
+  want.layers[0].name = "add";
+  check_same_groupnorm(got, want);
+}
+
+TEST_CASE("onnx: GroupNorm models that do not fit give one located error", "[onnx][groupnorm]") {
+  SECTION("GroupNormalization before opset 18") {
+    OnnxBuilder b({1, 4, 2, 2}, 17);
+    b.floats("s", {2}, {1, 1});
+    b.floats("b", {2}, {0, 0});
+    auto& n = b.node("GroupNormalization", {"x", "s", "b"}, {"y"}, "gn");
+    OnnxBuilder::attr(n, "num_groups", 2);
+    b.output("y");
+    require_onnx_error<ConfigError>(b, "gn17.onnx", {"node \"gn\" (GroupNormalization)", "opset 18"});
+  }
+  SECTION("num_groups does not divide the channels") {
+    OnnxBuilder b({1, 4, 2, 2}, 18);
+    b.floats("s", {3}, {1, 1, 1});
+    b.floats("b", {3}, {0, 0, 0});
+    auto& n = b.node("GroupNormalization", {"x", "s", "b"}, {"y"}, "gn");
+    OnnxBuilder::attr(n, "num_groups", 3);
+    b.output("y");
+    require_onnx_error<ConfigError>(b, "gn_groups.onnx", {"node \"gn\"", "num_groups 3 does not divide"});
+  }
+  SECTION("InstanceNormalization outside the pattern") {
+    OnnxBuilder b({1, 4, 2, 2});
+    b.floats("s", {4}, {1, 1, 1, 1});
+    b.floats("b", {4}, {0, 0, 0, 0});
+    b.node("InstanceNormalization", {"x", "s", "b"}, {"y"}, "in");
+    b.output("y");
+    require_onnx_error<ConfigError>(b, "inorm.onnx", {"node \"in\" (InstanceNormalization)", "GroupNorm pattern"});
+  }
+}
+
 TEST_CASE("onnx: QDQ model gives integer weights and activation scales exactly", "[onnx]") {
   OnnxBuilder b({1, 1, 3, 3});
   const std::vector<int64_t> codes = {-128, -3, 0, 5, 127, 9, -1, 2, 40, 1, 2, 3, -4, -5, -6, 7, 8, -9};
@@ -416,10 +530,10 @@ TEST_CASE("onnx: bad models give one located error", "[onnx]") {
     require_onnx_error<ConfigError>(b, "dyn.onnx", {"input \"x\"", "dynamic", "height"});
   }
   SECTION("wrong opset") {
-    OnnxBuilder b({1, 1, 2, 2}, 18);
+    OnnxBuilder b({1, 1, 2, 2}, 22);
     b.node("Relu", {"x"}, {"y"}, "r");
     b.output("y");
-    require_onnx_error<ConfigError>(b, "opset.onnx", {"opset_import", "opset 18"});
+    require_onnx_error<ConfigError>(b, "opset.onnx", {"opset_import", "opset 22"});
   }
   SECTION("asymmetric pads") {
     OnnxBuilder b({1, 1, 4, 4});
