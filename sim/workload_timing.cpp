@@ -14,6 +14,10 @@ LoadedWorkload load_workload(const std::string& name, const std::string& path, b
   if (topology) {
     l.layers = read_topology_csv(path).layers;
     l.source_file = path;
+    int64_t weights = 0;
+    for (const TopologyLayer& layer : l.layers) weights += layer.weights();  // within kTopologyMaxWeights
+    if (weights <= kPrebuiltTopologyWeights)
+      for (const TopologyLayer& layer : l.layers) l.nets.push_back(topology_layer_network(layer, path));
   } else {
     l.nets.push_back(load_network(path));
   }
@@ -24,7 +28,12 @@ LoadedWorkload at_weight_bits(const LoadedWorkload& w, int bits) {
   if (bits == 0) return w;
   LoadedWorkload c = w;
   if (w.topology) c.topology_weight_bits = bits;
-  for (Network& net : c.nets) requantize_weights(net, bits);
+  for (Network& net : c.nets) {
+    if (w.topology)
+      set_weight_bits_for_timing(net, bits);
+    else
+      requantize_weights(net, bits);
+  }
   return c;
 }
 
@@ -74,11 +83,10 @@ bool add_network(const Network& net, bool topology, const std::string& where, co
 
 WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& arch) {
   WorkloadResult r;
-  for (const Network& net : w.nets)
-    if (!add_network(net, false, "", arch, r)) return r;
-  for (size_t i = 0; i < w.layers.size(); ++i) {
-    const std::string where = w.source_file + ": layer " + w.layers[i].name;
-    if (!add_network(topology_net(w, i), true, where, arch, r)) return r;
+  const bool built = !w.topology || !w.nets.empty();
+  for (size_t i = 0; i < (built ? w.nets.size() : w.layers.size()); ++i) {
+    const std::string where = w.topology ? w.source_file + ": layer " + w.layers[i].name : "";
+    if (!add_network(built ? w.nets[i] : topology_net(w, i), w.topology, where, arch, r)) return r;
   }
   r.feasible = true;
   return r;

@@ -17,13 +17,17 @@
 
 namespace lvsim {
 
-/// A workload, loaded once: a network, or a topology's rows (SCALE-Sim runs layers on their own).
-/// A topology layer's network (value-less weights, as many bytes as weights) is built when it is
-/// timed and released after it, so memory follows the largest layer, not the file.
+/// Topologies with at most this many weights keep their layers' networks built (an exploration
+/// times them at every point); larger ones build each layer's network when it is timed and release
+/// it after, so memory follows the largest layer, not the file.
+inline constexpr int64_t kPrebuiltTopologyWeights = int64_t(1) << 25;
+
+/// A workload, loaded once: a network, or a topology's rows (SCALE-Sim runs layers on their own),
+/// each row a network of value-less weights (as many bytes as weights).
 struct LoadedWorkload {
   std::string name;
   bool topology = false;
-  std::vector<Network> nets;           // the network (empty for a topology)
+  std::vector<Network> nets;           // the network, or a topology's layers when prebuilt
   std::vector<TopologyLayer> layers;   // a topology's rows
   std::string source_file;             // the topology file, for messages
   int topology_weight_bits = 0;        // 0: as the rows give them (8 bits)

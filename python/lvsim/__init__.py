@@ -232,7 +232,7 @@ def _path(value, option, required=False):
 
 def _voltages(values, option="--voltages"):
     """A list of voltages checked as the command line's list (no empty list, finite numbers)."""
-    items = list(_np.atleast_1d(values))
+    items = [values] if _np.ndim(values) == 0 else list(_np.asarray(values, dtype=object).ravel())
     for v in items:
         if isinstance(v, (bool, _np.bool_)) or not isinstance(v, (int, float, _np.integer, _np.floating)):
             raise InvalidInputError(f"command line: {option}: expected numbers, got {type(v).__name__}")
