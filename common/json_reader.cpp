@@ -101,10 +101,11 @@ std::string JsonObject::get_enum(const std::string& key, const std::vector<std::
 int64_t JsonObject::get_int(const std::string& key, int64_t min, int64_t max) {
   const auto& v = at(key);
   if (!v.is_number_integer()) fail(key, "expected an integer");
-  int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX) ? INT64_MAX : v.get<int64_t>();
-  if (x < min || x > max)
-    fail(key,
-         "value " + std::to_string(x) + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  // Above INT64_MAX the value is out of every range; the message prints it as written (v.dump()).
+  const bool huge = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX);
+  const int64_t x = huge ? 0 : v.get<int64_t>();
+  if (huge || x < min || x > max)
+    fail(key, "value " + v.dump() + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   return x;
 }
 
@@ -143,10 +144,11 @@ std::vector<int64_t> JsonObject::get_int_array(const std::string& key, size_t n,
   std::vector<int64_t> out;
   for (size_t i = 0; i < v.size(); ++i) {
     if (!v[i].is_number_integer()) fail(key + "[" + std::to_string(i) + "]", "expected an integer");
-    int64_t x = v[i].get<int64_t>();
-    if (x < min || x > max)
+    const bool huge = v[i].is_number_unsigned() && v[i].get<uint64_t>() > uint64_t(INT64_MAX);
+    const int64_t x = huge ? 0 : v[i].get<int64_t>();
+    if (huge || x < min || x > max)
       fail(key + "[" + std::to_string(i) + "]",
-           "value " + std::to_string(x) + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+           "value " + v[i].dump() + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
     out.push_back(x);
   }
   return out;

@@ -77,6 +77,23 @@ void check_output_location(const std::string& path, const std::string& option) {
   }
 }
 
+void check_output_not_input(const std::string& output, const std::string& option,
+                            const std::vector<NamedInput>& inputs) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (output.empty() || !fs::exists(output, ec)) return;  // a new file replaces nothing
+  fs::path parent = fs::path(output).parent_path();
+  if (parent.empty()) parent = ".";
+  for (const NamedInput& in : inputs) {
+    if (in.path.empty() || !fs::exists(in.path, ec)) continue;
+    const bool same = fs::equivalent(output, in.path, ec);
+    const bool inside = !same && fs::is_directory(in.path, ec) && fs::equivalent(parent, in.path, ec);
+    if (same || inside)
+      throw ConfigError(located(option, "", output + " is " + (inside ? "a file of " : "") + in.what +
+                                                " being read (an output must not replace an input)"));
+  }
+}
+
 StagedOutputs::~StagedOutputs() {
   for (const Entry& e : entries_) std::remove(e.tmp.c_str());
 }

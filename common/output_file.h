@@ -20,6 +20,19 @@ void sync_directory_of(const std::string& path);
 /// directory, which a rename would replace).
 void check_output_location(const std::string& path, const std::string& option);
 
+/// An input a command reads, for check_output_not_input: its path and what it is ("the model file").
+struct NamedInput {
+  std::string path;
+  std::string what;
+};
+
+/// ConfigError "option: PATH is WHAT being read (an output must not replace an input)" when
+/// `output` exists and is one of `inputs` by identity (same device and inode: another name or a
+/// link to the file counts), or is a file inside an input that is a directory (a data set folder).
+/// Empty input paths are skipped.
+void check_output_not_input(const std::string& output, const std::string& option,
+                            const std::vector<NamedInput>& inputs);
+
 /// The result files of one command, written together at its end: each is staged in a temporary
 /// file beside its target (locations checked when staged, so before the work that fills them) and
 /// commit() renames them all into place. A command that fails before commit() leaves none of them

@@ -65,8 +65,11 @@ ActionCounts action_counts_from_json(const nlohmann::json& j, const std::string&
     zero.finish();
   }
   for (const auto& [name, member] : scalar_fields()) c.*member = o.get_int(name, 0, INT64_MAX);
-  if (o.has("macs") && o.get_int("macs", 0, INT64_MAX) != c.macs())
-    o.fail("macs", "does not equal the sum of macs_by_weight_bits (" + std::to_string(c.macs()) + ")");
+  __int128 sum = 0;  // c.macs() could wrap on hostile counts
+  for (int64_t v : c.macs_by_weight_bits) sum += v;
+  if (o.has("macs") && o.get_int("macs", 0, INT64_MAX) != sum)
+    o.fail("macs", "does not equal the sum of macs_by_weight_bits (" +
+                       (sum <= INT64_MAX ? std::to_string(int64_t(sum)) : std::string("more than 2^63 - 1")) + ")");
   o.finish();
   return c;
 }

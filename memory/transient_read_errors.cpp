@@ -16,18 +16,18 @@ TransientReadErrors::TransientReadErrors(double rate_per_bit, const FaultGeometr
   log_keep_ = std::log1p(-rate_);
 }
 
+TransientReadErrors::FlipGaps::FlipGaps(const TransientReadErrors& t, int64_t image, int layer)
+    : rng_(derive_seed(derive_seed(t.key_, uint64_t(image)), uint64_t(layer))), log_keep_(t.log_keep_) {}
+
+// Gap to the next flipped cell: geometric, P(gap = g) = (1 - p)^g p, by inversion of one uniform
+// in (0, 1] (0 < p < 1 here; p = 1 flips every cell without drawing).
+double TransientReadErrors::FlipGaps::next() {
+  return std::floor(std::log(rng_.uniform_open0()) / log_keep_);
+}
+
 std::vector<int64_t> TransientReadErrors::flipped_cells(int64_t image, int layer, int64_t cells) const {
   std::vector<int64_t> out;
-  if (rate_ <= 0.0 || cells <= 0) return out;
-  SplitMix64 rng(derive_seed(derive_seed(key_, uint64_t(image)), uint64_t(layer)));
-  // Gap to the next flipped cell: geometric, P(gap = g) = (1 - p)^g p, by inversion of one
-  // uniform in (0, 1]; p = 1 flips every cell.
-  auto gap = [&]() -> double { return rate_ >= 1.0 ? 0.0 : std::floor(std::log(rng.uniform_open0()) / log_keep_); };
-  double cell = gap();
-  while (cell < double(cells)) {
-    out.push_back(int64_t(cell));
-    cell += gap() + 1.0;
-  }
+  for_each_flipped_cell(image, layer, cells, [&](int64_t c) { out.push_back(c); });
   return out;
 }
 

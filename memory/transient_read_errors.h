@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/rng.h"
 #include "memory/fault_map.h"
 #include "memory/word_faults.h"
 
@@ -37,8 +38,31 @@ class TransientReadErrors {
   /// layer `layer`. Every cell flips independently with probability rate_per_bit (geometric
   /// skipping from the (seed, image, layer) stream). Thread-safe.
   std::vector<int64_t> flipped_cells(int64_t image, int layer, int64_t cells) const;
+  /// Calls f(cell) for the same cells, ascending, without holding them (memory does not grow with
+  /// the rate: at rate 1 a layer's every cell flips).
+  template <class F>
+  void for_each_flipped_cell(int64_t image, int layer, int64_t cells, F f) const {
+    if (rate_ <= 0.0 || cells <= 0) return;
+    if (rate_ >= 1.0) {  // every gap is 0
+      for (int64_t c = 0; c < cells; ++c) f(c);
+      return;
+    }
+    FlipGaps gaps(*this, image, layer);
+    for (double cell = gaps.next(); cell < double(cells); cell += gaps.next() + 1.0) f(int64_t(cell));
+  }
 
  private:
+  /// Gaps between flipped cells of one (image, layer): geometric, from its own stream.
+  class FlipGaps {
+   public:
+    FlipGaps(const TransientReadErrors& t, int64_t image, int layer);
+    double next();
+
+   private:
+    SplitMix64 rng_;
+    double log_keep_;
+  };
+
   double rate_;
   int data_bits_;
   int cells_per_word_;

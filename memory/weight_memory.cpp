@@ -185,16 +185,16 @@ void WeightMemory::transient_changes(int64_t image, int layer, const std::vector
     // flips its weight bit whatever the persistent faults did, so no word needs to be sensed
     // (cells ascending, so the flips of one weight arrive together).
     const int cpw = transient_->cells_per_word();
-    for (int64_t cell : transient_->flipped_cells(image, layer, layout_.words(layer) * cpw)) {
+    transient_->for_each_flipped_cell(image, layer, layout_.words(layer) * cpw, [&](int64_t cell) {
       const int bit = int(cell % cpw), slot = bit / m;
       const int64_t i = (cell / cpw) * per_word + slot;
-      if (slot >= per_word || i >= n) continue;  // the unused tail of a word
+      if (slot >= per_word || i >= n) return;  // the unused tail of a word
       const uint8_t flip = uint8_t(1u << (bit % m));
       if (!out.empty() && out.back().first == i)
         out.back().second ^= flip;
       else
         out.push_back({i, uint8_t(persistent[size_t(i)] ^ flip)});
-    }
+    });
     return;
   }
   for (const auto& [g, t] : transient_masks(image, layer)) {

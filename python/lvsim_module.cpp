@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "sim/option_values.h"
 #include "sim/topology_run.h"
 #include "sim/chip_command.h"
 #include "sim/explore.h"
@@ -340,6 +341,11 @@ PYBIND11_MODULE(_lvsim, m) {
                std::to_string(n.net->total_weights()) + " weights>";
       });
 
+  // The command line's option checks (sim/option_values.h): the Python API validates with them.
+  m.def("_positive_integer", &lvsim::parse_positive_integer, py::arg("text"), py::arg("option"));
+  m.def("_seed", &lvsim::parse_seed_option, py::arg("text"), py::arg("option"));
+  m.def("_check_path", &lvsim::check_path_option, py::arg("path"), py::arg("option"), py::arg("required"));
+  m.def("_voltage_list", &lvsim::parse_voltage_list, py::arg("text"), py::arg("option"));
   m.def("load_network", &py_load_network, py::arg("path"));
   py::class_<PyRunArgs>(m, "_RunArgs")
       .def(py::init<>())

@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "common/json_reader.h"
+#include "common/output_file.h"
 #include "energy/operating_point.h"
 #include "memory/bitcell_failure_model.h"
 #include "sim/presets.h"
@@ -12,6 +13,8 @@
 namespace lvsim {
 
 ChipReport run_chip_command(const ChipCommandOptions& opt) {
+  check_output_not_input(opt.export_path, "command line: --export",
+                         {{opt.arch_path, "the architecture file"}, {opt.tech_path, "the technology file"}});
   const ArchitectureParams arch = load_architecture(opt.arch_path);
   const TechnologyParams tech = load_technology(opt.tech_path);
   const std::string origin = technology_origin(opt.tech_path);

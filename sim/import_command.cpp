@@ -88,6 +88,8 @@ void save_imported_network(const ImportedNetwork& imported, const std::string& p
 }
 
 std::string run_import_command(const ImportCommandOptions& o) {
+  check_output_not_input(o.out_path, "command line: --out",
+                         {{o.model_path, "the model file"}, {o.calib.data, "the calibration data set"}});
   const ImportedNetwork imported = import_model(o);
   save_imported_network(imported, o.out_path);
   if (imported.uncalibrated_doc)
@@ -97,6 +99,8 @@ std::string run_import_command(const ImportCommandOptions& o) {
 }
 
 std::string run_calibrate_command(const CalibrateCommandOptions& o) {
+  check_output_not_input(o.out_path, "command line: --out",
+                         {{o.network_path, "the network file"}, {o.calib.data, "the calibration data set"}});
   Network net = load_network(o.network_path);
   const int64_t used = calibrate_if_needed(net, o.calib, "--data");
   save_network(net, o.out_path);

@@ -17,9 +17,11 @@
 #include "sim/chip_command.h"
 #include "sim/explore.h"
 #include "sim/import_command.h"
+#include "sim/option_values.h"
 #include "sim/recost.h"
 #include "sim/run.h"
 #include "sim/study_comm.h"
+#include "sim/study_spec.h"
 #include "sim/sweep.h"
 #include "sim/topology_run.h"
 #include "sim/version.h"
@@ -52,8 +54,10 @@ struct CommandLine {
   std::string mode = "fast";
   std::string calib = "min-max";
   std::string norm_params = "sram";
+  bool trace_layer_given = false;
   std::string topology_path;  // run --topology: a SCALE-Sim topology instead of --network/--data
   SweepCommandLine sweep;
+  std::string chip_voltages;  // chip --voltages, parsed as sweep's (parse_value_list)
   std::string exploration_path;
   lvsim::StudyExecution explore_exec;
   bool explore_force = false;
@@ -61,31 +65,11 @@ struct CommandLine {
 
 /// A seed: a plain decimal integer in [0, 2^64 - 1] (no sign, no blanks: "-1" must not wrap).
 CLI::Validator seed_value() {
-  return CLI::Validator(
-      [](std::string& s) {
-        if (!s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos) {
-          try {
-            std::stoull(s);
-            return std::string();
-          } catch (const std::exception&) {
-          }
-        }
-        return "must be an integer in [0, 18446744073709551615], got \"" + s + "\"";
-      },
-      "SEED");
+  return CLI::Validator([](std::string& s) { return lvsim::seed_problem(s); }, "SEED");
 }
 
 CLI::Validator positive_integer() {
-  return CLI::Validator(
-      [](std::string& s) {
-        try {
-          size_t used = 0;
-          if (std::stoll(s, &used) >= 1 && used == s.size()) return std::string();
-        } catch (const std::exception&) {
-        }
-        return "must be a positive integer, got \"" + s + "\"";
-      },
-      "POSITIVE");
+  return CLI::Validator([](std::string& s) { return lvsim::positive_integer_problem(s); }, "POSITIVE");
 }
 
 void add_run_command(CLI::App& app, CommandLine& cl) {
@@ -157,7 +141,8 @@ void add_chip_command(CLI::App& app, CommandLine& cl) {
   chip->add_option("--arch", o.arch_path, "Architecture file: weight-SRAM geometry (default: built-in edge-16x16)");
   chip->add_option("--tech", o.tech_path, "Technology file: bit-cell failure model (default: built-in 45nm)");
   chip->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed)")->check(seed_value());
-  chip->add_option("--voltages", o.voltages_v, "Voltages of the BER table (V), comma separated")->delimiter(',');
+  chip->add_option("--voltages", cl.chip_voltages,
+                   "Voltages of the BER table (V): FROM:TO:STEP (e.g. 0.90:0.70:-0.05) or a,b,c");
   chip->add_option("--voltage", o.voltage_v, "Per-bank and per-type counts at this voltage (default: the lowest)");
   chip->add_option("--export", o.export_path, "Write the chip's fault map to this file");
   chip->add_option("--export-voltage", o.export_voltage_v, "Export only the cells failing at this voltage");
@@ -418,6 +403,8 @@ void finish_run_options(CommandLine& cl) {
   lvsim::check_run_options(o);
   if (!cl.trace_cycles.empty() && o.vcd_path.empty())
     throw lvsim::ConfigError("command line: --trace-cycles: needs --vcd");
+  if (cl.trace_layer_given && o.vcd_path.empty())
+    throw lvsim::ConfigError("command line: --trace-layer: needs --vcd (a trace of cycle mode)");
 }
 
 // The options a topology run has no use for (no weights, no data, no cycle model per layer).
@@ -457,6 +444,16 @@ void emit(const std::string& text, const std::string& json_text, bool json, cons
   std::fwrite(s.data(), 1, s.size(), stdout);
 }
 
+// CLI11's message in lvsim's words where it is unclear: an option given twice says so (CLI11:
+// "--images: At Most 1 required but received 2").
+std::string parse_error_text(const CLI::ParseError& e) {
+  std::string s = e.what();
+  const std::string at_most = ": At Most 1 required but received ";
+  const size_t k = s.find(at_most);
+  if (k != std::string::npos) s = s.substr(0, k) + ": given more than once (give it once)";
+  return s;
+}
+
 // SystemC's main() prints a copyright banner to stderr before sc_main() unless this variable is
 // set; lvsim keeps stderr for its own messages. Set during static initialisation, which runs
 // before that main(); a value the user set is kept.
@@ -483,19 +480,21 @@ extern "C" int sc_main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::fprintf(stderr, "lvsim: error: command line: %s\n", e.what());
+    std::fprintf(stderr, "lvsim: error: command line: %s\n", parse_error_text(e).c_str());
     return 2;
   }
 
   try {
+    cl.trace_layer_given = app.got_subcommand("run") && app.get_subcommand("run")->count("--trace-layer") > 0;
     if (app.got_subcommand("run") && !cl.topology_path.empty()) {
       check_topology_run_flags(*app.get_subcommand("run"));
+      cl.run.output_path = cl.output;
       finish_run_options(cl);
       run_topology_command(cl);
     } else if (app.got_subcommand("run")) {
       check_network_run_flags(cl);
-      finish_run_options(cl);
       cl.run.output_path = cl.output;
+      finish_run_options(cl);
       // The report, the VCD trace and the compute report are written together at the end (staged,
       // then renamed): a run that fails leaves none of them.
       lvsim::StagedOutputs outputs;
@@ -511,9 +510,15 @@ extern "C" int sc_main(int argc, char** argv) {
     } else if (app.got_subcommand("import") || app.got_subcommand("calibrate")) {
       run_import_command(app, import_cl);
     } else if (app.got_subcommand("recost")) {
+      lvsim::check_output_not_input(cl.output, "command line: --output",
+                                    {{cl.recost.report_path, "the report file"},
+                                     {cl.recost.arch_path, "the architecture file"},
+                                     {cl.recost.tech_path, "the technology file"}});
       const nlohmann::json r = lvsim::recost(cl.recost);
       emit(lvsim::recost_text(r), r.dump(2) + "\n", cl.json, cl.output);
     } else if (app.got_subcommand("chip")) {
+      if (app.get_subcommand("chip")->count("--voltages") > 0)
+        cl.chip.voltages_v = lvsim::parse_voltage_list(cl.chip_voltages, "--voltages");
       const lvsim::ChipReport rep = lvsim::run_chip_command(cl.chip);
       emit(rep.text, rep.json.dump(2) + "\n", cl.json, "");
     }

@@ -15,6 +15,34 @@ namespace lvsim {
 
 namespace {
 
+// Largest count a saved report may hold: a run counts far less (2^62 register bit-clocks is about
+// 10^5 s of a 4096 x 4096 array at 1 GHz), and sums of counts then stay within 64 bits.
+constexpr int64_t kMaxSavedCount = int64_t(1) << 62;
+// Largest array the architecture files allow (rows, cols <= 4096): at most one MAC per PE and cycle.
+constexpr int64_t kMaxMacsPerCycle = int64_t(4096) * 4096;
+
+// Counts a run can have produced: each within kMaxSavedCount, and no work without cycles (a run's
+// cycles bound its MACs); `field` is where they are in the report, for messages.
+void check_saved_counts(const ActionCounts& c, const std::string& path, const std::string& field, bool has_cycles) {
+  __int128 macs = 0;
+  for (int64_t v : c.macs_by_weight_bits) macs += v;
+  if (macs > kMaxSavedCount)
+    throw ConfigError(located(path, field + ".macs_by_weight_bits",
+                              "the MACs add up to more than 2^62 (not counts a run produces)"));
+  for (const auto& [name, v] : action_counts_to_json(c).items())
+    if (v.is_number_integer() && v.get<int64_t>() > kMaxSavedCount)
+      throw ConfigError(located(path, field + "." + name,
+                                "value " + v.dump() + " out of range [0, " + std::to_string(kMaxSavedCount) + "]"));
+  if (!has_cycles) return;
+  if (c.cycles == 0 && c != ActionCounts{})
+    throw ConfigError(located(path, field + ".cycles",
+                              "0 cycles for a run that did work (" + std::to_string(int64_t(macs)) + " MACs)"));
+  if (macs > __int128(c.cycles) * kMaxMacsPerCycle)
+    throw ConfigError(located(path, field + ".cycles",
+                              std::to_string(c.cycles) + " cycles for " + std::to_string(int64_t(macs)) +
+                                  " MACs (more than one MAC per PE and cycle on the largest array, 4096 x 4096)"));
+}
+
 // The counts a report saved: per-inference work over `images`, and one model load.
 struct SavedCounts {
   ActionCounts run;
@@ -28,6 +56,7 @@ SavedCounts read_saved(const std::string& path) {
   SavedCounts s;
   if (!doc.contains("action_counts")) throw ConfigError(located(path, "action_counts", "missing required field"));
   s.run = action_counts_from_json(doc.at("action_counts"), path, "action_counts");
+  check_saved_counts(s.run, path, "action_counts", true);
   if (!doc.contains("images") || !doc.at("images").is_number_integer() || doc.at("images").get<int64_t>() < 1)
     throw ConfigError(located(path, "images", "missing or not a positive integer"));
   s.images = doc.at("images").get<int64_t>();
@@ -36,6 +65,7 @@ SavedCounts read_saved(const std::string& path) {
     if (!m.is_object() || !m.contains("action_counts"))
       throw ConfigError(located(path, "model_load.action_counts", "missing required field"));
     s.model_load = action_counts_from_json(m.at("action_counts"), path, "model_load.action_counts");
+    check_saved_counts(*s.model_load, path, "model_load.action_counts", false);  // its cycles follow the clock
   }
   return s;
 }

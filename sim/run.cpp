@@ -352,13 +352,16 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
     outputs.stage(opt.compute_report_path, csv.str(), "--compute-report");
   }
   if (!opt.dump_layers_dir.empty()) {
-    // The weights each image read: the persistent faults, and its own transient errors if any.
-    std::vector<LayerWeights> per_image(size_t(test.count), faulty);
-    if (transient) {
+    // The weights each image read: the persistent faults, and its own transient errors if any
+    // (read for one image at a time).
+    LayerWeights image_weights;
+    const ImageWeights weights_of_image = [&](int64_t i) -> const LayerWeights& {
+      if (!transient) return faulty;
       FaultReport scratch;  // already counted by the prediction pass
-      for (int64_t i = 0; i < test.count; ++i) read_image_weights(net, wm, i, faulty, per_image[size_t(i)], scratch);
-    }
-    dump_layers(opt.dump_layers_dir, net, test, per_image);
+      read_image_weights(net, wm, i, faulty, image_weights, scratch);
+      return image_weights;
+    };
+    dump_layers(opt.dump_layers_dir, net, test, weights_of_image);
   }
   return rep;
 }

@@ -4,10 +4,19 @@
 #include <string>
 
 #include "common/errors.h"
+#include "common/output_file.h"
 
 namespace lvsim {
 
 void check_run_options(RunOptions& o) {
+  const std::vector<NamedInput> inputs = {{o.network_path, "the network file"},
+                                          {o.data_dir, "the data set"},
+                                          {o.arch_path, "the architecture file"},
+                                          {o.tech_path, "the technology file"},
+                                          {o.fault_map_path, "the fault map file"}};
+  check_output_not_input(o.output_path, "command line: --output", inputs);
+  check_output_not_input(o.compute_report_path, "command line: --compute-report", inputs);
+  check_output_not_input(o.vcd_path, "command line: --vcd", inputs);
   if (o.weight_bits && (*o.weight_bits < 2 || *o.weight_bits > 8))
     throw ConfigError("command line: --weight-bits: " + std::to_string(*o.weight_bits) + " is not 2..8");
   if (o.stuck_cell_fraction) {

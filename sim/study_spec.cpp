@@ -13,6 +13,7 @@ namespace lvsim {
 namespace {
 
 std::string fmt_double(double x) {
+  if (!std::isfinite(x)) return std::isnan(x) ? "nan" : x > 0 ? "inf" : "-inf";  // JSON would say null
   nlohmann::json j = x;
   return j.dump();
 }
@@ -30,8 +31,9 @@ std::vector<double> expand_range(double from, double to, double step, const std:
   if ((to - from) / step < 0)
     throw ConfigError(field + ": empty range: step " + fmt_double(step) + " does not lead from " + fmt_double(from) +
                       " to " + fmt_double(to) + " (reversed range?)");
+  // Checked as a double: a tiny step makes the count too large for any integer (1e-300: 2e299).
+  if (!((to - from) / step < 100001)) throw ConfigError(field + ": range has more than 100000 values");
   const auto steps = int64_t(std::floor((to - from) / step + 1e-9));
-  if (steps > 100000) throw ConfigError(field + ": range has more than 100000 values");
   std::vector<double> v;
   for (int64_t i = 0; i <= steps; ++i) v.push_back(round_nano(from + double(i) * step));
   return v;

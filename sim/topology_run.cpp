@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/errors.h"
+#include "common/output_file.h"
 #include "energy/action_counts_json.h"
 #include "energy/energy_model.h"
 #include "energy/operating_point.h"
@@ -65,6 +66,11 @@ std::string report_text(const nlohmann::json& j, const ArchitectureParams& arch)
 }  // namespace
 
 TopologyReport run_topology(const RunOptions& opt, const std::string& topology_path) {
+  const std::vector<NamedInput> inputs = {{topology_path, "the topology file"},
+                                          {opt.arch_path, "the architecture file"},
+                                          {opt.tech_path, "the technology file"}};
+  check_output_not_input(opt.output_path, "command line: --output", inputs);
+  check_output_not_input(opt.compute_report_path, "command line: --compute-report", inputs);
   ArchitectureParams arch = load_architecture(opt.arch_path);
   const TechnologyParams tech = load_technology(opt.tech_path);
   const OperatingPoint nominal = nominal_operating_point(tech);

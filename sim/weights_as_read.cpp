@@ -156,12 +156,63 @@ int64_t transient_weight_changes(const Network& net, const WeightMemory& wm, int
   return flipped;
 }
 
+namespace {
+
+// At high transient rates most weights change in every image: the fast engine's corrections (one
+// pass over a layer's output positions per changed weight, held for a batch of images) then cost
+// more time and memory than running each image on its own weights. The choice follows image 0's
+// changes (a pure function of the seed); both routes give the same predictions and counts.
+bool dense_transients(const Network& net, const WeightMemory& wm, const LayerWeights& persistent) {
+  std::vector<WeightChange> ch;
+  transient_weight_changes(net, wm, 0, persistent, ch);
+  return int64_t(ch.size()) * 16 > net.total_weights();
+}
+
+// The fast engine on each image's own weights (the persistent ones with its transient changes),
+// one image at a time per thread.
+std::vector<int> fast_predict_per_image(const Network& net, const WeightMemory& wm, const LayerWeights& persistent,
+                                        const Dataset& test, int threads, std::vector<int64_t>& flipped,
+                                        std::vector<int64_t>* zero_macs) {
+  std::vector<int> pred(size_t(test.count));
+  threads = int(std::clamp<int64_t>(threads, 1, std::max<int64_t>(test.count, 1)));
+  std::vector<std::vector<int64_t>> zeros(size_t(threads), std::vector<int64_t>(net.layers.size(), 0));
+  std::atomic<int64_t> next{0};
+  auto work = [&](int t) {
+    LayerWeights w = persistent;
+    std::vector<WeightChange> ch;
+    std::vector<int64_t> z;
+    for (int64_t i = next++; i < test.count; i = next++) {
+      flipped[size_t(i)] = transient_weight_changes(net, wm, i, persistent, ch);
+      for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = c.pattern;
+      const FastInference engine(net, w);
+      z.clear();  // predict adds to it
+      pred[size_t(i)] = engine.predict(test.image(i), 1, 1, nullptr, zero_macs ? &z : nullptr)[0];
+      for (size_t l = 0; l < z.size(); ++l) zeros[size_t(t)][l] += z[l];
+      for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
+    }
+  };
+  run_on_threads(threads, work);
+  if (zero_macs) {
+    zero_macs->assign(net.layers.size(), 0);
+    for (const auto& zt : zeros)
+      for (size_t l = 0; l < zt.size(); ++l) (*zero_macs)[l] += zt[l];
+  }
+  return pred;
+}
+
+}  // namespace
+
 std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
                                      const Dataset& test, FaultReport& fr, int threads,
                                      std::vector<int64_t>* zero_macs) {
   // Per-image counts land in their own slots, so the total does not depend on the threads.
   std::vector<int64_t> flipped(size_t(test.count), 0);
   const WeightMemory& memory = wm;
+  if (mode != RunMode::Golden && test.count > 0 && dense_transients(net, memory, persistent)) {
+    std::vector<int> pred = fast_predict_per_image(net, memory, persistent, test, threads, flipped, zero_macs);
+    for (int64_t f : flipped) fr.transient_bit_errors += f;
+    return pred;
+  }
   const ImageWeightChanges changes = [&](int64_t image, std::vector<WeightChange>& out) {
     flipped[size_t(image)] = transient_weight_changes(net, memory, image, persistent, out);
   };

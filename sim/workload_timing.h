@@ -13,15 +13,24 @@
 #include "models/architecture.h"
 #include "models/timing_model.h"
 #include "workloads/network.h"
+#include "workloads/topology.h"
 
 namespace lvsim {
 
-/// A workload, loaded once: the layers the closed form times, each as its own network for a
-/// topology (SCALE-Sim runs layers on their own) or the whole network.
+/// Topologies with at most this many weights keep their layers' networks built (an exploration
+/// times them at every point); larger ones build each layer's network when it is timed and release
+/// it after, so memory follows the largest layer, not the file.
+inline constexpr int64_t kPrebuiltTopologyWeights = int64_t(1) << 25;
+
+/// A workload, loaded once: a network, or a topology's rows (SCALE-Sim runs layers on their own),
+/// each row a network of value-less weights (as many bytes as weights).
 struct LoadedWorkload {
   std::string name;
   bool topology = false;
-  std::vector<Network> nets;  // one per topology layer, or the network
+  std::vector<Network> nets;           // the network, or a topology's layers when prebuilt
+  std::vector<TopologyLayer> layers;   // a topology's rows
+  std::string source_file;             // the topology file, for messages
+  int topology_weight_bits = 0;        // 0: as the rows give them (8 bits)
 };
 
 /// Reads a network file or a topology CSV (errors name the file).

@@ -319,7 +319,13 @@ bool has_cifar(const std::string& dir) {
 Dataset load_dataset(const std::string& dir, Split split, int64_t max_images) {
   if (is_numpy_dataset(dir)) return load_numpy_dataset(dir, split, max_images);  // .npz or .npy directory
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw Missing<FormatError>(located(dir, "", "data set directory does not exist"));
+  if (fs::path(dir).extension() == ".npy" && fs::exists(dir, ec))
+    throw FormatError(located(dir, "",
+                              "a single .npy array is not a data set: give the folder holding x.npy and y.npy "
+                              "(or x_test.npy / y_test.npy), or an .npz archive"));
+  if (!fs::exists(dir, ec)) throw Missing<FormatError>(located(dir, "", "data set directory does not exist"));
+  if (!fs::is_directory(dir, ec))
+    throw FormatError(located(dir, "", "not a data set: expected a directory or an .npz archive"));
   if (max_images < -1) throw ConfigError(located(dir, "max_images", "must be -1 (all) or >= 0"));
   if (has_idx(dir)) return load_idx(dir, split, max_images);
   if (has_cifar(dir)) return load_cifar(dir, split, max_images);
@@ -327,8 +333,9 @@ Dataset load_dataset(const std::string& dir, Split split, int64_t max_images) {
   if (has_cifar(sub)) return load_cifar(sub, split, max_images);
   throw FormatError(located(dir, "",
                             "no data set found: expected IDX files (train-images-idx3-ubyte[.gz], "
-                            "t10k-images-idx3-ubyte[.gz] and their -labels-idx1-ubyte) or CIFAR-10 binary files "
-                            "(data_batch_1..5.bin, test_batch.bin)"));
+                            "t10k-images-idx3-ubyte[.gz] and their -labels-idx1-ubyte), CIFAR-10 binary files "
+                            "(data_batch_1..5.bin, test_batch.bin) or NumPy arrays (x.npy and y.npy, or "
+                            "x_test.npy / y_test.npy)"));
 }
 
 namespace {

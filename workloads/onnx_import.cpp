@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <variant>
 
 #include "common/errors.h"
@@ -195,6 +196,7 @@ class OnnxTranslator {
     for (const auto& init : g.initializer())
       values_[init.name()] = decode_tensor(init, file_, "initializer \"" + init.name() + "\"");
     read_input();
+    check_unique_outputs();
     for (const auto& node : g.node())
       for (const auto& in : node.input()) ++consumers_[in];
     for (const auto& out : g.output()) ++consumers_[out.name()];
@@ -209,6 +211,17 @@ class OnnxTranslator {
   }
   [[noreturn]] void fail_node(const onnx::NodeProto& n, const std::string& what) const {
     fail("node \"" + n.name() + "\" (" + n.op_type() + ")", what);
+  }
+
+  // Every tensor is produced once (ONNX's single-assignment rule): with two producers of one name,
+  // which one a later node reads would depend on the order of translation.
+  void check_unique_outputs() const {
+    std::set<std::string> seen;
+    for (const auto& init : model_.graph().initializer()) seen.insert(init.name());
+    for (const auto& n : model_.graph().node())
+      for (const auto& out : n.output())
+        if (!out.empty() && !seen.insert(out).second)
+          fail_node(n, "output \"" + out + "\" is already produced by another node or an initializer");
   }
 
   void check_opset() {
@@ -240,10 +253,13 @@ class OnnxTranslator {
     if (dims.size() != 4 && dims.size() != 2) fail(field, "expected shape [N, C, H, W] or [N, F]");
     std::vector<int> chw;
     for (int d = 1; d < dims.size(); ++d) {
-      if (!dims[d].has_dim_value() || dims[d].dim_value() < 1 || dims[d].dim_value() > 65536)
+      if (!dims[d].has_dim_value())
         fail(field, "dimension " + std::to_string(d) + " is dynamic" +
                         (dims[d].has_dim_param() ? " (\"" + dims[d].dim_param() + "\")" : std::string()) +
                         "; lvsim needs fixed C, H, W (export with a fixed input shape)");
+      if (dims[d].dim_value() < 1 || dims[d].dim_value() > 65536)
+        fail(field, "dimension " + std::to_string(d) + " is " + std::to_string(dims[d].dim_value()) +
+                        ", outside [1, 65536]");
       chw.push_back(int(dims[d].dim_value()));
     }
     input_shape_ = chw.size() == 3 ? Shape{chw[0], chw[1], chw[2]} : Shape{chw[0], 1, 1};
@@ -904,6 +920,9 @@ class OnnxTranslator {
   // The entry "lvsim" of the model's metadata_props: {"preprocess": {..}, "weight_quantization": {..}},
   // each validated later as the network format's field of that name.
   nlohmann::json metadata() const {
+    int entries = 0;
+    for (const auto& p : model_.metadata_props()) entries += p.key() == "lvsim";
+    if (entries > 1) fail("metadata_props", std::to_string(entries) + " entries \"lvsim\" (give it once)");
     for (const auto& p : model_.metadata_props()) {
       if (p.key() != "lvsim") continue;
       const std::string field = "metadata_props[lvsim]";
@@ -993,12 +1012,32 @@ bool is_onnx_path(const std::string& path) {
   return lower(std::filesystem::path(path).extension().string()) == ".onnx";
 }
 
+namespace {
+std::string fmt_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+}  // namespace
+
+void check_onnx_import_options(const OnnxImportOptions& o) {
+  auto positive = [](double v) { return std::isfinite(v) && v > 0; };
+  if (o.pixel_scale && !positive(*o.pixel_scale))
+    throw ConfigError("command line: --pixel-scale: must be a finite number > 0, got " + fmt_number(*o.pixel_scale));
+  for (double m : o.mean)
+    if (!std::isfinite(m)) throw ConfigError("command line: --mean: must be finite numbers, got " + fmt_number(m));
+  for (double sd : o.std)
+    if (!positive(sd)) throw ConfigError("command line: --std: must be finite numbers > 0, got " + fmt_number(sd));
+}
+
 nlohmann::json onnx_to_network_json(const std::string& path, const OnnxImportOptions& options) {
+  check_onnx_import_options(options);
   return onnx_bytes_to_network_json(read_input_file(path, kMaxModelFileBytes), path, options);
 }
 
 nlohmann::json onnx_bytes_to_network_json(const std::string& bytes, const std::string& origin,
                                           const OnnxImportOptions& options) {
+  check_onnx_import_options(options);
   const onnx::ModelProto model = parse_model(bytes, origin);
   return OnnxTranslator(model, origin, options).run();
 }

@@ -26,6 +26,10 @@ struct OnnxImportOptions {
   std::string name;                                // network name (empty: the model's graph name or file stem)
 };
 
+/// ConfigError naming the option ("command line: --pixel-scale: ...") for a preprocessing value that
+/// is not finite, or not > 0 where a scale is.
+void check_onnx_import_options(const OnnxImportOptions& options);
+
 /// True when `path` names an ONNX model: extension ".onnx" (any case).
 bool is_onnx_path(const std::string& path);
 

@@ -34,21 +34,42 @@ std::string lower(std::string s) {
 }
 
 int64_t size_cell(const std::string& text, const std::string& where) {
-  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
-    throw FormatError(where + ": expected a positive integer, got \"" + text + "\"");
-  const int64_t v = std::stoll(text);
-  if (v < 1 || v > kTopologyMaxDim)
-    throw ConfigError(where + ": " + text + " is outside [1, " + std::to_string(kTopologyMaxDim) + "]");
-  return v;
+  const std::string range = "[1, " + std::to_string(kTopologyMaxDim) + "]";
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    throw FormatError(where + ": expected a whole number in " + range + " written in digits, got \"" + text + "\"");
+  const size_t digits = text.size() - std::min(text.find_first_not_of('0'), text.size());
+  if (digits > 9 || std::stoll(text) < 1 || std::stoll(text) > kTopologyMaxDim)
+    throw ConfigError(where + ": " + text + " is outside " + range);
+  return std::stoll(text);
 }
 
 void check_layer(const TopologyLayer& l, const std::string& where) {
   if (l.filter_h > l.ifmap_h || l.filter_w > l.ifmap_w)
     throw ConfigError(where + ": filter " + std::to_string(l.filter_h) + "x" + std::to_string(l.filter_w) +
                       " is larger than the input " + std::to_string(l.ifmap_h) + "x" + std::to_string(l.ifmap_w));
-  if (l.filter_h * l.filter_w * l.channels * l.num_filters > kTopologyMaxLayerWeights)
-    throw ConfigError(where + ": more than " + std::to_string(kTopologyMaxLayerWeights) + " weights in one layer");
 }
+
+// The work a file declares, summed row by row in 128 bits (each size is at most 2^20, so no product
+// of a row overflows): refused at the first row that takes a sum past its limit.
+class DeclaredWork {
+ public:
+  void add(const TopologyLayer& l, const std::string& where) {
+    using Wide = __int128;
+    const Wide weights = Wide(l.filter_h) * l.filter_w * l.channels * l.num_filters;
+    add_to(weights_, weights, kTopologyMaxWeights, "weights", where);
+    add_to(macs_, Wide(l.out_h()) * l.out_w() * weights, kTopologyMaxMacs, "MACs", where);
+    add_to(inputs_, Wide(l.ifmap_h) * l.ifmap_w * l.channels, kTopologyMaxInputs, "input elements", where);
+  }
+
+ private:
+  static void add_to(__int128& sum, __int128 v, int64_t limit, const char* what, const std::string& where) {
+    sum += v;
+    if (sum > limit)
+      throw ConfigError(where + ": the file's layers so far declare more than " + std::to_string(limit) + " " + what +
+                        " (the limit per topology file, docs/reliability.md)");
+  }
+  __int128 weights_ = 0, macs_ = 0, inputs_ = 0;
+};
 
 }  // namespace
 
@@ -64,6 +85,7 @@ Topology read_topology_csv(const std::string& path) {
   int row = 0;
   bool header = false;
   size_t columns = 0;
+  DeclaredWork work;
   while (std::getline(in, line)) {
     ++row;
     const std::vector<std::string> c = cells(line);
@@ -98,7 +120,11 @@ Topology read_topology_csv(const std::string& path) {
       l.channels = col(5, "Channels"), l.num_filters = col(6, "Num Filter"), l.stride = col(7, "Strides");
     }
     check_layer(l, where);
-    t.layers.push_back(l);
+    work.add(l, where);
+    if (int64_t(t.layers.size()) == kTopologyMaxLayers)
+      throw ConfigError(where + ": more than " + std::to_string(kTopologyMaxLayers) +
+                        " layers (the limit per topology file, docs/reliability.md)");
+    t.layers.push_back(std::move(l));
   }
   if (t.layers.empty()) throw FormatError(located(path, "", "no layers (an empty topology)"));
   return t;

@@ -22,7 +22,8 @@ struct TopologyLayer {
   int64_t out_w() const {
     return (ifmap_w - filter_w + stride) / stride + ((ifmap_w - filter_w + stride) % stride != 0);
   }
-  int64_t macs() const { return out_h() * out_w() * filter_h * filter_w * channels * num_filters; }
+  int64_t weights() const { return filter_h * filter_w * channels * num_filters; }
+  int64_t macs() const { return out_h() * out_w() * weights(); }
 };
 
 struct Topology {
@@ -32,9 +33,14 @@ struct Topology {
   std::vector<TopologyLayer> layers;
 };
 
-/// Limits on topology sizes (checked before anything is allocated).
-inline constexpr int64_t kTopologyMaxDim = 1 << 20;           // any size of a row
-inline constexpr int64_t kTopologyMaxLayerWeights = 1 << 28;  // filter_h * filter_w * channels * filters
+/// Limits on a topology file (checked row by row while reading, before any layer is built): one
+/// size of a row, and the work the whole file declares. Within them every count of a run fits in
+/// 64 bits (checked again after timing, sim/workload_timing.cpp).
+inline constexpr int64_t kTopologyMaxDim = int64_t(1) << 20;      // any size of a row
+inline constexpr int64_t kTopologyMaxLayers = int64_t(1) << 16;   // rows (layers) of one file
+inline constexpr int64_t kTopologyMaxWeights = int64_t(1) << 28;  // sum of filter_h * filter_w * channels * filters
+inline constexpr int64_t kTopologyMaxMacs = int64_t(1) << 40;     // sum of the layers' MACs
+inline constexpr int64_t kTopologyMaxInputs = int64_t(1) << 40;   // sum of IFMAP height * width * channels
 
 /// Reads a SCALE-Sim topology CSV, conv format (`Layer name, IFMAP Height, IFMAP Width, Filter
 /// Height, Filter Width, Channels, Num Filter, Strides,`) or GEMM format (`Layer Name, M, N, K,`),

@@ -14,6 +14,7 @@ FileNotFoundError), both lvsim.Error, with the command line's one-line message.
 """
 
 import json as _json
+import math as _math
 import os as _os
 import sys as _sys
 import tempfile as _tempfile
@@ -184,19 +185,21 @@ class StudyResult:
 
 # ---- argument checks (what the command line's option parser checks) ------------------------------
 
+def _integer_text(value, option):
+    """The text of an integer argument, as the command line would receive it; other types refused."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"command line: {option}: expected an integer, got {type(value).__name__}")
+    return str(value)
+
+
 def _positive(value, option):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInputError(f"command line: {option}: must be a positive integer, got \"{value}\"")
-    return value
+    return _lvsim._positive_integer(_integer_text(value, option), option)
 
 
-def _seed(value):
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2**64 - 1:
-        raise InvalidInputError(f"command line: --chip-seed: must be an integer in [0, 18446744073709551615], "
-                                f"got \"{value}\"")
-    return value
+def _seed(value, option="--chip-seed"):
+    return _lvsim._seed(_integer_text(value, option), option)
 
 
 def _fraction(value, option):
@@ -213,19 +216,34 @@ def _one_of(value, option, choices):
     return value
 
 
-def _path(value, option):
+def _path(value, option, required=False):
     if value is None:
+        if required:
+            raise InvalidInputError(f"command line: {option}: a path is required, got None")
         return ""
     if not isinstance(value, (str, _os.PathLike)):
         raise InvalidInputError(f"command line: {option}: expected a path, got {type(value).__name__}")
-    return _os.fspath(value)
+    path = _os.fspath(value)
+    if not isinstance(path, str):
+        raise InvalidInputError(f"command line: {option}: expected a text path, got {type(path).__name__}")
+    _lvsim._check_path(path, option, required)
+    return path
+
+
+def _voltages(values, option="--voltages"):
+    """A list of voltages checked as the command line's list (no empty list, finite numbers)."""
+    items = [values] if _np.ndim(values) == 0 else list(_np.asarray(values, dtype=object).ravel())
+    for v in items:
+        if isinstance(v, (bool, _np.bool_)) or not isinstance(v, (int, float, _np.integer, _np.floating)):
+            raise InvalidInputError(f"command line: {option}: expected numbers, got {type(v).__name__}")
+    return _lvsim._voltage_list(",".join(repr(float(v)) for v in items), option)
 
 
 # ---- networks -----------------------------------------------------------------------------------
 
 def load_network(path):
     """A network file (lvsim-network JSON) or ONNX model, loaded as `lvsim run --network` loads it."""
-    return _lvsim.load_network(_path(path, "--network"))
+    return _lvsim.load_network(_path(path, "--network", required=True))
 
 
 def import_onnx(path, *, bits=None, granularity=None, symmetry=None, storage=None, rounding=None, clip=None,
@@ -235,7 +253,7 @@ def import_onnx(path, *, bits=None, granularity=None, symmetry=None, storage=Non
     quantized at `bits` (robust scheme unless granularity/symmetry/storage/rounding/clip say
     otherwise), preprocessing from pixel_scale/mean/std or the model's metadata, and calibrated on
     calib_data's training split when given (else calibrated by run on its data set)."""
-    return _import(_path(path, "model"), None, bits, granularity, symmetry, storage, rounding, clip, pixel_scale,
+    return _import(_path(path, "model", required=True), None, bits, granularity, symmetry, storage, rounding, clip, pixel_scale,
                    mean, std, name, calib_data, calib_images, calib, threads)
 
 
@@ -299,8 +317,8 @@ def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=N
     if isinstance(network, Network):
         a.network = network
     else:
-        a.network_path = _path(network, "--network")
-    a.data = _path(data, "--data")
+        a.network_path = _path(network, "--network", required=True)
+    a.data = _path(data, "--data", required=True)
     a.mode = _one_of(mode, "--mode", ["golden", "fast", "cycle"])
     a.calib = _one_of(calib, "--calib", ["min-max", "percentile"])
     a.clock_mode = clock_mode
@@ -357,7 +375,7 @@ def run_topology(topology, *, arch=None, tech=None, v_sram=None, v_logic=None, c
     a.v_sram, a.v_logic = v_sram, v_logic
     a.clock_mode = clock_mode
     a.weight_bits = None if weight_bits is None else int(weight_bits)
-    text, csv = _lvsim.run_topology(a, _path(topology, "--topology"))
+    text, csv = _lvsim.run_topology(a, _path(topology, "--topology", required=True))
     return TopologyResult(_json.loads(text), csv)
 
 
@@ -377,6 +395,8 @@ def _progress(progress):
     Jupyter notebook; a callable gets (points_done, points_total); False shows nothing."""
     if callable(progress):
         return True, progress
+    if progress is not None and not isinstance(progress, bool):
+        raise InvalidInputError(f"progress: expected a callable, None or False, got {type(progress).__name__}")
     if progress is None:
         if hasattr(_sys.stderr, "isatty") and _sys.stderr.isatty():
             return False, None
@@ -409,7 +429,25 @@ def _study_source(study, kind, out_dir):
                 e.setdefault("name", net.name)
             resolved.append(e)
         study[key] = resolved
-    return kind, _json.dumps(study)
+    try:
+        return kind, _json.dumps(study, allow_nan=False)
+    except ValueError:
+        raise InvalidInputError(f"{kind}: {_non_finite_field(study) or 'a value'}: not a finite number (NaN and "
+                                f"infinity have no JSON form)") from None
+    except TypeError as e:
+        raise InvalidInputError(f"{kind}: a value JSON cannot hold ({e})") from None
+
+
+def _non_finite_field(value, where=""):
+    """The path of the first NaN or infinity in a dict/list (e.g. "axes.array.rows[2]"), or None."""
+    if isinstance(value, float) and not _math.isfinite(value):
+        return where or "(top level)"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else []
+    for k, v in items:
+        found = _non_finite_field(v, f"{where}[{k}]" if isinstance(k, int) else (f"{where}.{k}" if where else str(k)))
+        if found:
+            return found
+    return None
 
 
 class _OutDir:
@@ -468,21 +506,22 @@ class Chip:
 
     def report(self, voltages=None, *, voltage=None):
         """`lvsim chip --json`: the BER-vs-voltage table and per-bank detail at `voltage`."""
-        return _json.loads(_lvsim.chip(self.arch, self.tech, self.seed, list(voltages or []), voltage, "", None))
+        vs = [] if voltages is None else _voltages(voltages)
+        return _json.loads(_lvsim.chip(self.arch, self.tech, self.seed, vs, voltage, "", None))
 
     def ber(self, voltages):
         """Fraction of failing cells of this chip at each voltage (V), as a float64 array."""
         scalar = _np.ndim(voltages) == 0
-        vs = [float(v) for v in _np.atleast_1d(voltages)]
-        rows = self.report(vs)["ber_vs_voltage"]
+        rows = self.report(_voltages(voltages))["ber_vs_voltage"]
         out = _np.array([r["ber"] for r in rows], dtype=_np.float64)
         return out[0] if scalar else out
 
     def export(self, path, *, voltage=None, voltages=None):
         """Writes the chip's fault map (`lvsim chip --export`; at `voltage` only if given, else every
         cell failing down to the lowest of `voltages`) and returns the report."""
-        return _json.loads(_lvsim.chip(self.arch, self.tech, self.seed, list(voltages or []), None,
-                                       _path(path, "--export"), voltage))
+        vs = [] if voltages is None else _voltages(voltages)
+        return _json.loads(_lvsim.chip(self.arch, self.tech, self.seed, vs, None,
+                                       _path(path, "--export", required=True), voltage))
 
     def __repr__(self):
         return f"<lvsim.Chip seed {self.seed}, tech {self.tech or 'built-in 45nm'}>"

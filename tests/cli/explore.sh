@@ -130,5 +130,5 @@ expect_error filter_too_large "larger than the input" '{"format": "lvsim-explora
 printf 'Layer name, IFMAP Height, IFMAP Width\nc, 3, 3\n' >"$T/cols.csv"
 expect_error bad_header "not a SCALE-Sim topology header" '{"format": "lvsim-exploration", "version": 1, "workloads": [{"topology": "'$T/cols.csv'"}], "axes": {"array.rows": [8]}}'
 printf 'Layer Name, M, N, K,\nx, 4, abc, 3,\n' >"$T/nan.csv"
-expect_error non_numeric "expected a positive integer" '{"format": "lvsim-exploration", "version": 1, "workloads": [{"topology": "'$T/nan.csv'"}], "axes": {"array.rows": [8]}}'
+expect_error non_numeric "expected a whole number in \[1, 1048576\] written in digits" '{"format": "lvsim-exploration", "version": 1, "workloads": [{"topology": "'$T/nan.csv'"}], "axes": {"array.rows": [8]}}'
 exit $((fails > 0))
