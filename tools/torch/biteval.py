@@ -10,7 +10,8 @@ weight memory in lvsim and are not flipped), activations in float32.
 Chip c (1..chips) draws its uniform numbers from torch.Generator seeded with c, tensor by tensor in
 parameter order, the same draws for every p (errors nested in p, as lvsim's chips). Per checkpoint
 and p: mean accuracy over chips, and the mean robust error RErr (Stutz et al.: the fraction of test
-images misclassified either without or with the bit errors), both with their min-max over chips.
+images misclassified either without or with the bit errors), both with their min-max over chips, and
+the fraction of zero post-ReLU activations per ReLU layer of the clean run.
 """
 
 import argparse
@@ -33,9 +34,22 @@ def load(path):
     return model.eval(), meta
 
 
-def predictions(model, params, x, batch=1000):
+def predictions(model, params, x, batch=1000, sparsity=None):
+    """Predicted classes; with sparsity (a list), also the fraction of zero post-ReLU activations per
+    ReLU layer (float activations) appended to it."""
+    out, zeros, total = [], None, 0
     with torch.no_grad():
-        return torch.cat([model(x[i:i + batch], params).argmax(1) for i in range(0, len(x), batch)]).numpy()
+        for i in range(0, len(x), batch):
+            acts = [] if sparsity is not None else None
+            out.append(model(x[i:i + batch], params, activations=acts).argmax(1))
+            if acts is not None:
+                z = [int((a == 0).sum()) for a in acts]
+                zeros = z if zeros is None else [u + v for u, v in zip(zeros, z)]
+                total += len(x[i:i + batch])
+    if sparsity is not None:
+        sizes = [a[0].numel() for a in acts]
+        sparsity.extend(zc / (total * n) for zc, n in zip(zeros, sizes))
+    return torch.cat(out).numpy()
 
 
 def evaluate(path, ps, chips, x, y):
@@ -60,9 +74,12 @@ def evaluate(path, ps, chips, x, y):
             out[n] = (scale * (codes.double() - zp.double())).float()
         return out
 
-    clean = predictions(model, params(None, None), x)
+    sparsity = []
+    clean = predictions(model, params(None, None), x, sparsity=sparsity)
     clean_ok = clean == y
-    result = {"checkpoint": path, "clean_accuracy": float(clean_ok.mean()), "points": []}
+    result = {"checkpoint": path, "clean_accuracy": float(clean_ok.mean()),
+              "activation_sparsity_per_relu": sparsity, "points": []}
+    print(f"{path}: zero post-ReLU activations per layer " + ", ".join(f"{v * 100:.1f} %" for v in sparsity), flush=True)
     for p in ps:
         accs, rerrs = [], []
         for c in range(1, chips + 1):
