@@ -14,7 +14,8 @@ tests/cli/simplenet_training.sh:  simplenet_checks.py LVSIM SRC
    binary64's.
 4. train.py: 2 epochs at once == 1 epoch + --resume 1 epoch == 3 steps + --resume from the step
    checkpoint (identical weights); RandBET's start threshold is recorded.
-5. Export: the network file holds gamma = alpha' with gamma_offset 1 and the training's scheme; the
+5. Export: the network file holds gamma = alpha' with gamma_offset 1 and the training's scheme
+   (--store codes: the same integers in every layer); the
    integer reference agrees with the float model (quantized parameters) on nearly every image; when
    lvsim runs groupnorm networks, its predictions equal the integer reference image for image.
 6. biteval.py: RErr >= 1 - accuracy, errors grow with p.
@@ -217,6 +218,17 @@ def train_resume_export():
     check(doc["weight_quantization"] == {"bits": 6, "granularity": "per_tensor", "symmetry": "asymmetric",
                                          "storage": "unsigned", "rounding": "round"},
           "network file: the training's scheme")
+    net_codes = os.path.join(TMP, "net-codes.json")
+    r = subprocess.run([PY, os.path.join(TOOLS, "export_simplenet.py"), "--checkpoint", a, "--network", net_codes,
+                        "--calib-images", "256", "--store", "codes"], capture_output=True, text=True)
+    if r.returncode == 0:
+        te_x, _ = lc.load_fmnist("t10k")
+        fa, fb = ir.Network(net).run(te_x[:50, None]), ir.Network(net_codes).run(te_x[:50, None])
+        same = all(np.array_equal(fa[k], fb[k]) for k in fa)
+        check(same and os.path.getsize(net_codes) < 0.5 * os.path.getsize(net),
+              "--store codes: the same integer outputs in every layer as float + scheme, in a smaller file")
+    else:
+        check(False, f"export_simplenet.py --store codes {r.stderr[-300:]}")
     lv = subprocess.run([LVSIM, "run", "--network", net, "--data", lc.DATA_DIR, "--images", "300", "--json"],
                         capture_output=True, text=True)
     if lv.returncode != 0 and "groupnorm" in lv.stderr:
