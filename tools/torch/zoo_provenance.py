@@ -3,11 +3,13 @@
 checkpoint (network, command, seed, epochs, training seconds, throughput, clean accuracies,
 checkpoint sha256), plus the export check and biteval results when given.
 
-  zoo_provenance.py CHECKPOINT... [--biteval results.json]
+  zoo_provenance.py CHECKPOINT...
+  zoo_provenance.py --biteval RESULTS.json...     (biteval.py outputs -> a bit-error table)
 """
 
 import argparse
 import hashlib
+import json
 import os
 
 import torch
@@ -24,7 +26,10 @@ def sha256(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("checkpoints", nargs="+")
+    ap.add_argument("--biteval", action="store_true", help="the arguments are biteval.py JSON files")
     a = ap.parse_args()
+    if a.biteval:
+        return biteval_table(a.checkpoints)
     print("| checkpoint | seed | epochs | training s | images/s (last epoch) | clean accuracy float / quantized (10,000 test images) | sha256 |")
     print("|---|---|---|---|---|---|---|")
     for path in a.checkpoints:
@@ -33,6 +38,17 @@ def main():
         print(f"| `{os.path.basename(path)}` | {m['seed']} | {m['epochs']} | {m['train_seconds']:.0f} | "
               f"{h['images_per_second']:.0f} | {m['float_test_accuracy'] * 100:.2f} / {m['quantized_test_accuracy'] * 100:.2f} % | "
               f"`{sha256(path)[:16]}…` |")
+
+
+def biteval_table(paths):
+    rows = [r for p in paths for r in json.load(open(p))]
+    ps = [pt["p"] for pt in rows[0]["points"]]
+    print("| model | clean | " + " | ".join(f"p = {p * 100:g} %: accuracy / RErr" for p in ps) + " | chips |")
+    print("|---|---|" + "---|" * len(ps) + "---|")
+    for r in rows:
+        name = os.path.basename(r["checkpoint"]).removesuffix(".pt")
+        cells = [f"{pt['accuracy_mean'] * 100:.2f} / {pt['rerr_mean'] * 100:.2f} %" for pt in r["points"]]
+        print(f"| {name} | {r['clean_accuracy'] * 100:.2f} % | " + " | ".join(cells) + f" | {r['points'][0]['chips']} |")
 
 
 if __name__ == "__main__":
