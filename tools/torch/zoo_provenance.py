@@ -37,7 +37,7 @@ def main():
         h = m["history"][-1]
         print(f"| `{os.path.basename(path)}` | {m['seed']} | {m['epochs']} | {m['train_seconds']:.0f} | "
               f"{h['images_per_second']:.0f} | {m['float_test_accuracy'] * 100:.2f} / {m['quantized_test_accuracy'] * 100:.2f} % | "
-              f"`{sha256(path)[:16]}…` |")
+              f"`{sha256(path)}` |")
 
 
 def biteval_table(paths):
