@@ -91,8 +91,9 @@ def parse_args(argv=None):
     ap.add_argument("--saq-rho", type=float, default=0.0, help="SAQ/SAM radius rho (0: off; needs --bits)")
     ap.add_argument("--act-l1", type=float, default=0.0,
                     help="activation sparsity: add this times the sum over ReLU layers of the mean post-ReLU activation")
-    ap.add_argument("--fake-quant", default="float32", choices=["float32", "float64"],
-                    help="precision of the quantizer in the training step (evaluation and export: always binary64)")
+    ap.add_argument("--fake-quant", default="auto", choices=["auto", "float32", "float64"],
+                    help="precision of the quantizer in the training step (evaluation and export: always binary64); "
+                         "auto: float64 for fmnist-cnn (as its shipped zoo was trained), float32 for SimpleNet")
     ap.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop every epoch after this many batches (0: all; for smoke tests)")
     ap.add_argument("--checkpoint-steps", type=int, default=100,
@@ -120,6 +121,8 @@ def parse_args(argv=None):
         ap.error("--act-l1, --randbet-start-loss, --max-steps, --checkpoint-steps, --stop-after(-steps) must be >= 0")
     if a.act_l1 > 0 and a.model == "fmnist-cnn":
         ap.error("--act-l1 needs a SimpleNet --model")
+    if a.fake_quant == "auto":  # resolved here, so a checkpoint records the precision it was trained with
+        a.fake_quant = "float64" if a.model == "fmnist-cnn" else "float32"
     if a.quantize_biases and not a.bits:
         ap.error("--quantize-biases needs --bits")
     return a
