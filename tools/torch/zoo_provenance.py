@@ -42,12 +42,14 @@ def main():
 
 def biteval_table(paths):
     rows = [r for p in paths for r in json.load(open(p))]
-    ps = [pt["p"] for pt in rows[0]["points"]]
+    ps = sorted({pt["p"] for r in rows for pt in r["points"]})
     print("| model | clean | " + " | ".join(f"p = {p * 100:g} %: accuracy / RErr" for p in ps) + " | chips |")
     print("|---|---|" + "---|" * len(ps) + "---|")
     for r in rows:
         name = os.path.basename(r["checkpoint"]).removesuffix(".pt")
-        cells = [f"{pt['accuracy_mean'] * 100:.2f} / {pt['rerr_mean'] * 100:.2f} %" for pt in r["points"]]
+        by_p = {pt["p"]: pt for pt in r["points"]}
+        cells = [f"{by_p[p]['accuracy_mean'] * 100:.2f} / {by_p[p]['rerr_mean'] * 100:.2f} %" if p in by_p else "–"
+                 for p in ps]
         print(f"| {name} | {r['clean_accuracy'] * 100:.2f} % | " + " | ".join(cells) + f" | {r['points'][0]['chips']} |")
 
 
