@@ -6,8 +6,11 @@ can check lvsim's importer, golden model and hardware paths. Convolutions are co
 PyTorch convolutions on integer-valued tensors: every product and partial sum is an integer below
 2^53, so the result is exact whatever the summation order.
 
-Limitations: every activation quantization (input.quant, output_quant of conv/linear/add) must be
-given in the file (no calibration here); batchnorm2d layers are not supported.
+groupnorm layers follow the integer arithmetic of docs/quantization.md ("GroupNorm") step by step,
+with Python integers where a product needs more than 64 bits.
+
+Limitations: every activation quantization (input.quant, output_quant of conv/linear/add/groupnorm)
+must be given in the file (no calibration here); batchnorm2d layers are not supported.
 """
 
 import base64
@@ -167,6 +170,9 @@ class Network:
                          shift=np.asarray([s for _, s in rq], dtype=np.int64), in_zp=src["zp"], out_zp=out_z,
                          weight_scale=scale)
                 info[ld["name"]] = {"shape": oshape, "scale": out_s, "zp": out_z}
+            elif t == "groupnorm":
+                L.update(_groupnorm_constants(ld, src, ld.get("weight_quantization", top_scheme)))
+                info[ld["name"]] = {"shape": (cin, h, w), "scale": L["out_scale"], "zp": L["out_zp"]}
             elif t in ("relu", "flatten"):
                 L["zp"] = src["zp"]
                 oshape = (cin * h * w, 1, 1) if t == "flatten" else (cin, h, w)
@@ -222,6 +228,8 @@ class Network:
                 sh = L["shift"].reshape(1, -1, 1, 1)
                 out = (prod + (np.int64(1) << (sh - 1))) >> sh
                 outs[L["name"]] = sat8(L["out_zp"] + out)
+            elif t == "groupnorm":
+                outs[L["name"]] = _groupnorm_run(L, x)
             elif t == "relu":
                 outs[L["name"]] = np.maximum(x, L["zp"])
             elif t == "flatten":
@@ -250,4 +258,101 @@ class Network:
                                 "shift": L["shift"].tolist(), "weight_zero_point": L["wzp"].tolist()}
             elif L["type"] == "add":
                 d[L["name"]] = {"multiplier": L["multipliers"], "shift": L["shift"]}
+            elif L["type"] == "groupnorm":
+                d[L["name"]] = {k: L[k] for k in ("E", "O", "M", "sh", "K")}
         return d
+
+
+# ---------------------------------------------------------------------------------------------
+# GroupNorm (docs/quantization.md "GroupNorm"): per image and group, integer statistics, a
+# fixed-point reciprocal square root, the affine (effective scale gamma_offset + gamma) and the
+# requantization, all in exact integers.
+
+GN_MAX_N = 1 << 22
+
+
+def _gn_param(pd, scheme, what, channels):
+    """A groupnorm PARAM -> (signed integers decode(pattern) - zero_point as Python ints, scale).
+    Float parameters are quantized per tensor with the scheme (per_channel treated as per tensor)."""
+    if "quantized" in pd:
+        q = pd["quantized"]
+        if q.get("granularity", "per_tensor") != "per_tensor" or len(q["scale"]) != 1:
+            raise ValueError(f"{what}: a groupnorm parameter must be quantized per_tensor")
+        codes = read_tensor(q["codes"]).reshape(-1)
+        bits, storage = q["bits"], q["storage"]
+        if storage == "unsigned":
+            lo, hi, dec = 0, (1 << bits) - 1, codes
+        else:
+            lo, hi, dec = -(1 << (bits - 1)), (1 << (bits - 1)) - 1, codes
+        if codes.min() < lo or codes.max() > hi:
+            raise ValueError(f"{what}: code out of range")
+        scale, zp = float(q["scale"][0]), int(q["zero_point"][0])
+    else:
+        if scheme is None:
+            raise ValueError(f"{what}: float parameter without a weight_quantization scheme")
+        s = _scheme(scheme)
+        s.granularity = "per_tensor"
+        qd = lc.quantize_weights(read_tensor(pd["float"]).reshape(-1), s)
+        dec, scale, zp = qd["codes"].reshape(-1), float(qd["scale"][0]), int(qd["zero_point"][0])
+    if dec.size != channels:
+        raise ValueError(f"{what}: {dec.size} values for {channels} channels")
+    return [int(v) - zp for v in dec], scale
+
+
+def _groupnorm_constants(ld, src, scheme):
+    cin, h, w = src["shape"]
+    g = ld["groups"]
+    if g < 1 or cin % g:
+        raise ValueError(f"{ld['name']}: groups {g} does not divide {cin} channels")
+    n = (cin // g) * h * w
+    if n > GN_MAX_N:
+        raise ValueError(f"{ld['name']}: group size {n} > 2^22")
+    eps = float(ld["eps"])
+    if not eps > 0:
+        raise ValueError(f"{ld['name']}: eps must be > 0")
+    gam, s_g = _gn_param(ld["gamma"], scheme, ld["name"] + ".gamma", cin)
+    bet, s_b = _gn_param(ld["beta"], scheme, ld["name"] + ".beta", cin)
+    o = float(ld.get("gamma_offset", 0.0))
+    s_in = src["scale"]
+    out_s, out_z = ld["output_quant"]["scale"], ld["output_quant"]["zero_point"]
+    E = max(1, lc.round_half_away(n * n * eps / (s_in * s_in)))
+    if E >= 1 << 62:
+        raise ValueError(f"{ld['name']}: E out of range")
+    O = lc.round_half_away(o / s_g * 2.0 ** 8)
+    if abs(O) >= 1 << 40:
+        raise ValueError(f"{ld['name']}: gamma_offset / gamma scale out of range")
+    M, sh = requant_constants(s_g / out_s)
+    K = lc.round_half_away(s_b / out_s * 2.0 ** (sh + 24))
+    if abs(K) >= 1 << 62:
+        raise ValueError(f"{ld['name']}: beta scale out of range")
+    return {"groups": g, "n": n, "E": E, "O": O, "M": M, "sh": sh, "K": K, "in_zp": src["zp"],
+            "G": [v * 256 + O for v in gam], "B": bet, "out_scale": out_s, "out_zp": out_z}
+
+
+def _groupnorm_run(L, q):
+    """Input codes [N, C, H, W] -> output codes, exactly the documented integer steps."""
+    nimg, c, h, w = q.shape
+    g, n = L["groups"], L["n"]
+    x = (q - L["in_zp"]).astype(np.int64).reshape(nimg, g, n)
+    s1 = x.sum(axis=2)                      # |S1| <= n * 255 < 2^30
+    s2 = (x * x).sum(axis=2)                # < 2^38
+    d = n * s2 - s1 * s1 + L["E"]           # int64, >= 1
+    inv = np.zeros((nimg, g), dtype=np.int64)
+    shift = np.zeros((nimg, g), dtype=np.int64)
+    for i in range(nimg):
+        for j in range(g):
+            qq = math.isqrt(int(d[i, j]) << 32)
+            b = qq.bit_length()
+            inv[i, j] = (1 << (b + 30)) // qq
+            shift[i, j] = b - 2
+    num = n * x - s1[:, :, None]            # |N| < 2^31
+    prod = num * inv[:, :, None]            # < 2^62
+    sft = shift[:, :, None]
+    hval = (prod + (np.int64(1) << (sft - 1))) >> sft
+    hval = hval.reshape(nimg, c, h * w).astype(object)
+    s = L["sh"] + 24
+    gm = np.asarray([gc * L["M"] for gc in L["G"]], dtype=object).reshape(1, c, 1)
+    bk = np.asarray([bc * L["K"] for bc in L["B"]], dtype=object).reshape(1, c, 1)
+    acc = hval * gm + bk + (1 << (s - 1))
+    out = np.clip((acc >> s).astype(np.int64) + L["out_zp"], 0, 255)
+    return out.reshape(nimg, c, h, w)
