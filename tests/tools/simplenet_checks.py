@@ -231,15 +231,11 @@ def train_resume_export():
         check(False, f"export_simplenet.py --store codes {r.stderr[-300:]}")
     lv = subprocess.run([LVSIM, "run", "--network", net, "--data", lc.DATA_DIR, "--images", "300", "--json"],
                         capture_output=True, text=True)
-    if lv.returncode != 0 and "groupnorm" in lv.stderr:
-        print(f"note: this lvsim does not run groupnorm networks yet ({lv.stderr.strip()[:120]}); "
-              "the lvsim == integer reference check runs once it does", flush=True)
-    else:
-        net_ref = ir.Network(net)
-        te_x, _ = lc.load_fmnist("t10k")
-        ref = np.concatenate([net_ref.predict(net_ref.run(te_x[i:i + 100, None])) for i in range(0, 300, 100)])
-        ok = lv.returncode == 0 and np.array_equal(np.asarray(json.loads(lv.stdout)["predictions"]), ref)
-        check(ok, f"lvsim's predictions == integer reference on 300 images {lv.stderr[-200:]}")
+    net_ref = ir.Network(net)
+    te_x, _ = lc.load_fmnist("t10k")
+    ref = np.concatenate([net_ref.predict(net_ref.run(te_x[i:i + 100, None])) for i in range(0, 300, 100)])
+    ok = lv.returncode == 0 and np.array_equal(np.asarray(json.loads(lv.stdout)["predictions"]), ref)
+    check(ok, f"lvsim's predictions == integer reference on 300 images {lv.stderr[-200:]}")
     r = subprocess.run([PY, os.path.join(TOOLS, "biteval.py"), a, "--p", "0.01,0.2", "--chips", "2",
                         "--images", "300", "--json", os.path.join(TMP, "be.json")], capture_output=True, text=True)
     check(r.returncode == 0, f"biteval.py {r.stderr[-300:]}")
