@@ -29,7 +29,8 @@ void check_saved_counts(const ActionCounts& c, const std::string& path, const st
   if (macs > kMaxSavedCount)
     throw ConfigError(located(path, field + ".macs_by_weight_bits",
                               "the MACs add up to more than 2^62 (not counts a run produces)"));
-  for (const auto& [name, v] : action_counts_to_json(c).items())
+  const nlohmann::json counts = action_counts_to_json(c);  // named: items() must not outlive it
+  for (const auto& [name, v] : counts.items())
     if (v.is_number_integer() && v.get<int64_t>() > kMaxSavedCount)
       throw ConfigError(located(path, field + "." + name,
                                 "value " + v.dump() + " out of range [0, " + std::to_string(kMaxSavedCount) + "]"));

@@ -238,7 +238,12 @@ class ArraySource {
       zip_error_fini(&e);
       fail(path_, "not a readable .npz (zip) archive: " + what);
     }
-    check_unique_names();
+    try {
+      check_unique_names();
+    } catch (...) {  // a throwing constructor runs no destructor: close the archive here
+      zip_discard(archive_);
+      throw;
+    }
   }
   ~ArraySource() {
     if (archive_) zip_discard(archive_);
