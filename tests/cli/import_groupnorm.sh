@@ -5,19 +5,12 @@
 # equals PyTorch's float accuracy within quantization error (2 points on 1,000 test images); golden,
 # fast and cycle mode predict the same; `--norm-params register` is accepted and, without faults,
 # changes nothing. Fails without python3-torch / python3-onnx (CI installs them).
-set -uo pipefail
-LVSIM=$1
-SRC=$2
-DATA=/usr/share/datasets/fashion-mnist
+source "$(dirname "$0")/lib/cli_test.sh"
 PY=/usr/bin/python3
 if ! "$PY" -c "import torch, onnx" 2>/dev/null; then
   echo "FAIL: python3-torch or python3-onnx not installed for $PY (tools/install-deps.sh)"
   exit 1
 fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 cat >"$T/gn_model.py" <<'PYEOF'
 import torch
 from torch import nn

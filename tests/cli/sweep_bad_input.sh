@@ -32,6 +32,10 @@ expect_error zero_chips "--chips: zero chips" -- --network "$NET" --data "$DATA"
 expect_error empty_chip_range "--chips: empty chip range" -- --network "$NET" --data "$DATA" --voltages 0.5 --chips 5..2
 expect_error threshold_range "max_drop: thresholds must be in \[0, 1\]" -- "${BASE[@]}" --voltages 0.5 --max-drop 0.01,1.5
 expect_error negative_threshold "max_drop" -- "${BASE[@]}" --voltages 0.5 --max-drop -0.1
+expect_error rerr_threshold_range "max_rerr_increase: thresholds must be in \[0, 1\]" -- "${BASE[@]}" --voltages 0.5 \
+  --max-rerr-increase 0.01,1.5
+expect_error rerr_threshold_twice "max_rerr_increase: threshold 0.01 given twice" -- "${BASE[@]}" --voltages 0.5 \
+  --max-rerr-increase 0.01,0.01
 expect_error ci_width "ci_width: must be in \(0, 1\)" -- "${BASE[@]}" --voltages 0.5 --ci-width 2
 expect_error transient_nan "faults.transient_ber: must be in" -- "${BASE[@]}" --voltages 0.5 --transient-ber nan
 expect_error min_chips_alone "--min-chips: needs --ci-width" -- "${BASE[@]}" --voltages 0.5 --min-chips 3
