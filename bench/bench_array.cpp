@@ -11,7 +11,7 @@
 #include "memory/weight_memory.h"
 #include "models/controller.h"
 #include "models/systolic_array.h"
-#include "workloads/quantization.h"
+#include "workloads/network/quantization.h"
 
 using namespace lvsim;
 

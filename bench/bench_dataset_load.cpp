@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "workloads/dataset.h"
+#include "workloads/data/dataset.h"
 
 namespace lvsim {
 namespace {

@@ -13,12 +13,12 @@
 #include <thread>
 
 #include "common/rng.h"
-#include "workloads/dataset.h"
-#include "workloads/fast_inference.h"
-#include "workloads/int8_gemm.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
-#include "workloads/quantization.h"
+#include "workloads/data/dataset.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/inference/int8_gemm.h"
+#include "workloads/network/network_json.h"
+#include "workloads/network/quantization.h"
 
 using namespace lvsim;
 
@@ -121,10 +121,12 @@ void BM_FastPredict(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(fast.predict(pixels().data(), kImages, threads));
   const double images = double(kImages) * double(state.iterations());
   state.counters["images_per_s"] = benchmark::Counter(images, benchmark::Counter::kIsRate);
-  state.counters["GMAC_per_s"] = benchmark::Counter(images * double(net.total_macs()) * 1e-9, benchmark::Counter::kIsRate);
+  state.counters["GMAC_per_s"] =
+      benchmark::Counter(images * double(net.total_macs()) * 1e-9, benchmark::Counter::kIsRate);
   // What the kernels execute (zero padding skipped, K rounded to 4-byte steps) per image.
   state.counters["executed_MMAC_per_image"] = double(fast.gemm_macs_per_image()) * 1e-6;
-  state.SetLabel(net.name + " " + int8_kernel_name(fast.kernel()) + (real_images() ? " fashion-mnist-test" : " random-pixels"));
+  state.SetLabel(net.name + " " + int8_kernel_name(fast.kernel()) +
+                 (real_images() ? " fashion-mnist-test" : " random-pixels"));
 }
 BENCHMARK(BM_FastPredict)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -141,8 +143,8 @@ void BM_FastPredictCountingZeroOperands(benchmark::State& state) {
   }
   int64_t gated = 0;
   for (int64_t z : zero_macs) gated += z;
-  state.counters["images_per_s"] = benchmark::Counter(double(kImages) * double(state.iterations()),
-                                                      benchmark::Counter::kIsRate);
+  state.counters["images_per_s"] =
+      benchmark::Counter(double(kImages) * double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["zero_operand_share"] = double(gated) / (double(kImages) * double(net.total_macs()));
 }
 BENCHMARK(BM_FastPredictCountingZeroOperands)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -152,8 +154,11 @@ BENCHMARK(BM_FastPredictCountingZeroOperands)->Arg(1)->Arg(2)->Unit(benchmark::k
 // allocates the accumulating intrinsic badly here (it copied and spilled all 24 accumulators
 // every iteration, which measured a third of the real ceiling). On a shared VM this moves from
 // run to run; the fast path's GMAC/s is best read against the ceiling of the same run.
-#define LVSIM_X24(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) \
-  X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23)
+// clang-format off
+#define LVSIM_X24(X) \
+  X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19) \
+  X(20) X(21) X(22) X(23)
+// clang-format on
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vnni")
 __attribute__((noinline)) int64_t vnni_peak_loop(int64_t iterations) {
@@ -166,7 +171,9 @@ __attribute__((noinline)) int64_t vnni_peak_loop(int64_t iterations) {
   }
   alignas(64) int32_t lanes[16];
   int64_t s = 0;
-#define LVSIM_SUM(i) _mm512_store_si512(lanes, acc##i); s += lanes[0];
+#define LVSIM_SUM(i)                 \
+  _mm512_store_si512(lanes, acc##i); \
+  s += lanes[0];
   LVSIM_X24(LVSIM_SUM)
   return s;
 }
@@ -188,9 +195,8 @@ void BM_VnniCeiling(benchmark::State& state) {
     for (int t = 0; t < threads; ++t) pool.emplace_back([&] { benchmark::DoNotOptimize(vnni_peak_loop(iterations)); });
     for (auto& th : pool) th.join();
   }
-  state.counters["GMAC_per_s"] = benchmark::Counter(double(threads) * double(iterations) * 24 * 64 * 1e-9 *
-                                                        double(state.iterations()),
-                                                    benchmark::Counter::kIsRate);
+  state.counters["GMAC_per_s"] = benchmark::Counter(
+      double(threads) * double(iterations) * 24 * 64 * 1e-9 * double(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_VnniCeiling)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -8,9 +8,9 @@
 #include <fstream>
 
 #include "common/rng.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
-#include "workloads/tensor_codec.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/network/network_json.h"
+#include "workloads/network/tensor_codec.h"
 
 namespace lvsim {
 namespace {

@@ -13,12 +13,12 @@
 
 #include "memory/transient_read_errors.h"
 #include "memory/weight_memory.h"
-#include "sim/presets.h"
-#include "sim/weights_as_read.h"
-#include "workloads/dataset.h"
-#include "workloads/fast_inference.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
+#include "models/weights_as_read.h"
+#include "sim/cli/presets.h"
+#include "workloads/data/dataset.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/network/network_json.h"
 
 using namespace lvsim;
 
@@ -40,7 +40,7 @@ struct Setup {
     const ArchitectureParams arch = load_architecture("");  // built-in edge-16x16
     wm = std::make_unique<WeightMemory>(arch.weight_sram, net);
     geometry = fault_geometry(arch.weight_sram);
-    FaultReport fr;
+    WeightReadCounts fr;
     persistent = read_all_weights(net, *wm, fr);
   }
   void set_rate(double rate) {
@@ -58,7 +58,7 @@ Setup& setup() {
 std::vector<int> per_image_reference(Setup& s, int64_t images) {
   std::vector<int> pred;
   LayerWeights w;
-  FaultReport fr;
+  WeightReadCounts fr;
   for (int64_t i = 0; i < images; ++i) {
     read_image_weights(s.net, *s.wm, i, s.persistent, w, fr);
     pred.push_back(FastInference(s.net, w).predict(s.test.image(i), 1, 1)[0]);
@@ -79,7 +79,7 @@ void BM_Transients(benchmark::State& state) {
   s.set_rate(rate);
   int64_t flips = 0;
   for (auto _ : state) {
-    FaultReport fr;
+    WeightReadCounts fr;
     benchmark::DoNotOptimize(
         run_with_transients(RunMode::Fast, s.net, *s.wm, s.persistent, s.test, fr, int(state.range(0))));
     flips = fr.transient_bit_errors;
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
     const int64_t n = 300;
     Dataset head = s.test;
     head.count = n;
-    FaultReport fr;
+    WeightReadCounts fr;
     const bool fast_same =
         run_with_transients(RunMode::Fast, s.net, *s.wm, s.persistent, head, fr, 2) == per_image_reference(s, n);
     const bool golden_same =

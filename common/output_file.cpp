@@ -89,8 +89,9 @@ void check_output_not_input(const std::string& output, const std::string& option
     const bool same = fs::equivalent(output, in.path, ec);
     const bool inside = !same && fs::is_directory(in.path, ec) && fs::equivalent(parent, in.path, ec);
     if (same || inside)
-      throw ConfigError(located(option, "", output + " is " + (inside ? "a file of " : "") + in.what +
-                                                " being read (an output must not replace an input)"));
+      throw ConfigError(located(option, "",
+                                output + " is " + (inside ? "a file of " : "") + in.what +
+                                    " being read (an output must not replace an input)"));
   }
 }
 

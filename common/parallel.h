@@ -1,6 +1,6 @@
 // The one way lvsim runs work on several threads: `threads` workers (resolve_threads: the count a
-// command uses), worker 0 on the calling thread, joined before returning. Workers pick their items themselves (an atomic counter or a
-// stride) and write results to their own slots, so results never depend on the thread count.
+// command uses), worker 0 on the calling thread, joined before returning. Workers pick their items themselves (an
+// atomic counter or a stride) and write results to their own slots, so results never depend on the thread count.
 #pragma once
 
 #include <thread>

@@ -42,7 +42,8 @@ void check_voltage(const TechnologyParams& tech, const VoltageRange& range, doub
   if (std::isfinite(v) && range.contains(v)) return;
   const std::string bounds = "[" + number_text(range.min_v) + ", " + number_text(range.max_v) + "] V of technology ";
   if (!origin.empty())
-    throw ConfigError(located(origin, "", number_text(v) + " V is outside the " + domain + " range " + bounds + tech.name));
+    throw ConfigError(
+        located(origin, "", number_text(v) + " V is outside the " + domain + " range " + bounds + tech.name));
   throw ConfigError(located(tech.source_file, std::string("voltage_range.") + key,
                             std::string(symbol) + " " + number_text(v) + " V outside " + bounds + tech.name));
 }

@@ -128,11 +128,11 @@ TechnologyParams TechnologyParams::from_json(const nlohmann::json& j, const std:
     t.v_logic_nominal_v = n.get_double("v_logic_v", 0.0, kMaxVoltageV);
     t.clock_nominal_hz = n.get_double("clock_hz", 0.0, kMaxClockHz);
     if (!t.sram_range.contains(t.v_sram_nominal_v))
-      n.fail("v_sram_v", number_text(t.v_sram_nominal_v) + " V outside voltage_range.sram [" + number_text(t.sram_range.min_v) + ", " +
-                             number_text(t.sram_range.max_v) + "] V");
+      n.fail("v_sram_v", number_text(t.v_sram_nominal_v) + " V outside voltage_range.sram [" +
+                             number_text(t.sram_range.min_v) + ", " + number_text(t.sram_range.max_v) + "] V");
     if (!t.logic_range.contains(t.v_logic_nominal_v))
-      n.fail("v_logic_v", number_text(t.v_logic_nominal_v) + " V outside voltage_range.logic [" + number_text(t.logic_range.min_v) +
-                              ", " + number_text(t.logic_range.max_v) + "] V");
+      n.fail("v_logic_v", number_text(t.v_logic_nominal_v) + " V outside voltage_range.logic [" +
+                              number_text(t.logic_range.min_v) + ", " + number_text(t.logic_range.max_v) + "] V");
     if (t.clock_nominal_hz <= 0) n.fail("clock_hz", "must be > 0");
     n.finish();
   }

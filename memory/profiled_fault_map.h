@@ -46,7 +46,7 @@ class ProfiledFaultMap {
   FaultGeometry geometry_;
   bool has_failure_voltages_ = false;
   std::optional<double> voltage_v_;
-  std::string origin_;  // the file named by fit(), for at()'s errors
+  std::string origin_;               // the file named by fit(), for at()'s errors
   std::vector<ProfiledCell> cells_;  // sorted by (bank, row, cell)
 };
 

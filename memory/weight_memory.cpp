@@ -115,8 +115,9 @@ void WeightMemory::set_faults(std::vector<std::pair<WordAddress, WordFaultMasks>
     if (a.bank < 0 || a.bank >= params_.banks || a.row < 0 || a.row >= params_.rows_per_bank)
       throw std::out_of_range("WeightMemory::set_faults: word (bank " + std::to_string(a.bank) + ", row " +
                               std::to_string(a.row) + ") outside the weight SRAM");
-  std::sort(faults.begin(), faults.end(),
-            [&](const auto& x, const auto& y) { return layout_.physical_word(x.first) < layout_.physical_word(y.first); });
+  std::sort(faults.begin(), faults.end(), [&](const auto& x, const auto& y) {
+    return layout_.physical_word(x.first) < layout_.physical_word(y.first);
+  });
   size_t i = 0;
   while (i < faults.size()) {
     const WordAddress a = faults[i].first;

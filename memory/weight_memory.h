@@ -17,7 +17,7 @@
 #include "memory/weight_layout.h"
 #include "memory/weight_sram_params.h"
 #include "memory/word_faults.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim {
 

@@ -18,7 +18,7 @@
 #include "models/controller.h"
 #include "models/post_processing_unit.h"
 #include "models/systolic_array_module.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim {
 

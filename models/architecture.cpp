@@ -58,7 +58,8 @@ ArchitectureParams ArchitectureParams::from_json(JsonObject& o) {
   if (o.has("dram")) {
     JsonObject d = o.get_object("dram");
     p.dram_bandwidth_bytes_per_s = d.get_double("bandwidth_bytes_per_s", 1e6, 1e15, p.dram_bandwidth_bytes_per_s);
-    p.inferences_per_model_load = d.get_int("inferences_per_model_load", 1, int64_t(1) << 50, p.inferences_per_model_load);
+    p.inferences_per_model_load =
+        d.get_int("inferences_per_model_load", 1, int64_t(1) << 50, p.inferences_per_model_load);
     p.weight_sram.streamed = d.get_enum("weights", {"resident", "streamed"}, "resident") == "streamed";
     d.finish();
   }

@@ -8,7 +8,7 @@
 #include "common/json_reader.h"
 #include "energy/energy_model.h"
 #include "memory/weight_sram_params.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim {
 

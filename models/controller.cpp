@@ -108,8 +108,8 @@ void Controller::start_group_norm() {
   std::vector<uint8_t> params(L.weight.stored.size());
   const int64_t first = layout.first_word(layer_);
   for (size_t i = 0; i < params.size(); ++i)
-    params[i] = weights_.extract(layer_, int64_t(i),
-                                 fetch_.values[size_t(layout.global_word(layer_, int64_t(i)) - first)]);
+    params[i] =
+        weights_.extract(layer_, int64_t(i), fetch_.values[size_t(layout.global_word(layer_, int64_t(i)) - first)]);
   fetch_ = Fetch{};
   post_.start_group_norm(*net_, layer_, inputs_.at(0), params, &output_);
   state_ = State::Post;

@@ -17,7 +17,7 @@
 #include "models/systolic_array.h"
 #include "models/timing_model.h"
 #include "models/weight_streaming.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim {
 
@@ -108,11 +108,11 @@ class Controller {
   int layer_ = -1;
   std::vector<const std::vector<uint8_t>*> inputs_;
   GemmMapping gm_;
-  FoldPlan plan_;  // the layer's folds (models/dataflow.h)
+  FoldPlan plan_;                 // the layer's folds (models/dataflow.h)
   std::vector<int16_t> im2col_;   // [g][m][k]: input buffer as the edge reads it, a - z_in
   std::vector<int32_t> out_buf_;  // [g][m][n]: output buffer, 32-bit partial sums
   std::vector<int16_t> staged_, staged_next_;
-  std::vector<int64_t> zero_weights_by_k_;  // current fold: zero weight operands per k - k0
+  std::vector<int64_t> zero_weights_by_k_;   // current fold: zero weight operands per k - k0
   std::vector<int64_t> nonzero_stationary_;  // IS, current fold: non-zero stationary activations per row
   Fold cur_;
   int cur_index_ = -1;

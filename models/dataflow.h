@@ -15,7 +15,7 @@
 #include "energy/action_counts.h"
 #include "memory/weight_layout.h"
 #include "models/architecture.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "workloads/quantization.h"
+#include "workloads/network/quantization.h"
 
 namespace lvsim {
 

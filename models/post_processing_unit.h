@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "energy/action_counts.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim {
 
@@ -71,10 +71,10 @@ class PostProcessingUnit {
   ActionCounts counts_;
   // groupnorm job
   NormPhase norm_phase_ = NormPhase::None;
-  std::vector<uint8_t> params_;          // gamma row, beta row (as read)
-  std::vector<int64_t> sum_, sum_sq_;    // per group: S1, S2
-  std::vector<int64_t> inv_;             // per group: the reciprocal square root's mantissa
-  std::vector<int> inv_shift_;           // per group: b - 2 (the rounding shift of h)
+  std::vector<uint8_t> params_;        // gamma row, beta row (as read)
+  std::vector<int64_t> sum_, sum_sq_;  // per group: S1, S2
+  std::vector<int64_t> inv_;           // per group: the reciprocal square root's mantissa
+  std::vector<int> inv_shift_;         // per group: b - 2 (the rounding shift of h)
   int rsqrt_group_ = 0;
   int64_t rsqrt_cycle_ = 0;
 };

@@ -112,7 +112,8 @@ ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& ne
 // [start, start + dram_cycles) and its words can be fetched from `ready` on; fold f's fetch starts
 // once fold f-1 has begun (double-buffered staging) and its unit is ready; fold f begins when its
 // words are fetched and fold f-1 has ended.
-static int64_t streamed_array_end(const WeightStreamPlan& plan, const std::vector<int64_t>& fetch, int64_t fold_cycles) {
+static int64_t streamed_array_end(const WeightStreamPlan& plan, const std::vector<int64_t>& fetch,
+                                  int64_t fold_cycles) {
   std::vector<int64_t> ready(plan.units.size(), 0), fetched(plan.units.size(), 0);
   int64_t dram_free = 0, fold_start = 0, fold_end = 0;
   for (size_t u = 0; u < plan.units.size(); ++u) {

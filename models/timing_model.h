@@ -11,7 +11,7 @@
 #include "energy/action_counts.h"
 #include "models/architecture.h"
 #include "models/dataflow.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim {
 

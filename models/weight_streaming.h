@@ -20,7 +20,7 @@
 #include "memory/weight_layout.h"
 #include "models/architecture.h"
 #include "models/dataflow.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim {
 
@@ -32,7 +32,7 @@ struct StreamUnit {
   int64_t dram_bytes = 0;   // ceil(new_words * word_bits / 8): the data bits (check bits are encoded on chip)
   int64_t dram_cycles = 0;  // dram_transfer_cycles(dram_bytes)
   int64_t first_fold = 0, last_fold = 0;  // folds [first_fold, last_fold] use this unit
-  int wait_unit = -1;  // the burst may start once this unit's last fold has fetched (-1: at once)
+  int wait_unit = -1;                     // the burst may start once this unit's last fold has fetched (-1: at once)
 };
 
 /// A layer's streaming units, in burst order; empty for resident weights and layers without weights.

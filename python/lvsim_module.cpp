@@ -1,5 +1,5 @@
-// The `lvsim._lvsim` extension: thin faces over the library the command line uses (sim/run.h,
-// sim/sweep.h, sim/explore.h, sim/chip_command.h, sim/import_command.h). Each function fills the
+// The `lvsim._lvsim` extension: thin faces over the library the command line uses (sim/cli/run.h,
+// sim/study/sweep.h, sim/study/explore.h, sim/cli/chip_command.h, sim/cli/import_command.h). Each function fills the
 // same typed options struct the CLI fills and calls the same C++ function, with the GIL released
 // while it simulates; results come back as the same JSON texts the CLI writes (parsed in
 // python/lvsim/__init__.py) plus the per-image vectors as NumPy arrays. Keyword arguments,
@@ -17,19 +17,19 @@
 #include <vector>
 
 #include "common/errors.h"
-#include "sim/option_values.h"
-#include "sim/topology_run.h"
-#include "sim/chip_command.h"
-#include "sim/explore.h"
-#include "sim/import_command.h"
-#include "sim/run.h"
-#include "sim/study_comm.h"
-#include "sim/sweep.h"
+#include "sim/cli/chip_command.h"
+#include "sim/cli/import_command.h"
+#include "sim/cli/option_values.h"
+#include "sim/cli/run.h"
+#include "sim/cli/topology_run.h"
+#include "sim/study/explore.h"
+#include "sim/study/study_comm.h"
+#include "sim/study/sweep.h"
 #include "sim/version.h"
-#include "workloads/calibration.h"
-#include "workloads/network_finalize.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
+#include "workloads/import/calibration.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/network/network_finalize.h"
+#include "workloads/network/network_json.h"
 
 namespace py = pybind11;
 
@@ -231,8 +231,8 @@ py::dict py_sweep(const std::string& study_text, const std::string& origin, cons
   return d;
 }
 
-py::dict py_explore(const std::string& text, const std::string& origin, const std::string& out, int threads,
-                    bool force, const py::object& progress) {
+py::dict py_explore(const std::string& text, const std::string& origin, const std::string& out, int threads, bool force,
+                    const py::object& progress) {
   lvsim::StudyExecution exec;
   exec.out_dir = out;
   exec.threads = threads;
@@ -280,8 +280,8 @@ std::shared_ptr<PyNetwork> py_import_onnx(const std::string& path, std::optional
                                           const std::string& rounding, std::optional<double> clip,
                                           std::optional<double> pixel_scale, const std::vector<double>& mean,
                                           const std::vector<double>& std_dev, const std::string& name,
-                                          const std::string& calib_data, int64_t calib_images,
-                                          const std::string& calib, int threads) {
+                                          const std::string& calib_data, int64_t calib_images, const std::string& calib,
+                                          int threads) {
   lvsim::ImportCommandOptions o;
   o.model_path = path;
   o.onnx.weight_scheme = lvsim::weight_scheme_from_options(bits, granularity, symmetry, storage, rounding, clip);
@@ -302,7 +302,7 @@ std::shared_ptr<PyNetwork> py_import_onnx(const std::string& path, std::optional
 }  // namespace
 
 // SystemC's shared library defines main() calling sc_main(); lvsim's command line provides it
-// (sim/main.cpp). The interpreter loads libsystemc with every symbol bound, so the module gives
+// (sim/cli/main.cpp). The interpreter loads libsystemc with every symbol bound, so the module gives
 // one that is never called.
 extern "C" __attribute__((visibility("default"))) int sc_main(int, char**) {
   return 1;
@@ -327,8 +327,7 @@ PYBIND11_MODULE(_lvsim, m) {
       .def_property_readonly("source_file", [](const PyNetwork& n) { return n.net->source_file; })
       .def_property_readonly("input_shape",
                              [](const PyNetwork& n) {
-                               return py::make_tuple(n.net->input_shape.c, n.net->input_shape.h,
-                                                     n.net->input_shape.w);
+                               return py::make_tuple(n.net->input_shape.c, n.net->input_shape.h, n.net->input_shape.w);
                              })
       .def_property_readonly("layers", &network_layers, "Layers as dicts (name, type, shapes, MACs, weights)")
       .def_property_readonly("macs_per_image", [](const PyNetwork& n) { return n.net->total_macs(); })
@@ -341,7 +340,7 @@ PYBIND11_MODULE(_lvsim, m) {
                std::to_string(n.net->total_weights()) + " weights>";
       });
 
-  // The command line's option checks (sim/option_values.h): the Python API validates with them.
+  // The command line's option checks (sim/cli/option_values.h): the Python API validates with them.
   m.def("_positive_integer", &lvsim::parse_positive_integer, py::arg("text"), py::arg("option"));
   m.def("_seed", &lvsim::parse_seed_option, py::arg("text"), py::arg("option"));
   m.def("_check_path", &lvsim::check_path_option, py::arg("path"), py::arg("option"), py::arg("required"));

@@ -156,7 +156,7 @@ else
   echo "ok   transient_ber_1 (64 images, 1.5 GB, 60 s)"
 fi
 # Above a rate where most weights change in every image the fast path runs each image on its own
-# weights (sim/weights_as_read.cpp): the same results and counts as the golden engine.
+# weights (models/weights_as_read.cpp): the same results and counts as the golden engine.
 for m in fast golden; do
   "$LVSIM" run --network "$SRC/workloads/networks/fmnist-cnn.json" --data "$DATA" --images 24 --transient-ber 0.05 \
     --mode $m --threads 2 --json >"$T/transient_$m.json" 2>"$T/stderr" || fail "transient_$m: $(cat "$T/stderr")"

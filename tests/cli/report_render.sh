@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders study reports (report.html) in a headless Chromium and fails on any JavaScript error or
 # empty plot. The page itself reports, after drawing, "ok N charts" or "error: ..." in
-# #lvsim-status (sim/study_report_html.cpp); this script reads it from the rendered DOM and
+# #lvsim-status (sim/report/study_report_html.cpp); this script reads it from the rendered DOM and
 # checks that N is the number of canvases. A screenshot is written next to each report.
 # Usage: report_render.sh REPORT.html            check one report (e.g. a study's output)
 #        report_render.sh WRITER OUT_DIR         write the voltage- and BER-axis sample reports with

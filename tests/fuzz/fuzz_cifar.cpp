@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "tests/fuzz/fuzz_common.h"
-#include "workloads/dataset.h"
+#include "workloads/data/dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace fs = std::filesystem;

@@ -7,12 +7,12 @@
 // crash, as they do for sanitizer reports, aborts and timeouts.
 #pragma once
 
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
 #include "common/errors.h"
 
@@ -29,7 +29,10 @@ inline const std::string& scratch_dir() {
     }
     static std::string removal;
     removal = templ;
-    std::atexit([] { std::string cmd = "rm -rf '" + removal + "'"; (void)!std::system(cmd.c_str()); });
+    std::atexit([] {
+      std::string cmd = "rm -rf '" + removal + "'";
+      (void)!std::system(cmd.c_str());
+    });
     return templ;
   }();
   return dir;

@@ -1,8 +1,8 @@
 // Fuzz target: the exploration file (read_exploration_file, then its validation against the
 // built-in architecture, and the design points of grids up to 1,000 points)
 // (tests/fuzz/fuzz_common.h).
+#include "sim/study/explore.h"
 #include "tests/fuzz/fuzz_common.h"
-#include "sim/explore.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = lvsim::fuzz::write_file("exploration.json", data, size);

@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "tests/fuzz/fuzz_common.h"
-#include "workloads/dataset.h"
+#include "workloads/data/dataset.h"
 
 namespace {
 

@@ -2,8 +2,8 @@
 // fingerprint, every line checked against a small study by check_point_record)
 // (tests/fuzz/fuzz_common.h). Seeds in corpus/journal/ carry the fingerprint "fuzz" with valid
 // checksums, so the fuzzer reaches the line checks.
+#include "sim/study/study_journal.h"
 #include "tests/fuzz/fuzz_common.h"
-#include "sim/study_journal.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = lvsim::fuzz::write_file("journal.jsonl", data, size);

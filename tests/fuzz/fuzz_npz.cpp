@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "tests/fuzz/fuzz_common.h"
-#include "workloads/npz_dataset.h"
+#include "workloads/data/npz_dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
@@ -17,8 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     lvsim::fuzz::expect_result_or_user_error([&] { (void)lvsim::parse_npy(bytes, "x.npy"); });
   } else if (mode == 1) {
     const std::string path = lvsim::fuzz::write_file("data.npz", data + 1, size - 1);
-    lvsim::fuzz::expect_result_or_user_error(
-        [&] { (void)lvsim::load_numpy_dataset(path, lvsim::Split::Test, -1); });
+    lvsim::fuzz::expect_result_or_user_error([&] { (void)lvsim::load_numpy_dataset(path, lvsim::Split::Test, -1); });
   } else {
     if (size < 3) return 0;
     const size_t x_len = std::min<size_t>(size - 3, size_t(data[1]) | size_t(data[2]) << 8);
@@ -26,8 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fs::create_directories(dir);
     lvsim::fuzz::write_file("npy/x.npy", data + 3, x_len);
     lvsim::fuzz::write_file("npy/y.npy", data + 3 + x_len, size - 3 - x_len);
-    lvsim::fuzz::expect_result_or_user_error(
-        [&] { (void)lvsim::load_numpy_dataset(dir, lvsim::Split::Test, -1); });
+    lvsim::fuzz::expect_result_or_user_error([&] { (void)lvsim::load_numpy_dataset(dir, lvsim::Split::Test, -1); });
   }
   return 0;
 }

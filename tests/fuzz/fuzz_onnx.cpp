@@ -2,7 +2,7 @@
 // importer). The input is the .onnx file; it is imported twice, with no options (the model's
 // metadata must say everything) and with every option given (float models then reach quantization).
 #include "tests/fuzz/fuzz_common.h"
-#include "workloads/onnx_import.h"
+#include "workloads/import/onnx_import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = lvsim::fuzz::write_file("model.onnx", data, size);

@@ -1,7 +1,7 @@
 // Fuzz target: a saved `lvsim run --json` report re-costed (recost: the report's action counts,
 // images and cycles, on the built-in architecture and technology) (tests/fuzz/fuzz_common.h).
+#include "sim/cli/recost.h"
 #include "tests/fuzz/fuzz_common.h"
-#include "sim/recost.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lvsim::RecostOptions o;

@@ -1,6 +1,6 @@
 // Fuzz target: the study file (read_study_file, then its validation) (tests/fuzz/fuzz_common.h).
+#include "sim/study/study_spec.h"
 #include "tests/fuzz/fuzz_common.h"
-#include "sim/study_spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = lvsim::fuzz::write_file("study.json", data, size);

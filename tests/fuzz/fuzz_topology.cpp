@@ -1,6 +1,6 @@
 // Fuzz target: the SCALE-Sim topology CSV reader (read_topology_csv) (tests/fuzz/fuzz_common.h).
 #include "tests/fuzz/fuzz_common.h"
-#include "workloads/topology.h"
+#include "workloads/network/topology.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = lvsim::fuzz::write_file("topology.csv", data, size);

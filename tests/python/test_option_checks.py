@@ -1,5 +1,5 @@
 """Issue 25: the Python API checks its arguments with the command line's own validators
-(sim/option_values.h) and refuses what no command line can say: embedded NULs, None for a required
+(sim/cli/option_values.h) and refuses what no command line can say: embedded NULs, None for a required
 path, wrong types, integers beyond 64 bits, empty voltage lists, NaN in a study dict. Each message
 is the command line's where the command line can express the same mistake."""
 

@@ -10,7 +10,7 @@
 #include "../unit/models/models_test_util.h"
 #include "memory/weight_memory.h"
 #include "models/accelerator_top.h"
-#include "workloads/reference_inference.h"
+#include "workloads/inference/reference_inference.h"
 
 using namespace lvsim;
 

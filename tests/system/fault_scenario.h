@@ -16,11 +16,11 @@
 #include "memory/weight_memory.h"
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
-#include "sim/weights_as_read.h"
-#include "workloads/dataset.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
-#include "workloads/reference_inference.h"
+#include "models/weights_as_read.h"
+#include "workloads/data/dataset.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network_json.h"
 
 namespace lvsim::test {
 
@@ -50,7 +50,7 @@ inline void run_fault_scenario(const FaultScenario& s) {
   rp.kind = s.rate_model;
   RateFaultModel faults(rp, fault_geometry(arch.weight_sram), 11);
   wm.set_faults(faults.word_faults(s.rate));
-  FaultReport bulk;
+  WeightReadCounts bulk;
   const LayerWeights persistent = read_all_weights(net, wm, bulk);
   // The faults reach the weights of several layers (else the comparison below proves little).
   const LayerWeights stored = stored_weights(net);
@@ -68,7 +68,7 @@ inline void run_fault_scenario(const FaultScenario& s) {
   int64_t layers_differing_from_clean = 0, transient_bits = 0;
   for (int64_t i = 0; i < test.count; ++i) {
     LayerWeights w = persistent;
-    FaultReport image_fr;
+    WeightReadCounts image_fr;
     if (s.transient_ber > 0) read_image_weights(net, wm, i, persistent, w, image_fr);
     const auto golden = run_all_layers(net, test.image(i), w);
     const auto clean = run_all_layers(net, test.image(i), stored);

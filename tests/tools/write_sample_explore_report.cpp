@@ -14,8 +14,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "sim/explore_columns.h"
-#include "sim/explore_report_html.h"
+#include "sim/report/explore_columns.h"
+#include "sim/report/explore_report_html.h"
 
 using nlohmann::json;
 

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/study_report_html.h"
+#include "sim/report/study_report_html.h"
 
 using nlohmann::json;
 

@@ -64,7 +64,8 @@ TEST_CASE("45nm preset SRAM fit reproduces Horowitz's 8 KB / 32 KB / 1 MB read e
   CHECK(t.weight_sram.read_pj_at(32 * 1024, 72) == Approx(20.0 * 72 / 64).epsilon(0.01));
 }
 
-TEST_CASE("14nm-normalized preset: SRAM access energy follows the profiled E(V)/E(Vmin) table", "[energy][technology]") {
+TEST_CASE("14nm-normalized preset: SRAM access energy follows the profiled E(V)/E(Vmin) table",
+          "[energy][technology]") {
   auto t = TechnologyParams::from_json_file(std::string(LVSIM_SOURCE_DIR) + "/presets/tech/14nm-normalized.json");
   // (V/Vmin, E/E(Vmin)) read off the published curve.
   const double table[][2] = {{1.00, 1.00}, {0.96, 0.92}, {0.88, 0.77}, {0.84, 0.70},

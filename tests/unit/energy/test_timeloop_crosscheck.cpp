@@ -31,8 +31,8 @@
 #include "energy/technology.h"
 #include "models/architecture.h"
 #include "models/timing_model.h"
-#include "sim/presets.h"
-#include "workloads/topology.h"
+#include "sim/cli/presets.h"
+#include "workloads/network/topology.h"
 
 using namespace lvsim;
 
@@ -47,7 +47,7 @@ nlohmann::json timeloop_tech_json() {
   nlohmann::json j = nlohmann::json::parse(in);
   auto& d = j["dynamic_energy"];
   for (auto& [bits, pj] : d["mac_multiply_pj_by_weight_bits"].items()) pj = 0.315;  // Timeloop's "mac" = one compute
-  d["accumulator_add_pj"] = 0.0;                  // included in the 0.315 pJ compute
+  d["accumulator_add_pj"] = 0.0;                                                    // included in the 0.315 pJ compute
   d["pe_register_write_pj_per_bit"] = 0.144 / 16;  // 0.144 pJ per 16-bit register access
   d["dram_pj_per_byte"] = 128.0;                   // per scalar: 512 pJ per 64-bit vector of four
   return j;

@@ -13,7 +13,7 @@
 
 #include "common/rng.h"
 #include "memory/weight_layout.h"
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim::test {
 

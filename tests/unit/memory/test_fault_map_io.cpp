@@ -8,7 +8,7 @@
 #include "common/json_reader.h"
 #include "memory/chip_fault_model.h"
 #include "memory/fault_map_io.h"
-#include "sim/chip_report.h"
+#include "sim/report/chip_report.h"
 
 using namespace lvsim;
 

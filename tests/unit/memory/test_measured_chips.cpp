@@ -23,7 +23,7 @@ struct Level {
 };
 struct MeasuredChip {
   int id;
-  int64_t rows;  // the profiled map: rows x 128 bits
+  int64_t rows;               // the profiled map: rows x 128 bits
   std::vector<Level> levels;  // lowest voltage first
 };
 
@@ -101,13 +101,14 @@ TEST_CASE("a transient_ber curve is read and checked like the failure points", "
     JsonObject o(j, "tech.json", "bitcell_failure");
     return BitcellFailureParams::from_json(o);
   };
-  const BitcellFailureParams p =
-      parse(R"({"model": "ber_curve", "points": [[0.8, 0.01], [1.0, 0]], "transient_ber": [[0.8, 0.02], [0.9, 0.002]]})");
+  const BitcellFailureParams p = parse(
+      R"({"model": "ber_curve", "points": [[0.8, 0.01], [1.0, 0]], "transient_ber": [[0.8, 0.02], [0.9, 0.002]]})");
   CHECK(p.transient_ber_at(0.8) == Approx(0.02));
   CHECK(p.transient_ber_at(0.85) == Approx(std::sqrt(0.02 * 0.002)));  // log-linear
-  CHECK(p.transient_ber_at(0.95) == Approx(0.002));                      // held beyond the last point
-  CHECK_THROWS_WITH(parse(R"({"model": "ber_curve", "points": [[0.8, 0.01]], "transient_ber": [[0.8, 0.02], [0.9, 0.03]]})"),
-                    Catch::Contains("bitcell_failure.transient_ber[1]") && Catch::Contains("must not increase"));
+  CHECK(p.transient_ber_at(0.95) == Approx(0.002));                    // held beyond the last point
+  CHECK_THROWS_WITH(
+      parse(R"({"model": "ber_curve", "points": [[0.8, 0.01]], "transient_ber": [[0.8, 0.02], [0.9, 0.03]]})"),
+      Catch::Contains("bitcell_failure.transient_ber[1]") && Catch::Contains("must not increase"));
   CHECK_THROWS_WITH(parse(R"({"model": "ber_curve", "points": [[0.8, 0.01]], "transient_ber": [[0.8, 2]]})"),
                     Catch::Contains("transient_ber[0]") && Catch::Contains("outside [0, 1]"));
   CHECK(combined_transient_ber(0.01, 0) == 0.01);

@@ -11,9 +11,9 @@
 #include "memory/weight_memory.h"
 #include "models/controller.h"
 #include "models/timing_model.h"
-#include "workloads/network.h"
-#include "workloads/reference_inference.h"
-#include "workloads/quantization.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network.h"
+#include "workloads/network/quantization.h"
 
 namespace lvsim::test {
 

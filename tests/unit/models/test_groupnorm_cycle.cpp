@@ -13,9 +13,9 @@
 #include "models/controller.h"
 #include "models/timing_model.h"
 #include "models_test_util.h"
-#include "workloads/fast_inference.h"
-#include "workloads/network_finalize.h"
-#include "workloads/reference_inference.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network_finalize.h"
 
 using namespace lvsim;
 using namespace lvsim::gn_test;
@@ -38,7 +38,9 @@ ArchitectureParams random_arch(std::mt19937_64& rng) {
   return a;
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 }  // namespace
 

@@ -8,10 +8,10 @@
 #include "models/controller.h"
 #include "models/timing_model.h"
 #include "models_test_util.h"
-#include "workloads/dataset.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
-#include "workloads/reference_inference.h"
+#include "workloads/data/dataset.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network_json.h"
 
 using namespace lvsim;
 

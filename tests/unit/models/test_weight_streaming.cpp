@@ -11,7 +11,7 @@
 #include "models/timing_model.h"
 #include "models/weight_streaming.h"
 #include "models_test_util.h"
-#include "workloads/reference_inference.h"
+#include "workloads/inference/reference_inference.h"
 
 using namespace lvsim;
 
@@ -59,8 +59,8 @@ TEST_CASE("streamed weights: cycle model == closed form and golden engine on ran
   const Dataflow df = GENERATE(Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary);
   const auto dims = GENERATE(std::pair{1, 1}, std::pair{2, 3}, std::pair{4, 4}, std::pair{3, 2});
   const int trial = GENERATE(range(0, 8));
-  SplitMix64 r(derive_seed(derive_seed(0x57ea, uint64_t(df) * 100 + uint64_t(dims.first * 10 + dims.second)),
-                           uint64_t(trial)));
+  SplitMix64 r(
+      derive_seed(derive_seed(0x57ea, uint64_t(df) * 100 + uint64_t(dims.first * 10 + dims.second)), uint64_t(trial)));
   ArchitectureParams arch;
   arch.rows = dims.first, arch.cols = dims.second, arch.dataflow = df;
   const int banks[] = {1, 2, 3, 4};
@@ -92,8 +92,7 @@ TEST_CASE("streamed weights: cycle model == closed form and golden engine on ran
   INFO("dataflow " << dataflow_name(df) << " array " << dims.first << "x" << dims.second << " bits " << bits << " M "
                    << L.gemm_m() << " K " << L.gemm_k() << " N " << L.gemm_n() << " groups " << L.groups << " banks "
                    << arch.weight_sram.banks << " rows " << arch.weight_sram.rows_per_bank << " word_bits "
-                   << arch.weight_sram.word_bits << " bytes/cycle "
-                   << arch.dram_bandwidth_bytes_per_s / arch.clock_hz);
+                   << arch.weight_sram.word_bits << " bytes/cycle " << arch.dram_bandwidth_bytes_per_s / arch.clock_hz);
   REQUIRE_NOTHROW(arch.check_fits(net));
 
   WeightMemory wm(arch.weight_sram, net);
@@ -133,8 +132,8 @@ TEST_CASE("streamed weights: cycle model == closed form and golden engine on ran
     REQUIRE(traffic % accumulators == 0);
     spill += traffic / accumulators * L.groups * (MN - held);
   }
-  CHECK(cycle.counts.dram_bytes == int64_t(in.size()) + L.out_shape.size() +
-                                       layer_words * arch.weight_sram.word_bits / 8 + spill);
+  CHECK(cycle.counts.dram_bytes ==
+        int64_t(in.size()) + L.out_shape.size() + layer_words * arch.weight_sram.word_bits / 8 + spill);
   // Resident on an SRAM large enough: the same outputs; streaming never saves cycles.
   ArchitectureParams resident = arch;
   resident.weight_sram.streamed = false;

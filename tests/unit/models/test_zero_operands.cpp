@@ -7,8 +7,8 @@
 #include "memory/weight_memory.h"
 #include "models/controller.h"
 #include "models/timing_model.h"
-#include "workloads/zero_operands.h"
 #include "models_test_util.h"
+#include "workloads/inference/zero_operands.h"
 
 using namespace lvsim;
 

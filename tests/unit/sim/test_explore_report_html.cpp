@@ -7,8 +7,8 @@
 #include <string>
 
 #include "common/errors.h"
-#include "sim/chartjs_script.h"
-#include "sim/explore_report_html.h"
+#include "sim/report/chartjs_script.h"
+#include "sim/report/explore_report_html.h"
 
 using lvsim::explore_report_html;
 using nlohmann::json;

@@ -9,10 +9,10 @@
 
 #include "common/errors.h"
 #include "common/input_file.h"
-#include "sim/explore.h"
-#include "sim/import_command.h"
-#include "sim/run_options.h"
-#include "sim/study_spec.h"
+#include "sim/cli/import_command.h"
+#include "sim/cli/run_options.h"
+#include "sim/study/explore.h"
+#include "sim/study/study_spec.h"
 
 using namespace lvsim;
 
@@ -38,8 +38,7 @@ TEST_CASE("a study from text is the study of the same file, relative paths from 
   const StudySpec from_dict = study_from_text(text, "study");     // no folder: the working directory
   CHECK(from_dict.networks.at(0).path == "net.json");
   CHECK(from_dict.data_dir == "data");
-  CHECK_THROWS_WITH(study_from_text(R"({"format": "lvsim-study", "colour": 1})", "study"),
-                    Catch::Contains("study: "));
+  CHECK_THROWS_WITH(study_from_text(R"({"format": "lvsim-study", "colour": 1})", "study"), Catch::Contains("study: "));
 }
 
 TEST_CASE("an exploration from text keeps its axes in the text's order", "[faces]") {

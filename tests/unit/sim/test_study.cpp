@@ -10,10 +10,10 @@
 #include <string>
 
 #include "common/errors.h"
-#include "sim/study_journal.h"
-#include "sim/study_outputs.h"
-#include "sim/study_spec.h"
-#include "sim/study_stats.h"
+#include "sim/report/study_outputs.h"
+#include "sim/study/study_journal.h"
+#include "sim/study/study_spec.h"
+#include "sim/study/study_stats.h"
 
 using namespace lvsim;
 
@@ -144,7 +144,7 @@ TEST_CASE("adaptive chip count: the shortest prefix whose CI is narrow enough", 
   const std::vector<double> x = {0.79, 0.81, 0.80, 0.80, 0.80};
   CHECK(chips_for_ci_width(x, 0.3, 2) == 2);
   CHECK(chips_for_ci_width(x, 0.05, 2) == 3);
-  CHECK(chips_for_ci_width(x, 0.05, 4) == 4);  // never fewer than min_chips
+  CHECK(chips_for_ci_width(x, 0.05, 4) == 4);   // never fewer than min_chips
   CHECK(chips_for_ci_width(x, 0.001, 2) == 0);  // needs more chips than there are
   StudySpec s;
   s.chip_seeds = {1, 2, 3, 4, 5};
@@ -175,9 +175,7 @@ TEST_CASE("journal: framed lines, resume, torn last line, another study refused"
   }
   // A kill in the middle of a write leaves a partial line: dropped, and appends continue cleanly.
   const std::string intact = slurp(path);
-  {
-    std::ofstream(path, std::ios::app) << frame_journal_line(record(2, 0, 70).to_json().dump()).substr(0, 20);
-  }
+  { std::ofstream(path, std::ios::app) << frame_journal_line(record(2, 0, 70).to_json().dump()).substr(0, 20); }
   {
     StudyJournal j(path, "fp-1", study, bounds());
     CHECK(j.finished().size() == 2);

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "common/errors.h"
-#include "sim/chartjs_script.h"
-#include "sim/study_report_html.h"
+#include "sim/report/chartjs_script.h"
+#include "sim/report/study_report_html.h"
 
 using lvsim::study_report_html;
 using nlohmann::json;

@@ -7,14 +7,16 @@
 #include <random>
 #include <vector>
 
-#include "workloads/network.h"
+#include "workloads/network/network.h"
 
 namespace lvsim::gn_test {
 
 inline double uniform(std::mt19937_64& rng, double lo, double hi) {
   return std::uniform_real_distribution<double>(lo, hi)(rng);
 }
-inline int pick(std::mt19937_64& rng, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+inline int pick(std::mt19937_64& rng, int lo, int hi) {
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
 
 /// A one-layer network: a groupnorm over the network input with random groups, shape, input and
 /// output quantization, parameter bits/storage/codes/scales/zero points, gamma_offset and eps

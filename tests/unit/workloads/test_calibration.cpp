@@ -5,8 +5,8 @@
 
 #include "common/errors.h"
 #include "common/rng.h"
-#include "workloads/calibration.h"
-#include "workloads/float_inference.h"
+#include "workloads/import/calibration.h"
+#include "workloads/inference/float_inference.h"
 
 using namespace lvsim;
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/errors.h"
-#include "workloads/dataset.h"
+#include "workloads/data/dataset.h"
 
 using namespace lvsim;
 namespace fs = std::filesystem;

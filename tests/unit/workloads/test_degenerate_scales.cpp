@@ -7,12 +7,12 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "workloads/calibration.h"
-#include "workloads/fast_inference.h"
-#include "workloads/network_finalize.h"
-#include "workloads/network_json.h"
-#include "workloads/quantization.h"
-#include "workloads/reference_inference.h"
+#include "workloads/import/calibration.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network_finalize.h"
+#include "workloads/network/network_json.h"
+#include "workloads/network/quantization.h"
 
 using namespace lvsim;
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "test_fast_inference_networks.h"
-#include "workloads/fast_inference.h"
-#include "workloads/reference_inference.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/inference/reference_inference.h"
 
 using namespace lvsim;
 using lvsim::testing::random_bytes;

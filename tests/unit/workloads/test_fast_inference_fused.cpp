@@ -8,14 +8,14 @@
 #include <algorithm>
 
 #include "test_fast_inference_networks.h"
-#include "workloads/fast_inference.h"
-#include "workloads/reference_inference.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/inference/reference_inference.h"
 
 using namespace lvsim;
-using lvsim::testing::RandomNetBuilder;
-using lvsim::testing::RandomNetOptions;
 using lvsim::testing::flipped_weights;
 using lvsim::testing::random_bytes;
+using lvsim::testing::RandomNetBuilder;
+using lvsim::testing::RandomNetOptions;
 
 namespace {
 
@@ -117,8 +117,8 @@ TEST_CASE("convs skipping their zero padding equal the golden engine, fused or n
       used_w = (P.out_shape.w - 1) * P.stride_w + P.kernel_w;
     }
     const int64_t cg = L.in_shape.c / L.groups;
-    const int64_t k_padded = L.type == LayerType::Linear ? (L.weight.per_out + 3) / 4 * 4
-                                                         : L.kernel_h * ((L.kernel_w * cg + 3) / 4 * 4);
+    const int64_t k_padded =
+        L.type == LayerType::Linear ? (L.weight.per_out + 3) / 4 * 4 : L.kernel_h * ((L.kernel_w * cg + 3) / 4 * 4);
     dense += L.gemm_m() * k_padded * L.out_channels;
     if (L.type == LayerType::Linear) {
       inside += L.weight.per_out * L.out_channels;
@@ -138,7 +138,8 @@ TEST_CASE("convs skipping their zero padding equal the golden engine, fused or n
     std::vector<std::vector<std::vector<uint8_t>>> golden;
     for (int64_t i = 0; i < count; ++i) {
       golden.push_back(run_all_layers(net, pixels.data() + i * image_size, w));
-      golden_out.insert(golden_out.end(), golden.back()[size_t(net.output)].begin(), golden.back()[size_t(net.output)].end());
+      golden_out.insert(golden_out.end(), golden.back()[size_t(net.output)].begin(),
+                        golden.back()[size_t(net.output)].end());
     }
     for (Int8Kernel k : {Int8Kernel::Portable, Int8Kernel::Avx2, Int8Kernel::Avx512Vnni}) {
       if (!int8_kernel_supported(k)) continue;
@@ -149,7 +150,8 @@ TEST_CASE("convs skipping their zero padding equal the golden engine, fused or n
       // wider register tiles compute unions, never more than the dense GEMM.
       if (k == Int8Kernel::Portable) CHECK(fast.gemm_macs_per_image() < dense);
       CHECK(fast.gemm_macs_per_image() <= dense);
-      for (int64_t i = 0; i < count; ++i) CHECK(fast.run_all_layers(pixels.data() + i * image_size) == golden[size_t(i)]);
+      for (int64_t i = 0; i < count; ++i)
+        CHECK(fast.run_all_layers(pixels.data() + i * image_size) == golden[size_t(i)]);
       CHECK(fast.scores(pixels.data(), count, 2) == golden_out);
     }
   }
@@ -163,7 +165,8 @@ TEST_CASE("int8 output stages equal the formula of docs/quantization.md, pooled 
   const int h = 5, w = 7, n = 19, ldc = 32;
   SplitMix64 r(9);
   std::vector<int32_t> c(size_t(h * w * ldc)), row_sum(size_t(h * w));
-  for (auto& v : c) v = r.uniform() < 0.1 ? (r.uniform() < 0.5 ? INT32_MIN : INT32_MAX) : int32_t(r.next() >> 48) - (1 << 15);
+  for (auto& v : c)
+    v = r.uniform() < 0.1 ? (r.uniform() < 0.5 ? INT32_MIN : INT32_MAX) : int32_t(r.next() >> 48) - (1 << 15);
   for (auto& v : row_sum) v = int32_t(r.next() % 5000);
   std::vector<uint32_t> c0(n), c1(n);
   std::vector<int64_t> mul(n), shift(n);
@@ -179,7 +182,8 @@ TEST_CASE("int8 output stages equal the formula of docs/quantization.md, pooled 
     std::vector<uint8_t> codes(size_t(h * w * n)), got_codes(codes.size());
     for (int px = 0; px < h * w; ++px)
       for (int j = 0; j < n; ++j) {
-        const uint32_t acc32 = uint32_t(c[size_t(px * ldc + j)]) + c0[size_t(j)] + c1[size_t(j)] * uint32_t(row_sum[size_t(px)]);
+        const uint32_t acc32 =
+            uint32_t(c[size_t(px * ldc + j)]) + c0[size_t(j)] + c1[size_t(j)] * uint32_t(row_sum[size_t(px)]);
         const int64_t acc = acc32 >= 0x80000000u ? int64_t(acc32) - (int64_t(1) << 32) : int64_t(acc32);
         const int64_t sh = shift[size_t(j)];
         const int64_t v = 7 + ((acc * mul[size_t(j)] + (int64_t(1) << (sh - 1))) >> sh);

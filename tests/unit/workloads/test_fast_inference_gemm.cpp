@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/rng.h"
-#include "workloads/int8_gemm.h"
+#include "workloads/inference/int8_gemm.h"
 
 using namespace lvsim;
 
@@ -68,11 +68,11 @@ TEST_CASE("int8 GEMM tiles compute their reduction ranges and write rows where c
   const int64_t n = GENERATE(16, 40, 64, 100);
   SplitMix64 r(derive_seed(77, uint64_t(n)));
   const std::vector<Int8GemmTile> tiles = {
-      {0, 6, 0, 3, 0, 12},  // full range
-      {6, 3, 1, 3, 4, 12},  // segments 1..2, bytes 4..11
-      {9, 1, 0, 1, 0, 4},   // one step
-      {10, 5, 2, 2, 0, 12}, // empty range: results 0
-      {15, 2, 0, 3, 8, 8},  // empty byte range: results 0
+      {0, 6, 0, 3, 0, 12},   // full range
+      {6, 3, 1, 3, 4, 12},   // segments 1..2, bytes 4..11
+      {9, 1, 0, 1, 0, 4},    // one step
+      {10, 5, 2, 2, 0, 12},  // empty range: results 0
+      {15, 2, 0, 3, 8, 8},   // empty byte range: results 0
       {17, 7, 0, 2, 4, 8},
   };
   const int64_t m = 24;
@@ -82,7 +82,8 @@ TEST_CASE("int8 GEMM tiles compute their reduction ranges and write rows where c
   for (const Int8GemmTile& t : tiles)
     for (int i = t.first_row; i < t.first_row + t.rows; ++i)
       for (int s = t.segment_begin; s < t.segment_end; ++s)
-        for (int j = t.byte_begin; j < t.byte_end; ++j) abuf[size_t(i * k_padded + s * seg_len + j)] = uint8_t(r.next());
+        for (int j = t.byte_begin; j < t.byte_end; ++j)
+          abuf[size_t(i * k_padded + s * seg_len + j)] = uint8_t(r.next());
   std::vector<int64_t> offs;
   for (int s = 0; s < segments; ++s) offs.push_back(s * seg_len);
   std::vector<int8_t> bval(size_t(k_padded * n));

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "common/rng.h"
-#include "workloads/network.h"
-#include "workloads/quantization.h"
-#include "workloads/reference_inference.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network.h"
+#include "workloads/network/quantization.h"
 
 namespace lvsim::testing {
 
@@ -196,7 +196,8 @@ class RandomNetBuilder {
   /// images so that its outputs spread over the code range (a random ratio of 0.5..2 x range/255,
   /// centred by the bias): mid-range codes and some saturation, instead of all-saturated layers.
   void calibrate(Network& net, const uint8_t* pixels, int count) {
-    std::vector<std::vector<std::vector<uint8_t>>> outs(size_t(count), std::vector<std::vector<uint8_t>>(net.layers.size()));
+    std::vector<std::vector<std::vector<uint8_t>>> outs(size_t(count),
+                                                        std::vector<std::vector<uint8_t>>(net.layers.size()));
     std::vector<std::vector<uint8_t>> inputs;
     for (int i = 0; i < count; ++i) inputs.push_back(preprocess_image(net, pixels + i * net.input_shape.size()));
     size_t huge_index = 0;
@@ -220,7 +221,8 @@ class RandomNetBuilder {
         }
         for (int o = 0; o < L.out_channels; ++o, ++huge_index) {
           if (huge_bias_[huge_index]) continue;
-          const double ratio = 255.0 / (hi[size_t(o)] - lo[size_t(o)] + 1.0) * std::pow(2.0, 2.0 * rng_.uniform() - 1.0);
+          const double ratio =
+              255.0 / (hi[size_t(o)] - lo[size_t(o)] + 1.0) * std::pow(2.0, 2.0 * rng_.uniform() - 1.0);
           L.requant[size_t(o)] = make_requant(ratio);
           const double mid = (hi[size_t(o)] + lo[size_t(o)]) / 2.0;
           L.bias[size_t(o)] += int32_t(std::llround(-mid + (128.0 - L.out_quant.zero_point) / ratio));

@@ -8,11 +8,11 @@
 
 #include "../models/models_test_util.h"
 #include "test_fast_inference_networks.h"
-#include "workloads/dataset.h"
-#include "workloads/fast_inference.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
-#include "workloads/reference_inference.h"
+#include "workloads/data/dataset.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network_json.h"
 
 using namespace lvsim;
 using lvsim::testing::random_bytes;

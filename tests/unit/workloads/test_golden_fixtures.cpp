@@ -6,10 +6,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "workloads/dataset.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
-#include "workloads/reference_inference.h"
+#include "workloads/data/dataset.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network_json.h"
 
 using namespace lvsim;
 

@@ -10,11 +10,11 @@
 #include <random>
 #include <vector>
 
-#include "workloads/fast_inference.h"
-#include "workloads/network_finalize.h"
-#include "workloads/quantization.h"
-#include "workloads/reference_inference.h"
 #include "groupnorm_test_util.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network_finalize.h"
+#include "workloads/network/quantization.h"
 
 using namespace lvsim;
 using namespace lvsim::gn_test;
@@ -31,7 +31,9 @@ i128 floor_div_pow2(i128 a, int k) {
   if (a % d != 0 && a < 0) --q;
   return q;
 }
-i128 doc_rshift(i128 x, int k) { return floor_div_pow2(x + (i128(1) << (k - 1)), k); }
+i128 doc_rshift(i128 x, int k) {
+  return floor_div_pow2(x + (i128(1) << (k - 1)), k);
+}
 
 // floor(sqrt(x)): Newton from the double estimate, then corrected to the exact floor.
 u128 newton_isqrt(u128 x) {
@@ -48,7 +50,9 @@ int bit_length(u128 v) {
   return hi ? 128 - __builtin_clzll(hi) : (lo ? 64 - __builtin_clzll(lo) : 0);
 }
 
-int64_t half_away(double x) { return int64_t(std::round(x)); }  // std::round: half away from zero
+int64_t half_away(double x) {
+  return int64_t(std::round(x));
+}  // std::round: half away from zero
 
 // The documented groupnorm of one image, from the layer's parameters and scales only.
 std::vector<uint8_t> oracle(const Layer& L, const std::vector<uint8_t>& in) {

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "test_network_json_support.h"
-#include "workloads/quantization.h"
-#include "workloads/weight_requantization.h"
+#include "workloads/network/quantization.h"
+#include "workloads/network/weight_requantization.h"
 
 namespace lvsim::test {
 namespace {
@@ -26,9 +26,9 @@ nlohmann::json quantized_param(double scale, int zp, const std::vector<int>& cod
 
 /// input 4x3x3 -> groupnorm (2 groups) -> relu, every quantization given.
 nlohmann::json gn_doc(nlohmann::json gamma, nlohmann::json beta) {
-  nlohmann::json gn = {{"name", "gn"},     {"type", "groupnorm"}, {"input", "input"},
-                       {"groups", 2},      {"eps", 1e-3},         {"gamma_offset", 1.0},
-                       {"gamma", gamma},   {"beta", beta},        {"output_quant", quant(0.05, 100)}};
+  nlohmann::json gn = {{"name", "gn"},   {"type", "groupnorm"}, {"input", "input"},
+                       {"groups", 2},    {"eps", 1e-3},         {"gamma_offset", 1.0},
+                       {"gamma", gamma}, {"beta", beta},        {"output_quant", quant(0.05, 100)}};
   return {{"format", "lvsim-network"},
           {"version", 1},
           {"input", {{"shape", {4, 3, 3}}, {"quant", quant(0.02, 10)}}},
@@ -40,7 +40,8 @@ nlohmann::json gn_doc(nlohmann::json gamma, nlohmann::json beta) {
 
 TEST_CASE("groupnorm format: float gamma and beta are quantized as two tensors", "[groupnorm][network_json]") {
   const std::vector<double> gamma = {0.9, 1.1, 1.05, 0.95}, beta = {-0.2, 0.1, 0.3, 0.0};
-  const Network net = load_network(write_temp("gn_float.json", gn_doc({{"float", floats(gamma)}}, {{"float", floats(beta)}})));
+  const Network net =
+      load_network(write_temp("gn_float.json", gn_doc({{"float", floats(gamma)}}, {{"float", floats(beta)}})));
   const Layer& L = net.layers.at(0);
   REQUIRE(L.type == LayerType::GroupNorm);
   CHECK(L.groups == 2);
@@ -61,10 +62,11 @@ TEST_CASE("groupnorm format: float gamma and beta are quantized as two tensors",
   CHECK(net.total_weights() == 8);
 }
 
-TEST_CASE("groupnorm format: export writes quantized codes that reload to the same bytes", "[groupnorm][network_json]") {
-  const auto doc = GENERATE(
-      gn_doc({{"float", floats({0.9, 1.1, 1.05, 0.95})}}, {{"float", floats({-0.2, 0.1, 0.3, 0.0})}}),
-      gn_doc(quantized_param(0.01, -300, {-8, 7, 0, 3}), quantized_param(0.02, 1, {1, -2, 5, 0})));
+TEST_CASE("groupnorm format: export writes quantized codes that reload to the same bytes",
+          "[groupnorm][network_json]") {
+  const auto doc =
+      GENERATE(gn_doc({{"float", floats({0.9, 1.1, 1.05, 0.95})}}, {{"float", floats({-0.2, 0.1, 0.3, 0.0})}}),
+               gn_doc(quantized_param(0.01, -300, {-8, 7, 0, 3}), quantized_param(0.02, 1, {1, -2, 5, 0})));
   const Network a = load_network(write_temp("gn_rt.json", doc));
   const nlohmann::json exported = export_network(a);
   const Network b = load_network(write_temp("gn_rt2.json", exported));
@@ -149,8 +151,7 @@ TEST_CASE("groupnorm format: bad fields give one located error", "[groupnorm][ne
 
 TEST_CASE("groupnorm: weight_bits re-quantizes gamma and beta as two tensors", "[groupnorm][network_json]") {
   const std::vector<double> gamma = {0.9, 1.1, 1.05, 0.95}, beta = {-0.2, 0.1, 0.3, 0.0};
-  Network net =
-      load_network(write_temp("gn_rq.json", gn_doc({{"float", floats(gamma)}}, {{"float", floats(beta)}})));
+  Network net = load_network(write_temp("gn_rq.json", gn_doc({{"float", floats(gamma)}}, {{"float", floats(beta)}})));
   const Layer before = net.layers[0];
   requantize_weights(net, 3);
   const Layer& L = net.layers[0];
@@ -162,7 +163,8 @@ TEST_CASE("groupnorm: weight_bits re-quantizes gamma and beta as two tensors", "
     WeightQuantScheme s = WeightQuantScheme::robust(3);
     s.storage = before.weight.storage;
     const WeightTensor want = quantize_weights(held, 1, s);
-    CHECK(std::vector<uint8_t>(L.weight.stored.begin() + row * 4, L.weight.stored.begin() + row * 4 + 4) == want.stored);
+    CHECK(std::vector<uint8_t>(L.weight.stored.begin() + row * 4, L.weight.stored.begin() + row * 4 + 4) ==
+          want.stored);
     CHECK(L.weight.scale[size_t(row)] == want.scale[0]);
     CHECK(L.weight.zero_point[size_t(row)] == want.zero_point[0]);
   }

@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "test_network_json_support.h"
-#include "workloads/network_finalize.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/network/network_finalize.h"
+#include "workloads/network/network_json.h"
 
 using nlohmann::json;
 

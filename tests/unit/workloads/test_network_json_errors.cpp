@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "test_network_json_support.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/network/network_json.h"
 
 using nlohmann::json;
 

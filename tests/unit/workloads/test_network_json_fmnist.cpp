@@ -2,9 +2,9 @@
 // imports with the shapes and MAC count of its architecture.
 #include <catch2/catch.hpp>
 
-#include "workloads/network_finalize.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/network/network_finalize.h"
+#include "workloads/network/network_json.h"
 
 namespace lvsim {
 namespace {

@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "test_network_json_support.h"
-#include "workloads/network_finalize.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/network/network_finalize.h"
+#include "workloads/network/network_json.h"
 
 using nlohmann::json;
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "common/errors.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/network/network_json.h"
 
 namespace lvsim::test {
 

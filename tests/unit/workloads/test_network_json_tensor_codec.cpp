@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/errors.h"
-#include "workloads/tensor_codec.h"
+#include "workloads/network/tensor_codec.h"
 
 using nlohmann::json;
 

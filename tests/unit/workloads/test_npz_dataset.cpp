@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/errors.h"
-#include "workloads/dataset.h"
-#include "workloads/npz_dataset.h"
+#include "workloads/data/dataset.h"
+#include "workloads/data/npz_dataset.h"
 
 using namespace lvsim;
 namespace fs = std::filesystem;

@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "test_network_json_support.h"
-#include "workloads/network_finalize.h"
-#include "workloads/network_loader.h"
-#include "workloads/onnx_import.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/import/onnx_import.h"
+#include "workloads/network/network_finalize.h"
 
 namespace lvsim::test {
 namespace {

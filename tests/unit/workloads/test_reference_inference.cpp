@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "workloads/quantization.h"
-#include "workloads/reference_inference.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/quantization.h"
 
 using namespace lvsim;
 

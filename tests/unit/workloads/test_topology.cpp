@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "workloads/topology.h"
+#include "workloads/network/topology.h"
 
 using namespace lvsim;
 
@@ -40,8 +40,7 @@ TEST_CASE("shipped topologies match their published multiply-adds and parameters
   CHECK(std::abs(resnet.weights / 11.7e6 - 1) < 0.005);
 }
 
-TEST_CASE("SCALE-Sim output size: ceil((H - F + s) / s), one more than PyTorch's when (H - F) % s != 0",
-          "[topology]") {
+TEST_CASE("SCALE-Sim output size: ceil((H - F + s) / s), one more than PyTorch's when (H - F) % s != 0", "[topology]") {
   TopologyLayer L;
   L.ifmap_h = L.ifmap_w = 226, L.filter_h = L.filter_w = 3, L.stride = 2;
   CHECK(L.out_h() == 113);  // PyTorch, padding 1 on 224: floor((226 - 3) / 2) + 1 = 112

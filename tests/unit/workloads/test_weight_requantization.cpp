@@ -8,10 +8,10 @@
 #include <cmath>
 
 #include "common/errors.h"
-#include "workloads/network_json.h"
-#include "workloads/network_loader.h"
-#include "workloads/quantization.h"
-#include "workloads/weight_requantization.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/network/network_json.h"
+#include "workloads/network/quantization.h"
+#include "workloads/network/weight_requantization.h"
 
 using namespace lvsim;
 
@@ -44,7 +44,8 @@ TEST_CASE("re-quantized weights stay within half a step of the network's real we
     // [-1, 1] x (1 + 0.001) with the symmetric codes
     // -(2^(m-1) - 1) .. 2^(m-1) - 1: step = (hi - lo) / (2^m - 2) x 1.001.
     double lo = 1e300, hi = -1e300;
-    for (size_t i = 0; i < Wa.stored.size(); ++i) lo = std::min(lo, real_weight(Wa, i)), hi = std::max(hi, real_weight(Wa, i));
+    for (size_t i = 0; i < Wa.stored.size(); ++i)
+      lo = std::min(lo, real_weight(Wa, i)), hi = std::max(hi, real_weight(Wa, i));
     const double step = Wb.scale[0];
     CHECK(step == Approx((hi - lo) / double((1 << bits) - 2) * 1.001).epsilon(1e-9));
     double worst = 0;
@@ -82,6 +83,7 @@ TEST_CASE("re-quantizing to the network's own width changes nothing; bad widths 
     CHECK(same.layers[l].bias == before.layers[l].bias);
   }
   Network bad = before;
-  CHECK_THROWS_WITH(requantize_weights(bad, 9), Catch::Contains("weight_bits: re-quantization to 9 bits: weights have 2..8 bits"));
+  CHECK_THROWS_WITH(requantize_weights(bad, 9),
+                    Catch::Contains("weight_bits: re-quantization to 9 bits: weights have 2..8 bits"));
   CHECK_THROWS_AS(requantize_weights(bad, 1), ConfigError);
 }

@@ -1,0 +1,375 @@
+#include "sim/cli/run.h"
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "common/errors.h"
+#include "common/json_reader.h"
+#include "common/number_text.h"
+#include "common/output_file.h"
+#include "common/parallel.h"
+#include "energy/operating_point.h"
+#include "energy/technology.h"
+#include "memory/bitcell_failure_model.h"
+#include "memory/chip_fault_model.h"
+#include "memory/fault_map_io.h"
+#include "memory/rate_fault_model.h"
+#include "memory/transient_read_errors.h"
+#include "memory/weight_memory.h"
+#include "models/accelerator_top.h"
+#include "models/architecture.h"
+#include "models/timing_model.h"
+#include "models/weights_as_read.h"
+#include "sim/cli/cycle_progress.h"
+#include "sim/cli/presets.h"
+#include "sim/report/layer_dump.h"
+#include "workloads/data/dataset.h"
+#include "workloads/import/network_loader.h"
+#include "workloads/inference/fast_inference.h"
+#include "workloads/inference/reference_inference.h"
+#include "workloads/network/network_finalize.h"
+#include "workloads/network/network_json.h"
+#include "workloads/network/weight_requantization.h"
+
+namespace lvsim {
+
+namespace {
+
+/// Applies the selected fault source to the weight memory and describes it.
+FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, const OperatingPoint& op,
+                         const ArchitectureParams& arch, WeightMemory& wm) {
+  FaultReport fr;
+  const WeightSramParams& s = arch.weight_sram;
+  const FaultGeometry geometry = fault_geometry(s);
+  fr.cells = geometry.cells();
+  fr.ecc = s.ecc;
+  fr.chip_seed = opt.chip_seed;
+  fr.voltage_v = op.v_sram_v;
+  std::optional<FaultMap> map;
+  if (opt.ber) {
+    RateFaultParams rp;
+    rp.kind = opt.ber_model.empty() ? "bit_flip" : opt.ber_model;
+    rp.stuck_at_1_fraction = opt.stuck_at_1_fraction.value_or(0.5);
+    rp.validate("--ber-model");
+    RateFaultModel model(rp, geometry, opt.chip_seed);
+    map = model.faults_at(*opt.ber);
+    fr.source = "ber";
+    fr.ber = *opt.ber;
+    fr.rate_model = rp.kind;
+    if (rp.kind == "stuck_at") {
+      fr.stuck_cell_fraction = *opt.ber;
+      fr.stuck_at_1_fraction = rp.stuck_at_1_fraction;
+    }
+    fr.voltage_v.reset();
+  } else if (!opt.fault_map_path.empty()) {
+    ProfiledFaultMap profiled =
+        read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path);
+    map = profiled.has_failure_voltages() ? profiled.at(op.v_sram_v) : profiled.at(std::nullopt);
+    fr.source = "fault_map";
+  } else if (tech.bitcell_failure) {
+    ChipFaultModel chip(*tech.bitcell_failure, geometry, opt.chip_seed);
+    map = chip.faults_at(op.v_sram_v);
+    fr.source = "chip";
+    fr.ber = chip.expected_failure_fraction(op.v_sram_v);
+  }
+  if (map) {
+    const FaultCounts c = map->counts();
+    fr.failing_cells = c.failing_cells;
+    fr.stuck_at_0 = c.stuck_at_0;
+    fr.stuck_at_1 = c.stuck_at_1;
+    fr.read_flip = c.read_flip;
+    fr.faulty_words = c.faulty_words;
+    wm.set_faults(map->word_faults());
+  }
+  return fr;
+}
+
+/// Cycle mode's fault statistics, as its own SystemC run's weight reads counted them (per image:
+/// WeightMemory's delivered counts), not the bulk read the functional paths count: the persistent
+/// faults deliver the same errors to every image; transient flips add up over the images.
+void report_cycle_weight_errors(const std::vector<ImageRun>& runs, FaultReport& fr) {
+  if (runs.empty()) return;
+  const DeliveredWeightErrors& first = runs.front().weight_errors;
+  fr.error_counts() = first;
+  fr.bit_errors_by_bit = first.bit_errors_by_bit;
+  fr.transient_bit_errors = 0;
+  for (const ImageRun& r : runs) {
+    if (!r.weight_errors.same_persistent(first))
+      throw std::logic_error("cycle mode: the persistent faults delivered different errors to different images");
+    fr.transient_bit_errors += r.weight_errors.transient_bit_errors;
+  }
+}
+
+void fill_layers_from_timing(RunReport& rep, const std::vector<LayerTiming>& per_image, int64_t images) {
+  for (size_t l = 0; l < rep.layers.size(); ++l) {
+    LayerReport& L = rep.layers[l];
+    const LayerTiming& t = per_image[l];
+    L.cycles = t.cycles * images;
+    L.stall_cycles = t.stall_cycles * images;
+    L.folds = t.folds;
+    L.utilization = t.utilization;
+    L.mapping_efficiency = t.mapping_efficiency;
+    L.compute_utilization = t.compute_utilization;
+    L.weight_sram_reads = t.counts.weight_sram_reads * images;
+    L.counts = t.counts.scaled(images);
+  }
+}
+
+/// Names what is wrong where the user can fix it: a voltage given on the command line is the
+/// option's fault, a clock above f_max the architecture file's (the technology's checks below
+/// would name the technology file for both).
+void check_operating_point_inputs(const RunOptions& opt, const TechnologyParams& tech, const ArchitectureParams& arch) {
+  const auto volts = number_text;
+  check_voltages(tech, opt.v_sram_v.value_or(tech.v_sram_nominal_v), opt.v_logic_v.value_or(tech.v_logic_nominal_v),
+                 {opt.v_sram_v ? "--v-sram/--voltage" : "", opt.v_logic_v ? "--v-logic" : ""});
+  const double v_logic = opt.v_logic_v.value_or(tech.v_logic_nominal_v);
+  if (opt.clock_mode == ClockMode::kFixed && arch.clock_hz > tech.f_max_hz(v_logic))
+    throw ConfigError(located(arch.source_file, "clock_hz",
+                              volts(arch.clock_hz / 1e6) + " MHz exceeds f_max " + volts(tech.f_max_hz(v_logic) / 1e6) +
+                                  " MHz of technology " + tech.name + " at V_logic " + volts(v_logic) + " V"));
+}
+
+/// The VCD file `--vcd PATH` names: SystemC adds ".vcd" unless the name ends in it.
+std::string vcd_target(const std::string& path) {
+  return path.ends_with(".vcd") ? path : path + ".vcd";
+}
+
+/// Cycle mode: every image through the SystemC netlist; cycles, counts and fault statistics as
+/// that run measured and counted them.
+void run_cycle_mode(const RunOptions& opt, const ArchitectureParams& arch, const Network& net, WeightMemory& wm,
+                    const Dataset& test, const std::vector<LayerTiming>& timing, const std::string& vcd_file,
+                    RunReport& rep) {
+  std::vector<std::vector<uint8_t>> inputs;
+  for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net, test.image(i)));
+  TraceOptions trace;
+  if (!opt.vcd_path.empty()) {
+    trace.vcd_file = vcd_file;
+    trace.layer = opt.trace_layer;
+    trace.first_cycle = opt.trace_from_cycle;
+    trace.last_cycle = opt.trace_to_cycle;
+  }
+  wm.reset_stats();
+  CycleProgressPrinter progress(arch, net, timing, test.count, opt.quiet ? nullptr : stderr);
+  progress.announce();
+  const CycleProgress on_progress = [&](int64_t image, int layer, int64_t cycle) {
+    progress.update(image, layer, cycle);
+  };
+  const std::vector<ImageRun> runs =
+      run_network_systemc(arch, net, wm, std::move(inputs), trace, opt.quiet ? CycleProgress{} : on_progress);
+  for (size_t l = 0; l < rep.layers.size(); ++l) {
+    LayerReport& L = rep.layers[l];
+    for (const ImageRun& r : runs) {
+      L.cycles += r.layers[l].cycles;
+      L.stall_cycles += r.layers[l].stall_cycles;
+      L.counts += r.layers[l].counts;
+    }
+    L.weight_sram_reads = L.counts.weight_sram_reads;
+    L.folds = runs.empty() ? 0 : runs[0].layers[l].timing.folds;
+    L.utilization = runs.empty() ? 0 : runs[0].layers[l].timing.utilization;
+    L.mapping_efficiency = runs.empty() ? 0 : runs[0].layers[l].timing.mapping_efficiency;
+    L.compute_utilization = runs.empty() ? 0 : runs[0].layers[l].timing.compute_utilization;
+  }
+  for (const ImageRun& r : runs) rep.predictions.push_back(argmax_class(r.layers[size_t(net.output)].output));
+  report_cycle_weight_errors(runs, rep.faults);
+}
+
+/// Accuracy with faults and clean, and the robust error, from the predictions and the labels.
+void fill_accuracy(const Dataset& test, bool robust_error, RunReport& rep) {
+  int64_t correct_clean = 0, robust_wrong = 0;
+  for (int64_t i = 0; i < test.count; ++i) {
+    const int label = test.labels[size_t(i)];
+    rep.labels.push_back(label);
+    const bool ok = rep.predictions[size_t(i)] == label, ok_clean = rep.predictions_clean[size_t(i)] == label;
+    rep.correct += ok;
+    correct_clean += ok_clean;
+    robust_wrong += !(ok && ok_clean);
+  }
+  const double n = double(std::max<int64_t>(rep.images, 1));
+  rep.accuracy = double(rep.correct) / n;
+  rep.accuracy_clean = double(correct_clean) / n;
+  if (robust_error) rep.robust_error = double(robust_wrong) / n;
+}
+
+/// Totals, simulated time and energy (per layer, per run, per model load) from the counted actions.
+void fill_time_and_energy(const EnergyModel& energy_model, const OperatingPoint& op, const ArchitectureParams& arch,
+                          const Network& net, RunReport& rep) {
+  for (auto& L : rep.layers) {
+    rep.counts += L.counts;
+    rep.total_cycles += L.cycles;
+  }
+  rep.simulated_time_s = double(rep.total_cycles) / op.clock_hz;
+  rep.simulated_images_per_second = rep.simulated_time_s > 0 ? double(rep.images) / rep.simulated_time_s : 0.0;
+  rep.energy = energy_model.cost(rep.counts, op, rep.images);
+  // Loading resident weights happens once, outside the inferences: costed and reported apart.
+  // Streamed weights are loaded by every inference (in its layers' counts): no model load.
+  rep.weights_streamed = arch.weight_sram.streamed;
+  if (!rep.weights_streamed) {
+    rep.model_load_counts = model_load_counts(arch, net, op.clock_hz);
+    rep.model_load_energy = energy_model.cost(rep.model_load_counts, op, 1);
+  }
+  rep.inferences_per_model_load = arch.inferences_per_model_load;
+  rep.dram_bandwidth_bytes_per_s = arch.dram_bandwidth_bytes_per_s;
+  for (auto& L : rep.layers) {
+    const EnergyBreakdown b = energy_model.breakdown(L.counts, op);
+    L.energy_pj = b.total_pj();
+    L.energy_breakdown_pj = b.to_json();
+  }
+}
+
+}  // namespace
+
+RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
+  // Output locations first: SystemC's VCD writer dies with SIGFPE when its file cannot be opened,
+  // and a run must not fail after minutes of simulation for a typo. The VCD is written to a staged
+  // temporary file, renamed into place with the other outputs once everything succeeded.
+  if (!opt.output_path.empty()) check_output_location(opt.output_path, "--output");
+  if (!opt.compute_report_path.empty()) check_output_location(opt.compute_report_path, "--compute-report");
+  // One SystemC kernel per process, single-threaded: say so rather than silently ignore.
+  if (opt.mode == RunMode::Cycle && opt.threads > 1)
+    throw ConfigError(located("--threads", "", "cycle mode runs one SystemC simulation on one thread"));
+  const std::string vcd_file = opt.vcd_path.empty() ? "" : outputs.reserve(vcd_target(opt.vcd_path), "--vcd", ".vcd");
+  const int threads = resolve_threads(opt.threads);
+  Network net = opt.network ? *opt.network : load_network(opt.network_path);
+  if (opt.weight_bits) requantize_weights(net, *opt.weight_bits);
+  net.norm_params_in_sram = opt.norm_params_in_sram;
+  Dataset test = load_dataset(opt.data_dir, Split::Test, opt.images);
+  check_fits(test, net);
+  if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
+  // A layer the network does not have would trace nothing (issue 14: accepted silently).
+  if (!opt.vcd_path.empty() && (opt.trace_layer < -1 || opt.trace_layer >= int64_t(net.layers.size())))
+    throw ConfigError(located("--trace-layer", "",
+                              std::to_string(opt.trace_layer) + " is not a layer of " + opt.network_path + " (0.." +
+                                  std::to_string(net.layers.size() - 1) + ", or -1 for all)"));
+  ArchitectureParams arch = load_architecture(opt.arch_path);
+  arch.check_fits(net);
+  const TechnologyParams tech = load_technology(opt.tech_path);
+  const OperatingPoint nominal = nominal_operating_point(tech);
+  check_operating_point_inputs(opt, tech, arch);
+  const OperatingPoint op =
+      make_operating_point(tech, opt.v_sram_v.value_or(nominal.v_sram_v), opt.v_logic_v.value_or(nominal.v_logic_v),
+                           opt.clock_mode, arch.clock_hz);
+  const EnergyModel energy_model(tech, energy_hardware(arch));
+  // Cycles are counted at the clock the run uses (streamed weights' DRAM bursts take bandwidth /
+  // clock bytes per cycle).
+  arch.clock_hz = op.clock_hz;
+
+  RunReport rep;
+  if (needs_calibration(net)) {
+    Dataset train = load_dataset(opt.data_dir, Split::Train, opt.calib_images);
+    check_fits(train, net);
+    calibrate(net, train, opt.calib_images, opt.calib_method, threads);
+    finalize_network(net);
+    rep.calibrated = true;
+  }
+  rep.network_name = net.name;
+  rep.network_file = opt.network_path;
+  rep.data_dir = opt.data_dir;
+  rep.mode = opt.mode;
+  rep.threads = opt.mode == RunMode::Cycle ? 1 : threads;  // one SystemC kernel, one thread
+  rep.images = test.count;
+  rep.macs_per_image = net.total_macs();
+  rep.arch_name = arch.name;
+  rep.dataflow = dataflow_name(arch.dataflow);
+  rep.array_rows = arch.rows;
+  rep.array_cols = arch.cols;
+  rep.clock_hz = op.clock_hz;
+  rep.technology = tech.name;
+  rep.energy_unit = tech.energy_unit;
+  for (const Layer& l : net.layers) {
+    LayerReport r;
+    r.name = l.name;
+    r.type = layer_type_name(l.type);
+    r.input_shape = l.in_shape;
+    r.output_shape = l.out_shape;
+    r.macs_per_image = l.macs();
+    r.weights = int64_t(l.weight.stored.size());
+    r.weight_bits = l.has_parameters() ? l.weight.bits : 0;
+    rep.layers.push_back(r);
+  }
+
+  // The weight SRAM holds the network; faults act on its cells; every path reads through it.
+  WeightMemory wm(arch.weight_sram, net);
+  rep.faults = apply_faults(opt, tech, op, arch, wm);
+  // The functional paths count the faults in one bulk read of every word; cycle mode reports what
+  // its own reads counted instead (report_cycle_weight_errors).
+  FaultReport bulk_read = rep.faults;
+  const LayerWeights faulty = read_all_weights(net, wm, bulk_read);
+  if (opt.mode == RunMode::Cycle)
+    rep.faults.bits_stored = bulk_read.bits_stored;
+  else
+    rep.faults = bulk_read;
+  // Transient read errors act on every read from here on (per image and layer): --transient-ber,
+  // and a technology whose chips also err transiently at this voltage (a measured chip profile).
+  const double transient_ber = combined_transient_ber(
+      opt.transient_ber, rep.faults.source == "chip" ? tech.bitcell_failure->transient_ber_at(op.v_sram_v) : 0.0);
+  const bool weights_differ = bulk_read.weights_changed > 0 || transient_ber > 0;
+  std::unique_ptr<TransientReadErrors> transient;
+  if (transient_ber > 0) {
+    transient = std::make_unique<TransientReadErrors>(transient_ber, fault_geometry(arch.weight_sram), opt.chip_seed);
+    wm.set_transient(transient.get());
+    rep.faults.transient_ber = transient_ber;
+  }
+
+  std::vector<LayerTiming> timing;
+  for (size_t l = 0; l < net.layers.size(); ++l) timing.push_back(layer_timing(arch, net, int(l)));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  if (opt.mode == RunMode::Cycle) {
+    run_cycle_mode(opt, arch, net, wm, test, timing, vcd_file, rep);
+  } else {
+    // Zero operands are data: counted in the prediction pass from each image's codes, with the
+    // weights that image read.
+    std::vector<int64_t> zero_macs;
+    rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults, threads, &zero_macs)
+                                : run_functional(opt.mode, net, faulty, test, threads, &zero_macs);
+    fill_layers_from_timing(rep, timing, test.count);
+    const std::vector<ActionCounts> zeros = zero_operand_counts(net, zero_macs);
+    for (size_t l = 0; l < rep.layers.size(); ++l) rep.layers[l].counts += zeros[l];
+  }
+  rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.images_per_second = rep.wall_time_s > 0 ? double(rep.images) / rep.wall_time_s : 0.0;
+
+  // Clean reference: the same network with the weights as stored (no faults); only run again when
+  // the faults changed something.
+  rep.predictions_clean = weights_differ ? run_functional(opt.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast,
+                                                          net, stored_weights(net), test, threads)
+                                         : rep.predictions;
+  fill_accuracy(test, opt.robust_error, rep);
+
+  // Time and energy from the counted actions.
+  fill_time_and_energy(energy_model, op, arch, net, rep);
+
+  if (!opt.compute_report_path.empty()) {
+    std::ostringstream csv;
+    write_compute_report_csv(csv, net, timing);
+    outputs.stage(opt.compute_report_path, csv.str(), "--compute-report");
+  }
+  if (!opt.dump_layers_dir.empty()) {
+    // The weights each image read: the persistent faults, and its own transient errors if any
+    // (read for one image at a time).
+    LayerWeights image_weights;
+    const ImageWeights weights_of_image = [&](int64_t i) -> const LayerWeights& {
+      if (!transient) return faulty;
+      FaultReport scratch;  // already counted by the prediction pass
+      read_image_weights(net, wm, i, faulty, image_weights, scratch);
+      return image_weights;
+    };
+    dump_layers(opt.dump_layers_dir, net, test, weights_of_image);
+  }
+  return rep;
+}
+
+RunReport run(const RunOptions& opt) {
+  StagedOutputs outputs;
+  RunReport rep = run(opt, outputs);
+  outputs.commit();
+  return rep;
+}
+
+}  // namespace lvsim

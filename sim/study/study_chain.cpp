@@ -1,0 +1,210 @@
+#include "sim/study/study_chain.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "models/accelerator_top.h"
+#include "models/weights_as_read.h"
+#include "workloads/inference/reference_inference.h"
+
+namespace lvsim {
+
+StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, bool reuse)
+    : ctx_(ctx),
+      net_(ctx.networks()[size_t(network)]),
+      network_(network),
+      chip_(chip),
+      // transients: every image reads its own weights
+      reuse_(reuse && ctx.spec().transient_ber == 0 &&
+             !(ctx.spec().axis == StudyAxis::VSram && !ctx.failure_params()->transient_points.empty())),
+      wm_(ctx.arch().weight_sram, net_.net) {
+  const StudySpec& s = ctx.spec();
+  const uint64_t seed = s.chip_seeds[size_t(chip)];
+  if (s.axis == StudyAxis::VSram) {
+    chip_model_ = std::make_unique<ChipFaultModel>(*ctx.failure_params(), ctx.geometry(), seed);
+  } else {
+    RateFaultParams rp;
+    rp.kind = s.fault_model;
+    rp.stuck_at_1_fraction = s.stuck_at_1_fraction;
+    rate_model_ = std::make_unique<RateFaultModel>(rp, ctx.geometry(), seed);
+  }
+  set_transient_ber(s.transient_ber);
+}
+
+void StudyChain::set_transient_ber(double rate) {
+  if (transient_ ? transient_->rate_per_bit() == rate : rate == 0) return;
+  wm_.set_transient(nullptr);
+  transient_.reset();
+  if (rate > 0) {
+    transient_ = std::make_unique<TransientReadErrors>(rate, ctx_.geometry(), ctx_.spec().chip_seeds[size_t(chip_)]);
+    wm_.set_transient(transient_.get());
+  }
+}
+
+StudyChain::~StudyChain() = default;
+
+void StudyChain::apply_faults(int v, PointRecord& r) {
+  const double x = ctx_.spec().values[size_t(v)];
+  const FaultMap map = chip_model_ ? chip_model_->faults_at(x) : rate_model_->faults_at(x);
+  // A measured chip profile also errs transiently, at a rate that follows the voltage.
+  if (chip_model_)
+    set_transient_ber(combined_transient_ber(ctx_.spec().transient_ber, ctx_.failure_params()->transient_ber_at(x)));
+  const FaultCounts c = map.counts();
+  r.failing_cells = c.failing_cells;
+  r.faulty_words = c.faulty_words;
+  wm_.set_faults(map.word_faults());
+}
+
+std::vector<int> StudyChain::predict_cycle_level(const PointRecord& r, std::array<int64_t, 9>& zero_macs,
+                                                 int64_t& transient_bit_errors) {
+  // The SystemC kernel elaborates once per process: each point's cycle-level run happens in a
+  // child process that inherits this weight memory, and returns its predictions through a pipe.
+  const Dataset& test = ctx_.test();
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("cycle mode: pipe() failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("cycle mode: fork() failed");
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::vector<std::vector<uint8_t>> inputs;
+    for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net_.net, test.image(i)));
+    const std::vector<ImageRun> runs = run_network_systemc(ctx_.arch(), net_.net, wm_, std::move(inputs));
+    std::vector<int64_t> out;
+    std::array<int64_t, 9> zeros{};
+    for (const ImageRun& run : runs) {
+      out.push_back(argmax_class(run.layers[size_t(net_.net.output)].output));
+      out.push_back(run.cycles);
+      // What this image's own weight reads delivered (WeightMemory's count, not a recomputation).
+      const DeliveredWeightErrors& d = run.weight_errors;
+      out.insert(out.end(), {d.bit_errors, d.weights_changed, d.ecc_corrected, d.ecc_detected, d.ecc_silent,
+                             d.transient_bit_errors});
+      for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += run.counts.zero_operand_macs_by_weight_bits[b];
+    }
+    out.insert(out.end(), zeros.begin(), zeros.end());
+    const char* p = reinterpret_cast<const char*>(out.data());
+    size_t left = out.size() * sizeof(int64_t);
+    while (left > 0) {
+      const ssize_t n = ::write(fds[1], p, left);
+      if (n <= 0) ::_exit(3);
+      p += n;
+      left -= size_t(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  constexpr size_t kPerImage = 8;  // prediction, cycles, the delivered counts above
+  std::vector<int64_t> in(size_t(test.count) * kPerImage + zero_macs.size());
+  char* p = reinterpret_cast<char*>(in.data());
+  size_t left = in.size() * sizeof(int64_t);
+  while (left > 0) {
+    const ssize_t n = ::read(fds[0], p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= size_t(n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (left != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("cycle mode: the SystemC child process failed");
+  std::vector<int> pred;
+  transient_bit_errors = 0;
+  for (int64_t i = 0; i < test.count; ++i) {
+    const int64_t* image = in.data() + size_t(i) * kPerImage;
+    // The cycle model and the closed form the energy is costed from must agree exactly, and so must
+    // the persistent errors its reads delivered and the bulk read the point records.
+    if (image[1] != net_.cycles_per_image)
+      throw std::runtime_error("cycle mode: SystemC cycles differ from the closed form for image " + std::to_string(i));
+    if (image[2] != r.bit_errors || image[3] != r.weights_changed || image[4] != r.ecc_corrected ||
+        image[5] != r.ecc_detected || image[6] != r.ecc_silent)
+      throw std::runtime_error("cycle mode: the SystemC reads delivered other bit errors than the bulk read, image " +
+                               std::to_string(i));
+    transient_bit_errors += image[7];
+    pred.push_back(int(image[0]));
+  }
+  std::copy(in.end() - std::ptrdiff_t(zero_macs.size()), in.end(), zero_macs.begin());
+  return pred;
+}
+
+std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRecord& r) {
+  const Dataset& test = ctx_.test();
+  const RunMode mode = ctx_.spec().mode;
+  std::vector<int> pred;
+  FaultReport fr;
+  std::vector<int64_t> zero_macs;  // per layer (functional paths)
+  if (mode == RunMode::Cycle) {
+    pred = predict_cycle_level(r, r.zero_operand_macs_by_weight_bits, fr.transient_bit_errors);
+  } else if (transient_) {
+    pred = run_with_transients(mode, net_.net, wm_, w, test, fr, ctx_.threads(), &zero_macs);
+  } else {
+    pred = run_functional(mode, net_.net, w, test, ctx_.threads(), &zero_macs);
+  }
+  if (mode != RunMode::Cycle)
+    for (const ActionCounts& c : zero_operand_counts(net_.net, zero_macs))
+      for (size_t b = 0; b < c.zero_operand_macs_by_weight_bits.size(); ++b)
+        r.zero_operand_macs_by_weight_bits[b] += c.zero_operand_macs_by_weight_bits[b];
+  r.transient_bit_errors = fr.transient_bit_errors;
+  int64_t correct = 0, robust_wrong = 0;
+  for (int64_t i = 0; i < test.count; ++i) {
+    const int label = test.labels[size_t(i)];
+    const bool ok = pred[size_t(i)] == label, ok_clean = net_.clean_predictions[size_t(i)] == label;
+    correct += ok;
+    robust_wrong += !(ok && ok_clean);
+  }
+  stats_.images_run += test.count;
+  return {correct, robust_wrong};
+}
+
+void StudyChain::run(const std::vector<int>& needed, const std::map<int, PointRecord>& known,
+                     const std::function<void(const PointRecord&)>& done) {
+  if (needed.empty()) return;
+  LayerWeights previous, last_weights;
+  const PointRecord* last = nullptr;  // the last point with a result (computed or known)
+  PointRecord last_copy;
+  size_t next = 0;
+  for (int v = 0; v <= needed.back(); ++v) {
+    PointRecord r;
+    r.network = network_;
+    r.value = v;
+    r.chip = chip_;
+    r.images = ctx_.test().count;
+    apply_faults(v, r);
+    FaultReport fr;
+    LayerWeights w = read_all_weights(net_.net, wm_, fr);
+    r.bits_stored = fr.bits_stored;
+    r.error_counts() = fr;  // transient_bit_errors: 0 (evaluate() counts them)
+    r.weights_as_previous_value = v > 0 && w == previous;
+    const bool wanted = next < needed.size() && needed[next] == v;
+    if (const auto k = known.find(v); k != known.end()) {
+      last_copy = k->second;
+      last = &last_copy;
+      last_weights = w;
+    } else if (wanted) {
+      if (reuse_ && w == net_.stored) {
+        r.correct = net_.correct_clean;
+        r.robust_wrong = r.images - net_.correct_clean;
+        r.zero_operand_macs_by_weight_bits = net_.clean_zero_macs;
+        ++stats_.reused_clean;
+      } else if (reuse_ && last && w == last_weights) {
+        r.correct = last->correct;
+        r.robust_wrong = last->robust_wrong;
+        r.zero_operand_macs_by_weight_bits = last->zero_operand_macs_by_weight_bits;
+        ++stats_.reused_previous;
+      } else {
+        std::tie(r.correct, r.robust_wrong) = evaluate(w, r);
+        ++stats_.computed;
+      }
+      last_copy = r;
+      last = &last_copy;
+      last_weights = w;
+      done(r);
+    }
+    if (wanted) ++next;
+    previous = std::move(w);
+  }
+}
+
+}  // namespace lvsim
