@@ -5,6 +5,7 @@ Reads the clang-formatted sources (the format check runs first, so a function's 
 signature's last line and closes with a `}` in column 0, namespaces unindented). Prints every
 violation as `path:line: ...` and exits 1 if there is one; `--list N` prints the N longest functions.
 """
+import os
 import re
 import subprocess
 import sys
@@ -35,6 +36,7 @@ def functions(lines):
 
 
 def main():
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # git paths from the repository root
     listing = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == "--list" else 0
     files = subprocess.run(["git", "ls-files", "*.cpp", "*.h"], capture_output=True, text=True,
                            check=True).stdout.split()

@@ -9,8 +9,10 @@
 # threshold) and its report.html (presets/studies/fmnist-14nm.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
-tools/build.sh
+# Only what the lvsim binary needs: the test tooling (Chromium, pytest, Catch2, benchmarks, the
+# Python module) comes with tools/test.sh.
+tools/install-deps.sh --runtime
+tools/build.sh --lvsim-only
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 NET=workloads/networks/fmnist-cnn.json
 DATA=/usr/share/datasets/fashion-mnist

@@ -42,6 +42,50 @@ std::string fault_rate_text(const FaultReport& f) {
                             : fmt::format(" (bit_flip: p = {:.3g})", *f.ber);
 }
 
+// The "faults" object (docs/report.md); bit_errors itself is at the top level.
+nlohmann::json faults_json(const FaultReport& f) {
+  nlohmann::json j = {{"source", f.source},
+                      {"rate_model", f.rate_model.empty() ? nlohmann::json() : nlohmann::json(f.rate_model)},
+                      {"stuck_cell_fraction", optional_json(f.stuck_cell_fraction)},
+                      {"stuck_at_1_fraction", optional_json(f.stuck_at_1_fraction)},
+                      {"bit_error_rate", f.bit_error_rate()},
+                      {"voltage_v", optional_json(f.voltage_v)},
+                      {"cells", f.cells},
+                      {"bits_stored", f.bits_stored},
+                      {"failing_cells", f.failing_cells},
+                      {"stuck_at_0", f.stuck_at_0},
+                      {"stuck_at_1", f.stuck_at_1},
+                      {"read_flip", f.read_flip},
+                      {"faulty_words", f.faulty_words},
+                      {"bit_errors_by_bit", f.bit_errors_by_bit},
+                      {"ecc", f.ecc},
+                      {"transient_ber", f.transient_ber}};
+  WeightErrorCounts::for_each_count([&](const char* name, int64_t WeightErrorCounts::*m) {
+    if (std::string_view(name) != "bit_errors") j[name] = f.*m;
+  });
+  return j;
+}
+
+nlohmann::json layer_json(const LayerReport& l) {
+  return {{"name", l.name},
+          {"type", l.type},
+          {"input_shape", shape_json(l.input_shape)},
+          {"output_shape", shape_json(l.output_shape)},
+          {"macs", l.macs_per_image},
+          {"weights", l.weights},
+          {"weight_bits", l.weight_bits},
+          {"cycles", l.cycles},
+          {"stall_cycles", l.stall_cycles},
+          {"folds", l.folds},
+          {"utilization", l.utilization},
+          {"mapping_efficiency", l.mapping_efficiency},
+          {"compute_utilization", l.compute_utilization},
+          {"weight_sram_reads", l.weight_sram_reads},
+          {"energy_pj", l.energy_pj},
+          {"energy_breakdown_pj", l.energy_breakdown_pj},
+          {"action_counts", action_counts_to_json(l.counts)}};
+}
+
 }  // namespace
 
 nlohmann::json RunReport::to_json() const {
@@ -74,25 +118,7 @@ nlohmann::json RunReport::to_json() const {
   j["ber"] = optional_json(faults.ber);
   j["chip_seed"] = faults.chip_seed;
   j["bit_errors"] = faults.bit_errors;
-  j["faults"] = {{"source", faults.source},
-                 {"rate_model", faults.rate_model.empty() ? nlohmann::json() : nlohmann::json(faults.rate_model)},
-                 {"stuck_cell_fraction", optional_json(faults.stuck_cell_fraction)},
-                 {"stuck_at_1_fraction", optional_json(faults.stuck_at_1_fraction)},
-                 {"bit_error_rate", faults.bit_error_rate()},
-                 {"voltage_v", optional_json(faults.voltage_v)},
-                 {"cells", faults.cells},
-                 {"bits_stored", faults.bits_stored},
-                 {"failing_cells", faults.failing_cells},
-                 {"stuck_at_0", faults.stuck_at_0},
-                 {"stuck_at_1", faults.stuck_at_1},
-                 {"read_flip", faults.read_flip},
-                 {"faulty_words", faults.faulty_words},
-                 {"bit_errors_by_bit", faults.bit_errors_by_bit},
-                 {"ecc", faults.ecc},
-                 {"transient_ber", faults.transient_ber}};
-  WeightErrorCounts::for_each_count([&](const char* name, int64_t WeightErrorCounts::*m) {
-    if (std::string_view(name) != "bit_errors") j["faults"][name] = faults.*m;  // bit_errors: at the top level
-  });
+  j["faults"] = faults_json(faults);
 
   j["technology"] = technology;
   j["energy_unit"] = energy_unit;
@@ -120,25 +146,7 @@ nlohmann::json RunReport::to_json() const {
   }
 
   nlohmann::json layers_json = nlohmann::json::array();
-  for (const auto& l : layers) {
-    layers_json.push_back({{"name", l.name},
-                           {"type", l.type},
-                           {"input_shape", shape_json(l.input_shape)},
-                           {"output_shape", shape_json(l.output_shape)},
-                           {"macs", l.macs_per_image},
-                           {"weights", l.weights},
-                           {"weight_bits", l.weight_bits},
-                           {"cycles", l.cycles},
-                           {"stall_cycles", l.stall_cycles},
-                           {"folds", l.folds},
-                           {"utilization", l.utilization},
-                           {"mapping_efficiency", l.mapping_efficiency},
-                           {"compute_utilization", l.compute_utilization},
-                           {"weight_sram_reads", l.weight_sram_reads},
-                           {"energy_pj", l.energy_pj},
-                           {"energy_breakdown_pj", l.energy_breakdown_pj},
-                           {"action_counts", action_counts_to_json(l.counts)}});
-  }
+  for (const auto& l : layers) layers_json.push_back(layer_json(l));
   j["layers"] = layers_json;
   j["predictions"] = predictions;
   j["predictions_clean"] = predictions_clean;

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "../unit/models/models_test_util.h"
 #include "memory/weight_memory.h"
 #include "models/accelerator_top.h"
+#include "tests/support/models_test_util.h"
 #include "workloads/inference/reference_inference.h"
 
 using namespace lvsim;

@@ -9,158 +9,16 @@
 #include <string>
 
 #include "common/parallel.h"
+#include "workloads/inference/fast_inference_state.h"
+#include "workloads/inference/fast_layers.h"
 #include "workloads/inference/zero_operands.h"
 #include "workloads/network/quantization.h"
 
 namespace lvsim {
 
-// Why the accumulator can be split: with w8 = decode(w) - off (off = 128 for unsigned storage, 0 for
-// two's complement, so w8 is a signed byte) and a the unsigned input code,
-//   sum_k (decode(w) - zw)(a - za) = sum_k w8*a - za*sum_k w8 + (off - zw)*(sum_k a - K*za),
-// an identity over the integers and so also modulo 2^32, where the hardware's 32-bit adders live.
-// The GEMM kernels compute sum w8*a; sum w8 is a per-channel constant of the given (possibly
-// faulty) patterns; sum a is a per-pixel box sum. Padding positions physically hold za, as in
-// docs/quantization.md, so every sum runs over all K positions of the window.
-// A chunk's tiles over its rows in plan order; row[i]: the chunk row (A row pointer and C row)
-// that plan row i computes.
-struct ChunkPlan {
-  std::vector<Int8GemmTile> tiles;
-  std::vector<int32_t> row;
-};
-
-struct FastInference::GemmLayer {
-  std::vector<PackedInt8B> b;              // per group: K' x (out_channels / groups), K' in (ky, kx, c) order
-  std::vector<uint32_t> c0;                // per output channel: bias - za*sum(w8) - c1*K*za   (mod 2^32)
-  std::vector<uint32_t> c1;                // per output channel: off - zw
-  std::vector<char> group_needs_sum;       // some channel of the group has c1 != 0
-  std::vector<int64_t> multiplier, shift;  // per output channel (Layer::requant)
-  int segments = 1;
-  int64_t segment_length = 0;
-  // Offset of output pixel (oy, ox)'s window in a group's padded input: oy * step_y + ox * step_x.
-  int64_t window_step_y = 0, window_step_x = 0;
-  // Conv fused with a non-overlapping max-pool: the GEMM rows in window-major order (the pixels of
-  // one window consecutive, pixels outside every window dropped), as conv pixel index and as
-  // offset into a group's padded input.
-  std::vector<int64_t> pool_row_pixel,
-      pool_row_offset;  // bytes per segment, a multiple of 4 (zero weights beyond kw*Cg)
-  // Conv whose padding holds zeros (input zero point 0, as after every relu): the GEMM skips the
-  // reduction over the padding. Per chunk of GEMM rows (the chunks run_conv computes at once, so
-  // the results stay in L1), the rows are sorted by the part of their window inside the input
-  // and cut into register tiles (plan_zero_padding_chunk). One plan per chunk of the window-major
-  // order (a fused non-overlapping max-pool) and of the plain pixel order (no fused pool); empty
-  // when the conv has no such padding. Fused overlapping pools run the dense GEMM.
-  std::vector<ChunkPlan> plan_window_major, plan_plain;
-  // Linear layers: the shape their input is read in (channels-last), to place a weight index.
-  int64_t read_channels = 0, read_plane = 0;
-};
-
-// A weight change as the accumulators see it: output channel o_local of group `group` gains
-// delta * (a - z_in), a = the input byte at reduction position (segment, byte) of each GEMM row.
-struct FastInference::Correction {
-  int32_t group = 0, o_local = 0, segment = 0;
-  int64_t byte = 0;
-  int32_t delta = 0;
-};
-
-struct FastInference::Workspace {
-  std::vector<uint8_t> input;             // [n][input size] preprocessed codes
-  std::vector<std::vector<uint8_t>> act;  // per layer: [n][out size] codes
-  std::vector<uint8_t> padded;            // conv input: [groups][Hp][Wp][Cg]
-  std::vector<const uint8_t*> rows;       // GEMM row pointers
-  std::vector<const uint8_t*> pool_rows;  // the same in max-pool window-major order
-  std::vector<const uint8_t*> plan_rows;  // a chunk's rows in the order of its zero-padding plan
-  std::vector<int32_t> pool_sum;          // box_sum in that order
-  std::vector<int64_t> segment_offset;
-  std::vector<int32_t> c;                                  // GEMM result [rows][n_padded]
-  std::vector<int32_t> plane_sum, box_sum;                 // sum of a over channels per position / per window
-  std::vector<int32_t> row_sum;                            // window-row sums of plane_sum
-  std::vector<std::vector<std::vector<Correction>>> corr;  // [batch slot][layer]; empty: no changes
-  // [batch slot][layer]: a groupnorm's parameter changes (index into its patterns, pattern as read)
-  std::vector<std::vector<std::vector<std::pair<int64_t, uint8_t>>>> norm_changes;
-  std::vector<uint8_t> norm_params;  // one image's groupnorm parameters with its changes applied
-  std::vector<WeightChange> changes;
-  bool count_zeros = false;
-  std::vector<int64_t> zero_macs;  // per layer: zero-operand MACs of the images run so far
-  // [batch slot][layer]: weights whose operand became zero (+1) or stopped being zero (-1) with
-  // that image's changes; they correct the zero-operand count of the engine's own patterns.
-  std::vector<std::vector<std::vector<std::pair<int64_t, int>>>> zero_flips;
-};
+using namespace fast_detail;
 
 namespace {
-
-constexpr int64_t kSlackBytes = 64;  // kernels may read up to 3 bytes past a row's last segment
-// A conv's GEMM runs over chunks of output rows whose int32 results take about this much (L1).
-constexpr int64_t kChunkBytes = 24 * 1024;
-// A conv fused with a non-overlapping max-pool runs its GEMM over chunks of about this many rows.
-constexpr int64_t kPoolChunkRows = 48;
-int64_t pool_chunk_windows(int window) {
-  return std::max<int64_t>(1, kPoolChunkRows / window);
-}
-
-// Activations live channels-last inside the fast path: (y * W + x) * C + c. The golden layout is
-// C x H x W; the two agree for C x 1 x 1 tensors.
-void to_chw(const uint8_t* hwc, const Shape& s, uint8_t* chw) {
-  const int64_t plane = int64_t(s.h) * s.w;
-  for (int64_t p = 0; p < plane; ++p)
-    for (int c = 0; c < s.c; ++c) chw[c * plane + p] = hwc[p * s.c + c];
-}
-
-const Shape& source_shape(const Network& net, int src) {
-  return src < 0 ? net.input_shape : net.layers[size_t(src)].out_shape;
-}
-
-// Group normalization of one channels-last image (docs/quantization.md, "Group normalization"):
-// per group, the sums of x and x^2, one reciprocal square root, then a table of the output code
-// for each of the 256 input codes per channel (the normalized value depends on the code only).
-using i128 = __int128;
-
-int64_t floor_sqrt_u128(unsigned __int128 v) {
-  auto r = (unsigned __int128)(std::sqrt((long double)v));
-  while (r * r > v) --r;
-  while ((r + 1) * (r + 1) <= v) ++r;
-  return int64_t(r);
-}
-
-void group_norm_hwc(const Layer& L, const std::vector<uint8_t>& params, const uint8_t* x, uint8_t* y) {
-  const Shape s = L.in_shape;
-  const int64_t plane = int64_t(s.h) * s.w;
-  const int cg = s.c / L.groups;
-  const int64_t n = plane * cg;
-  const WeightTensor& W = L.weight;
-  const GroupNormParams& p = L.norm;
-  const int z_in = L.in_quant.zero_point, z_out = L.out_quant.zero_point;
-  const int rs = p.gamma_requant.shift + 24;
-  // Histogram of codes per channel: the group sums follow from it.
-  std::vector<int64_t> hist(size_t(s.c) * 256, 0);
-  for (int64_t q = 0; q < plane; ++q)
-    for (int c = 0; c < s.c; ++c) ++hist[size_t(c) * 256 + x[q * s.c + c]];
-  std::vector<uint8_t> table(size_t(s.c) * 256);
-  for (int g = 0; g < L.groups; ++g) {
-    int64_t s1 = 0, s2 = 0;
-    for (int c = g * cg; c < (g + 1) * cg; ++c)
-      for (int v = 0; v < 256; ++v) {
-        const int64_t k = hist[size_t(c) * 256 + size_t(v)], d = v - z_in;
-        s1 += k * d;
-        s2 += k * d * d;
-      }
-    const int64_t D = n * s2 - s1 * s1 + p.eps_term;
-    const int64_t Q = floor_sqrt_u128((unsigned __int128)D << 32);
-    const int b = 64 - __builtin_clzll(uint64_t(Q));
-    const int64_t inv = int64_t((i128(1) << (b + 30)) / Q);
-    for (int c = g * cg; c < (g + 1) * cg; ++c) {
-      const i128 gm = i128((int64_t(W.decode(params[size_t(c)])) - W.zero_point[0]) * 256 + p.offset_term) *
-                      p.gamma_requant.multiplier;
-      const i128 bk = i128(W.decode(params[size_t(s.c + c)]) - W.zero_point[1]) * p.beta_multiplier;
-      for (int v = 0; v < 256; ++v) {
-        const i128 h = (i128(n * (v - z_in) - s1) * inv + (i128(1) << (b - 3))) >> (b - 2);
-        const i128 out = z_out + ((h * gm + bk + (i128(1) << (rs - 1))) >> rs);
-        table[size_t(c) * 256 + size_t(v)] = uint8_t(out < 0 ? 0 : out > 255 ? 255 : int(out));
-      }
-    }
-  }
-  for (int64_t q = 0; q < plane; ++q)
-    for (int c = 0; c < s.c; ++c) y[q * s.c + c] = table[size_t(c) * 256 + x[q * s.c + c]];
-}
 
 // The part of an output pixel's window that lies inside a conv's input: kernel rows (segments)
 // [s0, s1) and bytes [j0, j1) of each, rounded outwards to whole 4-byte steps (the extra bytes are
@@ -238,11 +96,6 @@ ChunkPlan plan_zero_padding_chunk(const std::vector<WindowRange>& range, const i
   }
   std::reverse(plan.tiles.begin(), plan.tiles.end());
   return plan;
-}
-
-// Output rows per chunk of a conv's plain (unpooled) GEMM: about kChunkBytes of int32 results.
-int plain_chunk_rows(const Layer& L, int64_t ldc) {
-  return std::max(1, int(kChunkBytes / (int64_t(L.out_shape.w) * ldc * 4)));
 }
 
 // Steps x rows of a plan's tiles: the GEMM rows times the reduction bytes each computes.
@@ -461,158 +314,6 @@ FastInference::~FastInference() = default;
 FastInference::FastInference(FastInference&&) noexcept = default;
 FastInference& FastInference::operator=(FastInference&&) noexcept = default;
 
-void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code, int pool) const {
-  const Layer& L = net_.layers[size_t(layer)];
-  const GemmLayer& G = gemm_[size_t(layer)];
-  const int src = L.inputs[0];
-  const Shape in = source_shape(net_, src), out = L.out_shape;
-  const std::vector<uint8_t>& src_buf = src < 0 ? ws.input : ws.act[size_t(src)];
-  const int groups = L.groups, cg = in.c / groups, ng = L.out_channels / groups;
-  const int hp = in.h + 2 * L.pad_h, wp = in.w + 2 * L.pad_w;
-  const int64_t plane = int64_t(hp) * wp * cg;
-  const int64_t m = int64_t(out.h) * out.w;
-  const uint8_t za = uint8_t(L.in_quant.zero_point);
-  const int32_t zo = L.out_quant.zero_point;
-  const int64_t ldc = G.b[0].n_padded;
-  ws.padded.resize(size_t(plane * groups + kSlackBytes));
-  ws.rows.resize(size_t(m));
-  ws.c.resize(size_t(m * ldc));
-  ws.box_sum.resize(size_t(m));
-  ws.plane_sum.resize(size_t(hp) * wp);
-  ws.segment_offset.resize(size_t(G.segments));
-  for (int s = 0; s < G.segments; ++s) ws.segment_offset[size_t(s)] = int64_t(s) * wp * cg;
-  const Int8GemmA a{ws.rows.data(), ws.segment_offset.data(), G.segments, G.segment_length};
-
-  for (int64_t img = 0; img < n; ++img) {
-    const uint8_t* x = src_buf.data() + img * in.size();
-    uint8_t* y = dst + img * (pool >= 0 ? net_.layers[size_t(pool)].out_shape.size() : out.size());
-    // Padded copy of the (channels-last) input per group: every window row is one contiguous
-    // segment. Padding positions hold za.
-    std::memset(ws.padded.data(), za, ws.padded.size());
-    for (int g = 0; g < groups; ++g) {
-      uint8_t* p = ws.padded.data() + g * plane;
-      for (int iy = 0; iy < in.h; ++iy) {
-        uint8_t* row = p + (int64_t(iy + L.pad_h) * wp + L.pad_w) * cg;
-        const uint8_t* xr = x + int64_t(iy) * in.w * in.c + g * cg;
-        if (groups == 1) {
-          std::memcpy(row, xr, size_t(in.w) * size_t(in.c));
-        } else {
-          for (int ix = 0; ix < in.w; ++ix) std::memcpy(row + int64_t(ix) * cg, xr + int64_t(ix) * in.c, size_t(cg));
-        }
-      }
-    }
-    for (int g = 0; g < groups; ++g) {
-      const uint8_t* p = ws.padded.data() + g * plane;
-      const bool window_major = pool >= 0 && !G.pool_row_offset.empty();
-      if (!window_major)
-        for (int oy = 0; oy < out.h; ++oy)
-          for (int ox = 0; ox < out.w; ++ox)
-            ws.rows[size_t(oy * out.w + ox)] = p + oy * G.window_step_y + ox * G.window_step_x;
-      const bool need_sum = G.group_needs_sum[size_t(g)];
-      if (need_sum) {
-        for (int64_t i = 0; i < int64_t(hp) * wp; ++i) {
-          int32_t s = 0;
-          for (int c = 0; c < cg; ++c) s += p[i * cg + c];
-          ws.plane_sum[size_t(i)] = s;
-        }
-        // Separable box sum: window rows first (every padded row), then columns of those.
-        ws.row_sum.resize(size_t(hp) * out.w);
-        for (int yp = 0; yp < hp; ++yp)
-          for (int ox = 0; ox < out.w; ++ox) {
-            int32_t s = 0;
-            const int32_t* ps = ws.plane_sum.data() + int64_t(yp) * wp + int64_t(ox) * L.stride_w;
-            for (int kx = 0; kx < L.kernel_w; ++kx) s += ps[kx];
-            ws.row_sum[size_t(yp * out.w + ox)] = s;
-          }
-        for (int oy = 0; oy < out.h; ++oy) {
-          int32_t* bs = ws.box_sum.data() + int64_t(oy) * out.w;
-          std::fill(bs, bs + out.w, 0);
-          for (int ky = 0; ky < L.kernel_h; ++ky) {
-            const int32_t* rs = ws.row_sum.data() + int64_t(oy * L.stride_h + ky) * out.w;
-            for (int ox = 0; ox < out.w; ++ox) bs[ox] += rs[ox];
-          }
-        }
-      }
-      const Int8Requant rq{G.c0.data() + g * ng,
-                           G.c1.data() + g * ng,
-                           G.multiplier.data() + g * ng,
-                           G.shift.data() + g * ng,
-                           zo,
-                           min_code};
-      const int32_t* sums = need_sum ? ws.box_sum.data() : nullptr;
-      // GEMM and output stage over chunks of output rows, so the int32 results are still in L1
-      // when the output stage reads them.
-      const int chunk_rows = plain_chunk_rows(L, ldc);
-      Int8GemmA ac = a;
-      const Layer* P = pool >= 0 ? &net_.layers[size_t(pool)] : nullptr;
-      if (window_major) {
-        // Non-overlapping windows: GEMM rows in window-major order (the pixels of one window
-        // consecutive; pixels outside every window dropped), in chunks of whole windows small
-        // enough that the int32 results are still in L1 for the output stage.
-        const Shape& po = P->out_shape;
-        const int window = P->kernel_h * P->kernel_w;
-        const int64_t pooled = int64_t(po.h) * po.w;
-        const int64_t nrows = pooled * window;
-        ws.pool_rows.resize(size_t(nrows));
-        for (int64_t i = 0; i < nrows; ++i) ws.pool_rows[size_t(i)] = p + G.pool_row_offset[size_t(i)];
-        if (sums) {
-          ws.pool_sum.resize(size_t(nrows));
-          for (int64_t i = 0; i < nrows; ++i) ws.pool_sum[size_t(i)] = sums[G.pool_row_pixel[size_t(i)]];
-        }
-        const int64_t chunk = pool_chunk_windows(window);
-        for (int64_t q = 0; q < pooled; q += chunk) {
-          const int64_t nq = std::min(chunk, pooled - q);
-          ac.rows = ws.pool_rows.data() + q * window;
-          if (G.plan_window_major.empty())
-            int8_gemm(kernel_, ac, nq * window, G.b[size_t(g)], ws.c.data(), ldc);
-          else
-            gemm_plan(G.plan_window_major[size_t(q / chunk)], ac, G.b[size_t(g)], ws, ldc);
-          apply_corrections(layer, img, g, ac.rows, nq * window, ac.segment_offset, ws.c.data(), ldc, ws);
-          const Int8MaxPool mp{window, 1, int(nq), 1, window, 1, window};
-          int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? ws.pool_sum.data() + q * window : nullptr, rq,
-                                  mp, y + g * ng + q * out.c, out.c);
-        }
-      } else if (P) {
-        const Shape& po = P->out_shape;
-        const int pooled_rows = std::max(1, (chunk_rows - P->kernel_h) / P->stride_h + 1);
-        for (int py = 0; py < po.h; py += pooled_rows) {
-          const int rows_p = std::min(pooled_rows, po.h - py);
-          const int64_t first = int64_t(py) * P->stride_h * out.w;  // first GEMM row (conv pixel)
-          const int64_t rows = (int64_t(rows_p - 1) * P->stride_h + P->kernel_h) * out.w;
-          ac.rows = ws.rows.data() + first;
-          int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
-          apply_corrections(layer, img, g, ac.rows, rows, ac.segment_offset, ws.c.data(), ldc, ws);
-          const Int8MaxPool mp{out.w, rows_p, po.w, P->kernel_h, P->kernel_w, P->stride_h, P->stride_w};
-          int8_requantize_maxpool(kernel_, ws.c.data(), ldc, ng, sums ? sums + first : nullptr, rq, mp,
-                                  y + g * ng + int64_t(py) * po.w * out.c, out.c);
-        }
-      } else {
-        for (int oy = 0; oy < out.h; oy += chunk_rows) {
-          const int64_t first = int64_t(oy) * out.w, rows = int64_t(std::min(chunk_rows, out.h - oy)) * out.w;
-          ac.rows = ws.rows.data() + first;
-          if (G.plan_plain.empty())
-            int8_gemm(kernel_, ac, rows, G.b[size_t(g)], ws.c.data(), ldc);
-          else
-            gemm_plan(G.plan_plain[size_t(oy / chunk_rows)], ac, G.b[size_t(g)], ws, ldc);
-          apply_corrections(layer, img, g, ac.rows, rows, ac.segment_offset, ws.c.data(), ldc, ws);
-          int8_requantize(kernel_, ws.c.data(), ldc, rows, ng, sums ? sums + first : nullptr, rq,
-                          y + g * ng + first * out.c, out.c);
-        }
-      }
-    }
-  }
-}
-
-void FastInference::gemm_plan(const ChunkPlan& plan, const Int8GemmA& chunk, const PackedInt8B& b, Workspace& ws,
-                              int64_t ldc) const {
-  // A rows in plan order; each result row goes back to its chunk row.
-  ws.plan_rows.resize(plan.row.size());
-  for (size_t i = 0; i < plan.row.size(); ++i) ws.plan_rows[i] = chunk.rows[plan.row[i]];
-  Int8GemmA a = chunk;
-  a.rows = ws.plan_rows.data();
-  int8_gemm_tiles(kernel_, a, plan.tiles, b, ws.c.data(), ldc, plan.row.data());
-}
-
 void FastInference::prepare_corrections(const std::vector<WeightChange>& changes, Workspace& ws, int64_t slot) const {
   if (ws.corr.size() <= size_t(slot)) ws.corr.resize(size_t(slot) + 1);
   std::vector<std::vector<Correction>>& corr = ws.corr[size_t(slot)];
@@ -734,105 +435,74 @@ void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, b
       for (int64_t j = 0; j < plane; ++j) x[j * is.c] = lut[px[j]];
     }
   ws.act.resize(net_.layers.size());
-  for (size_t l = 0; l < net_.layers.size(); ++l) {
-    if (fuse && skip_when_fused_[l]) continue;  // computed by its producer, or never read
-    const Layer& L = net_.layers[l];
-    const int64_t out_size = L.out_shape.size();
-    ws.act[l].resize(size_t(n * out_size + kSlackBytes));
-    auto source = [&](int j) -> const uint8_t* {
-      const int s = L.inputs[size_t(j)];
-      return s < 0 ? ws.input.data() : ws.act[size_t(s)].data();
-    };
-    const Shape in = source_shape(net_, L.inputs[0]), os = L.out_shape;
-    const int64_t in_size_l = in.size();
-    uint8_t* dst = ws.act[l].data();
-    const int relu = fuse ? fused_relu_[l] : -1;
-    const int pool = fuse ? fused_pool_[l] : -1;
-    uint8_t* gemm_dst = dst;
-    if (pool >= 0) {
-      std::vector<uint8_t>& p = ws.act[size_t(pool)];
-      p.resize(size_t(n * net_.layers[size_t(pool)].out_shape.size() + kSlackBytes));
-      gemm_dst = p.data();
-    } else if (relu >= 0) {
-      ws.act[size_t(relu)].resize(size_t(n * out_size + kSlackBytes));
-      gemm_dst = ws.act[size_t(relu)].data();
+  for (size_t l = 0; l < net_.layers.size(); ++l)
+    if (!fuse || !skip_when_fused_[l]) run_layer(int(l), n, ws, fuse);  // else computed by its producer, or never read
+}
+
+void FastInference::run_layer(int layer, int64_t n, Workspace& ws, bool fuse) const {
+  const size_t l = size_t(layer);
+  const Layer& L = net_.layers[l];
+  const int64_t out_size = L.out_shape.size();
+  ws.act[l].resize(size_t(n * out_size + kSlackBytes));
+  auto source = [&](int j) -> const uint8_t* {
+    const int s = L.inputs[size_t(j)];
+    return s < 0 ? ws.input.data() : ws.act[size_t(s)].data();
+  };
+  const Shape in = source_shape(net_, L.inputs[0]);
+  uint8_t* dst = ws.act[l].data();
+  const int relu = fuse ? fused_relu_[l] : -1;
+  const int pool = fuse ? fused_pool_[l] : -1;
+  uint8_t* gemm_dst = dst;
+  if (pool >= 0) {
+    std::vector<uint8_t>& p = ws.act[size_t(pool)];
+    p.resize(size_t(n * net_.layers[size_t(pool)].out_shape.size() + kSlackBytes));
+    gemm_dst = p.data();
+  } else if (relu >= 0) {
+    ws.act[size_t(relu)].resize(size_t(n * out_size + kSlackBytes));
+    gemm_dst = ws.act[size_t(relu)].data();
+  }
+  // relu(requantize(acc)) = clamp(requantize(acc), z, 255) with z the relu's zero point.
+  const int32_t min_code = relu >= 0 ? net_.layers[size_t(relu)].in_quant.zero_point : 0;
+  if (ws.count_zeros && L.has_weights()) count_zero_operands(layer, n, ws);
+  switch (L.type) {
+    case LayerType::Conv2d:
+      run_conv(layer, n, ws, gemm_dst, min_code, pool);
+      break;
+    case LayerType::Linear:
+      run_linear(layer, n, ws, gemm_dst, min_code);
+      break;
+    case LayerType::Relu: {
+      const uint8_t z = uint8_t(L.in_quant.zero_point);
+      const uint8_t* x = source(0);
+      for (int64_t i = 0; i < n * out_size; ++i) dst[i] = std::max(x[i], z);
+      break;
     }
-    // relu(requantize(acc)) = clamp(requantize(acc), z, 255) with z the relu's zero point.
-    const int32_t min_code = relu >= 0 ? net_.layers[size_t(relu)].in_quant.zero_point : 0;
-    if (ws.count_zeros && L.has_weights()) count_zero_operands(int(l), n, ws);
-    switch (L.type) {
-      case LayerType::Conv2d:
-        run_conv(int(l), n, ws, gemm_dst, min_code, pool);
-        break;
-      case LayerType::Linear:
-        run_linear(int(l), n, ws, gemm_dst, min_code);
-        break;
-      case LayerType::Relu: {
-        const uint8_t z = uint8_t(L.in_quant.zero_point);
-        const uint8_t* x = source(0);
-        for (int64_t i = 0; i < n * out_size; ++i) dst[i] = std::max(x[i], z);
-        break;
-      }
-      case LayerType::Flatten:
-        for (int64_t i = 0; i < n; ++i) to_chw(source(0) + i * in_size_l, in, dst + i * out_size);
-        break;
-      case LayerType::MaxPool2d:
-      case LayerType::AvgPool2d: {
-        const bool is_max = L.type == LayerType::MaxPool2d;
-        const int32_t window = L.kernel_h * L.kernel_w;
-        std::vector<int32_t> sum(size_t(os.c));
-        for (int64_t i = 0; i < n; ++i) {
-          const uint8_t* x = source(0) + i * in_size_l;
-          uint8_t* y = dst + i * out_size;
-          for (int oy = 0; oy < os.h; ++oy)
-            for (int ox = 0; ox < os.w; ++ox) {
-              uint8_t* yo = y + (int64_t(oy) * os.w + ox) * os.c;
-              // Window positions outside the input are skipped (max of none = 0, as golden).
-              if (is_max)
-                std::fill(yo, yo + os.c, uint8_t(0));
-              else
-                std::fill(sum.begin(), sum.end(), 0);
-              for (int ky = 0; ky < L.kernel_h; ++ky) {
-                const int iy = oy * L.stride_h - L.pad_h + ky;
-                if (iy < 0 || iy >= in.h) continue;
-                for (int kx = 0; kx < L.kernel_w; ++kx) {
-                  const int ix = ox * L.stride_w - L.pad_w + kx;
-                  if (ix < 0 || ix >= in.w) continue;
-                  const uint8_t* v = x + (int64_t(iy) * in.w + ix) * in.c;
-                  if (is_max) {
-                    for (int c = 0; c < in.c; ++c) yo[c] = std::max(yo[c], v[c]);
-                  } else {
-                    for (int c = 0; c < in.c; ++c) sum[size_t(c)] += v[c];
-                  }
-                }
-              }
-              if (!is_max)
-                for (int c = 0; c < os.c; ++c) yo[c] = uint8_t((sum[size_t(c)] + window / 2) / window);
-            }
+    case LayerType::Flatten:
+      for (int64_t i = 0; i < n; ++i) to_chw(source(0) + i * in.size(), in, dst + i * out_size);
+      break;
+    case LayerType::MaxPool2d:
+    case LayerType::AvgPool2d:
+      pool_hwc(L, in, n, source(0), dst);
+      break;
+    case LayerType::GroupNorm:
+      for (int64_t i = 0; i < n; ++i) {
+        const std::vector<uint8_t>* params = &patterns_[l];
+        if (size_t(i) < ws.norm_changes.size() && !ws.norm_changes[size_t(i)][l].empty()) {
+          ws.norm_params = patterns_[l];
+          for (const auto& [index, pattern] : ws.norm_changes[size_t(i)][l]) ws.norm_params[size_t(index)] = pattern;
+          params = &ws.norm_params;
         }
-        break;
+        group_norm_hwc(L, *params, source(0) + i * in.size(), dst + i * out_size);
       }
-      case LayerType::GroupNorm:
-        for (int64_t i = 0; i < n; ++i) {
-          const std::vector<uint8_t>* params = &patterns_[l];
-          if (size_t(i) < ws.norm_changes.size() && !ws.norm_changes[size_t(i)][l].empty()) {
-            ws.norm_params = patterns_[l];
-            for (const auto& [index, pattern] : ws.norm_changes[size_t(i)][l]) ws.norm_params[size_t(index)] = pattern;
-            params = &ws.norm_params;
-          }
-          group_norm_hwc(L, *params, source(0) + i * in_size_l, dst + i * out_size);
-        }
-        break;
-      case LayerType::Add: {
-        for (int64_t i = 0; i < n * out_size; ++i) {
-          int64_t s = 0;
-          for (size_t j = 0; j < L.inputs.size(); ++j)
-            s += (int64_t(source(int(j))[i]) - net_.quant_of(L.inputs[j]).zero_point) * L.add_multiplier[j];
-          dst[i] = saturate_u8(L.out_quant.zero_point + round_shift(s, L.add_shift));
-        }
-        break;
+      break;
+    case LayerType::Add:
+      for (int64_t i = 0; i < n * out_size; ++i) {
+        int64_t s = 0;
+        for (size_t j = 0; j < L.inputs.size(); ++j)
+          s += (int64_t(source(int(j))[i]) - net_.quant_of(L.inputs[j]).zero_point) * L.add_multiplier[j];
+        dst[i] = saturate_u8(L.out_quant.zero_point + round_shift(s, L.add_shift));
       }
-    }
+      break;
   }
 }
 

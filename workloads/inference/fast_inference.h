@@ -81,6 +81,17 @@ class FastInference {
   struct GemmLayer;
   struct Workspace;
   struct Correction;
+  // One group of one image of a conv: what its GEMM and output stage work on (fast_conv.cpp).
+  struct ConvGroup {
+    int layer = 0, g = 0, ng = 0, out_c = 0;
+    int64_t img = 0, ldc = 0;
+    const GemmLayer* gemm = nullptr;
+    const uint8_t* plane = nullptr;  // the group's padded input
+    const int32_t* sums = nullptr;   // per conv pixel: its window's input-code sum (nullptr: not needed)
+    Int8Requant rq{};
+    uint8_t* y = nullptr;  // the image's output at the group's first channel
+    Int8GemmA a{};
+  };
   // The corrections of one image's weight changes, per layer, into ws (batch slot `slot`).
   void prepare_corrections(const std::vector<WeightChange>& changes, Workspace& ws, int64_t slot) const;
   // Adds a layer's corrections of batch slot `slot` (group g) to the int32 GEMM results c (row r,
@@ -90,10 +101,14 @@ class FastInference {
   // fuse: write a conv/linear layer's output through its relu when that relu is its only
   // consumer (predict only: the conv's own output is then never materialised).
   void run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const;
+  void run_layer(int layer, int64_t n, Workspace& ws, bool fuse) const;
   // Adds the zero-operand MACs of conv/linear `layer` for the n images of the batch.
   void count_zero_operands(int layer, int64_t n, Workspace& ws) const;
   // pool >= 0: the max-pool layer fused into the output stage (dst then receives its codes).
   void run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code, int pool) const;
+  void conv_window_major(const ConvGroup& c, const Layer& pool, Workspace& ws) const;
+  void conv_pooled(const ConvGroup& c, const Layer& pool, int out_w, int chunk_rows, Workspace& ws) const;
+  void conv_plain(const ConvGroup& c, const Shape& out, int chunk_rows, Workspace& ws) const;
   void run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst, int32_t min_code) const;
   // One chunk of a conv's GEMM rows through its zero-padding plan (results at the chunk's rows).
   void gemm_plan(const ChunkPlan& plan, const Int8GemmA& chunk, const PackedInt8B& b, Workspace& ws, int64_t ldc) const;

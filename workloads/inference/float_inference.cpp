@@ -121,6 +121,87 @@ FloatActivations FloatNetwork::run(const uint8_t* pixels) const {
   return a;
 }
 
+namespace {
+
+// Row-wise im2col: for each tap (input channel, ky, kx) gather the input value under every output
+// position once (0 at padding), then add it, weighted, to every output channel of the group: long
+// contiguous inner loops that vectorize.
+void float_conv(const Layer& l, const Shape& is, const Shape& os, const std::vector<float>& in,
+                const std::vector<float>& w, const std::vector<float>& bias, std::vector<float>& out) {
+  const int cin_g = is.c / l.groups, cout_g = l.out_channels / l.groups;
+  const int64_t plane = int64_t(os.h) * os.w;
+  for (int o = 0; o < l.out_channels; ++o)
+    std::fill(out.begin() + o * plane, out.begin() + (o + 1) * plane, bias[size_t(o)]);
+  std::vector<float> col(static_cast<size_t>(plane));
+  for (int g = 0; g < l.groups; ++g)
+    for (int ci = 0; ci < cin_g; ++ci) {
+      const float* src = in.data() + int64_t(g * cin_g + ci) * is.h * is.w;
+      for (int ky = 0; ky < l.kernel_h; ++ky)
+        for (int kx = 0; kx < l.kernel_w; ++kx) {
+          for (int oy = 0; oy < os.h; ++oy) {
+            const int iy = oy * l.stride_h - l.pad_h + ky;
+            float* crow = col.data() + int64_t(oy) * os.w;
+            for (int ox = 0; ox < os.w; ++ox) {
+              const int ix = ox * l.stride_w - l.pad_w + kx;
+              crow[ox] = (iy < 0 || iy >= is.h || ix < 0 || ix >= is.w) ? 0.0f : src[int64_t(iy) * is.w + ix];
+            }
+          }
+          for (int o = g * cout_g; o < (g + 1) * cout_g; ++o) {
+            const float wv = w[size_t(((int64_t(o) * cin_g + ci) * l.kernel_h + ky) * l.kernel_w + kx)];
+            float* dst = out.data() + o * plane;
+            for (int64_t p = 0; p < plane; ++p) dst[p] += wv * col[static_cast<size_t>(p)];
+          }
+        }
+    }
+}
+
+// Max- or average-pool; padding is ignored (an average divides by the whole window).
+void float_pool(const Layer& l, const Shape& is, const Shape& os, const std::vector<float>& in,
+                std::vector<float>& out) {
+  const bool is_max = l.type == LayerType::MaxPool2d;
+  const int pad_h = is_max ? l.pad_h : 0, pad_w = is_max ? l.pad_w : 0;
+  for (int c = 0; c < os.c; ++c)
+    for (int oy = 0; oy < os.h; ++oy)
+      for (int ox = 0; ox < os.w; ++ox) {
+        double sum = 0.0;
+        float best = 0.0f;
+        bool any = false;
+        for (int ky = 0; ky < l.kernel_h; ++ky)
+          for (int kx = 0; kx < l.kernel_w; ++kx) {
+            const int iy = oy * l.stride_h - pad_h + ky, ix = ox * l.stride_w - pad_w + kx;
+            if (iy < 0 || iy >= is.h || ix < 0 || ix >= is.w) continue;  // padding is ignored
+            const float v = in[size_t((int64_t(c) * is.h + iy) * is.w + ix)];
+            sum += v;
+            best = any ? std::max(best, v) : v;
+            any = true;
+          }
+        out[size_t((int64_t(c) * os.h + oy) * os.w + ox)] =
+            is_max ? best : float(sum / double(l.kernel_h * l.kernel_w));
+      }
+}
+
+// PyTorch's GroupNorm: biased variance over each group, in double; w holds gamma then beta.
+void float_group_norm(const Layer& l, const Shape& is, const std::vector<float>& in, const std::vector<float>& w,
+                      std::vector<float>& out) {
+  const int cg = is.c / l.groups;
+  const int64_t plane = int64_t(is.h) * is.w, n = cg * plane;
+  for (int g = 0; g < l.groups; ++g) {
+    const float* x = in.data() + g * n;
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < n; ++i) mean += x[i];
+    mean /= double(n);
+    for (int64_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+    const double inv = 1.0 / std::sqrt(var / double(n) + l.norm.eps);
+    for (int c = g * cg; c < (g + 1) * cg; ++c)
+      for (int64_t i = 0; i < plane; ++i) {
+        const int64_t k = c * plane + i;
+        out[size_t(k)] = float(w[size_t(c)] * (in[size_t(k)] - mean) * inv + w[size_t(is.c + c)]);
+      }
+  }
+}
+
+}  // namespace
+
 std::vector<float> FloatNetwork::run_layer(int li, const FloatActivations& a) const {
   const Layer& l = net_.layers[size_t(li)];
   auto tensor = [&](int p) -> const std::vector<float>& { return p < 0 ? a.input : a.layers[size_t(p)]; };
@@ -129,38 +210,9 @@ std::vector<float> FloatNetwork::run_layer(int li, const FloatActivations& a) co
   const Shape os = l.out_shape;
   std::vector<float> out(size_t(os.size()), 0.0f);
   switch (l.type) {
-    case LayerType::Conv2d: {
-      // Row-wise im2col: for each tap (input channel, ky, kx) gather the input value under every
-      // output position once (0 at padding), then add it, weighted, to every output channel of
-      // the group: long contiguous inner loops that vectorize.
-      const std::vector<float>& w = weight_[size_t(li)];
-      const int cin_g = is.c / l.groups, cout_g = l.out_channels / l.groups;
-      const int64_t plane = int64_t(os.h) * os.w;
-      for (int o = 0; o < l.out_channels; ++o)
-        std::fill(out.begin() + o * plane, out.begin() + (o + 1) * plane, bias_[size_t(li)][size_t(o)]);
-      std::vector<float> col(static_cast<size_t>(plane));
-      for (int g = 0; g < l.groups; ++g)
-        for (int ci = 0; ci < cin_g; ++ci) {
-          const float* src = in.data() + int64_t(g * cin_g + ci) * is.h * is.w;
-          for (int ky = 0; ky < l.kernel_h; ++ky)
-            for (int kx = 0; kx < l.kernel_w; ++kx) {
-              for (int oy = 0; oy < os.h; ++oy) {
-                const int iy = oy * l.stride_h - l.pad_h + ky;
-                float* crow = col.data() + int64_t(oy) * os.w;
-                for (int ox = 0; ox < os.w; ++ox) {
-                  const int ix = ox * l.stride_w - l.pad_w + kx;
-                  crow[ox] = (iy < 0 || iy >= is.h || ix < 0 || ix >= is.w) ? 0.0f : src[int64_t(iy) * is.w + ix];
-                }
-              }
-              for (int o = g * cout_g; o < (g + 1) * cout_g; ++o) {
-                const float wv = w[size_t(((int64_t(o) * cin_g + ci) * l.kernel_h + ky) * l.kernel_w + kx)];
-                float* dst = out.data() + o * plane;
-                for (int64_t p = 0; p < plane; ++p) dst[p] += wv * col[static_cast<size_t>(p)];
-              }
-            }
-        }
+    case LayerType::Conv2d:
+      float_conv(l, is, os, in, weight_[size_t(li)], bias_[size_t(li)], out);
       break;
-    }
     case LayerType::Linear: {
       const std::vector<float>& w = weight_[size_t(li)];
       const int64_t k = is.size();
@@ -183,52 +235,15 @@ std::vector<float> FloatNetwork::run_layer(int li, const FloatActivations& a) co
       for (size_t i = 0; i < out.size(); ++i) out[i] = std::max(in[i], 0.0f);
       break;
     case LayerType::MaxPool2d:
-    case LayerType::AvgPool2d: {
-      const bool is_max = l.type == LayerType::MaxPool2d;
-      const int pad_h = is_max ? l.pad_h : 0, pad_w = is_max ? l.pad_w : 0;
-      for (int c = 0; c < os.c; ++c)
-        for (int oy = 0; oy < os.h; ++oy)
-          for (int ox = 0; ox < os.w; ++ox) {
-            double sum = 0.0;
-            float best = 0.0f;
-            bool any = false;
-            for (int ky = 0; ky < l.kernel_h; ++ky)
-              for (int kx = 0; kx < l.kernel_w; ++kx) {
-                const int iy = oy * l.stride_h - pad_h + ky, ix = ox * l.stride_w - pad_w + kx;
-                if (iy < 0 || iy >= is.h || ix < 0 || ix >= is.w) continue;  // padding is ignored
-                const float v = in[size_t((int64_t(c) * is.h + iy) * is.w + ix)];
-                sum += v;
-                best = any ? std::max(best, v) : v;
-                any = true;
-              }
-            out[size_t((int64_t(c) * os.h + oy) * os.w + ox)] =
-                is_max ? best : float(sum / double(l.kernel_h * l.kernel_w));
-          }
+    case LayerType::AvgPool2d:
+      float_pool(l, is, os, in, out);
       break;
-    }
     case LayerType::Flatten:
       out = in;
       break;
-    case LayerType::GroupNorm: {
-      // PyTorch's GroupNorm: biased variance over each group, in double.
-      const std::vector<float>& w = weight_[size_t(li)];
-      const int cg = is.c / l.groups;
-      const int64_t plane = int64_t(is.h) * is.w, n = cg * plane;
-      for (int g = 0; g < l.groups; ++g) {
-        const float* x = in.data() + g * n;
-        double mean = 0, var = 0;
-        for (int64_t i = 0; i < n; ++i) mean += x[i];
-        mean /= double(n);
-        for (int64_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
-        const double inv = 1.0 / std::sqrt(var / double(n) + l.norm.eps);
-        for (int c = g * cg; c < (g + 1) * cg; ++c)
-          for (int64_t i = 0; i < plane; ++i) {
-            const int64_t k = c * plane + i;
-            out[size_t(k)] = float(w[size_t(c)] * (in[size_t(k)] - mean) * inv + w[size_t(is.c + c)]);
-          }
-      }
+    case LayerType::GroupNorm:
+      float_group_norm(l, is, in, weight_[size_t(li)], out);
       break;
-    }
     case LayerType::Add:
       for (int p : l.inputs) {
         const std::vector<float>& t = tensor(p);

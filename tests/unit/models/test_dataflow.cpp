@@ -10,7 +10,7 @@
 
 #include "memory/weight_layout.h"
 #include "models/dataflow.h"
-#include "models_test_util.h"
+#include "tests/support/models_test_util.h"
 
 using namespace lvsim;
 

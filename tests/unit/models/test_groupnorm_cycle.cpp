@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <random>
 
-#include "../workloads/groupnorm_test_util.h"
 #include "memory/weight_memory.h"
 #include "models/controller.h"
 #include "models/timing_model.h"
-#include "models_test_util.h"
+#include "tests/support/groupnorm_test_util.h"
+#include "tests/support/models_test_util.h"
 #include "workloads/inference/fast_inference.h"
 #include "workloads/inference/reference_inference.h"
 #include "workloads/network/network_finalize.h"

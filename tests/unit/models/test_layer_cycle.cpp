@@ -9,7 +9,7 @@
 #include "memory/weight_memory.h"
 #include "models/controller.h"
 #include "models/timing_model.h"
-#include "models_test_util.h"
+#include "tests/support/models_test_util.h"
 #include "workloads/inference/reference_inference.h"
 
 using namespace lvsim;

@@ -10,7 +10,7 @@
 #include "models/controller.h"
 #include "models/timing_model.h"
 #include "models/weight_streaming.h"
-#include "models_test_util.h"
+#include "tests/support/models_test_util.h"
 #include "workloads/inference/reference_inference.h"
 
 using namespace lvsim;

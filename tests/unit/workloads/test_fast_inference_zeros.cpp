@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "../models/models_test_util.h"
 #include "test_fast_inference_networks.h"
+#include "tests/support/models_test_util.h"
 #include "workloads/data/dataset.h"
 #include "workloads/import/network_loader.h"
 #include "workloads/inference/fast_inference.h"

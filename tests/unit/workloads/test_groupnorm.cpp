@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "groupnorm_test_util.h"
+#include "tests/support/groupnorm_test_util.h"
 #include "workloads/inference/fast_inference.h"
 #include "workloads/inference/reference_inference.h"
 #include "workloads/network/network_finalize.h"
