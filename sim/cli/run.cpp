@@ -222,66 +222,79 @@ void fill_time_and_energy(const EnergyModel& energy_model, const OperatingPoint&
   }
 }
 
-}  // namespace
+/// What a run works on, loaded and checked once: the network (requantized, calibrated and
+/// finalized), the test images, the hardware and the operating point.
+struct RunInputs {
+  Network net;
+  Dataset test;
+  ArchitectureParams arch;
+  TechnologyParams tech;
+  OperatingPoint op;
+  bool calibrated = false;
+};
 
-RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
-  // Output locations first: SystemC's VCD writer dies with SIGFPE when its file cannot be opened,
-  // and a run must not fail after minutes of simulation for a typo. The VCD is written to a staged
-  // temporary file, renamed into place with the other outputs once everything succeeded.
+/// Output locations first: SystemC's VCD writer dies with SIGFPE when its file cannot be opened,
+/// and a run must not fail after minutes of simulation for a typo.
+void check_outputs_and_threads(const RunOptions& opt) {
   if (!opt.output_path.empty()) check_output_location(opt.output_path, "--output");
   if (!opt.compute_report_path.empty()) check_output_location(opt.compute_report_path, "--compute-report");
   // One SystemC kernel per process, single-threaded: say so rather than silently ignore.
   if (opt.mode == RunMode::Cycle && opt.threads > 1)
     throw ConfigError(located("--threads", "", "cycle mode runs one SystemC simulation on one thread"));
-  const std::string vcd_file = opt.vcd_path.empty() ? "" : outputs.reserve(vcd_target(opt.vcd_path), "--vcd", ".vcd");
-  const int threads = resolve_threads(opt.threads);
-  Network net = opt.network ? *opt.network : load_network(opt.network_path);
+}
+
+RunInputs load_run_inputs(const RunOptions& opt, int threads) {
+  RunInputs in{opt.network ? *opt.network : load_network(opt.network_path), Dataset{}, {}, {}, {}};
+  Network& net = in.net;
   if (opt.weight_bits) requantize_weights(net, *opt.weight_bits);
   net.norm_params_in_sram = opt.norm_params_in_sram;
-  Dataset test = load_dataset(opt.data_dir, Split::Test, opt.images);
-  check_fits(test, net);
-  if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, test.count);
+  in.test = load_dataset(opt.data_dir, Split::Test, opt.images);
+  check_fits(in.test, net);
+  if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, in.test.count);
   // A layer the network does not have would trace nothing (issue 14: accepted silently).
   if (!opt.vcd_path.empty() && (opt.trace_layer < -1 || opt.trace_layer >= int64_t(net.layers.size())))
     throw ConfigError(located("--trace-layer", "",
                               std::to_string(opt.trace_layer) + " is not a layer of " + opt.network_path + " (0.." +
                                   std::to_string(net.layers.size() - 1) + ", or -1 for all)"));
-  ArchitectureParams arch = load_architecture(opt.arch_path);
-  arch.check_fits(net);
-  const TechnologyParams tech = load_technology(opt.tech_path);
-  const OperatingPoint nominal = nominal_operating_point(tech);
-  check_operating_point_inputs(opt, tech, arch);
-  const OperatingPoint op =
-      make_operating_point(tech, opt.v_sram_v.value_or(nominal.v_sram_v), opt.v_logic_v.value_or(nominal.v_logic_v),
-                           opt.clock_mode, arch.clock_hz);
-  const EnergyModel energy_model(tech, energy_hardware(arch));
+  in.arch = load_architecture(opt.arch_path);
+  in.arch.check_fits(net);
+  in.tech = load_technology(opt.tech_path);
+  const OperatingPoint nominal = nominal_operating_point(in.tech);
+  check_operating_point_inputs(opt, in.tech, in.arch);
+  in.op = make_operating_point(in.tech, opt.v_sram_v.value_or(nominal.v_sram_v),
+                               opt.v_logic_v.value_or(nominal.v_logic_v), opt.clock_mode, in.arch.clock_hz);
   // Cycles are counted at the clock the run uses (streamed weights' DRAM bursts take bandwidth /
   // clock bytes per cycle).
-  arch.clock_hz = op.clock_hz;
-
-  RunReport rep;
+  in.arch.clock_hz = in.op.clock_hz;
   if (needs_calibration(net)) {
     Dataset train = load_dataset(opt.data_dir, Split::Train, opt.calib_images);
     check_fits(train, net);
     calibrate(net, train, opt.calib_images, opt.calib_method, threads);
     finalize_network(net);
-    rep.calibrated = true;
+    in.calibrated = true;
   }
-  rep.network_name = net.name;
+  return in;
+}
+
+/// The report's description of the run and of every layer, before anything is simulated.
+RunReport describe_run(const RunOptions& opt, const RunInputs& in, int threads) {
+  RunReport rep;
+  rep.calibrated = in.calibrated;
+  rep.network_name = in.net.name;
   rep.network_file = opt.network_path;
   rep.data_dir = opt.data_dir;
   rep.mode = opt.mode;
   rep.threads = opt.mode == RunMode::Cycle ? 1 : threads;  // one SystemC kernel, one thread
-  rep.images = test.count;
-  rep.macs_per_image = net.total_macs();
-  rep.arch_name = arch.name;
-  rep.dataflow = dataflow_name(arch.dataflow);
-  rep.array_rows = arch.rows;
-  rep.array_cols = arch.cols;
-  rep.clock_hz = op.clock_hz;
-  rep.technology = tech.name;
-  rep.energy_unit = tech.energy_unit;
-  for (const Layer& l : net.layers) {
+  rep.images = in.test.count;
+  rep.macs_per_image = in.net.total_macs();
+  rep.arch_name = in.arch.name;
+  rep.dataflow = dataflow_name(in.arch.dataflow);
+  rep.array_rows = in.arch.rows;
+  rep.array_cols = in.arch.cols;
+  rep.clock_hz = in.op.clock_hz;
+  rep.technology = in.tech.name;
+  rep.energy_unit = in.tech.energy_unit;
+  for (const Layer& l : in.net.layers) {
     LayerReport r;
     r.name = l.name;
     r.type = layer_type_name(l.type);
@@ -292,14 +305,23 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
     r.weight_bits = l.has_parameters() ? l.weight.bits : 0;
     rep.layers.push_back(r);
   }
+  return rep;
+}
 
-  // The weight SRAM holds the network; faults act on its cells; every path reads through it.
-  WeightMemory wm(arch.weight_sram, net);
-  rep.faults = apply_faults(opt, tech, op, arch, wm);
+/// The weights as the faulty SRAM delivers them, and the transient read errors on top.
+struct RunWeights {
+  LayerWeights faulty;
+  std::unique_ptr<TransientReadErrors> transient;
+  bool weights_differ = false;
+};
+
+RunWeights read_run_weights(const RunOptions& opt, const RunInputs& in, WeightMemory& wm, RunReport& rep) {
+  RunWeights w;
+  rep.faults = apply_faults(opt, in.tech, in.op, in.arch, wm);
   // The functional paths count the faults in one bulk read of every word; cycle mode reports what
   // its own reads counted instead (report_cycle_weight_errors).
   FaultReport bulk_read = rep.faults;
-  const LayerWeights faulty = read_all_weights(net, wm, bulk_read);
+  w.faulty = read_all_weights(in.net, wm, bulk_read);
   if (opt.mode == RunMode::Cycle)
     rep.faults.bits_stored = bulk_read.bits_stored;
   else
@@ -307,61 +329,87 @@ RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
   // Transient read errors act on every read from here on (per image and layer): --transient-ber,
   // and a technology whose chips also err transiently at this voltage (a measured chip profile).
   const double transient_ber = combined_transient_ber(
-      opt.transient_ber, rep.faults.source == "chip" ? tech.bitcell_failure->transient_ber_at(op.v_sram_v) : 0.0);
-  const bool weights_differ = bulk_read.weights_changed > 0 || transient_ber > 0;
-  std::unique_ptr<TransientReadErrors> transient;
+      opt.transient_ber, rep.faults.source == "chip" ? in.tech.bitcell_failure->transient_ber_at(in.op.v_sram_v) : 0.0);
+  w.weights_differ = bulk_read.weights_changed > 0 || transient_ber > 0;
   if (transient_ber > 0) {
-    transient = std::make_unique<TransientReadErrors>(transient_ber, fault_geometry(arch.weight_sram), opt.chip_seed);
-    wm.set_transient(transient.get());
+    w.transient =
+        std::make_unique<TransientReadErrors>(transient_ber, fault_geometry(in.arch.weight_sram), opt.chip_seed);
+    wm.set_transient(w.transient.get());
     rep.faults.transient_ber = transient_ber;
   }
+  return w;
+}
 
-  std::vector<LayerTiming> timing;
-  for (size_t l = 0; l < net.layers.size(); ++l) timing.push_back(layer_timing(arch, net, int(l)));
-
+/// Predictions, cycles and counts in the chosen mode; wall time and throughput of the simulation.
+void simulate(const RunOptions& opt, const RunInputs& in, WeightMemory& wm, const RunWeights& w,
+              const std::vector<LayerTiming>& timing, const std::string& vcd_file, int threads, RunReport& rep) {
   const auto t0 = std::chrono::steady_clock::now();
   if (opt.mode == RunMode::Cycle) {
-    run_cycle_mode(opt, arch, net, wm, test, timing, vcd_file, rep);
+    run_cycle_mode(opt, in.arch, in.net, wm, in.test, timing, vcd_file, rep);
   } else {
     // Zero operands are data: counted in the prediction pass from each image's codes, with the
     // weights that image read.
     std::vector<int64_t> zero_macs;
-    rep.predictions = transient ? run_with_transients(opt.mode, net, wm, faulty, test, rep.faults, threads, &zero_macs)
-                                : run_functional(opt.mode, net, faulty, test, threads, &zero_macs);
-    fill_layers_from_timing(rep, timing, test.count);
-    const std::vector<ActionCounts> zeros = zero_operand_counts(net, zero_macs);
+    rep.predictions =
+        w.transient ? run_with_transients(opt.mode, in.net, wm, w.faulty, in.test, rep.faults, threads, &zero_macs)
+                    : run_functional(opt.mode, in.net, w.faulty, in.test, threads, &zero_macs);
+    fill_layers_from_timing(rep, timing, in.test.count);
+    const std::vector<ActionCounts> zeros = zero_operand_counts(in.net, zero_macs);
     for (size_t l = 0; l < rep.layers.size(); ++l) rep.layers[l].counts += zeros[l];
   }
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.images_per_second = rep.wall_time_s > 0 ? double(rep.images) / rep.wall_time_s : 0.0;
+}
+
+/// The compute report and the per-layer dumps, staged with the run's other outputs.
+void write_side_outputs(const RunOptions& opt, const RunInputs& in, WeightMemory& wm, const RunWeights& w,
+                        const std::vector<LayerTiming>& timing, StagedOutputs& outputs) {
+  if (!opt.compute_report_path.empty()) {
+    std::ostringstream csv;
+    write_compute_report_csv(csv, in.net, timing);
+    outputs.stage(opt.compute_report_path, csv.str(), "--compute-report");
+  }
+  if (opt.dump_layers_dir.empty()) return;
+  // The weights each image read: the persistent faults, and its own transient errors if any (read
+  // for one image at a time).
+  LayerWeights image_weights;
+  const ImageWeights weights_of_image = [&](int64_t i) -> const LayerWeights& {
+    if (!w.transient) return w.faulty;
+    FaultReport scratch;  // already counted by the prediction pass
+    read_image_weights(in.net, wm, i, w.faulty, image_weights, scratch);
+    return image_weights;
+  };
+  dump_layers(opt.dump_layers_dir, in.net, in.test, weights_of_image);
+}
+
+}  // namespace
+
+RunReport run(const RunOptions& opt, StagedOutputs& outputs) {
+  check_outputs_and_threads(opt);
+  // The VCD is written to a staged temporary file, renamed into place with the other outputs once
+  // everything succeeded.
+  const std::string vcd_file = opt.vcd_path.empty() ? "" : outputs.reserve(vcd_target(opt.vcd_path), "--vcd", ".vcd");
+  const int threads = resolve_threads(opt.threads);
+  const RunInputs in = load_run_inputs(opt, threads);
+  const EnergyModel energy_model(in.tech, energy_hardware(in.arch));
+  RunReport rep = describe_run(opt, in, threads);
+
+  // The weight SRAM holds the network; faults act on its cells; every path reads through it.
+  WeightMemory wm(in.arch.weight_sram, in.net);
+  const RunWeights w = read_run_weights(opt, in, wm, rep);
+  std::vector<LayerTiming> timing;
+  for (size_t l = 0; l < in.net.layers.size(); ++l) timing.push_back(layer_timing(in.arch, in.net, int(l)));
+  simulate(opt, in, wm, w, timing, vcd_file, threads, rep);
 
   // Clean reference: the same network with the weights as stored (no faults); only run again when
   // the faults changed something.
-  rep.predictions_clean = weights_differ ? run_functional(opt.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast,
-                                                          net, stored_weights(net), test, threads)
-                                         : rep.predictions;
-  fill_accuracy(test, opt.robust_error, rep);
-
-  // Time and energy from the counted actions.
-  fill_time_and_energy(energy_model, op, arch, net, rep);
-
-  if (!opt.compute_report_path.empty()) {
-    std::ostringstream csv;
-    write_compute_report_csv(csv, net, timing);
-    outputs.stage(opt.compute_report_path, csv.str(), "--compute-report");
-  }
-  if (!opt.dump_layers_dir.empty()) {
-    // The weights each image read: the persistent faults, and its own transient errors if any
-    // (read for one image at a time).
-    LayerWeights image_weights;
-    const ImageWeights weights_of_image = [&](int64_t i) -> const LayerWeights& {
-      if (!transient) return faulty;
-      FaultReport scratch;  // already counted by the prediction pass
-      read_image_weights(net, wm, i, faulty, image_weights, scratch);
-      return image_weights;
-    };
-    dump_layers(opt.dump_layers_dir, net, test, weights_of_image);
-  }
+  rep.predictions_clean = w.weights_differ
+                              ? run_functional(opt.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, in.net,
+                                               stored_weights(in.net), in.test, threads)
+                              : rep.predictions;
+  fill_accuracy(in.test, opt.robust_error, rep);
+  fill_time_and_energy(energy_model, in.op, in.arch, in.net, rep);
+  write_side_outputs(opt, in, wm, w, timing, outputs);
   return rep;
 }
 
