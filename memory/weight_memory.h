@@ -99,6 +99,8 @@ class WeightMemory {
     context_masks_.clear();
     if (transient_) context_masks_ = transient_masks(read_image_, read_layer_);
   }
+  /// Whether reads see transient errors (set_transient with an enabled generator).
+  bool has_transient_errors() const { return transient_ != nullptr; }
   /// Which image and layer the following reads belong to (keys the transient errors). Words of
   /// other layers read in this context see no transient flips.
   void set_read_context(int64_t image, int layer) {

@@ -16,14 +16,13 @@
 #include "common/parallel.h"
 #include "energy/operating_point.h"
 #include "energy/technology.h"
-#include "memory/bitcell_failure_model.h"
-#include "memory/chip_fault_model.h"
 #include "memory/fault_map_io.h"
-#include "memory/rate_fault_model.h"
+#include "memory/fault_source.h"
 #include "memory/transient_read_errors.h"
 #include "memory/weight_memory.h"
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
+#include "models/point_evaluation.h"
 #include "models/timing_model.h"
 #include "models/weights_as_read.h"
 #include "sim/cli/cycle_progress.h"
@@ -31,62 +30,59 @@
 #include "sim/report/layer_dump.h"
 #include "workloads/data/dataset.h"
 #include "workloads/import/network_loader.h"
+#include "workloads/import/network_preparation.h"
 #include "workloads/inference/fast_inference.h"
 #include "workloads/inference/reference_inference.h"
-#include "workloads/network/network_finalize.h"
 #include "workloads/network/network_json.h"
-#include "workloads/network/weight_requantization.h"
 
 namespace lvsim {
 
 namespace {
 
-/// Applies the selected fault source to the weight memory and describes it.
-FaultReport apply_faults(const RunOptions& opt, const TechnologyParams& tech, const OperatingPoint& op,
-                         const ArchitectureParams& arch, WeightMemory& wm) {
-  FaultReport fr;
-  const WeightSramParams& s = arch.weight_sram;
-  const FaultGeometry geometry = fault_geometry(s);
-  fr.cells = geometry.cells();
-  fr.ecc = s.ecc;
-  fr.chip_seed = opt.chip_seed;
-  fr.voltage_v = op.v_sram_v;
-  std::optional<FaultMap> map;
+/// The run's fault source: --ber (a rate model), --fault-map, or the technology's chip model;
+/// nullopt when there is none (no faults).
+std::optional<FaultSource> choose_fault_source(const RunOptions& opt, const TechnologyParams& tech,
+                                               const FaultGeometry& geometry) {
   if (opt.ber) {
     RateFaultParams rp;
     rp.kind = opt.ber_model.empty() ? "bit_flip" : opt.ber_model;
     rp.stuck_at_1_fraction = opt.stuck_at_1_fraction.value_or(0.5);
-    rp.validate("--ber-model");
-    RateFaultModel model(rp, geometry, opt.chip_seed);
-    map = model.faults_at(*opt.ber);
-    fr.source = "ber";
+    return FaultSource::rate(rp, geometry, opt.chip_seed, "--ber-model");
+  }
+  if (!opt.fault_map_path.empty())
+    return FaultSource::map(read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path));
+  if (tech.bitcell_failure) return FaultSource::chip(*tech.bitcell_failure, geometry, opt.chip_seed);
+  return std::nullopt;
+}
+
+/// Applies the selected fault source to the weight memory and describes it.
+FaultReport apply_faults(const RunOptions& opt, std::optional<FaultSource>& source, const OperatingPoint& op,
+                         const ArchitectureParams& arch, WeightMemory& wm) {
+  FaultReport fr;
+  fr.cells = fault_geometry(arch.weight_sram).cells();
+  fr.ecc = arch.weight_sram.ecc;
+  fr.chip_seed = opt.chip_seed;
+  fr.voltage_v = op.v_sram_v;
+  if (!source) return fr;
+  fr.source = source->name();
+  const FaultMap map = source->faults_at(source->kind() == FaultSource::Kind::Rate ? *opt.ber : op.v_sram_v);
+  if (source->kind() == FaultSource::Kind::Rate) {
     fr.ber = *opt.ber;
-    fr.rate_model = rp.kind;
-    if (rp.kind == "stuck_at") {
+    fr.rate_model = opt.ber_model.empty() ? "bit_flip" : opt.ber_model;
+    if (fr.rate_model == "stuck_at") {
       fr.stuck_cell_fraction = *opt.ber;
-      fr.stuck_at_1_fraction = rp.stuck_at_1_fraction;
+      fr.stuck_at_1_fraction = opt.stuck_at_1_fraction.value_or(0.5);
     }
     fr.voltage_v.reset();
-  } else if (!opt.fault_map_path.empty()) {
-    ProfiledFaultMap profiled =
-        read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path);
-    map = profiled.has_failure_voltages() ? profiled.at(op.v_sram_v) : profiled.at(std::nullopt);
-    fr.source = "fault_map";
-  } else if (tech.bitcell_failure) {
-    ChipFaultModel chip(*tech.bitcell_failure, geometry, opt.chip_seed);
-    map = chip.faults_at(op.v_sram_v);
-    fr.source = "chip";
-    fr.ber = chip.expected_failure_fraction(op.v_sram_v);
   }
-  if (map) {
-    const FaultCounts c = map->counts();
-    fr.failing_cells = c.failing_cells;
-    fr.stuck_at_0 = c.stuck_at_0;
-    fr.stuck_at_1 = c.stuck_at_1;
-    fr.read_flip = c.read_flip;
-    fr.faulty_words = c.faulty_words;
-    wm.set_faults(map->word_faults());
-  }
+  if (const auto expected = source->expected_failure_fraction(op.v_sram_v)) fr.ber = *expected;
+  const FaultCounts c = map.counts();
+  fr.failing_cells = c.failing_cells;
+  fr.stuck_at_0 = c.stuck_at_0;
+  fr.stuck_at_1 = c.stuck_at_1;
+  fr.read_flip = c.read_flip;
+  fr.faulty_words = c.faulty_words;
+  wm.set_faults(map.word_faults());
   return fr;
 }
 
@@ -145,23 +141,19 @@ std::string vcd_target(const std::string& path) {
 void run_cycle_mode(const RunOptions& opt, const ArchitectureParams& arch, const Network& net, WeightMemory& wm,
                     const Dataset& test, const std::vector<LayerTiming>& timing, const std::string& vcd_file,
                     RunReport& rep) {
-  std::vector<std::vector<uint8_t>> inputs;
-  for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net, test.image(i)));
-  TraceOptions trace;
+  CycleRunOptions cycle;
   if (!opt.vcd_path.empty()) {
-    trace.vcd_file = vcd_file;
-    trace.layer = opt.trace_layer;
-    trace.first_cycle = opt.trace_from_cycle;
-    trace.last_cycle = opt.trace_to_cycle;
+    cycle.trace.vcd_file = vcd_file;
+    cycle.trace.layer = opt.trace_layer;
+    cycle.trace.first_cycle = opt.trace_from_cycle;
+    cycle.trace.last_cycle = opt.trace_to_cycle;
   }
-  wm.reset_stats();
   CycleProgressPrinter progress(arch, net, timing, test.count, opt.quiet ? nullptr : stderr);
   progress.announce();
-  const CycleProgress on_progress = [&](int64_t image, int layer, int64_t cycle) {
-    progress.update(image, layer, cycle);
-  };
-  const std::vector<ImageRun> runs =
-      run_network_systemc(arch, net, wm, std::move(inputs), trace, opt.quiet ? CycleProgress{} : on_progress);
+  if (!opt.quiet)
+    cycle.progress = [&](int64_t image, int layer, int64_t layer_cycle) { progress.update(image, layer, layer_cycle); };
+  const PointPrediction p = predict_point(RunMode::Cycle, arch, net, &wm, {}, test, 1, cycle);
+  const std::vector<ImageRun>& runs = p.cycle_runs;
   for (size_t l = 0; l < rep.layers.size(); ++l) {
     LayerReport& L = rep.layers[l];
     for (const ImageRun& r : runs) {
@@ -175,25 +167,19 @@ void run_cycle_mode(const RunOptions& opt, const ArchitectureParams& arch, const
     L.mapping_efficiency = runs.empty() ? 0 : runs[0].layers[l].timing.mapping_efficiency;
     L.compute_utilization = runs.empty() ? 0 : runs[0].layers[l].timing.compute_utilization;
   }
-  for (const ImageRun& r : runs) rep.predictions.push_back(argmax_class(r.layers[size_t(net.output)].output));
+  rep.predictions = p.predictions;
   report_cycle_weight_errors(runs, rep.faults);
 }
 
 /// Accuracy with faults and clean, and the robust error, from the predictions and the labels.
 void fill_accuracy(const Dataset& test, bool robust_error, RunReport& rep) {
-  int64_t correct_clean = 0, robust_wrong = 0;
-  for (int64_t i = 0; i < test.count; ++i) {
-    const int label = test.labels[size_t(i)];
-    rep.labels.push_back(label);
-    const bool ok = rep.predictions[size_t(i)] == label, ok_clean = rep.predictions_clean[size_t(i)] == label;
-    rep.correct += ok;
-    correct_clean += ok_clean;
-    robust_wrong += !(ok && ok_clean);
-  }
+  const AccuracyCounts a = count_accuracy(rep.predictions, rep.predictions_clean, test);
+  rep.labels.assign(test.labels.begin(), test.labels.begin() + test.count);
+  rep.correct = a.correct;
   const double n = double(std::max<int64_t>(rep.images, 1));
   rep.accuracy = double(rep.correct) / n;
-  rep.accuracy_clean = double(correct_clean) / n;
-  if (robust_error) rep.robust_error = double(robust_wrong) / n;
+  rep.accuracy_clean = double(a.correct_clean) / n;
+  if (robust_error) rep.robust_error = double(a.robust_wrong) / n;
 }
 
 /// Totals, simulated time and energy (per layer, per run, per model load) from the counted actions.
@@ -243,13 +229,8 @@ void check_outputs_and_threads(const RunOptions& opt) {
     throw ConfigError(located("--threads", "", "cycle mode runs one SystemC simulation on one thread"));
 }
 
-RunInputs load_run_inputs(const RunOptions& opt, int threads) {
-  RunInputs in{opt.network ? *opt.network : load_network(opt.network_path), Dataset{}, {}, {}, {}};
-  Network& net = in.net;
-  if (opt.weight_bits) requantize_weights(net, *opt.weight_bits);
-  net.norm_params_in_sram = opt.norm_params_in_sram;
-  in.test = load_dataset(opt.data_dir, Split::Test, opt.images);
-  check_fits(in.test, net);
+/// The hardware and the operating point, checked against the network (before any calibration).
+void load_hardware(const RunOptions& opt, const Network& net, RunInputs& in) {
   if (!opt.dump_layers_dir.empty()) check_layer_dump(opt.dump_layers_dir, net, in.test.count);
   // A layer the network does not have would trace nothing (issue 14: accepted silently).
   if (!opt.vcd_path.empty() && (opt.trace_layer < -1 || opt.trace_layer >= int64_t(net.layers.size())))
@@ -266,13 +247,19 @@ RunInputs load_run_inputs(const RunOptions& opt, int threads) {
   // Cycles are counted at the clock the run uses (streamed weights' DRAM bursts take bandwidth /
   // clock bytes per cycle).
   in.arch.clock_hz = in.op.clock_hz;
-  if (needs_calibration(net)) {
-    Dataset train = load_dataset(opt.data_dir, Split::Train, opt.calib_images);
-    check_fits(train, net);
-    calibrate(net, train, opt.calib_images, opt.calib_method, threads);
-    finalize_network(net);
-    in.calibrated = true;
-  }
+}
+
+RunInputs load_run_inputs(const RunOptions& opt, int threads) {
+  RunInputs in{opt.network ? *opt.network : load_network(opt.network_path), Dataset{}, {}, {}, {}};
+  in.test = load_dataset(opt.data_dir, Split::Test, opt.images);
+  NetworkPreparation prep;
+  prep.weight_bits = opt.weight_bits;
+  prep.norm_params_in_sram = opt.norm_params_in_sram;
+  prep.data_dir = opt.data_dir;
+  prep.calib_images = opt.calib_images;
+  prep.calib_method = opt.calib_method;
+  prep.threads = threads;
+  in.calibrated = prepare_network(in.net, in.test, prep, [&](const Network& net) { load_hardware(opt, net, in); });
   return in;
 }
 
@@ -317,7 +304,8 @@ struct RunWeights {
 
 RunWeights read_run_weights(const RunOptions& opt, const RunInputs& in, WeightMemory& wm, RunReport& rep) {
   RunWeights w;
-  rep.faults = apply_faults(opt, in.tech, in.op, in.arch, wm);
+  std::optional<FaultSource> source = choose_fault_source(opt, in.tech, fault_geometry(in.arch.weight_sram));
+  rep.faults = apply_faults(opt, source, in.op, in.arch, wm);
   // The functional paths count the faults in one bulk read of every word; cycle mode reports what
   // its own reads counted instead (report_cycle_weight_errors).
   FaultReport bulk_read = rep.faults;
@@ -327,9 +315,9 @@ RunWeights read_run_weights(const RunOptions& opt, const RunInputs& in, WeightMe
   else
     rep.faults = bulk_read;
   // Transient read errors act on every read from here on (per image and layer): --transient-ber,
-  // and a technology whose chips also err transiently at this voltage (a measured chip profile).
-  const double transient_ber = combined_transient_ber(
-      opt.transient_ber, rep.faults.source == "chip" ? in.tech.bitcell_failure->transient_ber_at(in.op.v_sram_v) : 0.0);
+  // and a source whose chips also err transiently at this voltage (a measured chip profile).
+  const double transient_ber =
+      combined_transient_ber(opt.transient_ber, source ? source->transient_ber_at(in.op.v_sram_v) : 0.0);
   w.weights_differ = bulk_read.weights_changed > 0 || transient_ber > 0;
   if (transient_ber > 0) {
     w.transient =
@@ -347,15 +335,11 @@ void simulate(const RunOptions& opt, const RunInputs& in, WeightMemory& wm, cons
   if (opt.mode == RunMode::Cycle) {
     run_cycle_mode(opt, in.arch, in.net, wm, in.test, timing, vcd_file, rep);
   } else {
-    // Zero operands are data: counted in the prediction pass from each image's codes, with the
-    // weights that image read.
-    std::vector<int64_t> zero_macs;
-    rep.predictions =
-        w.transient ? run_with_transients(opt.mode, in.net, wm, w.faulty, in.test, rep.faults, threads, &zero_macs)
-                    : run_functional(opt.mode, in.net, w.faulty, in.test, threads, &zero_macs);
+    const PointPrediction p = predict_point(opt.mode, in.arch, in.net, &wm, w.faulty, in.test, threads);
+    rep.predictions = p.predictions;
+    rep.faults.transient_bit_errors += p.transient_bit_errors;
     fill_layers_from_timing(rep, timing, in.test.count);
-    const std::vector<ActionCounts> zeros = zero_operand_counts(in.net, zero_macs);
-    for (size_t l = 0; l < rep.layers.size(); ++l) rep.layers[l].counts += zeros[l];
+    for (size_t l = 0; l < rep.layers.size(); ++l) rep.layers[l].counts += p.zero_operand_counts[l];
   }
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.images_per_second = rep.wall_time_s > 0 ? double(rep.images) / rep.wall_time_s : 0.0;

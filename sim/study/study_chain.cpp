@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "models/accelerator_top.h"
+#include "models/point_evaluation.h"
 #include "models/weights_as_read.h"
 #include "workloads/inference/reference_inference.h"
 
@@ -24,12 +25,12 @@ StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, bool reus
   const StudySpec& s = ctx.spec();
   const uint64_t seed = s.chip_seeds[size_t(chip)];
   if (s.axis == StudyAxis::VSram) {
-    chip_model_ = std::make_unique<ChipFaultModel>(*ctx.failure_params(), ctx.geometry(), seed);
+    faults_ = std::make_unique<FaultSource>(FaultSource::chip(*ctx.failure_params(), ctx.geometry(), seed));
   } else {
     RateFaultParams rp;
     rp.kind = s.fault_model;
     rp.stuck_at_1_fraction = s.stuck_at_1_fraction;
-    rate_model_ = std::make_unique<RateFaultModel>(rp, ctx.geometry(), seed);
+    faults_ = std::make_unique<FaultSource>(FaultSource::rate(rp, ctx.geometry(), seed, "study"));
   }
   set_transient_ber(s.transient_ber);
 }
@@ -48,10 +49,10 @@ StudyChain::~StudyChain() = default;
 
 void StudyChain::apply_faults(int v, PointRecord& r) {
   const double x = ctx_.spec().values[size_t(v)];
-  const FaultMap map = chip_model_ ? chip_model_->faults_at(x) : rate_model_->faults_at(x);
+  const FaultMap map = faults_->faults_at(x);
   // A measured chip profile also errs transiently, at a rate that follows the voltage.
-  if (chip_model_)
-    set_transient_ber(combined_transient_ber(ctx_.spec().transient_ber, ctx_.failure_params()->transient_ber_at(x)));
+  if (faults_->kind() == FaultSource::Kind::Chip)
+    set_transient_ber(combined_transient_ber(ctx_.spec().transient_ber, faults_->transient_ber_at(x)));
   const FaultCounts c = map.counts();
   r.failing_cells = c.failing_cells;
   r.faulty_words = c.faulty_words;
@@ -69,20 +70,17 @@ std::vector<int> StudyChain::predict_cycle_level(const PointRecord& r, std::arra
   if (pid < 0) throw std::runtime_error("cycle mode: fork() failed");
   if (pid == 0) {
     ::close(fds[0]);
-    std::vector<std::vector<uint8_t>> inputs;
-    for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net_.net, test.image(i)));
-    const std::vector<ImageRun> runs = run_network_systemc(ctx_.arch(), net_.net, wm_, std::move(inputs));
+    const PointPrediction cycle = predict_point(RunMode::Cycle, ctx_.arch(), net_.net, &wm_, {}, test, 1);
     std::vector<int64_t> out;
-    std::array<int64_t, 9> zeros{};
-    for (const ImageRun& run : runs) {
-      out.push_back(argmax_class(run.layers[size_t(net_.net.output)].output));
-      out.push_back(run.cycles);
+    for (size_t i = 0; i < cycle.cycle_runs.size(); ++i) {
+      out.push_back(cycle.predictions[i]);
+      out.push_back(cycle.cycle_runs[i].cycles);
       // What this image's own weight reads delivered (WeightMemory's count, not a recomputation).
-      const DeliveredWeightErrors& d = run.weight_errors;
+      const DeliveredWeightErrors& d = cycle.cycle_runs[i].weight_errors;
       out.insert(out.end(), {d.bit_errors, d.weights_changed, d.ecc_corrected, d.ecc_detected, d.ecc_silent,
                              d.transient_bit_errors});
-      for (size_t b = 0; b < zeros.size(); ++b) zeros[b] += run.counts.zero_operand_macs_by_weight_bits[b];
     }
+    const std::array<int64_t, 9> zeros = cycle.zero_operand_macs_by_weight_bits();
     out.insert(out.end(), zeros.begin(), zeros.end());
     const char* p = reinterpret_cast<const char*>(out.data());
     size_t left = out.size() * sizeof(int64_t);
@@ -133,29 +131,17 @@ std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRec
   const Dataset& test = ctx_.test();
   const RunMode mode = ctx_.spec().mode;
   std::vector<int> pred;
-  FaultReport fr;
-  std::vector<int64_t> zero_macs;  // per layer (functional paths)
   if (mode == RunMode::Cycle) {
-    pred = predict_cycle_level(r, r.zero_operand_macs_by_weight_bits, fr.transient_bit_errors);
-  } else if (transient_) {
-    pred = run_with_transients(mode, net_.net, wm_, w, test, fr, ctx_.threads(), &zero_macs);
+    pred = predict_cycle_level(r, r.zero_operand_macs_by_weight_bits, r.transient_bit_errors);
   } else {
-    pred = run_functional(mode, net_.net, w, test, ctx_.threads(), &zero_macs);
+    const PointPrediction p = predict_point(mode, ctx_.arch(), net_.net, &wm_, w, test, ctx_.threads());
+    pred = p.predictions;
+    r.zero_operand_macs_by_weight_bits = p.zero_operand_macs_by_weight_bits();
+    r.transient_bit_errors = p.transient_bit_errors;
   }
-  if (mode != RunMode::Cycle)
-    for (const ActionCounts& c : zero_operand_counts(net_.net, zero_macs))
-      for (size_t b = 0; b < c.zero_operand_macs_by_weight_bits.size(); ++b)
-        r.zero_operand_macs_by_weight_bits[b] += c.zero_operand_macs_by_weight_bits[b];
-  r.transient_bit_errors = fr.transient_bit_errors;
-  int64_t correct = 0, robust_wrong = 0;
-  for (int64_t i = 0; i < test.count; ++i) {
-    const int label = test.labels[size_t(i)];
-    const bool ok = pred[size_t(i)] == label, ok_clean = net_.clean_predictions[size_t(i)] == label;
-    correct += ok;
-    robust_wrong += !(ok && ok_clean);
-  }
+  const AccuracyCounts a = count_accuracy(pred, net_.clean_predictions, test);
   stats_.images_run += test.count;
-  return {correct, robust_wrong};
+  return {a.correct, a.robust_wrong};
 }
 
 void StudyChain::run(const std::vector<int>& needed, const std::map<int, PointRecord>& known,

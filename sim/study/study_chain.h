@@ -11,8 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "memory/chip_fault_model.h"
-#include "memory/rate_fault_model.h"
+#include "memory/fault_source.h"
 #include "memory/weight_memory.h"
 #include "sim/study/study_context.h"
 #include "sim/study/study_journal.h"
@@ -64,8 +63,7 @@ class StudyChain {
   int network_, chip_;
   bool reuse_;
   WeightMemory wm_;
-  std::unique_ptr<ChipFaultModel> chip_model_;
-  std::unique_ptr<RateFaultModel> rate_model_;
+  std::unique_ptr<FaultSource> faults_;  // this chip
   std::unique_ptr<TransientReadErrors> transient_;
   ChainStats stats_;
 };

@@ -9,14 +9,13 @@
 #include "common/input_file.h"
 #include "common/json_reader.h"
 #include "common/number_text.h"
+#include "models/point_evaluation.h"
 #include "models/timing_model.h"
 #include "models/weights_as_read.h"
 #include "sim/cli/presets.h"
-#include "workloads/import/calibration.h"
 #include "workloads/import/network_loader.h"
-#include "workloads/network/network_finalize.h"
+#include "workloads/import/network_preparation.h"
 #include "workloads/network/network_json.h"
-#include "workloads/network/weight_requantization.h"
 
 namespace lvsim {
 
@@ -80,24 +79,21 @@ void StudyContext::load_network(const StudyNetwork& sn) {
   StudyNetworkState s;
   s.file = sn.path;
   s.net = lvsim::load_network(sn.path);
-  if (sn.weight_bits) requantize_weights(s.net, sn.weight_bits);
-  check_fits(test_, s.net);
-  arch_.check_fits(s.net);
-  if (needs_calibration(s.net)) {
-    Dataset train = load_dataset(spec_.data_dir, Split::Train, spec_.calib_images);
-    check_fits(train, s.net);
-    calibrate(s.net, train, spec_.calib_images, spec_.calib_method, threads_);
-    finalize_network(s.net);
-  }
+  NetworkPreparation prep;
+  if (sn.weight_bits) prep.weight_bits = sn.weight_bits;
+  prep.data_dir = spec_.data_dir;
+  prep.calib_images = spec_.calib_images;
+  prep.calib_method = spec_.calib_method;
+  prep.threads = threads_;
+  prepare_network(s.net, test_, prep, [&](const Network& net) { arch_.check_fits(net); });
   s.name = sn.name.empty() ? s.net.name : sn.name;
   s.stored = stored_weights(s.net);
-  std::vector<int64_t> zero_macs;
-  s.clean_predictions = run_functional(spec_.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, s.net, s.stored,
-                                       test_, threads_, &zero_macs);
-  for (const ActionCounts& c : zero_operand_counts(s.net, zero_macs))
-    for (size_t b = 0; b < s.clean_zero_macs.size(); ++b) s.clean_zero_macs[b] += c.zero_operand_macs_by_weight_bits[b];
-  for (int64_t i = 0; i < test_.count; ++i)
-    s.correct_clean += s.clean_predictions[size_t(i)] == test_.labels[size_t(i)];
+  // The clean point: the same evaluation as every point, on the weights as stored.
+  const PointPrediction clean = predict_point(spec_.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, arch_,
+                                              s.net, nullptr, s.stored, test_, threads_);
+  s.clean_predictions = clean.predictions;
+  s.clean_zero_macs = clean.zero_operand_macs_by_weight_bits();
+  s.correct_clean = count_accuracy(s.clean_predictions, s.clean_predictions, test_).correct;
   for (size_t l = 0; l < s.net.layers.size(); ++l) {
     const LayerTiming t = layer_timing(arch_, s.net, int(l));
     s.counts_per_image += t.counts;
