@@ -36,6 +36,9 @@ struct ArchitectureParams {
   int rows = 16;            // PE rows (R)
   int cols = 16;            // PE columns (C)
   Dataflow dataflow = Dataflow::WeightStationary;
+  // The dataflow each layer of the network being run uses, by layer index (the per-layer mapping
+  // choice); empty or shorter: `dataflow` for the remaining layers. Not part of the file.
+  std::vector<Dataflow> layer_dataflows;
   PeParams pe;
   WeightSramParams weight_sram;
   int64_t input_buffer_bytes = 256 * 1024;   // activation codes of a layer's inputs (+ im2col source)
@@ -51,6 +54,10 @@ struct ArchitectureParams {
   double dram_bandwidth_bytes_per_s = 12.8e9;  // LPDDR4-3200 x32: 3200 MT/s x 4 bytes
   int64_t inferences_per_model_load = 10000;
 
+  /// The dataflow layer `layer` runs in.
+  Dataflow dataflow_of(int layer) const {
+    return layer >= 0 && size_t(layer) < layer_dataflows.size() ? layer_dataflows[size_t(layer)] : dataflow;
+  }
   /// Reads an architecture object (keys: name, array{rows, cols, dataflow}, pe{...}, weight_sram{...},
   /// input_buffer_bytes, output_buffer_bytes, post_processing_lanes, clock_hz, optional
   /// gating{pe_clock_gating, zero_operand_gating}, dram{bandwidth_bytes_per_s,

@@ -54,7 +54,7 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
       end_layer();
     return;
   }
-  gm_ = map_gemm(arch_, L);
+  gm_ = map_gemm(arch_, net, layer);
   // The input buffer as the array edge reads it: im2col rows with the input zero point subtracted
   // (padding positions hold z_in, so they contribute 0).
   const std::vector<uint8_t>& in = *inputs.at(0);
@@ -229,7 +229,7 @@ void Controller::begin_fold(int fold) {
   mapped_pes_ += cur_.rows * cur_.cols;
   array_.set_mapped(int(cur_.rows), int(cur_.cols));
   phase_cycle_ = 0;
-  state_ = arch_.dataflow == Dataflow::OutputStationary ? State::OsCompute : State::Load;
+  state_ = gm_.dataflow == Dataflow::OutputStationary ? State::OsCompute : State::Load;
   if (fold + 1 < int(plan_.folds.size()))
     begin_fetch(fold + 1);
   else
@@ -255,7 +255,7 @@ void Controller::stream_inputs(int64_t n, int16_t* left) {
   const int bits = net_->layers[size_t(layer_)].weight.bits;
   const int lo = int(std::max<int64_t>(0, n - T + 1)), hi = int(std::min<int64_t>(cur_.rows, n + 1));
   std::fill(left, left + R, int16_t(0));
-  if (arch_.dataflow == Dataflow::WeightStationary) {
+  if (gm_.dataflow == Dataflow::WeightStationary) {
     for (int r = lo; r < hi; ++r) {
       left[r] = activation(cur_.group, n - r, cur_.row0 + r);
       // It meets the stationary weights of its row's mapped columns, one MAC each: all gated if
@@ -283,7 +283,7 @@ void Controller::collect_stream(int64_t n, const int32_t* out) {
   const int64_t lo = std::max<int64_t>(0, n - (R - 1) - (T - 1)), hi = std::min<int64_t>(cur_.cols, n - (R - 1) + 1);
   if (hi <= lo) return;
   const int64_t g = cur_.group, t0 = n - (R - 1) - lo;
-  if (arch_.dataflow == Dataflow::WeightStationary) {
+  if (gm_.dataflow == Dataflow::WeightStationary) {
     // out_buf[g][t][col0 + c]: t falls by one as c rises by one.
     int32_t* slot = out_buf_.data() + (g * gm_.m + t0) * gm_.n + cur_.col0 + lo;
     accumulate_run(slot, 1 - gm_.n, out + lo, hi - lo, first);
@@ -341,7 +341,7 @@ void Controller::before_edge() {
       std::fill(top, top + C, int16_t(0));
       if (rr < cur_.rows) {
         const int cols = int(cur_.cols);
-        if (arch_.dataflow == Dataflow::WeightStationary) {
+        if (gm_.dataflow == Dataflow::WeightStationary) {
           for (int c = 0; c < cols; ++c) top[c] = weight(cur_.o0 + c, cur_.row0 + rr);
         } else {
           for (int c = 0; c < cols; ++c) {
@@ -482,7 +482,7 @@ LayerRun Controller::finish() {
     t.mapping_efficiency = double(mapped_pes_) / double(t.folds * pes);
     t.compute_utilization = double(t.macs) / double(t.array_cycles * pes);
     t.utilization = double(t.macs) / double((t.array_cycles + t.stall_cycles) * pes);
-    t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch_, gm_.stream) - 1;
+    t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch_, gm_.dataflow, gm_.stream) - 1;
   }
   const ArrayStats& s = array_.stats();
   counts_.pe_register_bits_written = s.register_bits_written - array_at_start_.register_bits_written;

@@ -110,21 +110,26 @@ const DataflowRules& dataflow_rules(Dataflow d) {
   return ws;
 }
 
-GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L) {
+GemmMapping map_gemm(const ArchitectureParams& arch, const Network& net, int layer) {
+  return map_gemm(arch, net.layers.at(size_t(layer)), arch.dataflow_of(layer));
+}
+
+GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L, Dataflow d) {
   GemmMapping g;
+  g.dataflow = d;
   if (!L.has_weights()) return g;
   g.groups = L.groups;
   g.m = L.gemm_m();
   g.k = L.gemm_k();
   g.n = L.gemm_n();
-  dataflow_rules(arch.dataflow).map_extents(g);
+  dataflow_rules(d).map_extents(g);
   g.row_tiles = ceil_div(g.row_extent, arch.rows);
   g.col_tiles = ceil_div(g.col_extent, arch.cols);
   return g;
 }
 
 FoldPlan plan_folds(const ArchitectureParams& arch, const GemmMapping& g) {
-  const DataflowRules& rules = dataflow_rules(arch.dataflow);
+  const DataflowRules& rules = dataflow_rules(g.dataflow);
   FoldPlan plan;
   plan.gemm = g;
   plan.folds.reserve(size_t(g.folds()));

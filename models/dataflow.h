@@ -22,6 +22,7 @@ namespace lvsim {
 /// How a conv/linear layer's per-group GEMM (M pixels, K reduction, N filters) maps onto the
 /// array: the extents tiled over array rows and columns, and the streamed length T per fold.
 struct GemmMapping {
+  Dataflow dataflow = Dataflow::WeightStationary;
   int64_t groups = 1, m = 0, k = 0, n = 0;
   int64_t row_extent = 0;                // WS: K, OS: M, IS: K
   int64_t col_extent = 0;                // WS: N, OS: N, IS: M
@@ -73,10 +74,12 @@ class DataflowRules {
 /// The rules of one dataflow.
 const DataflowRules& dataflow_rules(Dataflow d);
 
-/// The mapping of a layer's GEMM (empty for layers without weights).
-GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L);
+/// The mapping of a layer's GEMM in dataflow `d` (empty for layers without weights).
+GemmMapping map_gemm(const ArchitectureParams& arch, const Layer& L, Dataflow d);
+/// The mapping of layer `layer` of `net` in the dataflow it runs in (arch.dataflow_of(layer)).
+GemmMapping map_gemm(const ArchitectureParams& arch, const Network& net, int layer);
 
-/// The folds and units of a layer mapped as g.
+/// The folds and units of a layer mapped as g (in g's dataflow).
 FoldPlan plan_folds(const ArchitectureParams& arch, const GemmMapping& g);
 
 /// The global weight words fold f of `layer` (reduction length k) fetches, as ascending runs of

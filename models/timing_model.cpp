@@ -21,8 +21,8 @@ int64_t fold_cycles(const ArchitectureParams& arch, int64_t stream) {
   return 2 * int64_t(arch.rows) + arch.cols + stream - 2;
 }
 
-int64_t scalesim_fold_cycles(const ArchitectureParams& arch, int64_t stream) {
-  return dataflow_rules(arch.dataflow).scalesim_fold_cycles(arch.rows, arch.cols, stream);
+int64_t scalesim_fold_cycles(const ArchitectureParams& arch, Dataflow dataflow, int64_t stream) {
+  return dataflow_rules(dataflow).scalesim_fold_cycles(arch.rows, arch.cols, stream);
 }
 
 std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const WeightLayout& layout, int layer,
@@ -71,7 +71,8 @@ int64_t activation_spill_bytes(const ArchitectureParams& arch, const Network& ne
   int64_t bytes = 0;
   const int64_t in = layer_input_bytes(net, L);
   if (in > buffer) {
-    const int64_t passes = L.has_weights() ? dataflow_rules(arch.dataflow).input_passes(map_gemm(arch, L)) : 1;
+    const GemmMapping g = map_gemm(arch, net, layer);
+    const int64_t passes = L.has_weights() ? dataflow_rules(g.dataflow).input_passes(g) : 1;
     // The network input's first pass is part of the image read network_dram_bytes counts.
     const bool reads_image = std::find(L.inputs.begin(), L.inputs.end(), -1) != L.inputs.end();
     bytes += (passes - (reads_image ? 1 : 0)) * (in - buffer);
@@ -134,7 +135,7 @@ static int64_t streamed_array_end(const WeightStreamPlan& plan, const std::vecto
 // PE register bits written and hops (models/dataflow.cpp); every other register bit edge is idle.
 static void count_pe_registers(const ArchitectureParams& arch, const GemmMapping& g, LayerTiming& t) {
   ActionCounts& a = t.counts;
-  dataflow_rules(arch.dataflow).count_pe_activity(arch.rows, arch.cols, g, a);
+  dataflow_rules(g.dataflow).count_pe_activity(arch.rows, arch.cols, g, a);
   a.pe_register_bits_idle =
       int64_t(SystolicArray::kRegisterBitsPerPe) * arch.rows * arch.cols * t.cycles - a.pe_register_bits_written;
 }
@@ -186,7 +187,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
     a.pe_register_bits_idle = int64_t(SystolicArray::kRegisterBitsPerPe) * pes * t.cycles;  // the array idles
     return t;
   }
-  const GemmMapping g = map_gemm(arch, L);
+  const GemmMapping g = map_gemm(arch, net, layer);
   const int64_t T = g.stream;
   t.folds = g.folds();
   t.fold_cycles = fold_cycles(arch, T);
@@ -213,12 +214,12 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   t.mapping_efficiency = double(g.groups * g.row_extent * g.col_extent) / double(t.folds * pes);
   t.compute_utilization = double(t.macs) / double(t.array_cycles * pes);
   t.utilization = double(t.macs) / double((t.array_cycles + t.stall_cycles) * pes);
-  t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch, T) - 1;
+  t.scalesim_cycles = t.folds * scalesim_fold_cycles(arch, g.dataflow, T) - 1;
 
   a.macs_by_weight_bits[size_t(L.weight.bits)] = t.macs;
   a.weight_sram_reads = t.weight_words_read;
   if (arch.weight_sram.secded()) a.ecc_decodes = t.weight_words_read;
-  dataflow_rules(arch.dataflow).count_buffers(g, a);
+  dataflow_rules(g.dataflow).count_buffers(g, a);
   // Post-processing: reads each accumulator, writes each output code, one op per element.
   a.output_buffer_reads += 4 * elements;
   a.input_buffer_writes += elements;

@@ -19,7 +19,7 @@ namespace lvsim {
 /// load + T + R + C - 2 stream/drain; OS: R + C + T - 2 compute + R drain).
 int64_t fold_cycles(const ArchitectureParams& arch, int64_t stream);
 /// SCALE-Sim's per-fold cycles: 2R + C + T - 2 (WS, IS), R + C + T - 2 (OS).
-int64_t scalesim_fold_cycles(const ArchitectureParams& arch, int64_t stream);
+int64_t scalesim_fold_cycles(const ArchitectureParams& arch, Dataflow dataflow, int64_t stream);
 
 /// Per-layer timing: cycles and where they go, utilization, and the counted actions.
 struct LayerTiming {

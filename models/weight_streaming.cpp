@@ -24,7 +24,7 @@ WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Networ
                                     const WeightLayout& layout) {
   const Layer& L = net.layers.at(size_t(layer));
   if (!arch.weight_sram.streamed || !L.has_weights() || L.weight.stored.empty()) return {};
-  return plan_weight_stream(arch, net, layer, layout, plan_folds(arch, map_gemm(arch, L)));
+  return plan_weight_stream(arch, net, layer, layout, plan_folds(arch, map_gemm(arch, net, layer)));
 }
 
 WeightStreamPlan plan_weight_stream(const ArchitectureParams& arch, const Network& net, int layer,

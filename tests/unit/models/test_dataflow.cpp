@@ -50,7 +50,7 @@ TEST_CASE("fold plan: tiles, weight uses, units and word runs by definition", "[
   INFO("dataflow " << dataflow_name(df) << " array " << arch.rows << "x" << arch.cols << " M " << L.gemm_m() << " K "
                    << L.gemm_k() << " N " << L.gemm_n() << " groups " << L.groups << " word_bits "
                    << arch.weight_sram.word_bits << " bits " << bits);
-  const GemmMapping g = map_gemm(arch, L);
+  const GemmMapping g = map_gemm(arch, L, arch.dataflow);
   const FoldPlan plan = plan_folds(arch, g);
   REQUIRE(int64_t(plan.folds.size()) == g.folds());
 

@@ -99,7 +99,7 @@ TEST_CASE("cycle model counts the zero-operand MACs the closed form predicts, ev
   CHECK(run.counts == expect.counts);
   // Closed-form register bits, independently: sum over folds of mapped PEs x bits per mode.
   int64_t mapped_sum = 0;
-  const GemmMapping g = map_gemm(arch, net.layers[0]);
+  const GemmMapping g = map_gemm(arch, net.layers[0], arch.dataflow);
   for (int64_t rt = 0; rt < g.row_tiles; ++rt)
     for (int64_t ct = 0; ct < g.col_tiles; ++ct)
       mapped_sum += std::min<int64_t>(arch.rows, g.row_extent - rt * arch.rows) *
