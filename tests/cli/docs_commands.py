@@ -13,9 +13,9 @@ command that cannot run here. Nothing else is skipped.
 Each doc file's commands run in order in their own scratch folder (files one command writes, like
 chip7.json or net.json, are there for the next), with the built binary in place of `lvsim` /
 `build/lvsim`. The folder holds a copy of presets/, a link to workloads/ and the doc's inputs made
-here: model.onnx, a small float CNN (Conv, Relu, MaxPool, Gemm) with its preprocessing in the ONNX
-metadata and no weight scheme (a float export), and net.onnx, the same with the weight scheme as
-tools/torch/export.py writes it (`--bits 8`). The work is capped so that the test runs in well under
+here: model.onnx, a small float CNN (Conv, Relu, MaxPool, Gemm) as any exporter writes it (no lvsim
+metadata), and net.onnx, the same with the preprocessing and weight scheme in its metadata as
+tools/torch/export.py writes them (`--bits 8`). The work is capped so that the test runs in well under
 3 minutes on 2 cores; every change to a command is in PLACEHOLDERS, CAPS or SMALL_PRESETS and is
 printed with the command (`ran: ...`). A table entry no command uses fails the test (no rot).
 
@@ -60,8 +60,11 @@ CAPS = [
     ("sweep", lambda argv: True, "--chips", 2, "chips per study point"),
 ]
 
-# Presets that evaluate accuracy inside a file, edited in the scratch copy: (file, edit, why).
+# Presets whose work is set inside the file, edited in the scratch copy: (file, edit, why).
 SMALL_PRESETS = [
+    ("presets/explorations/edge-arrays.json",
+     lambda d: d["axes"].update({"array.rows": [8, 128], "array.cols": [8, 128]}),
+     "160 of the 1,000 design points: array sides 8 and 128 only"),
     ("presets/explorations/edge-ecc-accuracy.json", lambda d: d["accuracy"].update(images=20, chips={"count": 2}),
      "accuracy over 2 chips x 20 images"),
 ]
@@ -195,11 +198,11 @@ def make_inputs(scratch, src):
     pre = {"pixel_scale": 1 / 255, "mean": [0.286], "std": [0.353]}
     scheme = {"bits": 8, "granularity": "per_tensor", "symmetry": "asymmetric", "storage": "unsigned",
               "rounding": "round"}
-    for name, meta in [("model.onnx", {"preprocess": pre}),
-                       ("net.onnx", {"preprocess": pre, "weight_quantization": scheme})]:
+    for name, meta in [("model.onnx", None), ("net.onnx", {"preprocess": pre, "weight_quantization": scheme})]:
         m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
         m.ir_version = 8
-        m.metadata_props.add(key="lvsim", value=json.dumps(meta))
+        if meta:
+            m.metadata_props.add(key="lvsim", value=json.dumps(meta))
         onnx.save(m, os.path.join(scratch, name))
 
 
@@ -262,6 +265,9 @@ def main():
             print(f"{'FAIL' if error else 'ok  '} {where} ({time.monotonic() - t:.1f} s): {cmd['text']}")
             if shown != BINARY.sub("lvsim", cmd["text"]):
                 print(f"     ran: {shown}")
+            for rel, _, why in SMALL_PRESETS:
+                if rel in argv:
+                    print(f"     with {rel} cut to {why}")
             if error:
                 fails.append(f"{where}: {error}")
                 print(f"     {error}")
