@@ -141,6 +141,34 @@ def commands(path, rel):
     return out
 
 
+EXTRACTION_SAMPLE = """```console
+$ lvsim run --network n.json \\
+    --images 5   # exits 2
+output line
+```
+```
+lvsim chip --voltage 0.5
+not a command
+./build/lvsim recost --report "a # b.json"
+```
+```json
+{"cmd": "build/lvsim run"}
+```
+```sh
+# build/lvsim comment
+mpirun -n 2 build/lvsim sweep --out r
+/usr/bin/python3 x.py
+```
+"""
+EXTRACTION_EXPECTED = [  # (line, text, comment, lvsim, wrapped)
+    (2, "lvsim run --network n.json --images 5", "exits 2", True, False),
+    (7, "lvsim chip --voltage 0.5", "", True, False),
+    (9, './build/lvsim recost --report "a # b.json"', "", True, True),
+    (16, "mpirun -n 2 build/lvsim sweep --out r", "", False, True),
+    (17, "/usr/bin/python3 x.py", "", False, False),
+]
+
+
 def flag_value(argv, flag):
     return argv[argv.index(flag) + 1] if flag in argv[:-1] else None
 
@@ -230,6 +258,14 @@ def main():
     lvsim, src = os.path.realpath(sys.argv[1]), os.path.realpath(sys.argv[2])
     if not os.path.isdir(DATA):
         print(f"FAIL: {DATA} not found: install the Debian package dataset-fashion-mnist")
+        return 1
+    sample = os.path.join(tempfile.mkdtemp(prefix="lvsim-docs-sample-"), "sample.md")
+    with open(sample, "w") as f:
+        f.write(EXTRACTION_SAMPLE)
+    got = [(c["line"], c["text"], c["comment"], c["lvsim"], c["wrapped"]) for c in commands(sample, "sample.md")]
+    shutil.rmtree(os.path.dirname(sample))
+    if got != EXTRACTION_EXPECTED:
+        print(f"FAIL: the extraction of a sample doc gives {got}, expected {EXTRACTION_EXPECTED}")
         return 1
     docs = ["README.md"] + sorted("docs/" + f for f in os.listdir(os.path.join(src, "docs")) if f.endswith(".md"))
     found = [c for rel in docs for c in commands(os.path.join(src, rel), rel)]
