@@ -95,7 +95,7 @@ ALLOWED = [
 
 SHELL_LANGS = {"sh", "bash", "shell", "console"}
 BINARY = re.compile(r"^(\$ )?(\./)?(build/)?lvsim(?= )")
-MENTIONS_BINARY = re.compile(r"(^|[\s=\"'])(\./)?build/lvsim(?=[\s\"']|$)")
+MENTIONS_BINARY = re.compile(r"(^|[\s=\"'])(\./)?(build/)?lvsim(?=[\s\"']|$)")
 
 
 def split_comment(line):
@@ -112,7 +112,8 @@ def split_comment(line):
 
 
 def commands(path, rel):
-    """Every command in the file's fenced code blocks: dicts with file, line, text, comment, lvsim."""
+    """Every command in the file's fenced code blocks: dicts with file, line (the first), text (joined,
+    comment removed), comment, lvsim (starts with the binary), wrapped (the binary anywhere in it)."""
     out, lang, pending, start = [], None, "", 0
     for n, raw in enumerate(open(path, encoding="utf-8").read().split("\n"), 1):
         fence = re.match(r"^\s*(```|~~~)\s*([\w-]*)", raw)
@@ -157,19 +158,23 @@ not a command
 ```sh
 # build/lvsim comment
 mpirun -n 2 build/lvsim sweep --out r
-/usr/bin/python3 x.py
+srun lvsim sweep --out r
+/usr/bin/python3 -c 'import lvsim; lvsim.run()'
+
 ```
 """
 EXTRACTION_EXPECTED = [  # (line, text, comment, lvsim, wrapped)
-    (2, "lvsim run --network n.json --images 5", "exits 2", True, False),
-    (7, "lvsim chip --voltage 0.5", "", True, False),
+    (2, "lvsim run --network n.json --images 5", "exits 2", True, True),
+    (7, "lvsim chip --voltage 0.5", "", True, True),
     (9, './build/lvsim recost --report "a # b.json"', "", True, True),
     (16, "mpirun -n 2 build/lvsim sweep --out r", "", False, True),
-    (17, "/usr/bin/python3 x.py", "", False, False),
+    (17, "srun lvsim sweep --out r", "", False, True),
+    (18, "/usr/bin/python3 -c 'import lvsim; lvsim.run()'", "", False, False),
 ]
 
 
 def flag_value(argv, flag):
+    """The value after `flag` in argv, or None."""
     return argv[argv.index(flag) + 1] if flag in argv[:-1] else None
 
 
