@@ -23,13 +23,13 @@ using Kind = RunOptionKind;
 
 // An integer in [lo, hi] (decimal, optional leading '-'): the text of --threads, --weight-bits, ...
 int64_t integer_in(const std::string& text, const std::string& option, int64_t lo, int64_t hi) {
-  const bool digits = !text.empty() && text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0) == std::string::npos &&
-                      text != "-";
+  const bool digits =
+      !text.empty() && text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0) == std::string::npos && text != "-";
   errno = 0;
   const long long v = digits ? std::strtoll(text.c_str(), nullptr, 10) : 0;
   if (!digits || errno == ERANGE || v < lo || v > hi)
-    refuse(option, "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got \"" + text +
-                       "\"");
+    refuse(option,
+           "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got \"" + text + "\"");
   return v;
 }
 
@@ -52,7 +52,8 @@ double fraction(const std::string& text, const std::string& option) {
 }
 
 // One of a few words (the command line's wording: "slow not in {golden,fast,cycle}").
-const std::string& one_of(const std::string& text, const std::string& option, std::initializer_list<const char*> words) {
+const std::string& one_of(const std::string& text, const std::string& option,
+                          std::initializer_list<const char*> words) {
   std::string list;
   for (const char* w : words) {
     if (text == w) return text;
@@ -181,8 +182,7 @@ std::vector<RunOptionEntry> fault_options() {
       {"--transient-ber", "transient_ber", Kind::Number, false,
        "Transient read errors per bit, fresh per image and layer",
        [](RunArguments& a, const std::string& t) { OPT(transient_ber) = fraction(t, "--transient-ber"); }},
-      {"--robust-error", "robust_error", Kind::Flag, false,
-       "Also report the robust error (wrong clean or with faults)",
+      {"--robust-error", "robust_error", Kind::Flag, false, "Also report the robust error (wrong clean or with faults)",
        [](RunArguments& a, const std::string&) { OPT(robust_error) = true; }},
   };
 }
@@ -193,7 +193,9 @@ std::vector<RunOptionEntry> output_options() {
       {"--vcd", nullptr, Kind::Path, false, "Cycle mode: write a VCD trace to this file",
        [](RunArguments& a, const std::string& t) { OPT(vcd_path) = path(t, "--vcd"); }},
       {"--trace-layer", nullptr, Kind::Integer, false, "Cycle mode: layer index to trace (-1: all)",
-       [](RunArguments& a, const std::string& t) { OPT(trace_layer) = int(integer_in(t, "--trace-layer", -1, INT_MAX)); }},
+       [](RunArguments& a, const std::string& t) {
+         OPT(trace_layer) = int(integer_in(t, "--trace-layer", INT_MIN, INT_MAX));
+       }},
       {"--trace-cycles", nullptr, Kind::Text, false, "Cycle mode: cycle window A:B within the traced layer",
        &set_trace_cycles},
       {"--dump-layers", "dump_layers", Kind::Path, false,

@@ -38,6 +38,9 @@ def test_lvsim_run_takes_every_keyword_of_the_table():
     params = inspect.signature(lvsim.run).parameters
     keywords = {n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD}
     assert keywords == set(lvsim._lvsim._run_option_names())
+    # docs/python.md: a keyword is its option with "-" as "_"
+    cli_names = set(lvsim._lvsim._run_option_cli_names())
+    assert {"--" + k.replace("_", "-") for k in keywords} <= cli_names
     topology = set(inspect.signature(lvsim.run_topology).parameters) - {"topology"}
     assert topology <= keywords
 
