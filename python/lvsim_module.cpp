@@ -21,6 +21,7 @@
 #include "sim/cli/import_command.h"
 #include "sim/cli/option_values.h"
 #include "sim/cli/run.h"
+#include "sim/cli/run_option_table.h"
 #include "sim/cli/topology_run.h"
 #include "sim/study/explore.h"
 #include "sim/study/study_comm.h"
@@ -100,67 +101,74 @@ py::array_t<int32_t> int_array(const std::vector<int>& v) {
   return a;
 }
 
-/// lvsim.run's options, typed as `lvsim run`'s (the names of the CLI's flags).
-struct PyRunArgs {
-  std::string network_path;
-  std::shared_ptr<PyNetwork> network;
-  std::string data, mode = "fast", calib = "min-max", clock_mode = "fixed";
-  std::string arch, tech, ber_model, fault_map, compute_report, dump_layers;
-  int64_t images = -1, calib_images = 512;
-  int threads = 0;
-  uint64_t chip_seed = 1;
-  std::optional<double> v_sram, v_logic, ber, stuck_cell_fraction, stuck_at_1_fraction;
-  std::optional<int> weight_bits;
-  double transient_ber = 0;
-  bool fault_map_tile = false, robust_error = false;
-  std::string norm_params = "sram";
-};
+/// The text the command line would receive for a keyword's value: int -> decimal, float -> repr,
+/// str as is, os.PathLike -> its path, bool for flags only (nullopt: False, a flag not given).
+/// Anything else is refused naming the option, as the option's setter would.
+std::optional<std::string> option_text(const lvsim::RunOptionEntry& e, py::handle v) {
+  using Kind = lvsim::RunOptionKind;
+  static const char* const kExpected[] = {"True or False", "an integer", "a number", "a string", "a path"};
+  const auto refuse = [&](const std::string& problem) {
+    throw lvsim::ConfigError(std::string("command line: ") + e.cli_name + ": " + problem);
+  };
+  const std::string type = py::str(py::type::handle_of(v).attr("__name__"));
+  const auto wrong_type = [&] { refuse(std::string("expected ") + kExpected[int(e.kind)] + ", got " + type); };
+  if (v.is_none()) refuse(e.kind == Kind::Path ? "a path is required, got None" : "a value is required, got None");
+  const bool is_bool = PyBool_Check(v.ptr());
+  if (e.kind == Kind::Flag) {
+    if (!is_bool) wrong_type();
+    return v.cast<bool>() ? std::optional<std::string>("") : std::nullopt;
+  }
+  const bool is_int = !is_bool && PyIndex_Check(v.ptr());
+  std::string text;
+  if (e.kind == Kind::Integer && is_int) {
+    text = py::str(py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr())));
+  } else if (e.kind == Kind::Number && (is_int || PyFloat_Check(v.ptr()))) {
+    // repr: NaN -> "nan", refused by the option's setter as the command line's "nan" is
+    text = is_int ? std::string(py::str(v)) : std::string(py::repr(py::float_(py::reinterpret_borrow<py::object>(v))));
+  } else if (e.kind == Kind::Text && py::isinstance<py::str>(v)) {
+    text = v.cast<std::string>();
+    if (text.find('\0') != std::string::npos) refuse("the text holds a NUL character");
+  } else if (e.kind == Kind::Path && (py::isinstance<py::str>(v) || py::hasattr(v, "__fspath__"))) {
+    const py::object path = py::module_::import("os").attr("fspath")(v);
+    if (!py::isinstance<py::str>(path))
+      refuse("expected a text path, got " + std::string(py::str(py::type::handle_of(path).attr("__name__"))));
+    text = path.cast<std::string>();  // a NUL is refused by the option's setter
+  } else {
+    wrong_type();
+  }
+  return text;
+}
 
-/// The options a network run and a topology run share: hardware files, operating point, weight width.
-void set_hardware_options(const PyRunArgs& a, lvsim::RunOptions& o) {
-  o.arch_path = a.arch;
-  o.tech_path = a.tech;
-  o.v_sram_v = a.v_sram;
-  o.v_logic_v = a.v_logic;
-  o.clock_mode = lvsim::clock_mode_from_string(a.clock_mode, "command line", "--clock-mode");
-  o.weight_bits = a.weight_bits;
+/// lvsim.run's keywords applied, in the table's order, as the command line applies its options.
+lvsim::RunArguments run_arguments(const py::dict& options) {
+  for (const auto& item : options) {
+    const std::string key = py::str(item.first);
+    if (!lvsim::run_option_by_keyword(key))
+      throw lvsim::ConfigError("run: " + key + ": unknown keyword (the keywords are lvsim.run's)");
+  }
+  lvsim::RunArguments a;
+  for (const lvsim::RunOptionEntry& e : lvsim::run_option_table()) {
+    if (!e.keyword || !options.contains(e.keyword)) continue;
+    if (const std::optional<std::string> text = option_text(e, options[e.keyword])) lvsim::set_run_option(a, e, *text);
+  }
+  return a;
 }
 
 /// Runs and returns (report JSON text without the per-image arrays, predictions,
 /// predictions_clean, labels). The JSON object is the CLI's `--json` report minus those three keys.
-py::tuple py_run(const PyRunArgs& a) {
+/// `network`: a Network, or None when options["network"] names the file.
+py::tuple py_run(const std::shared_ptr<PyNetwork>& network, const py::dict& options) {
+  lvsim::RunArguments a = run_arguments(options);
+  lvsim::RunOptions& o = a.options;
+  if (network) {
+    o.network = network->net;
+    if (o.network_path.empty()) o.network_path = network->net->source_file;
+  }
+  lvsim::finish_run_arguments(a);
   // SystemC elaborates one netlist per process: a second cycle-mode run would abort the interpreter.
   static bool cycle_mode_used = false;
-  if (a.mode == "cycle" && cycle_mode_used)
+  if (o.mode == lvsim::RunMode::Cycle && cycle_mode_used)
     throw lvsim::ConfigError("mode: cycle: SystemC simulates once per process; run it in a new process");
-  lvsim::RunOptions o;
-  o.network_path = a.network_path;
-  if (a.network) {
-    o.network = a.network->net;
-    if (o.network_path.empty()) o.network_path = a.network->net->source_file;
-  }
-  o.data_dir = a.data;
-  o.images = a.images;
-  o.threads = a.threads;
-  o.mode = lvsim::run_mode_from_name(a.mode, "mode");
-  o.calib_images = a.calib_images;
-  o.calib_method = lvsim::calibration_method_from_name(a.calib, "calib");
-  set_hardware_options(a, o);
-  o.chip_seed = a.chip_seed;
-  o.ber = a.ber;
-  o.ber_model = a.ber_model;
-  o.stuck_cell_fraction = a.stuck_cell_fraction;
-  o.stuck_at_1_fraction = a.stuck_at_1_fraction;
-  o.fault_map_path = a.fault_map;
-  o.fault_map_tile = a.fault_map_tile;
-  o.transient_ber = a.transient_ber;
-  o.robust_error = a.robust_error;
-  if (a.norm_params != "sram" && a.norm_params != "register")
-    throw lvsim::ConfigError("norm_params: \"" + a.norm_params + "\" is not sram or register");
-  o.norm_params_in_sram = a.norm_params == "sram";
-  o.compute_report_path = a.compute_report;
-  o.dump_layers_dir = a.dump_layers;
-  lvsim::check_run_options(o);
   if (o.mode == lvsim::RunMode::Cycle) cycle_mode_used = true;
   std::string text;
   lvsim::RunReport rep;
@@ -177,16 +185,26 @@ py::tuple py_run(const PyRunArgs& a) {
 }
 
 /// `lvsim run --topology`: the report's JSON text (the --json output) and the COMPUTE_REPORT CSV.
-py::tuple py_run_topology(const PyRunArgs& a, const std::string& topology) {
-  lvsim::RunOptions o;
-  set_hardware_options(a, o);
-  lvsim::check_run_options(o);
+py::tuple py_run_topology(const py::object& topology, const py::dict& options) {
+  lvsim::RunArguments a = run_arguments(options);
+  const lvsim::RunOptionEntry& entry = *lvsim::run_option_by_cli_name("--topology");
+  lvsim::set_run_option(a, entry, *option_text(entry, topology));
+  if (a.topology_path.empty()) throw lvsim::ConfigError("command line: --topology: a path is required");
+  lvsim::finish_run_arguments(a);
   lvsim::TopologyReport rep;
   {
     py::gil_scoped_release nogil;
-    rep = lvsim::run_topology(o, topology);
+    rep = lvsim::run_topology(a.options, a.topology_path);
   }
   return py::make_tuple(rep.json.dump(), rep.compute_report_csv);
+}
+
+/// The keywords lvsim.run takes (the table's): tests compare them with its signature.
+std::vector<std::string> run_option_keywords() {
+  std::vector<std::string> names;
+  for (const lvsim::RunOptionEntry& e : lvsim::run_option_table())
+    if (e.keyword) names.push_back(e.keyword);
+  return names;
 }
 
 /// Wraps a Python progress callable: called with the GIL held; a Python exception stops the work.
@@ -346,36 +364,14 @@ PYBIND11_MODULE(_lvsim, m) {
   m.def("_check_path", &lvsim::check_path_option, py::arg("path"), py::arg("option"), py::arg("required"));
   m.def("_voltage_list", &lvsim::parse_voltage_list, py::arg("text"), py::arg("option"));
   m.def("load_network", &py_load_network, py::arg("path"));
-  py::class_<PyRunArgs>(m, "_RunArgs")
-      .def(py::init<>())
-      .def_readwrite("network_path", &PyRunArgs::network_path)
-      .def_readwrite("network", &PyRunArgs::network)
-      .def_readwrite("data", &PyRunArgs::data)
-      .def_readwrite("mode", &PyRunArgs::mode)
-      .def_readwrite("calib", &PyRunArgs::calib)
-      .def_readwrite("clock_mode", &PyRunArgs::clock_mode)
-      .def_readwrite("arch", &PyRunArgs::arch)
-      .def_readwrite("tech", &PyRunArgs::tech)
-      .def_readwrite("ber_model", &PyRunArgs::ber_model)
-      .def_readwrite("fault_map", &PyRunArgs::fault_map)
-      .def_readwrite("compute_report", &PyRunArgs::compute_report)
-      .def_readwrite("dump_layers", &PyRunArgs::dump_layers)
-      .def_readwrite("images", &PyRunArgs::images)
-      .def_readwrite("calib_images", &PyRunArgs::calib_images)
-      .def_readwrite("threads", &PyRunArgs::threads)
-      .def_readwrite("chip_seed", &PyRunArgs::chip_seed)
-      .def_readwrite("v_sram", &PyRunArgs::v_sram)
-      .def_readwrite("v_logic", &PyRunArgs::v_logic)
-      .def_readwrite("ber", &PyRunArgs::ber)
-      .def_readwrite("stuck_cell_fraction", &PyRunArgs::stuck_cell_fraction)
-      .def_readwrite("stuck_at_1_fraction", &PyRunArgs::stuck_at_1_fraction)
-      .def_readwrite("transient_ber", &PyRunArgs::transient_ber)
-      .def_readwrite("weight_bits", &PyRunArgs::weight_bits)
-      .def_readwrite("fault_map_tile", &PyRunArgs::fault_map_tile)
-      .def_readwrite("robust_error", &PyRunArgs::robust_error)
-      .def_readwrite("norm_params", &PyRunArgs::norm_params);
-  m.def("run", &py_run, py::arg("args"));
-  m.def("run_topology", &py_run_topology, py::arg("args"), py::arg("topology"));
+  m.def("run", &py_run, py::arg("network"), py::arg("options"));
+  m.def("run_topology", &py_run_topology, py::arg("topology"), py::arg("options"));
+  m.def("_run_option_names", &run_option_keywords);
+  m.def("_run_option_cli_names", [] {
+    std::vector<std::string> names;
+    for (const lvsim::RunOptionEntry& e : lvsim::run_option_table()) names.push_back(e.cli_name);
+    return names;
+  });
   m.def("sweep", &py_sweep, py::arg("study_text"), py::arg("origin"), py::arg("out"), py::arg("threads"),
         py::arg("quiet"), py::arg("reuse"), py::arg("progress"));
   m.def("explore", &py_explore, py::arg("text"), py::arg("origin"), py::arg("out"), py::arg("threads"),

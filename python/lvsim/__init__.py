@@ -183,7 +183,8 @@ class StudyResult:
         return f"<lvsim.StudyResult {len(self.points)} rows>"
 
 
-# ---- argument checks (what the command line's option parser checks) ------------------------------
+# ---- argument checks of sweep, explore, import and chip (run's are the run option table's:
+# sim/cli/run_option_table.h) ----------------------------------------------------------------------
 
 def _integer_text(value, option):
     """The text of an integer argument, as the command line would receive it; other types refused."""
@@ -200,14 +201,6 @@ def _positive(value, option):
 
 def _seed(value, option="--chip-seed"):
     return _lvsim._seed(_integer_text(value, option), option)
-
-
-def _fraction(value, option):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise InvalidInputError(f"command line: {option}: value {value} not in range [0.0 - 1.0]")
-    return float(value)
 
 
 def _one_of(value, option, choices):
@@ -308,39 +301,19 @@ def from_torch(module, example_input, *, preprocess=None, calib=None, bits=8, gr
 def run(network, data, *, arch=None, tech=None, v_sram=None, v_logic=None, ber=None, ber_model=None,
         stuck_cell_fraction=None, stuck_at_1_fraction=None, fault_map=None, fault_map_tile=False, transient_ber=0.0,
         chip_seed=1, mode="fast", images=None, threads=None, calib_images=512, calib="min-max", clock_mode="fixed",
-        robust_error=False, compute_report=None, dump_layers=None, weight_bits=None, norm_params="sram"):
+        robust_error=False, compute_report=None, dump_layers=None, weight_bits=None, norm_params="sram", **unknown):
     """One `lvsim run`: accuracy (with faults and clean), cycles, faults and energy of `network` (a
     Network, or a network file / ONNX path) on the test split of `data` (IDX or CIFAR-10 directory,
-    or .npz). Keyword arguments are the command line's options (--v-sram is v_sram, ...); None
-    means the CLI's default. Returns a RunResult whose attributes are the --json report's keys."""
-    a = _lvsim._RunArgs()
-    if isinstance(network, Network):
-        a.network = network
-    else:
-        a.network_path = _path(network, "--network", required=True)
-    a.data = _path(data, "--data", required=True)
-    a.mode = _one_of(mode, "--mode", ["golden", "fast", "cycle"])
-    a.calib = _one_of(calib, "--calib", ["min-max", "percentile"])
-    a.clock_mode = clock_mode
-    a.images = _positive(images, "--images") or -1
-    a.threads = _positive(threads, "--threads") or 0
-    a.calib_images = _positive(calib_images, "--calib-images") or 512
-    a.weight_bits = None if weight_bits is None else int(weight_bits)
-    a.arch, a.tech = _path(arch, "--arch"), _path(tech, "--tech")
-    a.v_sram, a.v_logic = v_sram, v_logic
-    a.chip_seed = _seed(chip_seed)
-    a.ber = _fraction(ber, "--ber")
-    a.ber_model = ber_model or ""
-    a.stuck_cell_fraction = _fraction(stuck_cell_fraction, "--stuck-cell-fraction")
-    a.stuck_at_1_fraction = _fraction(stuck_at_1_fraction, "--stuck-at-1-fraction")
-    a.fault_map = _path(fault_map, "--fault-map")
-    a.fault_map_tile = bool(fault_map_tile)
-    a.transient_ber = _fraction(transient_ber, "--transient-ber")
-    a.robust_error = bool(robust_error)
-    a.norm_params = _one_of(norm_params, "--norm-params", ["sram", "register"])
-    a.compute_report = _path(compute_report, "--compute-report")
-    a.dump_layers = _path(dump_layers, "--dump-layers")
-    text, predictions, predictions_clean, labels = _lvsim.run(a)
+    or .npz). Keyword arguments are the command line's options (--v-sram is v_sram, ...), checked
+    by the same code with the same messages; None means the CLI's default. Returns a RunResult
+    whose attributes are the --json report's keys."""
+    options = {k: v for k, v in locals().items() if k not in ("network", "unknown") and v is not None}
+    options["data"] = data  # None is refused by name
+    options.update(unknown)  # refused by name
+    if not isinstance(network, Network):
+        options["network"] = network
+        network = None
+    text, predictions, predictions_clean, labels = _lvsim.run(network, options)
     return RunResult(_json.loads(text), predictions, predictions_clean, labels)
 
 
@@ -370,12 +343,8 @@ class TopologyResult(_Report):
 def run_topology(topology, *, arch=None, tech=None, v_sram=None, v_logic=None, clock_mode="fixed", weight_bits=None):
     """One `lvsim run --topology`: a SCALE-Sim topology CSV timed on the architecture (cycles,
     utilization, DRAM bytes, energy per layer and in total), without weights or data."""
-    a = _lvsim._RunArgs()
-    a.arch, a.tech = _path(arch, "--arch"), _path(tech, "--tech")
-    a.v_sram, a.v_logic = v_sram, v_logic
-    a.clock_mode = clock_mode
-    a.weight_bits = None if weight_bits is None else int(weight_bits)
-    text, csv = _lvsim.run_topology(a, _path(topology, "--topology", required=True))
+    options = {k: v for k, v in locals().items() if k != "topology" and v is not None}
+    text, csv = _lvsim.run_topology(topology, options)
     return TopologyResult(_json.loads(text), csv)
 
 

@@ -19,6 +19,7 @@
 #include "sim/cli/option_values.h"
 #include "sim/cli/recost.h"
 #include "sim/cli/run.h"
+#include "sim/cli/run_option_table.h"
 #include "sim/cli/topology_run.h"
 #include "sim/study/explore.h"
 #include "sim/study/study_comm.h"
@@ -43,19 +44,11 @@ struct SweepCommandLine {
 };
 
 struct CommandLine {
-  lvsim::RunOptions run;
+  lvsim::RunArguments run;
   lvsim::ChipCommandOptions chip;
   lvsim::RecostOptions recost;
   bool json = false;
   std::string output;
-  std::string trace_cycles;
-  std::string clock_mode = "fixed";
-  std::optional<double> voltage_alias;
-  std::string mode = "fast";
-  std::string calib = "min-max";
-  std::string norm_params = "sram";
-  bool trace_layer_given = false;
-  std::string topology_path;  // run --topology: a SCALE-Sim topology instead of --network/--data
   SweepCommandLine sweep;
   std::string chip_voltages;  // chip --voltages, parsed as sweep's (parse_value_list)
   std::string exploration_path;
@@ -72,66 +65,23 @@ CLI::Validator positive_integer() {
   return CLI::Validator([](std::string& s) { return lvsim::positive_integer_problem(s); }, "POSITIVE");
 }
 
+// `lvsim run`: every entry of the run option table (sim/cli/run_option_table.h), its setter called
+// with the option's text. A bad value throws ConfigError out of app.parse (exit 2, one line).
 void add_run_command(CLI::App& app, CommandLine& cl) {
-  lvsim::RunOptions& o = cl.run;
   CLI::App* run =
       app.add_subcommand("run", "Run a quantized network on a test set: accuracy, cycles, faults and energy");
-  run->add_option("--network", o.network_path, "Network file (lvsim-network JSON); required unless --topology");
-  run->add_option("--data", o.data_dir, "Data set directory (IDX: MNIST/Fashion-MNIST, or CIFAR-10 binary)");
-  run->add_option("--topology", cl.topology_path,
-                  "SCALE-Sim topology CSV instead of a network: timing and energy per layer, no weights or data");
-  run->add_option("--images", o.images, "Test images to evaluate (default: all)")->check(positive_integer());
-  run->add_option("--threads", o.threads, "Worker threads (default: all cores)")->check(positive_integer());
-  run->add_option("--mode", cl.mode,
-                  "golden (reference engine), fast (integer GEMMs + closed-form timing), cycle (SystemC)")
-      ->check(CLI::IsMember({"golden", "fast", "cycle"}));
-  run->add_option("--calib-images", o.calib_images, "Training images for activation calibration (default 512)")
-      ->check(positive_integer());
-  run->add_option("--calib", cl.calib, "Calibration: min-max or percentile")
-      ->check(CLI::IsMember({"min-max", "percentile"}));
-  run->add_option("--weight-bits", o.weight_bits,
-                  "Re-quantize the weights to this many bits (2..8; robust scheme, from the weights as held)")
-      ->check(CLI::Range(2, 8));
-  run->add_option("--norm-params", cl.norm_params,
-                  "Where groupnorm parameters live: sram (default; in the weight SRAM, faults apply) or register "
-                  "(a protected register file)")
-      ->check(CLI::IsMember({"sram", "register"}));
-  run->add_option("--arch", o.arch_path, "Architecture file (default: built-in presets/arch/edge-16x16.json)");
-  run->add_option("--tech", o.tech_path, "Technology file (default: built-in presets/tech/45nm.json)");
-  run->add_option("--v-sram", o.v_sram_v, "Weight-SRAM supply voltage in V (default: nominal)");
-  run->add_option("--voltage", cl.voltage_alias, "Same as --v-sram");
-  run->add_option("--v-logic", o.v_logic_v, "Array/logic supply voltage in V (default: nominal)");
-  run->add_option("--clock-mode", cl.clock_mode,
-                  "fixed (architecture clock, checked against f_max), follow_fmax, scale_nominal");
-  run->add_option("--chip-seed", o.chip_seed, "Simulated chip (seed of its bit-cell failure map)")->check(seed_value());
-  run->add_option("--ber", o.ber,
-                  "Rate fault model instead of the chip model: with bit_flip, every stored bit flips with this "
-                  "probability (the bit error rate); with stuck_at, the fraction of stuck cells")
-      ->check(CLI::Range(0.0, 1.0));
-  run->add_option("--ber-model", o.ber_model, "bit_flip (default) or stuck_at (with --ber)");
-  run->add_option("--stuck-cell-fraction", o.stuck_cell_fraction,
-                  "Fraction of weight-SRAM cells stuck (stuck_at model; the measured bit error rate is about "
-                  "half of it); same as --ber F --ber-model stuck_at")
-      ->check(CLI::Range(0.0, 1.0));
-  run->add_option("--stuck-at-1-fraction", o.stuck_at_1_fraction,
-                  "stuck_at model: share of the stuck cells stuck at 1 (default 0.5)")
-      ->check(CLI::Range(0.0, 1.0));
-  run->add_option("--fault-map", o.fault_map_path,
-                  "Profiled fault map file (docs/fault-maps.md) instead of the chip model");
-  run->add_flag("--fault-map-tile", o.fault_map_tile, "Repeat a smaller fault map over the weight SRAM");
-  run->add_option("--transient-ber", o.transient_ber, "Transient read errors per bit, fresh per image and layer")
-      ->check(CLI::Range(0.0, 1.0));
-  run->add_flag("--robust-error", o.robust_error, "Also report the robust error (wrong clean or with faults)");
-  run->add_option("--vcd", o.vcd_path, "Cycle mode: write a VCD trace to this file");
-  run->add_option("--trace-layer", o.trace_layer, "Cycle mode: layer index to trace (-1: all)");
-  run->add_option("--trace-cycles", cl.trace_cycles, "Cycle mode: cycle window A:B within the traced layer");
-  run->add_option("--dump-layers", o.dump_layers_dir,
-                  "Write every layer's output codes and values of the evaluated images as .npy files here");
-  run->add_option("--compute-report", o.compute_report_path,
-                  "Write per-layer SCALE-Sim COMPUTE_REPORT.csv columns here");
-  run->add_flag("--json", cl.json, "Write the report as one JSON object to stdout");
-  run->add_option("--output", cl.output, "Also write the JSON report to this file (atomically)");
-  run->add_flag("--quiet", o.quiet, "Cycle mode: no progress on stderr");
+  for (const lvsim::RunOptionEntry& e : lvsim::run_option_table()) {
+    lvsim::RunArguments& args = cl.run;
+    if (e.kind == lvsim::RunOptionKind::Flag) {
+      run->add_flag_callback(
+          e.cli_name, [&args, &e] { lvsim::set_run_option(args, e, ""); }, e.help);
+      continue;
+    }
+    static const char* const kTypeNames[] = {"", "INT", "NUMBER", "TEXT", "PATH"};
+    run->add_option_function<std::string>(
+           e.cli_name, [&args, &e](const std::string& text) { lvsim::set_run_option(args, e, text); }, e.help)
+        ->type_name(kTypeNames[int(e.kind)]);
+  }
 }
 
 void add_chip_command(CLI::App& app, CommandLine& cl) {
@@ -371,93 +321,34 @@ int run_explore_command(const CommandLine& cl) {
   return 0;
 }
 
-void finish_run_options(CommandLine& cl) {
-  lvsim::RunOptions& o = cl.run;
-  o.mode = lvsim::run_mode_from_name(cl.mode, "command line: --mode");
-  o.calib_method = lvsim::calibration_method_from_name(cl.calib, "--calib");
-  o.norm_params_in_sram = cl.norm_params == "sram";
-  if (cl.voltage_alias) {
-    if (o.v_sram_v) throw lvsim::ConfigError("command line: --voltage: give either --voltage or --v-sram, not both");
-    o.v_sram_v = cl.voltage_alias;
-  }
-  o.clock_mode = lvsim::clock_mode_from_string(cl.clock_mode, "command line", "--clock-mode");
-  if (!cl.trace_cycles.empty()) {
-    const auto colon = cl.trace_cycles.find(':');
-    try {
-      if (colon == std::string::npos) throw std::invalid_argument("no colon");
-      size_t used_a = 0, used_b = 0;
-      o.trace_from_cycle = std::stoll(cl.trace_cycles.substr(0, colon), &used_a);
-      o.trace_to_cycle = std::stoll(cl.trace_cycles.substr(colon + 1), &used_b);
-      if (used_a != colon || used_b != cl.trace_cycles.size() - colon - 1 || o.trace_from_cycle < 0 ||
-          o.trace_to_cycle < o.trace_from_cycle)
-        throw std::invalid_argument("range");
-    } catch (const std::exception&) {
-      throw lvsim::ConfigError("command line: --trace-cycles: expected A:B with 0 <= A <= B, got \"" + cl.trace_cycles +
-                               "\"");
-    }
-  } else if (!o.vcd_path.empty()) {
-    o.trace_from_cycle = 0;
-    o.trace_to_cycle = 1000;
-  }
-  lvsim::check_run_options(o);
-  if (!cl.trace_cycles.empty() && o.vcd_path.empty())
-    throw lvsim::ConfigError("command line: --trace-cycles: needs --vcd");
-  if (cl.trace_layer_given && o.vcd_path.empty())
-    throw lvsim::ConfigError("command line: --trace-layer: needs --vcd (a trace of cycle mode)");
-}
-
-// The options a topology run has no use for (no weights, no data, no cycle model per layer).
-void check_topology_run_flags(const CLI::App& run) {
-  for (const char* flag : {"--network",
-                           "--data",
-                           "--images",
-                           "--threads",
-                           "--mode",
-                           "--calib-images",
-                           "--calib",
-                           "--chip-seed",
-                           "--ber",
-                           "--ber-model",
-                           "--stuck-cell-fraction",
-                           "--stuck-at-1-fraction",
-                           "--fault-map",
-                           "--fault-map-tile",
-                           "--transient-ber",
-                           "--robust-error",
-                           "--vcd",
-                           "--trace-layer",
-                           "--trace-cycles",
-                           "--dump-layers",
-                           "--quiet"})
-    if (run.count(flag) > 0)
-      throw lvsim::ConfigError(std::string("command line: ") + flag +
-                               ": not with --topology (a topology has no weights or data: closed-form timing and "
-                               "energy only)");
-}
-
-void check_network_run_flags(const CommandLine& cl) {
-  if (cl.run.network_path.empty())
-    throw lvsim::ConfigError("command line: --network is required (or --topology FILE.csv for a SCALE-Sim topology)");
-  if (cl.run.data_dir.empty()) throw lvsim::ConfigError("command line: --data is required with --network");
-}
-
-// lvsim run --topology: the report and the compute report written together at the end.
-void run_topology_command(const CommandLine& cl) {
-  const lvsim::TopologyReport rep = lvsim::run_topology(cl.run, cl.topology_path);
-  const std::string json_text = rep.json.dump(2) + "\n";
-  lvsim::StagedOutputs outputs;
-  if (!cl.run.compute_report_path.empty())
-    outputs.stage(cl.run.compute_report_path, rep.compute_report_csv, "--compute-report");
-  if (!cl.output.empty()) outputs.stage(cl.output, json_text, "--output");
-  outputs.commit();
-  const std::string& s = cl.json ? json_text : rep.text;
-  std::fwrite(s.data(), 1, s.size(), stdout);
-}
-
 void emit(const std::string& text, const std::string& json_text, bool json, const std::string& output) {
   if (!output.empty()) lvsim::write_file_atomically(output, json_text);
   const std::string& s = json ? json_text : text;
   std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
+// lvsim run --topology: the report and the compute report written together at the end.
+void run_topology_command(const lvsim::RunArguments& a) {
+  const lvsim::RunOptions& o = a.options;
+  const lvsim::TopologyReport rep = lvsim::run_topology(o, a.topology_path);
+  const std::string json_text = rep.json.dump(2) + "\n";
+  lvsim::StagedOutputs outputs;
+  if (!o.compute_report_path.empty()) outputs.stage(o.compute_report_path, rep.compute_report_csv, "--compute-report");
+  if (!o.output_path.empty()) outputs.stage(o.output_path, json_text, "--output");
+  outputs.commit();
+  const std::string& s = a.json ? json_text : rep.text;
+  std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
+// lvsim run: the report, the VCD trace and the compute report are written together at the end
+// (staged, then renamed): a run that fails leaves none of them.
+void run_network_command(const lvsim::RunArguments& a) {
+  lvsim::StagedOutputs outputs;
+  const lvsim::RunReport rep = lvsim::run(a.options, outputs);
+  const std::string json_text = rep.to_json().dump(2) + "\n";
+  if (!a.options.output_path.empty()) outputs.stage(a.options.output_path, json_text, "--output");
+  outputs.commit();
+  emit(rep.to_text(), json_text, a.json, "");
 }
 
 // CLI11's message in lvsim's words where it is unclear: an option given twice says so (CLI11:
@@ -498,27 +389,18 @@ extern "C" int sc_main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::fprintf(stderr, "lvsim: error: command line: %s\n", parse_error_text(e).c_str());
     return 2;
+  } catch (const lvsim::UserError& e) {  // a run option's setter (sim/cli/run_option_table.h)
+    std::fprintf(stderr, "lvsim: error: %s\n", e.what());
+    return 2;
   }
 
   try {
-    cl.trace_layer_given = app.got_subcommand("run") && app.get_subcommand("run")->count("--trace-layer") > 0;
-    if (app.got_subcommand("run") && !cl.topology_path.empty()) {
-      check_topology_run_flags(*app.get_subcommand("run"));
-      cl.run.output_path = cl.output;
-      finish_run_options(cl);
-      run_topology_command(cl);
-    } else if (app.got_subcommand("run")) {
-      check_network_run_flags(cl);
-      cl.run.output_path = cl.output;
-      finish_run_options(cl);
-      // The report, the VCD trace and the compute report are written together at the end (staged,
-      // then renamed): a run that fails leaves none of them.
-      lvsim::StagedOutputs outputs;
-      const lvsim::RunReport rep = lvsim::run(cl.run, outputs);
-      const std::string json_text = rep.to_json().dump(2) + "\n";
-      if (!cl.output.empty()) outputs.stage(cl.output, json_text, "--output");
-      outputs.commit();
-      emit(rep.to_text(), json_text, cl.json, "");
+    if (app.got_subcommand("run")) {
+      lvsim::finish_run_arguments(cl.run);
+      if (cl.run.topology_path.empty())
+        run_network_command(cl.run);
+      else
+        run_topology_command(cl.run);
     } else if (app.got_subcommand("explore")) {
       return run_explore_command(cl);
     } else if (app.got_subcommand("sweep")) {

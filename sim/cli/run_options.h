@@ -14,7 +14,8 @@
 
 namespace lvsim {
 
-/// Everything one run needs; ranges are checked by the CLI, files by their loaders.
+/// Everything one run needs; option values are checked by their setters (sim/cli/run_option_table.h),
+/// files by their loaders.
 struct RunOptions {
   std::string network_path;
   // A network already loaded (the Python API): run uses it instead of reading network_path, which

@@ -115,7 +115,7 @@ done
 sed -e 's/"banks": 16, "rows_per_bank": 8192/"banks": 1048576, "rows_per_bank": 2147483647/' "$SRC/presets/arch/edge-16x16.json" >"$T/huge_sram.json"
 expect_error huge_weight_sram "huge_sram\.json: weight_sram.rows_per_bank: banks x rows_per_bank" -- run --network "$GOOD" --data "$DATA" --images 2 --arch "$T/huge_sram.json"
 # Accepted silently before (issue 14): NaN rates, options without their partner, seeds that wrap.
-expect_error transient_nan "--transient-ber: not a number" -- run --network "$GOOD" --data "$DATA" --images 2 --transient-ber nan
+expect_error transient_nan "--transient-ber: must be a number in .0, 1., got .nan." -- run --network "$GOOD" --data "$DATA" --images 2 --transient-ber nan
 expect_error ber_model_alone "--ber-model: needs --ber" -- run --network "$GOOD" --data "$DATA" --images 2 --ber-model stuck_at
 expect_error tile_alone "--fault-map-tile: needs --fault-map" -- run --network "$GOOD" --data "$DATA" --images 2 --fault-map-tile
 expect_error trace_cycles_alone "--trace-cycles: needs --vcd" -- run --network "$GOOD" --data "$DATA" --images 2 --trace-cycles 0:10
