@@ -21,7 +21,8 @@ const char* mapping_objective_name(MappingObjective o) {
   return "?";
 }
 
-Dataflow choose_dataflow(const ArchitectureParams& arch, const Network& net, int layer, MappingObjective objective) {
+DataflowChoice choose_dataflow_with_cycles(const ArchitectureParams& arch, const Network& net, int layer,
+                                           MappingObjective objective) {
   if (objective != MappingObjective::Cycles)
     throw ConfigError(std::string("mapper: objective '") + mapping_objective_name(objective) +
                       "' is not implemented yet (only 'cycles')");
@@ -37,7 +38,11 @@ Dataflow choose_dataflow(const ArchitectureParams& arch, const Network& net, int
     const int64_t c = layer_timing(a, net, layer).cycles;
     if (c < best_cycles) best = d, best_cycles = c;  // strict: an equal later candidate does not win
   }
-  return best;
+  return {best, best_cycles};
+}
+
+Dataflow choose_dataflow(const ArchitectureParams& arch, const Network& net, int layer, MappingObjective objective) {
+  return choose_dataflow_with_cycles(arch, net, layer, objective).dataflow;
 }
 
 }  // namespace lvsim

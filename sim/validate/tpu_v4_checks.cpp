@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "models/mapper.h"
-#include "models/timing_model.h"
 #include "sim/cli/presets.h"
 #include "sim/validate/csv_table.h"
 #include "sim/validate/linear_fit.h"
@@ -19,9 +18,7 @@ int64_t gemm_cycles_with_mapper(const ArchitectureParams& arch, int64_t m, int64
                                 const std::string& origin) {
   const TopologyLayer L{"gemm", m, k, 1, k, 1, n, 1};  // SCALE-Sim's GEMM row: ifmap M x K, 1 x K filter, N filters
   const Network net = topology_layer_network(L, origin);
-  ArchitectureParams a = arch;
-  a.dataflow = choose_dataflow(arch, net, 0, MappingObjective::Cycles);
-  return layer_timing(a, net, 0).cycles;
+  return choose_dataflow_with_cycles(arch, net, 0, MappingObjective::Cycles).cycles;
 }
 
 }  // namespace

@@ -5,10 +5,14 @@
 # corrupted copy of the data folder. The whole command must take under a minute.
 source "$(dirname "$0")/lib/cli_test.sh"
 
+"$LVSIM" validate --json >"$T/v.json" 2>/dev/null &  # beside the table run: the test's time is one run
+json_pid=$!
 start=$(date +%s)
 "$LVSIM" validate >"$T/table.txt" 2>"$T/table.err"
 rc=$?
 elapsed=$(( $(date +%s) - start ))
+wait $json_pid
+json_rc=$?
 cat "$T/table.txt"
 # Exit 1 exactly when a line says FAIL. Known: TPU v4's set 128 (lvsim's weight-load stalls, see
 # docs/validation.md); every other check must pass.
@@ -21,9 +25,7 @@ for ref in scale-sim-v2 scale-sim-v3 tpu-v4 timeloop-45nm published-sizes fault-
   grep -q "^$ref " "$T/table.txt" && ok "table has $ref" || fail "table lacks $ref"
 done
 
-"$LVSIM" validate --json >"$T/v.json" 2>/dev/null
-rc=$?
-python3 - "$T/v.json" "$T/table.txt" "$rc" <<'PY'
+python3 - "$T/v.json" "$T/table.txt" "$json_rc" <<'PY'
 import json, sys
 from checks import check, finish
 j = json.load(open(sys.argv[1]))
@@ -42,14 +44,14 @@ finish()
 PY
 [ $? -eq 0 ] && ok "--json" || fail "--json"
 
-"$LVSIM" validate --only tpu-v4 >"$T/only.txt" 2>&1
-[ "$(grep -c '^tpu-v4 ' "$T/only.txt")" -eq 3 ] && [ "$(grep -c '^scale-sim' "$T/only.txt")" -eq 0 ] &&
-  ok "--only tpu-v4: 3 lines" || fail "--only tpu-v4: $(cat "$T/only.txt")"
+"$LVSIM" validate --only timeloop-45nm >"$T/only.txt" 2>&1
+[ "$(grep -c '^timeloop-45nm ' "$T/only.txt")" -eq 5 ] && [ "$(grep -c '^scale-sim' "$T/only.txt")" -eq 0 ] &&
+  ok "--only timeloop-45nm: 5 lines" || fail "--only timeloop-45nm: $(cat "$T/only.txt")"
 
 expect_rejected "unknown --only" "--only: 'nope' is not a reference" -F -- validate --only nope
 cp -r "$SRC/validation" "$T/data"
-printf 'dim_m,dim_n\n12,abc\n' >"$T/data/tpu-v4/fusion_statistics_report_with_scale_sim_1024.csv"
-expect_rejected "corrupted data file" "fusion_statistics_report_with_scale_sim_1024.csv" -F -- validate --data-dir "$T/data"
+printf 'dim_m,dim_n\n12,abc\n' >"$T/data/tpu-v4/fusion_statistics_report_with_scale_sim_128.csv"
+expect_rejected "corrupted data file" "fusion_statistics_report_with_scale_sim_128.csv" -F -- validate --data-dir "$T/data"
 rm "$T/data/scale-sim-v3/golden_trace_user_os_COMPUTE_REPORT.csv"
 expect_rejected "missing data file" "golden_trace_user_os_COMPUTE_REPORT.csv: cannot open" -F -- validate --only scale-sim-v3 --data-dir "$T/data"
 
