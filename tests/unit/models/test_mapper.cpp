@@ -84,7 +84,7 @@ TEST_CASE("mapper: the chosen dataflow is the brute-force minimum of the closed-
   CHECK(non_ws > 30);  // the shapes exercise the choice, not just the default
 }
 
-TEST_CASE("mapper: ties go to WS before OS before IS; no list means the architecture's dataflow", "[mapper]") {
+TEST_CASE("mapper: ties go to WS before OS before IS, and no list means the architecture's dataflow", "[mapper]") {
   ArchitectureParams a = mapper_arch(8, 8);
   const Dataflow order[] = {Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary};
   int ties = 0;
