@@ -39,6 +39,9 @@ struct ArchitectureParams {
   // The dataflow each layer of the network being run uses, by layer index (the per-layer mapping
   // choice); empty or shorter: `dataflow` for the remaining layers. Not part of the file.
   std::vector<Dataflow> layer_dataflows;
+  // The dataflows the array can run, among which the mapper (models/mapper.h) chooses per layer;
+  // empty: only `dataflow`. Not part of the file.
+  std::vector<Dataflow> supported_dataflows;
   PeParams pe;
   WeightSramParams weight_sram;
   int64_t input_buffer_bytes = 256 * 1024;   // activation codes of a layer's inputs (+ im2col source)

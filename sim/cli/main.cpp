@@ -21,6 +21,7 @@
 #include "sim/cli/run.h"
 #include "sim/cli/run_option_table.h"
 #include "sim/cli/topology_run.h"
+#include "sim/cli/validate_command.h"
 #include "sim/study/explore.h"
 #include "sim/study/study_comm.h"
 #include "sim/study/study_spec.h"
@@ -382,6 +383,8 @@ extern "C" int sc_main(int argc, char** argv) {
   add_recost_command(app, cl);
   add_sweep_command(app, cl);
   add_explore_command(app, cl);
+  lvsim::ValidateCommandLine validate_cl;
+  lvsim::add_validate_command(app, validate_cl);
 
   try {
     app.parse(argc, argv);
@@ -401,6 +404,8 @@ extern "C" int sc_main(int argc, char** argv) {
         run_network_command(cl.run);
       else
         run_topology_command(cl.run);
+    } else if (app.got_subcommand("validate")) {
+      return lvsim::run_validate_command(validate_cl);
     } else if (app.got_subcommand("explore")) {
       return run_explore_command(cl);
     } else if (app.got_subcommand("sweep")) {
