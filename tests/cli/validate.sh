@@ -20,7 +20,13 @@ nfail=$(grep -c ' FAIL$' "$T/table.txt")
 [ $rc -eq $((nfail > 0)) ] && ok "validate: exit $rc with $nfail failing checks" || fail "validate: exit $rc, $nfail FAIL lines: $(cat "$T/table.err")"
 other=$(grep ' FAIL$' "$T/table.txt" | grep -v '^tpu-v4 ')
 [ -z "$other" ] && ok "every check but TPU v4 passes" || fail "failing checks: $other"
-[ $elapsed -lt 60 ] && ok "validate: ${elapsed} s < 60 s" || fail "validate took ${elapsed} s"
+# The one-minute budget holds for the release build; under ASan + UBSan (LVSIM_SANITIZER_RUN,
+# tools/test-sanitize.sh) the same work takes 3-5x as long, so only the results are checked there.
+if [ -n "${LVSIM_SANITIZER_RUN:-}" ]; then
+  ok "validate: ${elapsed} s (sanitizer build: no time limit)"
+else
+  [ $elapsed -lt 60 ] && ok "validate: ${elapsed} s < 60 s" || fail "validate took ${elapsed} s"
+fi
 for ref in scale-sim-v2 scale-sim-v3 tpu-v4 timeloop-45nm published-sizes fault-model; do
   grep -q "^$ref " "$T/table.txt" && ok "table has $ref" || fail "table lacks $ref"
 done
