@@ -39,16 +39,19 @@ namespace lvsim {
 
 namespace {
 
+/// --ber's rate model as the options give it (bit_flip unless --ber-model says stuck_at).
+RateFaultParams rate_params(const RunOptions& opt) {
+  RateFaultParams rp;
+  rp.kind = opt.ber_model.empty() ? "bit_flip" : opt.ber_model;
+  rp.stuck_at_1_fraction = opt.stuck_at_1_fraction.value_or(0.5);
+  return rp;
+}
+
 /// The run's fault source: --ber (a rate model), --fault-map, or the technology's chip model;
 /// nullopt when there is none (no faults).
 std::optional<FaultSource> choose_fault_source(const RunOptions& opt, const TechnologyParams& tech,
                                                const FaultGeometry& geometry) {
-  if (opt.ber) {
-    RateFaultParams rp;
-    rp.kind = opt.ber_model.empty() ? "bit_flip" : opt.ber_model;
-    rp.stuck_at_1_fraction = opt.stuck_at_1_fraction.value_or(0.5);
-    return FaultSource::rate(rp, geometry, opt.chip_seed, "--ber-model");
-  }
+  if (opt.ber) return FaultSource::rate(rate_params(opt), geometry, opt.chip_seed, "--ber-model");
   if (!opt.fault_map_path.empty())
     return FaultSource::map(read_fault_map(opt.fault_map_path).fit(geometry, opt.fault_map_tile, opt.fault_map_path));
   if (tech.bitcell_failure) return FaultSource::chip(*tech.bitcell_failure, geometry, opt.chip_seed);
@@ -67,11 +70,12 @@ FaultReport apply_faults(const RunOptions& opt, std::optional<FaultSource>& sour
   fr.source = source->name();
   const FaultMap map = source->faults_at(source->kind() == FaultSource::Kind::Rate ? *opt.ber : op.v_sram_v);
   if (source->kind() == FaultSource::Kind::Rate) {
+    const RateFaultParams rp = rate_params(opt);
     fr.ber = *opt.ber;
-    fr.rate_model = opt.ber_model.empty() ? "bit_flip" : opt.ber_model;
-    if (fr.rate_model == "stuck_at") {
+    fr.rate_model = rp.kind;
+    if (rp.kind == "stuck_at") {
       fr.stuck_cell_fraction = *opt.ber;
-      fr.stuck_at_1_fraction = opt.stuck_at_1_fraction.value_or(0.5);
+      fr.stuck_at_1_fraction = rp.stuck_at_1_fraction;
     }
     fr.voltage_v.reset();
   }

@@ -13,6 +13,21 @@
 
 namespace lvsim {
 
+namespace {
+
+/// The chain's chip: the technology's chip model on a voltage axis, the study's rate model otherwise.
+FaultSource chain_fault_source(const StudyContext& ctx, int chip) {
+  const StudySpec& s = ctx.spec();
+  const uint64_t seed = s.chip_seeds[size_t(chip)];
+  if (s.axis == StudyAxis::VSram) return FaultSource::chip(*ctx.failure_params(), ctx.geometry(), seed);
+  RateFaultParams rp;
+  rp.kind = s.fault_model;
+  rp.stuck_at_1_fraction = s.stuck_at_1_fraction;
+  return FaultSource::rate(rp, ctx.geometry(), seed, "study");
+}
+
+}  // namespace
+
 StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, bool reuse)
     : ctx_(ctx),
       net_(ctx.networks()[size_t(network)]),
@@ -21,18 +36,9 @@ StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, bool reus
       // transients: every image reads its own weights
       reuse_(reuse && ctx.spec().transient_ber == 0 &&
              !(ctx.spec().axis == StudyAxis::VSram && !ctx.failure_params()->transient_points.empty())),
-      wm_(ctx.arch().weight_sram, net_.net) {
-  const StudySpec& s = ctx.spec();
-  const uint64_t seed = s.chip_seeds[size_t(chip)];
-  if (s.axis == StudyAxis::VSram) {
-    faults_ = std::make_unique<FaultSource>(FaultSource::chip(*ctx.failure_params(), ctx.geometry(), seed));
-  } else {
-    RateFaultParams rp;
-    rp.kind = s.fault_model;
-    rp.stuck_at_1_fraction = s.stuck_at_1_fraction;
-    faults_ = std::make_unique<FaultSource>(FaultSource::rate(rp, ctx.geometry(), seed, "study"));
-  }
-  set_transient_ber(s.transient_ber);
+      wm_(ctx.arch().weight_sram, net_.net),
+      faults_(chain_fault_source(ctx, chip)) {
+  set_transient_ber(ctx.spec().transient_ber);
 }
 
 void StudyChain::set_transient_ber(double rate) {
@@ -49,10 +55,10 @@ StudyChain::~StudyChain() = default;
 
 void StudyChain::apply_faults(int v, PointRecord& r) {
   const double x = ctx_.spec().values[size_t(v)];
-  const FaultMap map = faults_->faults_at(x);
+  const FaultMap map = faults_.faults_at(x);
   // A measured chip profile also errs transiently, at a rate that follows the voltage.
-  if (faults_->kind() == FaultSource::Kind::Chip)
-    set_transient_ber(combined_transient_ber(ctx_.spec().transient_ber, faults_->transient_ber_at(x)));
+  if (faults_.kind() == FaultSource::Kind::Chip)
+    set_transient_ber(combined_transient_ber(ctx_.spec().transient_ber, faults_.transient_ber_at(x)));
   const FaultCounts c = map.counts();
   r.failing_cells = c.failing_cells;
   r.faulty_words = c.faulty_words;

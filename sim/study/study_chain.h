@@ -63,7 +63,7 @@ class StudyChain {
   int network_, chip_;
   bool reuse_;
   WeightMemory wm_;
-  std::unique_ptr<FaultSource> faults_;  // this chip
+  FaultSource faults_;  // this chip
   std::unique_ptr<TransientReadErrors> transient_;
   ChainStats stats_;
 };

@@ -26,6 +26,14 @@ def cli(*args, check=True):
     return p.returncode, p.stdout, p.stderr
 
 
+def cli_error(*args):
+    """The one-line message of an lvsim command that must fail with exit 2 and no output."""
+    code, out, err = cli(*args, check=False)
+    assert code == 2 and out == "", (code, out, err)
+    assert err.startswith("lvsim: error: ") and err.count("\n") == 1, err
+    return err[len("lvsim: error: "):-1]
+
+
 def cli_json(*args):
     return json.loads(cli(*args, "--json")[1])
 

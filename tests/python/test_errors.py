@@ -6,14 +6,7 @@ import json
 import pytest
 
 import lvsim
-from conftest import DATA, NET, TECH14, cli
-
-
-def cli_error(*args):
-    code, out, err = cli(*args, check=False)
-    assert code == 2 and out == "", (code, out, err)
-    assert err.startswith("lvsim: error: ") and err.count("\n") == 1, err
-    return err[len("lvsim: error: "):-1]
+from conftest import DATA, NET, TECH14, cli, cli_error
 
 
 def raised(cls, fn, *args, **kwargs):

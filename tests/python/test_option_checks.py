@@ -8,14 +8,7 @@ import math
 import pytest
 
 import lvsim
-from conftest import DATA, NET, cli
-
-
-def cli_error(*args):
-    code, out, err = cli(*args, check=False)
-    assert code == 2 and out == "", (code, out, err)
-    assert err.startswith("lvsim: error: ") and err.count("\n") == 1, err
-    return err[len("lvsim: error: "):-1]
+from conftest import DATA, NET, cli, cli_error
 
 
 def raised(fn, *args, **kwargs):

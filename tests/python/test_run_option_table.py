@@ -10,14 +10,7 @@ import re
 import pytest
 
 import lvsim
-from conftest import DATA, NET, SRC, cli, without_timing
-
-
-def cli_error(*args):
-    code, out, err = cli(*args, check=False)
-    assert code == 2 and out == "", (code, out, err)
-    assert err.startswith("lvsim: error: ") and err.count("\n") == 1, err
-    return err[len("lvsim: error: "):-1]
+from conftest import DATA, NET, SRC, cli, cli_error, without_timing
 
 
 def raised(fn, *args, **kwargs):
