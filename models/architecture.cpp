@@ -21,18 +21,99 @@ const char* dataflow_name(Dataflow d) {
   return "?";
 }
 
+const char* mapping_objective_name(MappingObjective o) {
+  switch (o) {
+    case MappingObjective::Cycles:
+      return "cycles";
+    case MappingObjective::Energy:
+      return "energy";
+    case MappingObjective::Edp:
+      return "edp";
+  }
+  return "?";
+}
+
+namespace {
+
+const std::vector<std::string> kDataflowNames = {"weight_stationary", "output_stationary", "input_stationary"};
+
+Dataflow dataflow_from_name(const std::string& name) {
+  return name == "weight_stationary"   ? Dataflow::WeightStationary
+         : name == "output_stationary" ? Dataflow::OutputStationary
+                                       : Dataflow::InputStationary;
+}
+
+/// array.dataflows: 1..3 distinct dataflow names, returned in the order WS < OS < IS.
+std::vector<Dataflow> read_dataflow_list(JsonObject& a) {
+  const nlohmann::json& list = a.at("dataflows");
+  if (!list.is_array() || list.empty())
+    a.fail("dataflows",
+           "must be a non-empty array of dataflow names (weight_stationary, output_stationary, input_stationary)");
+  std::vector<Dataflow> out;
+  for (const nlohmann::json& v : list) {
+    if (!v.is_string() ||
+        std::find(kDataflowNames.begin(), kDataflowNames.end(), v.get<std::string>()) == kDataflowNames.end())
+      a.fail("dataflows", v.dump() + " is not a dataflow (weight_stationary, output_stationary, input_stationary)");
+    const Dataflow d = dataflow_from_name(v.get<std::string>());
+    if (std::find(out.begin(), out.end(), d) != out.end()) a.fail("dataflows", v.dump() + " is listed twice");
+    out.push_back(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// The array object: geometry, the dataflow or the dataflows the mapper chooses among, its objective.
+void read_array(JsonObject& a, ArchitectureParams& p) {
+  p.rows = int(a.get_int("rows", 1, 4096));
+  p.cols = int(a.get_int("cols", 1, 4096));
+  const bool listed = a.has("dataflows");
+  if (listed && a.has("dataflow"))
+    a.fail("dataflow",
+           "give either array.dataflow (one dataflow) or array.dataflows (the mapper chooses per layer), not both");
+  if (listed) {
+    p.supported_dataflows = read_dataflow_list(a);
+    p.dataflow = p.supported_dataflows.front();
+  } else {
+    p.dataflow = dataflow_from_name(a.get_enum("dataflow", kDataflowNames));
+  }
+  if (a.has("mapping_objective")) {
+    if (!listed) a.fail("mapping_objective", "needs array.dataflows (the dataflows the mapper chooses among)");
+    const std::string o = a.get_enum("mapping_objective", {"cycles", "energy", "edp"});
+    p.mapping_objective = o == "cycles"   ? MappingObjective::Cycles
+                          : o == "energy" ? MappingObjective::Energy
+                                          : MappingObjective::Edp;
+  }
+  a.finish();
+}
+
+/// ConfigError when layer `layer`'s streaming unit fits the SRAM in none of the dataflows it may
+/// run in (its mapped one, or every supported one while unmapped; the last one's error).
+void check_streaming_fits(const ArchitectureParams& arch, const Network& net, int layer, const WeightLayout& layout) {
+  if (!arch.maps_layers() || size_t(layer) < arch.layer_dataflows.size()) {
+    plan_weight_stream(arch, net, layer, layout);
+    return;
+  }
+  ArchitectureParams a = arch;
+  a.layer_dataflows.clear();
+  for (size_t k = 0; k < arch.supported_dataflows.size(); ++k) {
+    a.dataflow = arch.supported_dataflows[k];
+    try {
+      plan_weight_stream(a, net, layer, layout);
+      return;
+    } catch (const ConfigError&) {
+      if (k + 1 == arch.supported_dataflows.size()) throw;
+    }
+  }
+}
+
+}  // namespace
+
 ArchitectureParams ArchitectureParams::from_json(JsonObject& o) {
   ArchitectureParams p;
   p.name = o.get_string("name", "");
   {
     JsonObject a = o.get_object("array");
-    p.rows = int(a.get_int("rows", 1, 4096));
-    p.cols = int(a.get_int("cols", 1, 4096));
-    const std::string df = a.get_enum("dataflow", {"weight_stationary", "output_stationary", "input_stationary"});
-    p.dataflow = df == "weight_stationary"   ? Dataflow::WeightStationary
-                 : df == "output_stationary" ? Dataflow::OutputStationary
-                                             : Dataflow::InputStationary;
-    a.finish();
+    read_array(a, p);
   }
   {
     JsonObject pe = o.get_object("pe");
@@ -94,8 +175,9 @@ void ArchitectureParams::check_fits(const Network& net) const {
   }
   try {
     WeightLayout check(weight_sram, net);
-    // Streamed weights: each streaming unit (a filter tile) must fit the SRAM at once.
-    for (size_t i = 0; i < net.layers.size(); ++i) plan_weight_stream(*this, net, int(i), check);
+    // Streamed weights: each streaming unit (a filter tile) must fit the SRAM at once, in the
+    // layer's dataflow or, before the mapper has chosen, in one of the supported dataflows.
+    for (size_t i = 0; i < net.layers.size(); ++i) check_streaming_fits(*this, net, int(i), check);
   } catch (const ConfigError& e) {
     // The layout names the network; the fix is in the architecture, so name that file too.
     throw ConfigError(located(where, "weight_sram", e.what()));

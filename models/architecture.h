@@ -22,6 +22,12 @@ enum class Dataflow {
 
 const char* dataflow_name(Dataflow d);
 
+/// What the per-layer mapper (models/mapper.h) minimizes over the supported dataflows: the closed
+/// form's cycles, its energy at the technology's nominal operating point, or their product.
+enum class MappingObjective { Cycles, Energy, Edp };
+
+const char* mapping_objective_name(MappingObjective o);
+
 /// Widths of one processing element.
 struct PeParams {
   int weight_bits_max = 8;    // widest weight pattern the multiplier takes (2..8)
@@ -39,9 +45,11 @@ struct ArchitectureParams {
   // The dataflow each layer of the network being run uses, by layer index (the per-layer mapping
   // choice); empty or shorter: `dataflow` for the remaining layers. Not part of the file.
   std::vector<Dataflow> layer_dataflows;
-  // The dataflows the array can run, among which the mapper (models/mapper.h) chooses per layer;
-  // empty: only `dataflow`. Not part of the file.
+  // The dataflows the array can run (key array.dataflows, in the order WS < OS < IS), among which
+  // the mapper (models/mapper.h) chooses per layer by `mapping_objective`; empty: only `dataflow`.
+  // When given, `dataflow` is the first of them (the dataflow of layers the mapper has not mapped).
   std::vector<Dataflow> supported_dataflows;
+  MappingObjective mapping_objective = MappingObjective::Cycles;  // key array.mapping_objective
   PeParams pe;
   WeightSramParams weight_sram;
   int64_t input_buffer_bytes = 256 * 1024;   // activation codes of a layer's inputs (+ im2col source)
@@ -57,11 +65,14 @@ struct ArchitectureParams {
   double dram_bandwidth_bytes_per_s = 12.8e9;  // LPDDR4-3200 x32: 3200 MT/s x 4 bytes
   int64_t inferences_per_model_load = 10000;
 
+  /// True when the array supports more than one dataflow: each layer's is the mapper's choice.
+  bool maps_layers() const { return supported_dataflows.size() > 1; }
   /// The dataflow layer `layer` runs in.
   Dataflow dataflow_of(int layer) const {
     return layer >= 0 && size_t(layer) < layer_dataflows.size() ? layer_dataflows[size_t(layer)] : dataflow;
   }
-  /// Reads an architecture object (keys: name, array{rows, cols, dataflow}, pe{...}, weight_sram{...},
+  /// Reads an architecture object (keys: name, array{rows, cols, dataflow | dataflows,
+  /// mapping_objective}, pe{...}, weight_sram{...},
   /// input_buffer_bytes, output_buffer_bytes, post_processing_lanes, clock_hz, optional
   /// gating{pe_clock_gating, zero_operand_gating}, dram{bandwidth_bytes_per_s,
   /// inferences_per_model_load, weights}); unknown keys rejected.

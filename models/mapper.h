@@ -1,34 +1,42 @@
 // The per-layer mapper: which of the dataflows an architecture supports a layer runs in
-// (docs/validation.md "The mapper's choice"). The choice is made on the closed form
+// (docs/timing-model.md "Per-layer mapping"). The choice is made on the closed form
 // (models/timing_model.h), so it costs one layer_timing per candidate.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "energy/energy_model.h"
+#include "energy/technology.h"
 #include "models/architecture.h"
 #include "workloads/network/network.h"
 
 namespace lvsim {
 
-/// What the mapper minimizes. Only `Cycles` is implemented; the others are refused (ConfigError).
-enum class MappingObjective { Cycles, Energy, Edp };
-
-const char* mapping_objective_name(MappingObjective o);
-
-/// The dataflow among `arch.supported_dataflows` (empty: just `arch.dataflow`) that minimizes
-/// `objective` for layer `layer` of `net`, by the closed form's cycles (layer_timing(...).cycles:
-/// stalls, array and post-processing). Ties go to the first in the order WS < OS < IS, whatever
-/// the order of the candidate list. ConfigError for an objective other than Cycles.
-Dataflow choose_dataflow(const ArchitectureParams& arch, const Network& net, int layer, MappingObjective objective);
-
-/// The mapper's choice and the closed-form cycles of the layer in it.
+/// The mapper's choice for one layer, with the closed form's figures in it.
 struct DataflowChoice {
   Dataflow dataflow = Dataflow::WeightStationary;
-  int64_t cycles = 0;
+  int64_t cycles = 0;    // layer_timing(...).cycles: stalls, array and post-processing
+  double energy_pj = 0;  // its energy at the nominal operating point (0 when no model was given)
+  double objective = 0;  // what was minimized: cycles, energy_pj or energy_pj * cycles
 };
-/// choose_dataflow with the chosen dataflow's cycles (no second layer_timing for callers that need them).
+
+/// The dataflow among `arch.supported_dataflows` (empty: just `arch.dataflow`) that minimizes
+/// `objective` for layer `layer` of `net`, among those the architecture can run it in (streamed
+/// weights: the dataflow's streaming unit fits the weight SRAM; ConfigError of the first candidate
+/// when none can). Cycles: the closed form's cycles; Energy: its action
+/// counts costed by `energy` at the technology's nominal voltages and the architecture's clock
+/// (leakage over the layer's cycles included); Edp: energy x cycles. Ties go to the first in the
+/// order WS < OS < IS, whatever the order of the candidate list. ConfigError when an energy
+/// objective is asked for without an energy model.
 DataflowChoice choose_dataflow_with_cycles(const ArchitectureParams& arch, const Network& net, int layer,
-                                           MappingObjective objective);
+                                           MappingObjective objective, const EnergyModel* energy = nullptr);
+Dataflow choose_dataflow(const ArchitectureParams& arch, const Network& net, int layer, MappingObjective objective,
+                         const EnergyModel* energy = nullptr);
+
+/// `arch` with `layer_dataflows` chosen for every layer of `net` by `arch.mapping_objective` when
+/// the array supports more than one dataflow (arch.maps_layers()); `arch` unchanged otherwise.
+/// `tech` is needed (ConfigError without it) for the energy objectives.
+ArchitectureParams map_layers(const ArchitectureParams& arch, const Network& net, const TechnologyParams* tech);
 
 }  // namespace lvsim

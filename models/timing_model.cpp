@@ -234,18 +234,29 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   return t;
 }
 
-void write_compute_report_csv(std::ostream& os, const Network& net, const std::vector<LayerTiming>& timings) {
+void write_compute_report_csv(std::ostream& os, const Network& net, const std::vector<LayerTiming>& timings,
+                              const ArchitectureParams* arch) {
   std::vector<std::pair<int64_t, LayerTiming>> rows;
-  for (size_t i = 0; i < timings.size() && i < net.layers.size(); ++i)
-    if (net.layers[i].has_weights()) rows.emplace_back(int64_t(i), timings[i]);
-  write_compute_report_csv(os, rows);
+  std::vector<Dataflow> dataflows;
+  for (size_t i = 0; i < timings.size() && i < net.layers.size(); ++i) {
+    if (!net.layers[i].has_weights()) continue;
+    rows.emplace_back(int64_t(i), timings[i]);
+    if (arch) dataflows.push_back(arch->dataflow_of(int(i)));
+  }
+  write_compute_report_csv(os, rows, arch && arch->maps_layers() ? &dataflows : nullptr);
 }
 
-void write_compute_report_csv(std::ostream& os, const std::vector<std::pair<int64_t, LayerTiming>>& rows) {
-  os << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n";
-  for (const auto& [id, t] : rows)
+void write_compute_report_csv(std::ostream& os, const std::vector<std::pair<int64_t, LayerTiming>>& rows,
+                              const std::vector<Dataflow>* dataflows) {
+  os << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,"
+     << (dataflows ? " Dataflow,\n" : "\n");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& [id, t] = rows[i];
     os << id << ", " << (t.array_cycles + t.stall_cycles) << ", " << t.stall_cycles << ", " << 100.0 * t.utilization
-       << ", " << 100.0 * t.mapping_efficiency << ", " << 100.0 * t.compute_utilization << ",\n";
+       << ", " << 100.0 * t.mapping_efficiency << ", " << 100.0 * t.compute_utilization << ",";
+    if (dataflows) os << " " << dataflow_name(dataflows->at(i)) << ",";
+    os << "\n";
+  }
 }
 
 }  // namespace lvsim

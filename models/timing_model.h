@@ -75,9 +75,13 @@ std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Wei
 
 /// Writes SCALE-Sim COMPUTE_REPORT.csv columns (LayerID, Total Cycles, Stall Cycles, Overall Util %,
 /// Mapping Efficiency %, Compute Util %) for the layers with weights; Total Cycles = array + stall
-/// cycles (post-processing is not part of SCALE-Sim's model).
-void write_compute_report_csv(std::ostream& os, const Network& net, const std::vector<LayerTiming>& timings);
-/// The same columns for (LayerID, timing) rows (a topology's layers, each run on its own).
-void write_compute_report_csv(std::ostream& os, const std::vector<std::pair<int64_t, LayerTiming>>& rows);
+/// cycles (post-processing is not part of SCALE-Sim's model). When `arch` maps its layers (several
+/// dataflows), a last column Dataflow gives each layer's.
+void write_compute_report_csv(std::ostream& os, const Network& net, const std::vector<LayerTiming>& timings,
+                              const ArchitectureParams* arch = nullptr);
+/// The same columns for (LayerID, timing) rows (a topology's layers, each run on its own), with
+/// the Dataflow column when `dataflows` (parallel to `rows`) is given.
+void write_compute_report_csv(std::ostream& os, const std::vector<std::pair<int64_t, LayerTiming>>& rows,
+                              const std::vector<Dataflow>* dataflows = nullptr);
 
 }  // namespace lvsim

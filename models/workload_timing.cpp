@@ -1,6 +1,7 @@
 #include "models/workload_timing.h"
 
 #include "common/errors.h"
+#include "models/mapper.h"
 #include "workloads/import/network_loader.h"
 #include "workloads/network/network_json.h"
 #include "workloads/network/topology.h"
@@ -60,10 +61,12 @@ Network topology_net(const LoadedWorkload& w, size_t i) {
 }
 
 // Adds one network's timing to `r`; false (with r.reason) when it does not fit the architecture.
-bool add_network(const Network& net, bool topology, const std::string& where, const ArchitectureParams& arch,
-                 WorkloadResult& r) {
+bool add_network(const Network& net, bool topology, const std::string& where, const ArchitectureParams& base,
+                 const TechnologyParams* tech, WorkloadResult& r) {
+  ArchitectureParams arch;
   try {
-    arch.check_fits(net);
+    base.check_fits(net);
+    arch = map_layers(base, net, tech);
   } catch (const UserError& e) {
     r.reason = (topology ? "layer " + net.name + ": " : std::string()) + e.what();
     return false;
@@ -74,7 +77,9 @@ bool add_network(const Network& net, bool topology, const std::string& where, co
     r.cycles += t.cycles;
     r.stall_cycles += t.stall_cycles;
     r.counts += t.counts;
-    if (net.layers[l].has_weights()) r.layers.emplace_back(net.layers[l].name, t);
+    if (!net.layers[l].has_weights()) continue;
+    r.layers.emplace_back(net.layers[l].name, t);
+    r.layer_dataflows.push_back(arch.dataflow_of(int(l)));
   }
   r.macs += net.total_macs();
   for (const Layer& L : net.layers) r.weight_bytes += int64_t(L.weight.stored.size()) * L.weight.bits / 8;
@@ -83,12 +88,13 @@ bool add_network(const Network& net, bool topology, const std::string& where, co
 
 }  // namespace
 
-WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& arch) {
+WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& arch, const TechnologyParams* tech) {
   WorkloadResult r;
+  r.mapped = arch.maps_layers();
   const bool built = !w.topology || !w.nets.empty();
   for (size_t i = 0; i < (built ? w.nets.size() : w.layers.size()); ++i) {
     const std::string where = w.topology ? w.source_file + ": layer " + w.layers[i].name : "";
-    if (!add_network(built ? w.nets[i] : topology_net(w, i), w.topology, where, arch, r)) return r;
+    if (!add_network(built ? w.nets[i] : topology_net(w, i), w.topology, where, arch, tech, r)) return r;
   }
   r.feasible = true;
   return r;

@@ -49,10 +49,15 @@ struct WorkloadResult {
   ActionCounts counts;
   EnergyBreakdown energy;
   std::vector<std::pair<std::string, LayerTiming>> layers;  // layers with weights
+  std::vector<Dataflow> layer_dataflows;                    // parallel to `layers`: the dataflow each ran in
+  bool mapped = false;                                      // the mapper chose them (the array supports several)
 };
 
 /// Cycles and counts of a workload on an architecture (no energy: the voltages only change what
-/// the counts cost, so points differing only in V_sram / V_logic share this).
-WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& arch);
+/// the counts cost, so points differing only in V_sram / V_logic share this). An architecture
+/// supporting several dataflows has each network's layers mapped first (models/mapper.h; `tech`
+/// is needed for the energy objectives).
+WorkloadResult time_workload(const LoadedWorkload& w, const ArchitectureParams& arch,
+                             const TechnologyParams* tech = nullptr);
 
 }  // namespace lvsim

@@ -22,6 +22,7 @@
 #include "memory/weight_memory.h"
 #include "models/accelerator_top.h"
 #include "models/architecture.h"
+#include "models/mapper.h"
 #include "models/point_evaluation.h"
 #include "models/timing_model.h"
 #include "models/weights_as_read.h"
@@ -264,6 +265,7 @@ RunInputs load_run_inputs(const RunOptions& opt, int threads) {
   prep.calib_method = opt.calib_method;
   prep.threads = threads;
   in.calibrated = prepare_network(in.net, in.test, prep, [&](const Network& net) { load_hardware(opt, net, in); });
+  in.arch = map_layers(in.arch, in.net, &in.tech);  // each layer's dataflow when the array supports several
   return in;
 }
 
@@ -279,7 +281,11 @@ RunReport describe_run(const RunOptions& opt, const RunInputs& in, int threads) 
   rep.images = in.test.count;
   rep.macs_per_image = in.net.total_macs();
   rep.arch_name = in.arch.name;
-  rep.dataflow = dataflow_name(in.arch.dataflow);
+  rep.dataflow = in.arch.maps_layers() ? "per_layer" : dataflow_name(in.arch.dataflow);
+  if (in.arch.maps_layers()) {
+    rep.mapping_objective = mapping_objective_name(in.arch.mapping_objective);
+    for (Dataflow d : in.arch.supported_dataflows) rep.supported_dataflows.push_back(dataflow_name(d));
+  }
   rep.array_rows = in.arch.rows;
   rep.array_cols = in.arch.cols;
   rep.clock_hz = in.op.clock_hz;
@@ -294,6 +300,8 @@ RunReport describe_run(const RunOptions& opt, const RunInputs& in, int threads) 
     r.macs_per_image = l.macs();
     r.weights = int64_t(l.weight.stored.size());
     r.weight_bits = l.has_parameters() ? l.weight.bits : 0;
+    if (in.arch.maps_layers() && l.has_weights())
+      r.dataflow = dataflow_name(in.arch.dataflow_of(int(rep.layers.size())));
     rep.layers.push_back(r);
   }
   return rep;
@@ -354,7 +362,7 @@ void write_side_outputs(const RunOptions& opt, const RunInputs& in, WeightMemory
                         const std::vector<LayerTiming>& timing, StagedOutputs& outputs) {
   if (!opt.compute_report_path.empty()) {
     std::ostringstream csv;
-    write_compute_report_csv(csv, in.net, timing);
+    write_compute_report_csv(csv, in.net, timing, &in.arch);
     outputs.stage(opt.compute_report_path, csv.str(), "--compute-report");
   }
   if (opt.dump_layers_dir.empty()) return;

@@ -36,6 +36,21 @@ nlohmann::json layer_json(const std::string& name, const LayerTiming& t, const E
           {"energy_pj", em.breakdown(t.counts, op).total_pj()}};
 }
 
+/// The array's dataflow, or the mapper's objective and the dataflows it chose among.
+std::string dataflow_text(const ArchitectureParams& arch) {
+  if (!arch.maps_layers()) return dataflow_name(arch.dataflow);
+  std::string s =
+      std::string("per-layer dataflow (mapper, objective ") + mapping_objective_name(arch.mapping_objective) + ":";
+  for (Dataflow d : arch.supported_dataflows) s += std::string(" ") + dataflow_name(d);
+  return s + ")";
+}
+
+void add_mapping_json(nlohmann::json& a, const ArchitectureParams& arch) {
+  a["dataflows"] = nlohmann::json::array();
+  for (Dataflow d : arch.supported_dataflows) a["dataflows"].push_back(dataflow_name(d));
+  a["mapping_objective"] = mapping_objective_name(arch.mapping_objective);
+}
+
 std::string report_text(const nlohmann::json& j, const ArchitectureParams& arch) {
   const double e = j.at("energy_per_inference_pj").get<double>();
   const bool units = j.at("energy_unit") == "normalized";
@@ -45,7 +60,7 @@ std::string report_text(const nlohmann::json& j, const ArchitectureParams& arch)
                   j.at("topology_file").get<std::string>(), j.at("layers").size(), si(j.at("macs").get<double>(), ""),
                   si(j.at("weight_bytes").get<double>(), "B"));
   s += fmt::format("hardware    {}: {}x{} {}, clock {}, weights {}\n", arch.name, arch.rows, arch.cols,
-                   dataflow_name(arch.dataflow), si(arch.clock_hz, "Hz"),
+                   dataflow_text(arch), si(arch.clock_hz, "Hz"),
                    arch.weight_sram.streamed ? "streamed from DRAM" : "resident");
   s +=
       fmt::format("time        {} cycles, {} per inference, utilization {:.1f}%\n", j.at("total_cycles").get<int64_t>(),
@@ -55,13 +70,15 @@ std::string report_text(const nlohmann::json& j, const ArchitectureParams& arch)
   s += "  ";
   for (const auto& [k, v] : j.at("energy_breakdown_pj").items())
     s += fmt::format(" {} {:.1f}%", k, e > 0 ? 100.0 * v.get<double>() / e : 0.0);
-  s += fmt::format("\n\n{:<24} {:>12} {:>10} {:>6} {:>16} {:>12}\n", "layer", "cycles", "stall", "util%",
-                   "SCALE-Sim cycles", "energy");
+  const bool mapped = arch.maps_layers();
+  s += fmt::format("\n\n{:<24} {:>12} {:>10} {:>6} {:>16} {:>12}{}\n", "layer", "cycles", "stall", "util%",
+                   "SCALE-Sim cycles", "energy", mapped ? "  dataflow" : "");
   for (const nlohmann::json& l : j.at("layers"))
-    s += fmt::format("{:<24} {:>12} {:>10} {:>6.1f} {:>16} {:>12}\n", l.at("name").get<std::string>(),
+    s += fmt::format("{:<24} {:>12} {:>10} {:>6.1f} {:>16} {:>12}{}\n", l.at("name").get<std::string>(),
                      l.at("cycles").get<int64_t>(), l.at("stall_cycles").get<int64_t>(),
                      100.0 * l.at("utilization").get<double>(), l.at("scalesim_cycles").get<int64_t>(),
-                     energy(l.at("energy_pj").get<double>()));
+                     energy(l.at("energy_pj").get<double>()),
+                     mapped ? "  " + l.at("dataflow").get<std::string>() : std::string());
   return s;
 }
 
@@ -82,7 +99,7 @@ TopologyReport run_topology(const RunOptions& opt, const std::string& topology_p
   arch.clock_hz = op.clock_hz;  // DRAM transfers take bandwidth / clock bytes per cycle
   const std::string name = std::filesystem::path(topology_path).stem().string();
   const LoadedWorkload w = at_weight_bits(load_workload(name, topology_path, true), opt.weight_bits.value_or(0));
-  const WorkloadResult r = time_workload(w, arch);
+  const WorkloadResult r = time_workload(w, arch, &tech);
   if (!r.feasible) throw ConfigError(r.reason);  // names the layer, the architecture file and the field
   const EnergyModel em(tech, energy_hardware(arch));
   const EnergyReport e = em.cost(r.counts, op, 1);
@@ -90,9 +107,11 @@ TopologyReport run_topology(const RunOptions& opt, const std::string& topology_p
   nlohmann::json j;
   j["topology"] = name;
   j["topology_file"] = topology_path;
-  j["architecture"] = {{"name", arch.name},       {"rows", arch.rows},
-                       {"cols", arch.cols},       {"dataflow", dataflow_name(arch.dataflow)},
-                       {"clock_hz", op.clock_hz}, {"weights", arch.weight_sram.streamed ? "streamed" : "resident"}};
+  j["architecture"] = {
+      {"name", arch.name},       {"rows", arch.rows},
+      {"cols", arch.cols},       {"dataflow", arch.maps_layers() ? "per_layer" : dataflow_name(arch.dataflow)},
+      {"clock_hz", op.clock_hz}, {"weights", arch.weight_sram.streamed ? "streamed" : "resident"}};
+  if (arch.maps_layers()) add_mapping_json(j["architecture"], arch);
   j["technology"] = tech.name;
   j["energy_unit"] = tech.energy_unit;
   if (opt.weight_bits) j["weight_bits"] = *opt.weight_bits;
@@ -108,15 +127,17 @@ TopologyReport run_topology(const RunOptions& opt, const std::string& topology_p
   j["action_counts"] = action_counts_to_json(r.counts);
   j["layers"] = nlohmann::json::array();
   std::vector<std::pair<int64_t, LayerTiming>> rows;
-  for (const auto& [layer, t] : r.layers) {
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    const auto& [layer, t] = r.layers[i];
     j["layers"].push_back(layer_json(layer, t, em, op));
+    if (r.mapped) j["layers"].back()["dataflow"] = dataflow_name(r.layer_dataflows[i]);
     rows.emplace_back(int64_t(rows.size()), t);
   }
   TopologyReport rep;
   rep.json = std::move(j);
   rep.text = report_text(rep.json, arch);
   std::ostringstream csv;
-  write_compute_report_csv(csv, rows);
+  write_compute_report_csv(csv, rows, r.mapped ? &r.layer_dataflows : nullptr);
   rep.compute_report_csv = csv.str();
   return rep;
 }

@@ -67,23 +67,25 @@ nlohmann::json faults_json(const FaultReport& f) {
 }
 
 nlohmann::json layer_json(const LayerReport& l) {
-  return {{"name", l.name},
-          {"type", l.type},
-          {"input_shape", shape_json(l.input_shape)},
-          {"output_shape", shape_json(l.output_shape)},
-          {"macs", l.macs_per_image},
-          {"weights", l.weights},
-          {"weight_bits", l.weight_bits},
-          {"cycles", l.cycles},
-          {"stall_cycles", l.stall_cycles},
-          {"folds", l.folds},
-          {"utilization", l.utilization},
-          {"mapping_efficiency", l.mapping_efficiency},
-          {"compute_utilization", l.compute_utilization},
-          {"weight_sram_reads", l.weight_sram_reads},
-          {"energy_pj", l.energy_pj},
-          {"energy_breakdown_pj", l.energy_breakdown_pj},
-          {"action_counts", action_counts_to_json(l.counts)}};
+  nlohmann::json j = {{"name", l.name},
+                      {"type", l.type},
+                      {"input_shape", shape_json(l.input_shape)},
+                      {"output_shape", shape_json(l.output_shape)},
+                      {"macs", l.macs_per_image},
+                      {"weights", l.weights},
+                      {"weight_bits", l.weight_bits},
+                      {"cycles", l.cycles},
+                      {"stall_cycles", l.stall_cycles},
+                      {"folds", l.folds},
+                      {"utilization", l.utilization},
+                      {"mapping_efficiency", l.mapping_efficiency},
+                      {"compute_utilization", l.compute_utilization},
+                      {"weight_sram_reads", l.weight_sram_reads},
+                      {"energy_pj", l.energy_pj},
+                      {"energy_breakdown_pj", l.energy_breakdown_pj},
+                      {"action_counts", action_counts_to_json(l.counts)}};
+  if (!l.dataflow.empty()) j["dataflow"] = l.dataflow;
+  return j;
 }
 
 }  // namespace
@@ -107,6 +109,10 @@ nlohmann::json RunReport::to_json() const {
   j["macs_per_image"] = macs_per_image;
   j["arch"] = {
       {"name", arch_name}, {"rows", array_rows}, {"cols", array_cols}, {"dataflow", dataflow}, {"clock_hz", clock_hz}};
+  if (!mapping_objective.empty()) {
+    j["arch"]["dataflows"] = supported_dataflows;
+    j["arch"]["mapping_objective"] = mapping_objective;
+  }
   j["total_cycles"] = total_cycles;
   j["cycles_per_image"] = images ? total_cycles / images : 0;
   j["simulated_time_s"] = simulated_time_s;
@@ -182,7 +188,7 @@ std::string RunReport::to_text() const {
   std::string s;
   s += fmt::format("network     {} ({}), {} MACs/image\n", network_name, network_file, macs_per_image);
   s += fmt::format("data        {} ({} test images)\n", data_dir, images);
-  s += fmt::format("hardware    {}: {}x{} {}, clock {}\n", arch_name, array_rows, array_cols, dataflow,
+  s += fmt::format("hardware    {}: {}x{} {}, clock {}\n", arch_name, array_rows, array_cols, dataflow_text(),
                    si(clock_hz, "Hz"));
   s += fmt::format("mode        {} ({} thread{}){}\n", run_mode_name(mode), threads, threads == 1 ? "" : "s",
                    calibrated ? ", activations calibrated" : "");
@@ -224,16 +230,30 @@ std::string RunReport::to_text() const {
   }
   if (energy) s += energy_accounting_text();
   s += fmt::format("speed       {:.0f} images/s ({:.3f} s wall)\n\n", images_per_second, wall_time_s);
-  s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6} {:>11} {:>12}\n", "layer", "type", "input",
-                   "output", "MACs", "bits", "cycles/img", "util%", "SRAM reads", "energy/img");
+  return s + layer_table_text();
+}
+
+std::string RunReport::dataflow_text() const {
+  if (mapping_objective.empty()) return dataflow;
+  std::string s = "per-layer dataflow (mapper, objective " + mapping_objective + ":";
+  for (const std::string& d : supported_dataflows) s += " " + d;
+  return s + ")";
+}
+
+std::string RunReport::layer_table_text() const {
+  const bool mapped = !mapping_objective.empty();
+  std::string s = fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6} {:>11} {:>12}{}\n", "layer",
+                              "type", "input", "output", "MACs", "bits", "cycles/img", "util%", "SRAM reads",
+                              "energy/img", mapped ? "  dataflow" : "");
   const int64_t n = images > 0 ? images : 1;
   for (const auto& l : layers)
-    s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6.1f} {:>11} {:>12}\n", l.name, l.type,
+    s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6.1f} {:>11} {:>12}{}\n", l.name, l.type,
                      shape_text(l.input_shape), shape_text(l.output_shape), l.macs_per_image,
                      l.weight_bits ? std::to_string(l.weight_bits) : "-", l.cycles / n, 100.0 * l.utilization,
                      l.weight_sram_reads / n,
                      energy_unit == "normalized" ? fmt::format("{:.4g}", l.energy_pj / double(n))
-                                                 : si(l.energy_pj / double(n) * 1e-12, "J"));
+                                                 : si(l.energy_pj / double(n) * 1e-12, "J"),
+                     mapped ? "  " + (l.dataflow.empty() ? std::string("-") : l.dataflow) : std::string());
   s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12}\n", "total", "", "", "", macs_per_image, "",
                    total_cycles / n);
   return s;

@@ -28,7 +28,8 @@ struct LayerReport {
   Shape input_shape, output_shape;
   int64_t macs_per_image = 0;
   int64_t weights = 0;
-  int weight_bits = 0;  // 0 for layers without weights
+  int weight_bits = 0;   // 0 for layers without weights
+  std::string dataflow;  // the mapper's choice (only when the array supports several dataflows)
   int64_t cycles = 0;
   int64_t stall_cycles = 0;
   int64_t folds = 0;
@@ -83,7 +84,9 @@ struct RunReport {
   int64_t macs_per_image = 0;
 
   // Hardware and time
-  std::string arch_name, dataflow;
+  std::string arch_name, dataflow;               // dataflow "per_layer" when the mapper chose each layer's
+  std::string mapping_objective;                 // the mapper's (empty: one dataflow)
+  std::vector<std::string> supported_dataflows;  // what it chose among
   int array_rows = 0, array_cols = 0;
   double clock_hz = 0;
   int64_t total_cycles = 0;     // all evaluated images
@@ -109,6 +112,8 @@ struct RunReport {
 
  private:
   std::string energy_accounting_text() const;
+  std::string dataflow_text() const;     // the array's dataflow, or the mapper's objective and choices
+  std::string layer_table_text() const;  // the per-layer table (with each layer's dataflow when mapped)
 };
 
 }  // namespace lvsim

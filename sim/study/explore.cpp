@@ -84,10 +84,17 @@ struct PointResult {
 };
 
 /// The architecture of a point: the base file with the point's architecture axes applied.
+/// array.dataflow (one dataflow) and array.dataflows (the mapper's choices) are alternatives: a
+/// point that sets one drops the other from the base file.
 nlohmann::json point_architecture(const nlohmann::json& base_arch, const nlohmann::json& params) {
   nlohmann::json aj = base_arch;
-  for (const auto& [name, value] : params.items())
-    if (!is_voltage_axis(name) && !is_weight_bits_axis(name)) set_path(aj, name, value);
+  for (const auto& [name, value] : params.items()) {
+    if (is_voltage_axis(name) || is_weight_bits_axis(name)) continue;
+    const char* other = name == "array.dataflow" ? "dataflows" : name == "array.dataflows" ? "dataflow" : nullptr;
+    if (other && aj.contains("array") && aj["array"].is_object() && !params.contains(std::string("array.") + other))
+      aj["array"].erase(other);
+    set_path(aj, name, value);
+  }
   return aj;
 }
 
@@ -100,11 +107,11 @@ struct TimedArchitecture {
 };
 
 TimedArchitecture time_architecture(const nlohmann::json& aj, const std::string& arch_origin,
-                                    const std::vector<LoadedWorkload>& workloads) {
+                                    const std::vector<LoadedWorkload>& workloads, const TechnologyParams& tech) {
   TimedArchitecture t;
   try {
     t.arch = architecture_from_json(aj, arch_origin);
-    for (const LoadedWorkload& w : workloads) t.workloads.push_back(time_workload(w, t.arch));
+    for (const LoadedWorkload& w : workloads) t.workloads.push_back(time_workload(w, t.arch, &tech));
     t.feasible = true;
   } catch (const UserError& e) {
     t.reason = e.what();
@@ -208,8 +215,7 @@ void ExploreSpec::validate(const std::string& origin) const {
           throw ConfigError(located(origin, "axes.weight_bits", "weight widths are integers 2..8, got " + v.dump()));
       continue;
     }
-    nlohmann::json j = base;
-    set_path(j, a.name, a.values.front());
+    const nlohmann::json j = point_architecture(base, {{a.name, a.values.front()}});
     try {
       architecture_from_json(j, arch_origin);
     } catch (const UserError& e) {
@@ -224,6 +230,19 @@ void ExploreSpec::validate(const std::string& origin) const {
 
 namespace {
 
+/// The dataflow column: the array's, or for a mapped workload how many layers the mapper gave each
+/// dataflow ("mapped: weight_stationary 3 / input_stationary 2").
+Json dataflow_column(const PointResult& p, const WorkloadResult* w) {
+  if (!p.feasible) return Json();
+  if (!w || !w->mapped) return dataflow_name(p.arch.dataflow);
+  std::string s = "mapped:";
+  for (Dataflow d : p.arch.supported_dataflows) {
+    const auto n = std::count(w->layer_dataflows.begin(), w->layer_dataflows.end(), d);
+    if (n) s += std::string(s.back() == ':' ? " " : " / ") + dataflow_name(d) + " " + std::to_string(n);
+  }
+  return s;
+}
+
 Json point_row(const PointResult& p, size_t index, const std::string& workload, const WorkloadResult* w,
                const std::vector<ExploreAxis>& axes) {
   Json row;
@@ -235,7 +254,7 @@ Json point_row(const PointResult& p, size_t index, const std::string& workload, 
   row["reason"] = ok ? std::string() : (p.feasible ? w->reason : p.reason);
   row["array_rows"] = p.feasible ? Json(p.arch.rows) : Json();
   row["array_cols"] = p.feasible ? Json(p.arch.cols) : Json();
-  row["dataflow"] = p.feasible ? Json(dataflow_name(p.arch.dataflow)) : Json();
+  row["dataflow"] = dataflow_column(p, w);
   row["weight_sram_bytes"] = p.feasible ? Json(energy_hardware(p.arch).weight_sram_bytes) : Json();
   row["clock_hz_used"] = p.feasible ? Json(p.op.clock_hz) : Json();
   row["v_sram_v_used"] = p.feasible ? Json(p.op.v_sram_v) : Json();
@@ -301,11 +320,20 @@ std::string rows_csv(const std::vector<Json>& rows) {
   return out.str();
 }
 
-/// SCALE-Sim's COMPUTE_REPORT columns per layer, full precision, for every feasible point.
+/// True when some feasible point's architecture maps layers (the layers get a Dataflow column).
+bool any_mapped(const std::vector<PointResult>& results) {
+  return std::any_of(results.begin(), results.end(),
+                     [](const PointResult& r) { return r.feasible && r.arch.maps_layers(); });
+}
+
+/// SCALE-Sim's COMPUTE_REPORT columns per layer, full precision, for every feasible point (with
+/// each layer's dataflow when some point's array maps its layers).
 std::string layers_csv(const std::vector<PointResult>& results, const std::vector<LoadedWorkload>& workloads) {
   std::ostringstream out;
+  const bool mapped = any_mapped(results);
   out << "point,workload,LayerID,layer,Total Cycles,Stall Cycles,Overall Util %,Mapping Efficiency %,"
-         "Compute Util %,SCALE-Sim Total Cycles\n";
+         "Compute Util %,SCALE-Sim Total Cycles"
+      << (mapped ? ",Dataflow\n" : "\n");
   auto num = [](double x) { return nlohmann::json(x).dump(); };
   for (size_t p = 0; p < results.size(); ++p) {
     if (!results[p].feasible) continue;
@@ -317,7 +345,9 @@ std::string layers_csv(const std::vector<PointResult>& results, const std::vecto
         out << p << "," << csv_cell(workloads[w].name) << "," << l << "," << csv_cell(r.layers[l].first) << ","
             << (t.array_cycles + t.stall_cycles) << "," << t.stall_cycles << "," << num(100.0 * t.utilization) << ","
             << num(100.0 * t.mapping_efficiency) << "," << num(100.0 * t.compute_utilization) << ","
-            << t.scalesim_cycles << "\n";
+            << t.scalesim_cycles;
+        if (mapped) out << "," << dataflow_name(r.layer_dataflows[l]);
+        out << "\n";
       }
     }
   }
@@ -367,8 +397,9 @@ Evaluation evaluate_all(const ExploreSpec& spec, const TechnologyParams& tech,
     }
   }
   std::vector<TimedArchitecture> timed(e.archs.size());
-  parallel_for(e.archs.size(), threads,
-               [&](size_t a) { timed[a] = time_architecture(e.archs[a], arch_origin, by_bits.at(e.weight_bits[a])); });
+  parallel_for(e.archs.size(), threads, [&](size_t a) {
+    timed[a] = time_architecture(e.archs[a], arch_origin, by_bits.at(e.weight_bits[a]), tech);
+  });
   e.results.resize(points.size());
   parallel_for(points.size(), threads,
                [&](size_t i) { e.results[i] = cost_point(timed[e.arch_of[i]], tech, points[i]); });

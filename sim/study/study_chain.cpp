@@ -76,7 +76,7 @@ std::vector<int> StudyChain::predict_cycle_level(const PointRecord& r, std::arra
   if (pid < 0) throw std::runtime_error("cycle mode: fork() failed");
   if (pid == 0) {
     ::close(fds[0]);
-    const PointPrediction cycle = predict_point(RunMode::Cycle, ctx_.arch(), net_.net, &wm_, {}, test, 1);
+    const PointPrediction cycle = predict_point(RunMode::Cycle, net_.arch, net_.net, &wm_, {}, test, 1);
     std::vector<int64_t> out;
     for (size_t i = 0; i < cycle.cycle_runs.size(); ++i) {
       out.push_back(cycle.predictions[i]);
@@ -140,7 +140,7 @@ std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRec
   if (mode == RunMode::Cycle) {
     pred = predict_cycle_level(r, r.zero_operand_macs_by_weight_bits, r.transient_bit_errors);
   } else {
-    const PointPrediction p = predict_point(mode, ctx_.arch(), net_.net, &wm_, w, test, ctx_.threads());
+    const PointPrediction p = predict_point(mode, net_.arch, net_.net, &wm_, w, test, ctx_.threads());
     pred = p.predictions;
     r.zero_operand_macs_by_weight_bits = p.zero_operand_macs_by_weight_bits();
     r.transient_bit_errors = p.transient_bit_errors;

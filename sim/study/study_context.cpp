@@ -9,6 +9,7 @@
 #include "common/input_file.h"
 #include "common/json_reader.h"
 #include "common/number_text.h"
+#include "models/mapper.h"
 #include "models/point_evaluation.h"
 #include "models/timing_model.h"
 #include "models/weights_as_read.h"
@@ -87,15 +88,16 @@ void StudyContext::load_network(const StudyNetwork& sn) {
   prep.threads = threads_;
   prepare_network(s.net, test_, prep, [&](const Network& net) { arch_.check_fits(net); });
   s.name = sn.name.empty() ? s.net.name : sn.name;
+  s.arch = map_layers(arch_, s.net, &tech_);
   s.stored = stored_weights(s.net);
   // The clean point: the same evaluation as every point, on the weights as stored.
-  const PointPrediction clean = predict_point(spec_.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, arch_,
+  const PointPrediction clean = predict_point(spec_.mode == RunMode::Golden ? RunMode::Golden : RunMode::Fast, s.arch,
                                               s.net, nullptr, s.stored, test_, threads_);
   s.clean_predictions = clean.predictions;
   s.clean_zero_macs = clean.zero_operand_macs_by_weight_bits();
   s.correct_clean = count_accuracy(s.clean_predictions, s.clean_predictions, test_).correct;
   for (size_t l = 0; l < s.net.layers.size(); ++l) {
-    const LayerTiming t = layer_timing(arch_, s.net, int(l));
+    const LayerTiming t = layer_timing(s.arch, s.net, int(l));
     s.counts_per_image += t.counts;
     s.cycles_per_image += t.cycles;
   }

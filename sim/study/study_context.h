@@ -26,8 +26,9 @@ namespace lvsim {
 /// One network of the study, ready to run.
 struct StudyNetworkState {
   std::string name, file;
-  Network net;          // calibrated and finalized
-  LayerWeights stored;  // the patterns as written to the SRAM
+  Network net;              // calibrated and finalized
+  ArchitectureParams arch;  // the study's architecture with this network's layers mapped (models/mapper.h)
+  LayerWeights stored;      // the patterns as written to the SRAM
   std::vector<int> clean_predictions;
   int64_t correct_clean = 0;
   std::array<int64_t, 9> clean_zero_macs{};  // zero-operand MACs of the clean run, by weight bits
