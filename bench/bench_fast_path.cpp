@@ -136,13 +136,13 @@ void BM_FastPredictCountingZeroOperands(benchmark::State& state) {
   const Network& net = reference_cnn();
   const FastInference fast(net, stored_weights(net));
   const int threads = int(state.range(0));
-  std::vector<int64_t> zero_macs;
+  LayerZeroCounts zeros;
   for (auto _ : state) {
-    zero_macs.clear();
-    benchmark::DoNotOptimize(fast.predict(pixels().data(), kImages, threads, nullptr, &zero_macs));
+    zeros.reset(net.layers.size());
+    benchmark::DoNotOptimize(fast.predict(pixels().data(), kImages, threads, nullptr, &zeros));
   }
   int64_t gated = 0;
-  for (int64_t z : zero_macs) gated += z;
+  for (int64_t z : zeros.operand_macs) gated += z;
   state.counters["images_per_s"] =
       benchmark::Counter(double(kImages) * double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["zero_operand_share"] = double(gated) / (double(kImages) * double(net.total_macs()));

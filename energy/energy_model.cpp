@@ -105,6 +105,7 @@ nlohmann::json EnergyReport::to_json() const {
       {"saving_by_component_pj", saved},
       {"accountings", accountings},
       {"gating", {{"pe_clock_gating", pe_clock_gating}, {"zero_operand_gating", zero_operand_gating}}},
+      {"gating_saved_energy_per_inference_pj", gating_saved_energy_per_inference_pj},
       {"energy_per_inference_pj", energy_per_inference_pj},
       {"energy_breakdown_pj", breakdown_j},
       {"energy_share", share},
@@ -201,6 +202,17 @@ EnergyBreakdown EnergyModel::breakdown(const ActionCounts& c, const OperatingPoi
   return e;
 }
 
+double EnergyModel::gating_saved_energy_pj(const ActionCounts& c, const OperatingPoint& op) const {
+  validate_operating_point(tech_, op);
+  validate_counts(c, hw_);
+  if (!hw_.zero_operand_gating) return 0.0;
+  double gated = 0;
+  for (int m = 2; m <= 8; ++m)
+    gated += double(c.zero_operand_macs_by_weight_bits[m]) *
+             (tech_.mac_multiply_pj_by_weight_bits[m] + tech_.accumulator_add_pj);
+  return gated * tech_.logic_dynamic_scale(op.v_logic_v);
+}
+
 EnergyReport EnergyModel::cost(const ActionCounts& c, const OperatingPoint& op, int64_t images) const {
   if (images < 1) throw ConfigError(located(kCounts, "images", "must be >= 1 (got " + std::to_string(images) + ")"));
   EnergyReport r;
@@ -228,6 +240,7 @@ EnergyReport EnergyModel::cost(const ActionCounts& c, const OperatingPoint& op, 
       r.weight_sram_only_nominal_pj > 0 ? 1.0 - r.weight_sram_only_pj / r.weight_sram_only_nominal_pj : 0.0;
   r.pe_clock_gating = hw_.pe_clock_gating;
   r.zero_operand_gating = hw_.zero_operand_gating;
+  r.gating_saved_energy_per_inference_pj = gating_saved_energy_pj(c, op) / double(images);
   return r;
 }
 

@@ -76,11 +76,15 @@ struct EnergyReport {
   double weight_sram_only_nominal_pj = 0;
   double weight_sram_only_saving = 0;  // 1 - weight_sram_only / its nominal value
   bool pe_clock_gating = true, zero_operand_gating = true;
+  // What zero-operand gating saved per inference: the array MAC energy (multiply + accumulator add
+  // at V_logic) of the counted zero-operand MACs; 0 when the hardware does not gate them.
+  double gating_saved_energy_per_inference_pj = 0;
 
   /// Keys: energy_per_inference_pj, energy_breakdown_pj, energy_share, leakage_breakdown_pj,
   /// energy_total_pj, energy_per_mac_pj, average_power_w, time_s, energy_nominal_total_pj,
   /// saving_vs_nominal, operating_point {v_sram_v, v_logic_v, clock_hz}, saving_by_component_pj,
-  /// accountings {whole_accelerator, weight_sram_only}, gating {pe_clock_gating, zero_operand_gating}.
+  /// accountings {whole_accelerator, weight_sram_only}, gating {pe_clock_gating, zero_operand_gating},
+  /// gating_saved_energy_per_inference_pj.
   nlohmann::json to_json() const;
 };
 
@@ -95,6 +99,10 @@ class EnergyModel {
   /// Only the per-component energies (no nominal comparison); the building block of cost().
   EnergyBreakdown breakdown(const ActionCounts& counts, const OperatingPoint& op,
                             LeakageBreakdown* leakage = nullptr) const;
+  /// The energy zero-operand gating saved on `counts` at `op`, pJ: the MAC energy (multiply +
+  /// accumulator add, V_logic scaled) of their zero-operand MACs, which without gating would toggle
+  /// the multiplier and adder; 0 when the hardware does not gate (docs/energy-model.md, "Gating").
+  double gating_saved_energy_pj(const ActionCounts& counts, const OperatingPoint& op) const;
   /// Total leakage power at `op`, W.
   double leakage_power_w(const OperatingPoint& op) const;
 

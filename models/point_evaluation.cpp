@@ -19,9 +19,24 @@ PointPrediction predict_cycle_level(const ArchitectureParams& arch, const Networ
   PointPrediction p;
   std::vector<std::vector<uint8_t>> inputs;
   for (int64_t i = 0; i < test.count; ++i) inputs.push_back(preprocess_image(net, test.image(i)));
+  // Zero activations from the codes each conv/linear layer read in the netlist: its source layer's
+  // output, or the preprocessed image.
+  p.zero_activation_codes.assign(net.layers.size(), 0);
+  auto count_zero_inputs = [&](const ImageRun& r, const std::vector<uint8_t>& image) {
+    for (size_t l = 0; l < net.layers.size(); ++l) {
+      const Layer& L = net.layers[l];
+      if (!L.has_weights()) continue;
+      const int src = L.inputs[0];
+      const std::vector<uint8_t>& codes = src < 0 ? image : r.layers[size_t(src)].output;
+      p.zero_activation_codes[l] +=
+          count_zero_codes(codes.data(), int64_t(codes.size()), uint8_t(L.in_quant.zero_point));
+    }
+  };
+  const std::vector<std::vector<uint8_t>> images = inputs;
   wm.reset_stats();
   p.cycle_runs = run_network_systemc(arch, net, wm, std::move(inputs), cycle.trace, cycle.progress);
   p.zero_operand_counts.resize(net.layers.size());
+  for (size_t i = 0; i < p.cycle_runs.size(); ++i) count_zero_inputs(p.cycle_runs[i], images[i]);
   for (const ImageRun& r : p.cycle_runs) {
     p.predictions.push_back(argmax_class(r.layers[size_t(net.output)].output));
     p.transient_bit_errors += r.weight_errors.transient_bit_errors;
@@ -45,15 +60,16 @@ PointPrediction predict_point(RunMode mode, const ArchitectureParams& arch, cons
   // Zero operands are data: counted in the prediction pass from each image's codes, with the
   // weights that image read.
   PointPrediction p;
-  std::vector<int64_t> zero_macs;
+  LayerZeroCounts zeros;
   if (wm && wm->has_transient_errors()) {
     WeightReadCounts transient;
-    p.predictions = run_with_transients(mode, net, *wm, weights, test, transient, threads, &zero_macs);
+    p.predictions = run_with_transients(mode, net, *wm, weights, test, transient, threads, &zeros);
     p.transient_bit_errors = transient.transient_bit_errors;
   } else {
-    p.predictions = run_functional(mode, net, weights, test, threads, &zero_macs);
+    p.predictions = run_functional(mode, net, weights, test, threads, &zeros);
   }
-  p.zero_operand_counts = zero_operand_counts(net, zero_macs);
+  p.zero_operand_counts = zero_operand_counts(net, zeros.operand_macs);
+  p.zero_activation_codes = std::move(zeros.activation_codes);
   return p;
 }
 

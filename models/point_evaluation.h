@@ -31,6 +31,9 @@ struct PointPrediction {
   std::vector<int> predictions;  // per image
   // Per layer, summed over the images: the zero-operand MACs (the counts' only data-dependent part).
   std::vector<ActionCounts> zero_operand_counts;
+  // Per layer, summed over the images: the input codes of each conv/linear layer equal to its input
+  // zero point (its zero activations; activation_sparsity() in workloads/inference/zero_operands.h).
+  std::vector<int64_t> zero_activation_codes;
   std::vector<ImageRun> cycle_runs;  // cycle mode: every image's SystemC run (cycles, counts, delivered errors)
   int64_t transient_bit_errors = 0;  // bits the transient read errors flipped, over all images
 

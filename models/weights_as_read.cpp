@@ -63,12 +63,12 @@ LayerZeroCounters zero_counters(const Network& net, const LayerWeights& w) {
   return z;
 }
 
-/// Adds one image's zero-operand MACs per conv/linear layer, from the golden layer outputs `outs`:
-/// the counters of the persistent weights, except for the layers this image's changes touch, which
-/// are counted on its own weights `w`.
-void add_zero_operand_macs(const Network& net, const LayerZeroCounters& persistent, const LayerWeights& w,
-                           const std::vector<WeightChange>& changes, const uint8_t* pixels,
-                           const std::vector<std::vector<uint8_t>>& outs, std::vector<int64_t>& zero_macs) {
+/// Adds one image's zero-operand MACs and zero input codes per conv/linear layer, from the golden
+/// layer outputs `outs`: the counters of the persistent weights, except for the layers this
+/// image's changes touch, which are counted on its own weights `w`.
+void add_zero_counts(const Network& net, const LayerZeroCounters& persistent, const LayerWeights& w,
+                     const std::vector<WeightChange>& changes, const uint8_t* pixels,
+                     const std::vector<std::vector<uint8_t>>& outs, LayerZeroCounts& zeros) {
   std::vector<uint8_t> input;
   for (size_t l = 0; l < net.layers.size(); ++l) {
     const Layer& L = net.layers[l];
@@ -78,20 +78,22 @@ void add_zero_operand_macs(const Network& net, const LayerZeroCounters& persiste
     const uint8_t* codes = src < 0 ? input.data() : outs[size_t(src)].data();
     const bool changed =
         std::any_of(changes.begin(), changes.end(), [&](const WeightChange& c) { return size_t(c.layer) == l; });
-    zero_macs[l] += changed ? zero_operand_macs(L, w[l].data(), codes, CodeLayout::ChannelsFirst)
-                            : persistent[l]->count(codes, CodeLayout::ChannelsFirst);
+    zeros.operand_macs[l] += changed ? zero_operand_macs(L, w[l].data(), codes, CodeLayout::ChannelsFirst)
+                                     : persistent[l]->count(codes, CodeLayout::ChannelsFirst);
+    zeros.activation_codes[l] += count_zero_codes(codes, L.in_shape.size(), uint8_t(L.in_quant.zero_point));
   }
 }
 
 /// The golden engine over the test set, each image with its own weight changes (if any) patched
 /// into a per-thread copy of `persistent`; zero-operand MACs per layer from the same pass.
 std::vector<int> golden_predict(const Network& net, const LayerWeights& persistent, const Dataset& test,
-                                const ImageWeightChanges& changes, int threads, std::vector<int64_t>* zero_macs) {
+                                const ImageWeightChanges& changes, int threads, LayerZeroCounts* zero_counts) {
   std::vector<int> pred(size_t(test.count));
   threads = int(std::clamp<int64_t>(threads, 1, std::max<int64_t>(test.count, 1)));
-  std::vector<std::vector<int64_t>> zeros(size_t(threads), std::vector<int64_t>(net.layers.size(), 0));
+  std::vector<LayerZeroCounts> zeros(static_cast<size_t>(threads));
+  for (LayerZeroCounts& z : zeros) z.reset(net.layers.size());
   std::atomic<int64_t> next{0};
-  const LayerZeroCounters counters = zero_macs ? zero_counters(net, persistent) : LayerZeroCounters();
+  const LayerZeroCounters counters = zero_counts ? zero_counters(net, persistent) : LayerZeroCounters();
   auto work = [&](int t) {
     LayerWeights w = persistent;
     std::vector<WeightChange> ch;
@@ -101,16 +103,15 @@ std::vector<int> golden_predict(const Network& net, const LayerWeights& persiste
       for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = c.pattern;
       const std::vector<std::vector<uint8_t>> outs = run_all_layers(net, test.image(i), w);
       pred[size_t(i)] = argmax_class(outs[size_t(net.output)]);
-      if (zero_macs) add_zero_operand_macs(net, counters, w, ch, test.image(i), outs, zeros[size_t(t)]);
+      if (zero_counts) add_zero_counts(net, counters, w, ch, test.image(i), outs, zeros[size_t(t)]);
       for (const WeightChange& c : ch)
         w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
     }
   };
   run_on_threads(threads, work);
-  if (zero_macs) {
-    zero_macs->assign(net.layers.size(), 0);
-    for (const auto& z : zeros)
-      for (size_t l = 0; l < z.size(); ++l) (*zero_macs)[l] += z[l];
+  if (zero_counts) {
+    zero_counts->reset(net.layers.size());
+    for (const LayerZeroCounts& z : zeros) zero_counts->add(z);
   }
   return pred;
 }
@@ -118,10 +119,10 @@ std::vector<int> golden_predict(const Network& net, const LayerWeights& persiste
 }  // namespace
 
 std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
-                                int threads, std::vector<int64_t>* zero_macs) {
-  if (mode == RunMode::Golden) return golden_predict(net, w, test, nullptr, threads, zero_macs);
+                                int threads, LayerZeroCounts* zeros) {
+  if (mode == RunMode::Golden) return golden_predict(net, w, test, nullptr, threads, zeros);
   FastInference engine(net, w);
-  return engine.predict(test.pixels.data(), test.count, threads, nullptr, zero_macs);
+  return engine.predict(test.pixels.data(), test.count, threads, nullptr, zeros);
 }
 
 void read_image_weights(const Network& net, WeightMemory& wm, int64_t image, const LayerWeights& persistent,
@@ -172,31 +173,31 @@ bool dense_transients(const Network& net, const WeightMemory& wm, const LayerWei
 // one image at a time per thread.
 std::vector<int> fast_predict_per_image(const Network& net, const WeightMemory& wm, const LayerWeights& persistent,
                                         const Dataset& test, int threads, std::vector<int64_t>& flipped,
-                                        std::vector<int64_t>* zero_macs) {
+                                        LayerZeroCounts* zero_counts) {
   std::vector<int> pred(size_t(test.count));
   threads = int(std::clamp<int64_t>(threads, 1, std::max<int64_t>(test.count, 1)));
-  std::vector<std::vector<int64_t>> zeros(size_t(threads), std::vector<int64_t>(net.layers.size(), 0));
+  std::vector<LayerZeroCounts> zeros(static_cast<size_t>(threads));
+  for (LayerZeroCounts& z : zeros) z.reset(net.layers.size());
   std::atomic<int64_t> next{0};
   auto work = [&](int t) {
     LayerWeights w = persistent;
     std::vector<WeightChange> ch;
-    std::vector<int64_t> z;
+    LayerZeroCounts z;
     for (int64_t i = next++; i < test.count; i = next++) {
       flipped[size_t(i)] = transient_weight_changes(net, wm, i, persistent, ch);
       for (const WeightChange& c : ch) w[size_t(c.layer)][size_t(c.index)] = c.pattern;
       const FastInference engine(net, w);
-      z.clear();  // predict adds to it
-      pred[size_t(i)] = engine.predict(test.image(i), 1, 1, nullptr, zero_macs ? &z : nullptr)[0];
-      for (size_t l = 0; l < z.size(); ++l) zeros[size_t(t)][l] += z[l];
+      z.reset(net.layers.size());  // predict adds to it
+      pred[size_t(i)] = engine.predict(test.image(i), 1, 1, nullptr, zero_counts ? &z : nullptr)[0];
+      zeros[size_t(t)].add(z);
       for (const WeightChange& c : ch)
         w[size_t(c.layer)][size_t(c.index)] = persistent[size_t(c.layer)][size_t(c.index)];
     }
   };
   run_on_threads(threads, work);
-  if (zero_macs) {
-    zero_macs->assign(net.layers.size(), 0);
-    for (const auto& zt : zeros)
-      for (size_t l = 0; l < zt.size(); ++l) (*zero_macs)[l] += zt[l];
+  if (zero_counts) {
+    zero_counts->reset(net.layers.size());
+    for (const LayerZeroCounts& zt : zeros) zero_counts->add(zt);
   }
   return pred;
 }
@@ -205,12 +206,12 @@ std::vector<int> fast_predict_per_image(const Network& net, const WeightMemory& 
 
 std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
                                      const Dataset& test, WeightReadCounts& fr, int threads,
-                                     std::vector<int64_t>* zero_macs) {
+                                     LayerZeroCounts* zero_counts) {
   // Per-image counts land in their own slots, so the total does not depend on the threads.
   std::vector<int64_t> flipped(size_t(test.count), 0);
   const WeightMemory& memory = wm;
   if (mode != RunMode::Golden && test.count > 0 && dense_transients(net, memory, persistent)) {
-    std::vector<int> pred = fast_predict_per_image(net, memory, persistent, test, threads, flipped, zero_macs);
+    std::vector<int> pred = fast_predict_per_image(net, memory, persistent, test, threads, flipped, zero_counts);
     for (int64_t f : flipped) fr.transient_bit_errors += f;
     return pred;
   }
@@ -219,8 +220,8 @@ std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMem
   };
   std::vector<int> pred =
       mode == RunMode::Golden
-          ? golden_predict(net, persistent, test, changes, threads, zero_macs)
-          : FastInference(net, persistent).predict(test.pixels.data(), test.count, threads, changes, zero_macs);
+          ? golden_predict(net, persistent, test, changes, threads, zero_counts)
+          : FastInference(net, persistent).predict(test.pixels.data(), test.count, threads, changes, zero_counts);
   for (int64_t f : flipped) fr.transient_bit_errors += f;
   return pred;
 }

@@ -22,11 +22,11 @@ namespace lvsim {
 /// weights_changed, ECC counters of `fr` are added to / set).
 LayerWeights read_all_weights(const Network& net, WeightMemory& wm, WeightReadCounts& fr);
 
-/// Golden or fast predictions of every image of `test` on fixed weights. With `zero_macs`, also
-/// each layer's zero-operand MACs summed over the images, counted in the same pass from the
-/// codes the layer reads (the data-dependent count behind zero-operand gating).
+/// Golden or fast predictions of every image of `test` on fixed weights. With `zeros`, also each
+/// layer's zero-operand MACs and zero input codes summed over the images, counted in the same pass
+/// from the codes the layer reads (the data-dependent counts behind zero-operand gating).
 std::vector<int> run_functional(RunMode mode, const Network& net, const LayerWeights& w, const Dataset& test,
-                                int threads, std::vector<int64_t>* zero_macs = nullptr);
+                                int threads, LayerZeroCounts* zeros = nullptr);
 
 /// Per-layer zero-operand MACs as action counts (in the bit width of each layer's weights).
 std::vector<ActionCounts> zero_operand_counts(const Network& net, const std::vector<int64_t>& zero_macs);
@@ -49,6 +49,6 @@ int64_t transient_weight_changes(const Network& net, const WeightMemory& wm, int
 /// (read_image_weights); adds the transient bit errors to `fr`.
 std::vector<int> run_with_transients(RunMode mode, const Network& net, WeightMemory& wm, const LayerWeights& persistent,
                                      const Dataset& test, WeightReadCounts& fr, int threads = 1,
-                                     std::vector<int64_t>* zero_macs = nullptr);
+                                     LayerZeroCounts* zeros = nullptr);
 
 }  // namespace lvsim

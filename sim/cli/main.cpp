@@ -34,7 +34,7 @@ namespace {
 struct SweepCommandLine {
   std::string study_path;
   std::vector<std::string> networks;  // FILE or NAME=FILE
-  std::string data_dir, arch_path, tech_path, mode, calib, voltages, ber_list, chips, ber_model;
+  std::string data_dir, arch_path, tech_path, mode, calib, voltages, ber_list, chips, ber_model, norm_params;
   std::optional<int64_t> images, calib_images;
   std::optional<double> v_logic_v, v_sram_v, stuck_at_1_fraction, transient_ber, ci_width;
   std::optional<int> min_chips;
@@ -144,6 +144,8 @@ void add_sweep_command(CLI::App& app, CommandLine& cl) {
       ->check(positive_integer());
   sw->add_option("--calib", o.calib, "Calibration: min-max or percentile")
       ->check(CLI::IsMember({"min-max", "percentile"}));
+  sw->add_option("--norm-params", o.norm_params,
+                 "Where GroupNorm parameters live: sram (default; they see its faults) or register (protected)");
   sw->add_option("--threads", o.exec.threads, "Worker threads per process (default: all cores)")
       ->check(positive_integer());
   sw->add_option("--out", o.exec.out_dir, "Output directory (results, journal, report.html)")->required();
@@ -263,6 +265,11 @@ lvsim::StudySpec sweep_spec(const SweepCommandLine& o) {
   if (!o.mode.empty()) s.mode = lvsim::run_mode_from_name(o.mode, "command line: --mode");
   if (o.calib_images) s.calib_images = *o.calib_images;
   if (!o.calib.empty()) s.calib_method = lvsim::calibration_method_from_name(o.calib, "--calib");
+  if (!o.norm_params.empty()) {
+    if (o.norm_params != "sram" && o.norm_params != "register")
+      throw lvsim::ConfigError("command line: --norm-params: expected sram or register, got \"" + o.norm_params + "\"");
+    s.norm_params_in_sram = o.norm_params == "sram";
+  }
   if (!file) {  // without a study file these have no default
     if (s.networks.empty()) throw lvsim::ConfigError("command line: --network: required (or give --study)");
     if (s.data_dir.empty()) throw lvsim::ConfigError("command line: --data: required (or give --study)");

@@ -143,6 +143,14 @@ std::string vcd_target(const std::string& path) {
 
 /// Cycle mode: every image through the SystemC netlist; cycles, counts and fault statistics as
 /// that run measured and counted them.
+/// Each conv/linear layer's activation sparsity and the network's, from the zero input codes the
+/// prediction pass counted.
+void fill_activation_sparsity(const Network& net, const PointPrediction& p, int64_t images, RunReport& rep) {
+  const std::vector<std::optional<double>> s = activation_sparsity(net, p.zero_activation_codes, images);
+  for (size_t l = 0; l < rep.layers.size() && l < s.size(); ++l) rep.layers[l].activation_sparsity = s[l];
+  rep.activation_sparsity = network_activation_sparsity(net, p.zero_activation_codes, images);
+}
+
 void run_cycle_mode(const RunOptions& opt, const ArchitectureParams& arch, const Network& net, WeightMemory& wm,
                     const Dataset& test, const std::vector<LayerTiming>& timing, const std::string& vcd_file,
                     RunReport& rep) {
@@ -174,6 +182,7 @@ void run_cycle_mode(const RunOptions& opt, const ArchitectureParams& arch, const
   }
   rep.predictions = p.predictions;
   report_cycle_weight_errors(runs, rep.faults);
+  fill_activation_sparsity(net, p, test.count, rep);
 }
 
 /// Accuracy with faults and clean, and the robust error, from the predictions and the labels.
@@ -210,6 +219,8 @@ void fill_time_and_energy(const EnergyModel& energy_model, const OperatingPoint&
     const EnergyBreakdown b = energy_model.breakdown(L.counts, op);
     L.energy_pj = b.total_pj();
     L.energy_breakdown_pj = b.to_json();
+    L.gating_saved_energy_per_inference_pj =
+        energy_model.gating_saved_energy_pj(L.counts, op) / double(std::max<int64_t>(rep.images, 1));
   }
 }
 
@@ -352,6 +363,7 @@ void simulate(const RunOptions& opt, const RunInputs& in, WeightMemory& wm, cons
     rep.faults.transient_bit_errors += p.transient_bit_errors;
     fill_layers_from_timing(rep, timing, in.test.count);
     for (size_t l = 0; l < rep.layers.size(); ++l) rep.layers[l].counts += p.zero_operand_counts[l];
+    fill_activation_sparsity(in.net, p, in.test.count, rep);
   }
   rep.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.images_per_second = rep.wall_time_s > 0 ? double(rep.images) / rep.wall_time_s : 0.0;

@@ -83,7 +83,9 @@ nlohmann::json layer_json(const LayerReport& l) {
                       {"weight_sram_reads", l.weight_sram_reads},
                       {"energy_pj", l.energy_pj},
                       {"energy_breakdown_pj", l.energy_breakdown_pj},
-                      {"action_counts", action_counts_to_json(l.counts)}};
+                      {"action_counts", action_counts_to_json(l.counts)},
+                      {"activation_sparsity", optional_json(l.activation_sparsity)},
+                      {"gating_saved_energy_per_inference_pj", l.gating_saved_energy_per_inference_pj}};
   if (!l.dataflow.empty()) j["dataflow"] = l.dataflow;
   return j;
 }
@@ -104,6 +106,7 @@ nlohmann::json RunReport::to_json() const {
   j["accuracy"] = accuracy;
   j["accuracy_clean"] = accuracy_clean;
   j["robust_error"] = optional_json(robust_error);
+  j["activation_sparsity"] = optional_json(activation_sparsity);
   j["wall_time_s"] = wall_time_s;
   j["images_per_second"] = images_per_second;
   j["macs_per_image"] = macs_per_image;
@@ -168,6 +171,14 @@ std::string RunReport::energy_accounting_text() const {
       "PE clock gating {}, zero-operand gating {}\n",
       100.0 * e.saving_vs_nominal, 100.0 * e.weight_sram_only_saving, e.pe_clock_gating ? "on" : "off",
       e.zero_operand_gating ? "on" : "off");
+  // What zero-operand gating bought: the MAC energy of the gated MACs (docs/energy-model.md).
+  const double saved = e.gating_saved_energy_per_inference_pj;
+  const double without = e.energy_per_inference_pj + saved;
+  s += fmt::format(
+      "  zero-operand gating saved {}/inference ({:.1f}% of the energy without it){}\n",
+      energy_unit == "normalized" ? fmt::format("{:.4g} units", saved) : si(saved * 1e-12, "J"),
+      without > 0 ? 100.0 * saved / without : 0.0,
+      activation_sparsity ? fmt::format("; activation sparsity {:.1f}%", 100.0 * *activation_sparsity) : "");
   if (weights_streamed && images > 0)
     s += fmt::format(
         "  weights streamed from DRAM every inference: {} words written into the weight SRAM, {}/inference\n",
@@ -242,17 +253,18 @@ std::string RunReport::dataflow_text() const {
 
 std::string RunReport::layer_table_text() const {
   const bool mapped = !mapping_objective.empty();
-  std::string s = fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6} {:>11} {:>12}{}\n", "layer",
+  std::string s = fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6} {:>11} {:>12} {:>9}{}\n", "layer",
                               "type", "input", "output", "MACs", "bits", "cycles/img", "util%", "SRAM reads",
-                              "energy/img", mapped ? "  dataflow" : "");
+                              "energy/img", "sparsity%", mapped ? "  dataflow" : "");
   const int64_t n = images > 0 ? images : 1;
   for (const auto& l : layers)
-    s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6.1f} {:>11} {:>12}{}\n", l.name, l.type,
+    s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6.1f} {:>11} {:>12} {:>9}{}\n", l.name, l.type,
                      shape_text(l.input_shape), shape_text(l.output_shape), l.macs_per_image,
                      l.weight_bits ? std::to_string(l.weight_bits) : "-", l.cycles / n, 100.0 * l.utilization,
                      l.weight_sram_reads / n,
                      energy_unit == "normalized" ? fmt::format("{:.4g}", l.energy_pj / double(n))
                                                  : si(l.energy_pj / double(n) * 1e-12, "J"),
+                     l.activation_sparsity ? fmt::format("{:.1f}", 100.0 * *l.activation_sparsity) : "-",
                      mapped ? "  " + (l.dataflow.empty() ? std::string("-") : l.dataflow) : std::string());
   s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12}\n", "total", "", "", "", macs_per_image, "",
                    total_cycles / n);

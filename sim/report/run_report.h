@@ -40,6 +40,10 @@ struct LayerReport {
   ActionCounts counts;
   double energy_pj = 0;
   nlohmann::json energy_breakdown_pj;  // per component, as the run's energy_breakdown_pj
+  // Conv/linear layers: the fraction of the input codes (over all images) equal to the layer
+  // input's zero point, i.e. the activation operands zero-operand gating skips; none otherwise.
+  std::optional<double> activation_sparsity;
+  double gating_saved_energy_per_inference_pj = 0;  // what zero-operand gating saved in this layer
 };
 
 /// What the faults did: the memory, the failing cells, the weight bits they corrupted (the
@@ -75,9 +79,11 @@ struct RunReport {
   double accuracy = 0;                 // with faults, fraction 0..1
   double accuracy_clean = 0;           // same network, weights as stored
   std::optional<double> robust_error;  // wrong clean or with faults (Stutz et al.)
-  double wall_time_s = 0;              // inference only (not loading)
-  double images_per_second = 0;        // wall-clock speed of the simulator
-  std::vector<int> predictions;        // with faults, one per evaluated image, in order
+  // All conv/linear layers' zero input codes over all their input codes (LayerReport's per layer).
+  std::optional<double> activation_sparsity;
+  double wall_time_s = 0;        // inference only (not loading)
+  double images_per_second = 0;  // wall-clock speed of the simulator
+  std::vector<int> predictions;  // with faults, one per evaluated image, in order
   std::vector<int> predictions_clean;
   std::vector<int> labels;
   std::vector<LayerReport> layers;

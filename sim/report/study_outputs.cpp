@@ -9,6 +9,7 @@
 
 #include "energy/action_counts_json.h"
 #include "sim/study/study_stats.h"
+#include "workloads/inference/zero_operands.h"
 
 namespace lvsim {
 
@@ -56,7 +57,25 @@ Json point_row(const StudyContext& ctx, const PointRecord& r) {
   row["energy_per_inference_pj"] = e.energy_pj;
   row["energy_saved_total"] = e.energy_saved_total;
   row["energy_saved_weight_sram"] = e.energy_saved_weight_sram;
+  row["gating_saved_energy_per_inference_pj"] = e.gating_saved_energy_per_inference_pj;
   return row;
+}
+
+/// The network's activation sparsity in its clean run (no faults): over all conv/linear layers,
+/// and per layer ({layer name: fraction}).
+Json clean_sparsity(const StudyContext& ctx, size_t n) {
+  const StudyNetworkState& s = ctx.networks()[n];
+  return opt(network_activation_sparsity(s.net, s.clean_zero_activation_codes, ctx.test().count));
+}
+
+Json clean_sparsity_by_layer(const StudyContext& ctx, size_t n) {
+  const StudyNetworkState& s = ctx.networks()[n];
+  const std::vector<std::optional<double>> per_layer =
+      activation_sparsity(s.net, s.clean_zero_activation_codes, ctx.test().count);
+  Json j = Json::object();
+  for (size_t l = 0; l < per_layer.size(); ++l)
+    if (per_layer[l]) j[s.net.layers[l].name] = *per_layer[l];
+  return j;
 }
 
 /// Energy per inference averaged over the chips: the costs are linear in the counts, so the mean
@@ -78,6 +97,7 @@ void energy_fields(const StudyContext& ctx, size_t n, size_t v, const std::vecto
   row["time_per_inference_s"] = double(ctx.networks()[n].cycles_per_image) / e.op.clock_hz;
   row["clock_hz"] = e.op.clock_hz;
   row["v_logic_v"] = e.op.v_logic_v;
+  row["gating_saved_energy_per_inference_pj"] = e.gating_saved_energy_per_inference_pj;
 }
 
 Json summary_row(const StudyContext& ctx, size_t n, size_t v, const std::vector<const PointRecord*>& chips) {
@@ -111,6 +131,13 @@ Json summary_row(const StudyContext& ctx, size_t n, size_t v, const std::vector<
   row["robust_error_ci95_low"] = opt(e.ci95_low);
   row["robust_error_ci95_high"] = opt(e.ci95_high);
   energy_fields(ctx, n, v, chips, row);
+  row["activation_sparsity_clean"] = clean_sparsity(ctx, n);
+  // Per conv/linear layer in the network's layer order (names: summary.json networks[]); one CSV
+  // cell holding the JSON array.
+  const Json per_layer = clean_sparsity_by_layer(ctx, n);
+  Json by_layer = Json::array();
+  for (const auto& [name, x] : per_layer.items()) by_layer.push_back(x);
+  row["activation_sparsity_clean_by_layer"] = by_layer;
   return row;
 }
 
@@ -148,7 +175,9 @@ Json network_entry(const StudyContext& ctx, size_t n, const std::vector<Json>& r
             {"accuracy_clean", clean},
             {"macs_per_image", s.net.total_macs()},
             {"cycles_per_inference", s.cycles_per_image},
-            {"action_counts_per_inference", action_counts_to_json(s.counts_per_image)}};
+            {"action_counts_per_inference", action_counts_to_json(s.counts_per_image)},
+            {"activation_sparsity_clean", clean_sparsity(ctx, n)},
+            {"activation_sparsity_clean_by_layer", clean_sparsity_by_layer(ctx, n)}};
   j["thresholds"] = Json::array();
   for (double d : ctx.spec().max_drop)
     j["thresholds"].push_back({{"max_drop", d},
@@ -186,7 +215,8 @@ Json study_entry(const StudyContext& ctx) {
             {"max_rerr_increase", s.max_rerr_increase},
             {"v_logic_v", ctx.operating_point(0).v_logic_v},
             {"v_sram_nominal_v", ctx.nominal().v_sram_v},
-            {"clock_hz", ctx.operating_point(0).clock_hz}};
+            {"clock_hz", ctx.operating_point(0).clock_hz},
+            {"norm_params", s.norm_params_in_sram ? "sram" : "register"}};
   j["networks"] = Json::array();
   for (const StudyNetworkState& n : ctx.networks()) j["networks"].push_back({{"name", n.name}, {"file", n.file}});
   return j;
@@ -338,7 +368,10 @@ std::string study_summary_text(const nlohmann::json& summary) {
       << st["mode"].get<std::string>() << "\n";
   for (const nlohmann::json& n : summary["networks"]) {
     const std::string name = n["name"].get<std::string>();
-    out << "\nnetwork " << name << ": clean accuracy " << pct(n["accuracy_clean"]) << " %\n";
+    out << "\nnetwork " << name << ": clean accuracy " << pct(n["accuracy_clean"]) << " %";
+    if (n.contains("activation_sparsity_clean") && n["activation_sparsity_clean"].is_number())
+      out << ", activation sparsity " << pct(n["activation_sparsity_clean"]) << " % (clean)";
+    out << "\n";
     out << (volts ? "  V_sram" : "  p     ") << "  chips  accuracy % mean [95% CI]   worst   RErr %  BER measured"
         << "  energy/inf   saved % SRAM / total\n";
     for (const nlohmann::json& p : summary["points"]) {

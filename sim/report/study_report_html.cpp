@@ -460,6 +460,15 @@ std::string networks_text(const json& summary, const StudyView& v) {
     html += "<b>" + escape_html(name) + "</b>";
     if (!file.empty()) html += " (" + escape_html(file) + ")";
     if (net) html += ": clean accuracy " + percent(number(*net, "accuracy_clean"));
+    if (net && number(*net, "activation_sparsity_clean")) {
+      // Per conv/linear layer too: where the zero activations zero-operand gating skips are.
+      html += ", activation sparsity " + percent(number(*net, "activation_sparsity_clean")) + " (clean; per layer";
+      if (net->contains("activation_sparsity_clean_by_layer") &&
+          (*net)["activation_sparsity_clean_by_layer"].is_object())
+        for (const auto& [layer, x] : (*net)["activation_sparsity_clean_by_layer"].items())
+          if (x.is_number()) html += " " + escape_html(layer) + " " + percent(x.get<double>());
+      html += ")";
+    }
     if (net && number(*net, "macs_per_image"))
       html += ", " + sig4(*number(*net, "macs_per_image") / 1e6) + " M MACs/image";
     html += "<br>";
@@ -612,6 +621,7 @@ std::vector<Column> summary_columns(const StudyView& v) {
           {"energy per inference (" + e + ")", "energy_per_inference_pj", Format::Energy},
           {"saved, total (%)", "energy_saved_total", Format::Percent},
           {"saved, weight SRAM (%)", "energy_saved_weight_sram", Format::Percent},
+          {"saved by zero-operand gating (" + e + ")", "gating_saved_energy_per_inference_pj", Format::Energy},
           {"cycles per inference", "cycles_per_inference", Format::Integer},
           {"time per inference", "time_per_inference_s", Format::Seconds}};
 }

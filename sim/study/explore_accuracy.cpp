@@ -22,6 +22,7 @@ ExploreAccuracySpec ExploreAccuracySpec::from_json(const nlohmann::json& j, cons
   if (o.has("max_drop")) a.max_drop = o.get_double_array("max_drop", -1e9, 1e9);
   const std::string mode = o.get_enum("mode", {"fast", "golden"}, "fast");
   a.mode = mode == "golden" ? RunMode::Golden : RunMode::Fast;
+  a.norm_params_in_sram = o.get_enum("norm_params", {"sram", "register"}, "sram") == "sram";
   o.finish();
   return a;
 }
@@ -47,6 +48,7 @@ StudySpec study_for(const ExploreAccuracySpec& acc, const AccuracyStudyRequest& 
   s.fault_model = "chip";
   s.max_drop = acc.max_drop;
   s.mode = acc.mode;
+  s.norm_params_in_sram = acc.norm_params_in_sram;
   sort_study_values(s);
   return s;
 }

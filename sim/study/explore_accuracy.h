@@ -26,8 +26,9 @@ struct ExploreAccuracySpec {
   std::vector<uint64_t> chip_seeds;    // the simulated chips (the same chips at every point)
   std::vector<double> max_drop{0.01};  // thresholds reported by each architecture's study
   RunMode mode = RunMode::Fast;
+  bool norm_params_in_sram = true;  // "norm_params": "sram" | "register" (StudySpec::norm_params_in_sram)
 
-  /// Reads the block ("data", "images", "chips": N | "A..B" | [seeds], "max_drop", "mode");
+  /// Reads the block ("data", "images", "chips": N | "A..B" | [seeds], "max_drop", "mode", "norm_params");
   /// relative paths from the exploration file's folder. ConfigError naming `origin` and the field.
   static ExploreAccuracySpec from_json(const nlohmann::json& j, const std::string& origin);
 };

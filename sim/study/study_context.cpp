@@ -85,6 +85,7 @@ void StudyContext::load_network(const StudyNetwork& sn) {
   prep.data_dir = spec_.data_dir;
   prep.calib_images = spec_.calib_images;
   prep.calib_method = spec_.calib_method;
+  prep.norm_params_in_sram = spec_.norm_params_in_sram;
   prep.threads = threads_;
   prepare_network(s.net, test_, prep, [&](const Network& net) { arch_.check_fits(net); });
   s.name = sn.name.empty() ? s.net.name : sn.name;
@@ -95,6 +96,7 @@ void StudyContext::load_network(const StudyNetwork& sn) {
                                               s.net, nullptr, s.stored, test_, threads_);
   s.clean_predictions = clean.predictions;
   s.clean_zero_macs = clean.zero_operand_macs_by_weight_bits();
+  s.clean_zero_activation_codes = clean.zero_activation_codes;
   s.correct_clean = count_accuracy(s.clean_predictions, s.clean_predictions, test_).correct;
   for (size_t l = 0; l < s.net.layers.size(); ++l) {
     const LayerTiming t = layer_timing(s.arch, s.net, int(l));
@@ -146,6 +148,7 @@ StudyValueEnergy StudyContext::energy(size_t network, size_t value, const std::a
   e.energy_saved_total = reference_pj_[network] > 0 ? 1.0 - e.energy_pj / reference_pj_[network] : 0.0;
   e.energy_saved_weight_sram =
       reference_sram_pj_[network] > 0 ? 1.0 - e.breakdown.weight_sram_pj / reference_sram_pj_[network] : 0.0;
+  e.gating_saved_energy_per_inference_pj = energy_model_->gating_saved_energy_pj(c, e.op) * inv;
   return e;
 }
 

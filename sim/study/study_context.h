@@ -32,7 +32,10 @@ struct StudyNetworkState {
   std::vector<int> clean_predictions;
   int64_t correct_clean = 0;
   std::array<int64_t, 9> clean_zero_macs{};  // zero-operand MACs of the clean run, by weight bits
-  ActionCounts counts_per_image;             // closed form (docs/timing-model.md)
+  // Per layer: conv/linear input codes equal to the input zero point in the clean run (summed over
+  // the test images): the network's activation sparsity without faults.
+  std::vector<int64_t> clean_zero_activation_codes;
+  ActionCounts counts_per_image;  // closed form (docs/timing-model.md)
   int64_t cycles_per_image = 0;
   double zero_bit_fraction = 0;  // of the stored weight bits (for the expected bit error rate)
 };
@@ -45,6 +48,7 @@ struct StudyValueEnergy {
   double energy_saved_total = 0;        // 1 - energy / (same at nominal V_sram), whole accelerator
   double energy_saved_weight_sram = 0;  // the same for the weight SRAM's access energy alone (the seed paper's
                                         // figure; `accountings.weight_sram_only` of lvsim run)
+  double gating_saved_energy_per_inference_pj = 0;  // what zero-operand gating saved (EnergyModel)
 };
 
 class StudyContext {

@@ -133,6 +133,7 @@ void read_options(JsonObject& o, StudySpec& s) {
   }
   const std::string mode = o.get_enum("mode", {"fast", "golden", "cycle"}, "fast");
   s.mode = mode == "golden" ? RunMode::Golden : mode == "cycle" ? RunMode::Cycle : RunMode::Fast;
+  s.norm_params_in_sram = o.get_enum("norm_params", {"sram", "register"}, "sram") == "sram";
   if (o.has("calibration")) {
     JsonObject c = o.get_object("calibration");
     s.calib_images = c.get_int("images", 1, int64_t(1) << 40, s.calib_images);
@@ -288,6 +289,7 @@ nlohmann::json StudySpec::to_json() const {
   j["mode"] = run_mode_name(mode);
   j["calibration"] = {{"images", calib_images},
                       {"method", calib_method == CalibrationMethod::MinMax ? "min-max" : "percentile"}};
+  if (!norm_params_in_sram) j["norm_params"] = "register";  // absent: in the SRAM (fingerprints unchanged)
   return j;
 }
 

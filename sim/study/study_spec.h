@@ -61,6 +61,9 @@ struct StudySpec {
   RunMode mode = RunMode::Fast;
   int64_t calib_images = 512;
   CalibrationMethod calib_method = CalibrationMethod::MinMax;
+  // Where GroupNorm's alpha' and beta live: the weight SRAM (they see its faults; "sram") or a
+  // protected register file ("register"); Network::norm_params_in_sram.
+  bool norm_params_in_sram = true;
 
   /// ConfigError (located at `origin`) on anything out of range or inconsistent.
   void validate(const std::string& origin) const;

@@ -129,7 +129,9 @@ JournalBounds journal_bounds(const StudyContext& ctx) {
   for (const StudyNetworkState& n : ctx.networks()) {
     JournalBounds::Network bn;
     for (const Layer& L : n.net.layers) {
-      if (!L.has_weights()) continue;
+      // Every tensor the weight SRAM holds: conv/linear weights, and GroupNorm parameters unless
+      // they live in the register file (read_all_weights counts the same ones).
+      if (!L.has_parameters() || !n.net.params_in_weight_sram(L)) continue;
       bn.bits_stored += int64_t(L.weight.stored.size()) * L.weight.bits;
       bn.weights += int64_t(L.weight.stored.size());
     }

@@ -91,6 +91,10 @@ ALLOWED = [
      "--network net.json --lvsim build/lvsim --import-args \"--calib-data /usr/share/datasets/fashion-mnist\" "
      "--check-data /usr/share/datasets/fashion-mnist --check-images 1000",
      "a tools/torch script: needs PyTorch and a trained net.pt (tests/cli/import_torch.sh runs export.py)"),
+    ("docs/results-simplenet.md",
+     "/usr/bin/python3 tools/flatenn_results.py --bit-flip results/flatenn-bit-flip "
+     "--stuck-at results/flatenn-stuck-at --lvsim build/lvsim --md docs/results-simplenet.md",
+     "rewrites docs/results-simplenet.md from full studies (tools/reproduce-seed-results.sh runs it)"),
 ]
 
 SHELL_LANGS = {"sh", "bash", "shell", "console"}

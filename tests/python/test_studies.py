@@ -99,3 +99,27 @@ def test_progress_choices(monkeypatch, capsys):
     bar(3, 6)
     bar(6, 6)
     assert capsys.readouterr().err == "\r[###############...............] 3/6 points\r[" + "#" * 30 + "] 6/6 points\n"
+
+
+def test_sweep_norm_params_equals_cli_and_bad_value_names_the_field(tmp_path):
+    """A study dict's "norm_params" (where GroupNorm's alpha' and beta live) = `lvsim sweep
+    --norm-params`; the two placements differ on a GroupNorm network; a bad value is an lvsim.Error
+    naming the field."""
+    net = os.path.join(SRC, "tests/data/tiny-groupnorm.json")
+    data = "/usr/share/datasets/fashion-mnist"
+    study = {"format": "lvsim-study", "version": 1, "networks": [net], "data": {"dir": data, "images": 200},
+             "sweep": {"ber": [0.05]}, "chips": {"seeds": [1, 2]}, "faults": {"model": "bit_flip"}}
+    points = {}
+    for where in ("sram", "register"):
+        r = lvsim.sweep(dict(study, norm_params=where), out=tmp_path / f"api-{where}", progress=False)
+        cli("sweep", "--network", net, "--data", data, "--images", 200, "--ber-list", 0.05, "--chips", "1,2",
+            "--norm-params", where, "--out", tmp_path / f"cli-{where}", "--quiet")
+        assert read(tmp_path / f"api-{where}", "points.csv") == read(tmp_path / f"cli-{where}", "points.csv")
+        assert r.summary["study"]["norm_params"] == where
+        points[where] = [(p["bits_stored"], p["correct"]) for p in r.points]
+    assert points["sram"] != points["register"]
+    try:
+        lvsim.sweep(dict(study, norm_params="flash"), progress=False)
+        raise AssertionError("accepted norm_params='flash'")
+    except lvsim.Error as e:
+        assert "norm_params" in str(e) and "flash" in str(e)

@@ -412,10 +412,13 @@ void FastInference::count_zero_operands(int layer, int64_t n, Workspace& ws) con
   const std::vector<uint8_t>& buf = src < 0 ? ws.input : ws.act[size_t(src)];
   const int64_t in_size = source_shape(net_, src).size();
   const ZeroOperandCounter& z = *zero_counters_[size_t(layer)];
-  ws.zero_macs.resize(net_.layers.size(), 0);
-  int64_t& sum = ws.zero_macs[size_t(layer)];
+  if (ws.zeros.operand_macs.size() != net_.layers.size()) ws.zeros.reset(net_.layers.size());
+  int64_t& sum = ws.zeros.operand_macs[size_t(layer)];
+  int64_t& zero_codes = ws.zeros.activation_codes[size_t(layer)];
+  const uint8_t za = uint8_t(L.in_quant.zero_point);
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t* codes = buf.data() + i * in_size;
+    zero_codes += count_zero_codes(codes, in_size, za);
     sum += z.count(codes, CodeLayout::ChannelsLast);
     if (size_t(i) < ws.zero_flips.size() && !ws.zero_flips[size_t(i)].empty())
       for (const auto& [index, sign] : ws.zero_flips[size_t(i)][size_t(layer)])
@@ -521,8 +524,7 @@ std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* p
 }
 
 std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count, int threads,
-                                           const ImageWeightChanges& changes,
-                                           std::vector<int64_t>* zero_operand_macs) const {
+                                           const ImageWeightChanges& changes, LayerZeroCounts* zero_counts) const {
   const int64_t image_size = net_.input_shape.size();
   const Shape& os = net_.layers[size_t(net_.output)].out_shape;
   const int64_t out_size = os.size();
@@ -535,10 +537,10 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
   std::atomic<int64_t> next{0};
   // Zero counts per thread, added after the join: integer sums, so the total does not depend on
   // which thread ran which batch.
-  std::vector<std::vector<int64_t>> zeros(static_cast<size_t>(threads));
+  std::vector<LayerZeroCounts> zeros(static_cast<size_t>(threads));
   auto work = [&](int t) {
     Workspace ws;
-    ws.count_zeros = zero_operand_macs != nullptr;
+    ws.count_zeros = zero_counts != nullptr;
     for (int64_t b = next++; b < batches; b = next++) {
       const int64_t first = b * kBatchImages, n = std::min<int64_t>(kBatchImages, count - first);
       ws.corr.clear();
@@ -553,13 +555,13 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
       const uint8_t* codes = ws.act[size_t(net_.output)].data();
       for (int64_t i = 0; i < n; ++i) to_chw(codes + i * out_size, os, out.data() + (first + i) * out_size);
     }
-    zeros[size_t(t)] = std::move(ws.zero_macs);
+    zeros[size_t(t)] = std::move(ws.zeros);
   };
   run_on_threads(threads, work);
-  if (zero_operand_macs) {
-    zero_operand_macs->resize(net_.layers.size(), 0);
-    for (const std::vector<int64_t>& z : zeros)
-      for (size_t l = 0; l < z.size(); ++l) (*zero_operand_macs)[l] += z[l];
+  if (zero_counts) {
+    zero_counts->operand_macs.resize(net_.layers.size(), 0);
+    zero_counts->activation_codes.resize(net_.layers.size(), 0);
+    for (const LayerZeroCounts& z : zeros) zero_counts->add(z);
   }
   return out;
 }
@@ -574,9 +576,8 @@ std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, in
 }
 
 std::vector<int> FastInference::predict(const uint8_t* pixels, int64_t count, int threads,
-                                        const ImageWeightChanges& changes,
-                                        std::vector<int64_t>* zero_operand_macs) const {
-  const std::vector<uint8_t> codes = scores(pixels, count, threads, changes, zero_operand_macs);
+                                        const ImageWeightChanges& changes, LayerZeroCounts* zeros) const {
+  const std::vector<uint8_t> codes = scores(pixels, count, threads, changes, zeros);
   const int64_t out_size = net_.layers[size_t(net_.output)].out_shape.size();
   std::vector<int> pred(size_t(std::max<int64_t>(count, 0)));
   for (int64_t i = 0; i < count; ++i) {

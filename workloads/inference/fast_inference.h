@@ -51,18 +51,17 @@ class FastInference {
   /// adds delta_w8 * (a - z_in) to the accumulators of its output channel before requantization,
   /// so an image costs its GEMMs plus one pass over a layer's output pixels per changed weight.
   std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads, const ImageWeightChanges& changes) const;
-  /// As above (changes may be empty), and adds each conv/linear layer's zero-operand MACs,
-  /// summed over the images, to (*zero_operand_macs)[layer] (resized to the layer count):
-  /// counted from the codes each layer reads in the same pass (workloads/inference/zero_operands.h),
-  /// at the cost of one compare per input code.
+  /// As above (changes may be empty), and adds each conv/linear layer's zero-operand MACs and
+  /// zero input codes, summed over the images, to `*zeros` (resized to the layer count): counted
+  /// from the codes each layer reads in the same pass (workloads/inference/zero_operands.h), at the
+  /// cost of two compares per input code.
   std::vector<int> predict(const uint8_t* pixels, int64_t count, int threads, const ImageWeightChanges& changes,
-                           std::vector<int64_t>* zero_operand_macs) const;
+                           LayerZeroCounts* zeros) const;
 
   /// Output-layer codes of each image (count x output size, C x H x W each), as golden
   /// run_all_layers(...)[net.output]; the path predict uses (relu fused where possible).
   std::vector<uint8_t> scores(const uint8_t* pixels, int64_t count, int threads,
-                              const ImageWeightChanges& changes = nullptr,
-                              std::vector<int64_t>* zero_operand_macs = nullptr) const;
+                              const ImageWeightChanges& changes = nullptr, LayerZeroCounts* zeros = nullptr) const;
 
   /// Output codes of every layer for one image (index = layer index), as golden run_all_layers
   /// on the engine's patterns with `changes` applied.

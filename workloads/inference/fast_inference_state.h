@@ -79,7 +79,7 @@ struct FastInference::Workspace {
   std::vector<uint8_t> norm_params;  // one image's groupnorm parameters with its changes applied
   std::vector<WeightChange> changes;
   bool count_zeros = false;
-  std::vector<int64_t> zero_macs;  // per layer: zero-operand MACs of the images run so far
+  LayerZeroCounts zeros;  // per layer: zero-operand MACs and zero input codes of the images run so far
   // [batch slot][layer]: weights whose operand became zero (+1) or stopped being zero (-1) with
   // that image's changes; they correct the zero-operand count of the engine's own patterns.
   std::vector<std::vector<std::vector<std::pair<int64_t, int>>>> zero_flips;

@@ -144,4 +144,46 @@ int64_t zero_operand_macs(const Layer& L, const uint8_t* patterns, const uint8_t
   return ZeroOperandCounter(L, patterns, L.in_shape).count(input, layout);
 }
 
+void LayerZeroCounts::reset(size_t layers) {
+  operand_macs.assign(layers, 0);
+  activation_codes.assign(layers, 0);
+}
+
+void LayerZeroCounts::add(const LayerZeroCounts& o) {
+  if (operand_macs.size() < o.operand_macs.size()) operand_macs.resize(o.operand_macs.size(), 0);
+  if (activation_codes.size() < o.activation_codes.size()) activation_codes.resize(o.activation_codes.size(), 0);
+  for (size_t l = 0; l < o.operand_macs.size(); ++l) operand_macs[l] += o.operand_macs[l];
+  for (size_t l = 0; l < o.activation_codes.size(); ++l) activation_codes[l] += o.activation_codes[l];
+}
+
+int64_t count_zero_codes(const uint8_t* codes, int64_t n, uint8_t zero_point) {
+  int64_t zeros = 0;
+  for (int64_t i = 0; i < n; ++i) zeros += codes[i] == zero_point;
+  return zeros;
+}
+
+std::vector<std::optional<double>> activation_sparsity(const Network& net, const std::vector<int64_t>& activation_codes,
+                                                       int64_t images) {
+  std::vector<std::optional<double>> s(net.layers.size());
+  for (size_t l = 0; l < net.layers.size() && l < activation_codes.size(); ++l) {
+    const Layer& L = net.layers[l];
+    const int64_t codes = images * L.in_shape.size();
+    if (L.has_weights() && codes > 0) s[l] = double(activation_codes[l]) / double(codes);
+  }
+  return s;
+}
+
+std::optional<double> network_activation_sparsity(const Network& net, const std::vector<int64_t>& activation_codes,
+                                                  int64_t images) {
+  int64_t zeros = 0, codes = 0;
+  for (size_t l = 0; l < net.layers.size() && l < activation_codes.size(); ++l) {
+    const Layer& L = net.layers[l];
+    if (!L.has_weights()) continue;
+    zeros += activation_codes[l];
+    codes += images * L.in_shape.size();
+  }
+  if (codes <= 0) return std::nullopt;
+  return double(zeros) / double(codes);
+}
+
 }  // namespace lvsim

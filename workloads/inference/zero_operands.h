@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "workloads/network/network.h"
@@ -50,6 +51,33 @@ class ZeroOperandCounter {
   // activation sits at a position of that class in channel c (zero weights summed over its taps).
   std::vector<int64_t> gated_;
 };
+
+/// The data-dependent zero counts of a pass over images, per layer (index = layer; 0 for layers
+/// without weights), summed over the images.
+struct LayerZeroCounts {
+  std::vector<int64_t> operand_macs;      // zero-operand MACs (the MACs zero-operand gating skips)
+  std::vector<int64_t> activation_codes;  // input codes equal to the layer input's zero point (padding excluded)
+
+  /// Both vectors sized `layers`, zeroed.
+  void reset(size_t layers);
+  /// Adds `o` layer by layer (sizes as reset).
+  void add(const LayerZeroCounts& o);
+};
+
+/// Codes among `n` at `codes` equal to `zero_point`: the zero activations of a layer input (its
+/// activation operands the gating skips, padding aside).
+int64_t count_zero_codes(const uint8_t* codes, int64_t n, uint8_t zero_point);
+
+/// Activation sparsity of each conv/linear layer: `activation_codes[l]` over `images` x the layer's
+/// input size (the fraction of its input codes equal to its input zero point); nullopt for layers
+/// without weights.
+std::vector<std::optional<double>> activation_sparsity(const Network& net, const std::vector<int64_t>& activation_codes,
+                                                       int64_t images);
+
+/// Activation sparsity of the whole network: all conv/linear layers' zero input codes over all
+/// their input codes (nullopt when it has no such layer or no images).
+std::optional<double> network_activation_sparsity(const Network& net, const std::vector<int64_t>& activation_codes,
+                                                  int64_t images);
 
 /// Zero-operand MACs of `L` on one image with `patterns` as its weights (builds the counter; use
 /// ZeroOperandCounter directly to count many images).

@@ -70,6 +70,7 @@ TEST_CASE("predict_point: fast and golden predict as the reference engine, with 
     const PointPrediction p = predict_point(mode, arch, net, &wm, weights, test, 2);
     REQUIRE(p.predictions.size() == size_t(test.count));
     CHECK((p.transient_bit_errors > 0) == transients);
+    std::vector<int64_t> zero_codes(net.layers.size(), 0);
     for (int64_t i = 0; i < test.count; ++i) {
       // Independent: the reference engine on the weights this image reads (its own transients).
       LayerWeights image_weights;
@@ -77,6 +78,15 @@ TEST_CASE("predict_point: fast and golden predict as the reference engine, with 
       read_image_weights(net, wm, i, weights, image_weights, scratch);
       const auto out = run_all_layers(net, test.image(i), image_weights);
       CHECK(p.predictions[size_t(i)] == argmax_class(out[size_t(net.output)]));
+      // Zero activations: the codes each conv/linear layer reads equal to its input zero point.
+      const std::vector<uint8_t> input = preprocess_image(net, test.image(i));
+      for (size_t l = 0; l < net.layers.size(); ++l) {
+        const Layer& L = net.layers[l];
+        if (!L.has_weights()) continue;
+        const std::vector<uint8_t>& in = L.inputs[0] < 0 ? input : out[size_t(L.inputs[0])];
+        for (uint8_t c : in) zero_codes[l] += c == uint8_t(L.in_quant.zero_point) ? 1 : 0;
+      }
     }
+    CHECK(p.zero_activation_codes == zero_codes);
   }
 }

@@ -1,9 +1,11 @@
 // Zero-operand MACs counted by the fast path in its prediction pass (the count behind
 // zero-operand gating) against a brute-force im2col walk (tests/unit/models/models_test_util.h) over
-// the golden engine's layer inputs: random networks (relus make many zero codes), any thread count,
-// per-image weight changes, and the shipped CNN.
+// the golden engine's layer inputs, and the zero input codes (activation sparsity) against a plain
+// count of the codes equal to the layer's input zero point in the same inputs: random networks
+// (relus make many zero codes), any thread count, per-image weight changes, and the shipped CNN.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "test_fast_inference_networks.h"
@@ -21,10 +23,11 @@ using lvsim::testing::RandomNetOptions;
 
 namespace {
 
-/// Brute-force zero-operand MACs over `count` images, image i on `w` with changes(i) applied.
-std::vector<int64_t> brute_force(const Network& net, const uint8_t* pixels, int64_t count, const LayerWeights& w,
-                                 const ImageWeightChanges& changes = nullptr) {
-  std::vector<int64_t> z(net.layers.size(), 0);
+/// Brute-force zero-operand MACs and zero input codes of the conv/linear layers over `count`
+/// images, image i on `w` with changes(i) applied.
+LayerZeroCounts brute_force(const Network& net, const uint8_t* pixels, int64_t count, const LayerWeights& w,
+                            const ImageWeightChanges& changes = nullptr) {
+  std::vector<int64_t> z(net.layers.size(), 0), codes(net.layers.size(), 0);
   std::vector<WeightChange> ch;
   for (int64_t i = 0; i < count; ++i) {
     LayerWeights wi = w;
@@ -36,10 +39,13 @@ std::vector<int64_t> brute_force(const Network& net, const uint8_t* pixels, int6
     const std::vector<uint8_t> input = preprocess_image(net, px);
     for (size_t l = 0; l < net.layers.size(); ++l) {
       const int src = net.layers[l].inputs.empty() ? -1 : net.layers[l].inputs[0];
-      z[l] += test::brute_force_zero_operand_macs(net.layers[l], src < 0 ? input : outs[size_t(src)], &wi[l]);
+      const std::vector<uint8_t>& in = src < 0 ? input : outs[size_t(src)];
+      z[l] += test::brute_force_zero_operand_macs(net.layers[l], in, &wi[l]);
+      if (net.layers[l].has_weights())
+        codes[l] += std::count(in.begin(), in.end(), uint8_t(net.layers[l].in_quant.zero_point));
     }
   }
-  return z;
+  return {z, codes};
 }
 
 /// Each weight of the network, with probability 1/8, set to its filter's zero point (pruned).
@@ -82,15 +88,18 @@ TEST_CASE("fast path counts zero-operand MACs exactly, for any thread count", "[
   const int64_t count = FastInference::kBatchImages + 7;
   const std::vector<uint8_t> pixels = random_bytes(seed + 5, count * net.input_shape.size());
   const LayerWeights w = pruned_weights(net, seed + 9);
-  const std::vector<int64_t> want = brute_force(net, pixels.data(), count, w);
-  int64_t total = 0;
-  for (int64_t z : want) total += z;
-  REQUIRE(total > 0);  // relus and padding: the comparison below can fail
+  const LayerZeroCounts want = brute_force(net, pixels.data(), count, w);
+  int64_t total = 0, zero_codes = 0;
+  for (int64_t z : want.operand_macs) total += z;
+  for (int64_t z : want.activation_codes) zero_codes += z;
+  REQUIRE(total > 0);       // relus and padding: the comparison below can fail
+  REQUIRE(zero_codes > 0);  // relus: zero activations to count
   const FastInference fast(net, w);
   for (int threads : {1, 3}) {
-    std::vector<int64_t> got;
+    LayerZeroCounts got;
     const std::vector<int> pred = fast.predict(pixels.data(), count, threads, nullptr, &got);
-    CHECK(got == want);
+    CHECK(got.operand_macs == want.operand_macs);
+    CHECK(got.activation_codes == want.activation_codes);
     CHECK(pred == predict(net, pixels.data(), count, w, 1));
   }
 }
@@ -99,9 +108,11 @@ TEST_CASE("fast path zero-operand MACs on the shipped CNN", "[fast][zeros][shipp
   const Network net = load_network(std::string(LVSIM_SOURCE_DIR) + "/workloads/networks/fmnist-cnn.json");
   const Dataset data = load_dataset("/usr/share/datasets/fashion-mnist", Split::Test, 50);
   const LayerWeights w = stored_weights(net);
-  std::vector<int64_t> got;
+  LayerZeroCounts got;
   FastInference(net, w).predict(data.pixels.data(), data.count, 2, nullptr, &got);
-  CHECK(got == brute_force(net, data.pixels.data(), data.count, w));
+  const LayerZeroCounts want = brute_force(net, data.pixels.data(), data.count, w);
+  CHECK(got.operand_macs == want.operand_macs);
+  CHECK(got.activation_codes == want.activation_codes);
 }
 
 TEST_CASE("fast path zero-operand MACs with per-image weight changes (weights becoming or ceasing to be zero)",
@@ -130,12 +141,13 @@ TEST_CASE("fast path zero-operand MACs with per-image weight changes (weights be
       }
     }
   };
-  const std::vector<int64_t> want = brute_force(net, pixels.data(), count, w, changes);
-  REQUIRE(want != brute_force(net, pixels.data(), count, w));  // the changes move the count
+  const LayerZeroCounts want = brute_force(net, pixels.data(), count, w, changes);
+  REQUIRE(want.operand_macs != brute_force(net, pixels.data(), count, w).operand_macs);  // the changes move the count
   const FastInference fast(net, w);
   for (int threads : {1, 2}) {
-    std::vector<int64_t> got;
+    LayerZeroCounts got;
     fast.predict(pixels.data(), count, threads, changes, &got);
-    CHECK(got == want);
+    CHECK(got.operand_macs == want.operand_macs);
+    CHECK(got.activation_codes == want.activation_codes);
   }
 }
