@@ -129,7 +129,8 @@ JournalBounds journal_bounds(const StudyContext& ctx) {
   for (const StudyNetworkState& n : ctx.networks()) {
     JournalBounds::Network bn;
     for (const Layer& L : n.net.layers) {
-      if (!L.has_weights()) continue;
+      // What read_all_weights counts: weights and the groupnorm parameters held in the weight SRAM.
+      if (!L.has_parameters() || !n.net.params_in_weight_sram(L)) continue;
       bn.bits_stored += int64_t(L.weight.stored.size()) * L.weight.bits;
       bn.weights += int64_t(L.weight.stored.size());
     }
