@@ -57,6 +57,16 @@ PointPrediction predict_point(RunMode mode, const ArchitectureParams& arch, cons
   return p;
 }
 
+PointPrediction predict_point_resumed(const FastInference& engine, const Dataset& test, int threads,
+                                      const FastActivations* start, const std::vector<FastActivations*>& capture) {
+  PointPrediction p;
+  std::vector<int64_t> zero_macs;
+  p.predictions =
+      engine.predict_resumed(start ? nullptr : test.pixels.data(), test.count, threads, start, capture, &zero_macs);
+  p.zero_operand_counts = zero_operand_counts(engine.network(), zero_macs);
+  return p;
+}
+
 AccuracyCounts count_accuracy(const std::vector<int>& predictions, const std::vector<int>& predictions_clean,
                               const Dataset& test) {
   AccuracyCounts a;
