@@ -73,6 +73,17 @@ PointPrediction predict_point(RunMode mode, const ArchitectureParams& arch, cons
   return p;
 }
 
+PointPrediction predict_point_resumed(const FastInference& engine, const Dataset& test, int threads,
+                                      const FastActivations* start, const std::vector<FastActivations*>& capture) {
+  PointPrediction p;
+  LayerZeroCounts zeros;
+  p.predictions =
+      engine.predict_resumed(start ? nullptr : test.pixels.data(), test.count, threads, start, capture, &zeros);
+  p.zero_operand_counts = zero_operand_counts(engine.network(), zeros.operand_macs);
+  p.zero_activation_codes = std::move(zeros.activation_codes);
+  return p;
+}
+
 AccuracyCounts count_accuracy(const std::vector<int>& predictions, const std::vector<int>& predictions_clean,
                               const Dataset& test) {
   AccuracyCounts a;

@@ -50,6 +50,13 @@ PointPrediction predict_point(RunMode mode, const ArchitectureParams& arch, cons
                               const LayerWeights& weights, const Dataset& test, int threads,
                               const CycleRunOptions& cycle = {});
 
+/// Fast mode on fixed weights (no transient errors), resumed: predict_point's result when `engine`
+/// (built on the point's weights) starts at start->boundary from the activations `start` left
+/// there (nullptr: from the images) and captures the activations at each boundary of `capture`
+/// (FastInference::predict_resumed).
+PointPrediction predict_point_resumed(const FastInference& engine, const Dataset& test, int threads,
+                                      const FastActivations* start, const std::vector<FastActivations*>& capture);
+
 /// Correct predictions with faults and clean, and the robust error's numerator: images wrong with
 /// faults or wrong clean (the seed work's RErr).
 struct AccuracyCounts {

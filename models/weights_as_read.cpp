@@ -4,6 +4,7 @@
 #include <atomic>
 #include <bit>
 #include <optional>
+#include <stdexcept>
 
 #include "common/parallel.h"
 #include "workloads/inference/fast_inference.h"
@@ -41,6 +42,13 @@ LayerWeights read_all_weights(const Network& net, WeightMemory& wm, WeightReadCo
   fr.ecc_detected = wm.stats().ecc_detected;
   fr.ecc_silent = wm.stats().ecc_silent;
   return w;
+}
+
+int first_changed_layer(const LayerWeights& a, const LayerWeights& b) {
+  if (a.size() != b.size()) throw std::invalid_argument("first_changed_layer: different layer counts");
+  for (size_t l = 0; l < a.size(); ++l)
+    if (a[l] != b[l]) return int(l);
+  return int(a.size());
 }
 
 std::vector<ActionCounts> zero_operand_counts(const Network& net, const std::vector<int64_t>& zero_macs) {

@@ -22,6 +22,11 @@ namespace lvsim {
 /// weights_changed, ECC counters of `fr` are added to / set).
 LayerWeights read_all_weights(const Network& net, WeightMemory& wm, WeightReadCounts& fr);
 
+/// The first layer whose weights as read differ between `a` and `b` (conv/linear weights and the
+/// groupnorm parameters held in the weight SRAM alike; one pattern vector per layer each), or the
+/// layer count when none does. std::invalid_argument when their layer counts differ.
+int first_changed_layer(const LayerWeights& a, const LayerWeights& b);
+
 /// Golden or fast predictions of every image of `test` on fixed weights. With `zeros`, also each
 /// layer's zero-operand MACs and zero input codes summed over the images, counted in the same pass
 /// from the codes the layer reads (the data-dependent counts behind zero-operand gating).

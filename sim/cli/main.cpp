@@ -42,6 +42,8 @@ struct SweepCommandLine {
   std::vector<double> max_rerr_increase;
   lvsim::StudyExecution exec;
   bool no_reuse = false;
+  bool no_layer_reuse = false;
+  std::optional<int64_t> layer_reuse_mib;
 };
 
 struct CommandLine {
@@ -151,6 +153,11 @@ void add_sweep_command(CLI::App& app, CommandLine& cl) {
   sw->add_option("--out", o.exec.out_dir, "Output directory (results, journal, report.html)")->required();
   sw->add_flag("--quiet", o.exec.quiet, "No progress on stderr");
   sw->add_flag("--no-reuse", o.no_reuse, "Run every point even when its weights are unchanged (same results)");
+  sw->add_flag("--no-layer-reuse", o.no_layer_reuse,
+               "Run changed points from the first layer, not from their first changed one (same results)");
+  sw->add_option("--layer-reuse-mib", o.layer_reuse_mib,
+                 "Memory for the activations partial re-runs start from, MiB per set (default 256)")
+      ->check(CLI::Range(int64_t(0), int64_t(1) << 20));
 }
 
 /// `lvsim import` and `lvsim calibrate` as typed (scheme flags unset: not given).
@@ -289,15 +296,21 @@ int run_sweep_command(const SweepCommandLine& o) {
   try {
     lvsim::StudyExecution exec = o.exec;
     exec.reuse = !o.no_reuse;
+    exec.layer_reuse = !o.no_layer_reuse;
+    if (o.layer_reuse_mib) exec.layer_reuse_budget_bytes = *o.layer_reuse_mib << 20;
     const lvsim::SweepOutcome r = lvsim::run_sweep(sweep_spec(o), exec, *comm);
     if (comm->rank() == 0) std::fwrite(r.summary_text.data(), 1, r.summary_text.size(), stdout);
     if (comm->rank() == 0 && !exec.quiet)
-      std::fprintf(stderr,
-                   "sweep: %lld points (%lld run, %lld with the stored weights, %lld with the previous point's "
-                   "weights, %lld from the journal) in %.1f s on %d process(es); report: %s/report.html\n",
-                   static_cast<long long>(r.points), static_cast<long long>(r.computed),
-                   static_cast<long long>(r.reused_clean), static_cast<long long>(r.reused_previous),
-                   static_cast<long long>(r.from_journal), r.wall_time_s, comm->size(), r.out_dir.c_str());
+      std::fprintf(
+          stderr,
+          "sweep: %lld points (%lld run, %lld with the stored weights, %lld with the previous point's "
+          "weights, %lld from the journal; %lld of the run from a later layer on, %.1f%% of the MACs "
+          "skipped) in %.1f s on %d process(es); report: %s/report.html\n",
+          static_cast<long long>(r.points), static_cast<long long>(r.computed), static_cast<long long>(r.reused_clean),
+          static_cast<long long>(r.reused_previous), static_cast<long long>(r.from_journal),
+          static_cast<long long>(r.resumed),
+          r.macs_run + r.macs_skipped > 0 ? 100.0 * double(r.macs_skipped) / double(r.macs_run + r.macs_skipped) : 0.0,
+          r.wall_time_s, comm->size(), r.out_dir.c_str());
   } catch (const lvsim::UserError& e) {
     if (comm->rank() == 0) std::fprintf(stderr, "lvsim: error: %s\n", e.what());
     return 2;

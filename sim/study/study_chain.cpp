@@ -28,17 +28,36 @@ FaultSource chain_fault_source(const StudyContext& ctx, int chip) {
 
 }  // namespace
 
-StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, bool reuse)
+std::vector<int64_t> ChainStats::to_array() const {
+  return {computed, reused_clean, reused_previous, images_run, resumed, macs_skipped, macs_run};
+}
+
+ChainStats ChainStats::from_array(const std::vector<int64_t>& a) {
+  ChainStats s;
+  if (a.size() != 7) throw std::runtime_error("study: malformed chain statistics");
+  s.computed = a[0];
+  s.reused_clean = a[1];
+  s.reused_previous = a[2];
+  s.images_run = a[3];
+  s.resumed = a[4];
+  s.macs_skipped = a[5];
+  s.macs_run = a[6];
+  return s;
+}
+
+StudyChain::StudyChain(const StudyContext& ctx, int network, int chip, const StudyExecution& exec)
     : ctx_(ctx),
       net_(ctx.networks()[size_t(network)]),
       network_(network),
       chip_(chip),
       // transients: every image reads its own weights
-      reuse_(reuse && ctx.spec().transient_ber == 0 &&
+      reuse_(exec.reuse && ctx.spec().transient_ber == 0 &&
              !(ctx.spec().axis == StudyAxis::VSram && !ctx.failure_params()->transient_points.empty())),
       wm_(ctx.arch().weight_sram, net_.net),
       faults_(chain_fault_source(ctx, chip)) {
   set_transient_ber(ctx.spec().transient_ber);
+  // Cycle and golden modes run every computed point whole.
+  if (reuse_ && exec.layer_reuse && ctx.spec().mode == RunMode::Fast) layers_.emplace(exec.layer_reuse_budget_bytes);
 }
 
 void StudyChain::set_transient_ber(double rate) {
@@ -133,14 +152,25 @@ std::vector<int> StudyChain::predict_cycle_level(const PointRecord& r, std::arra
   return pred;
 }
 
-std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRecord& r) {
+void StudyChain::count_macs(int started_at) {
+  const int64_t images = ctx_.test().count;
+  for (size_t l = 0; l < net_.net.layers.size(); ++l)
+    (int(l) < started_at ? stats_.macs_skipped : stats_.macs_run) += net_.net.layers[l].macs() * images;
+  if (started_at > 0) ++stats_.resumed;
+}
+
+std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRecord& r, int next_change) {
   const Dataset& test = ctx_.test();
   const RunMode mode = ctx_.spec().mode;
   std::vector<int> pred;
   if (mode == RunMode::Cycle) {
     pred = predict_cycle_level(r, r.zero_operand_macs_by_weight_bits, r.transient_bit_errors);
+    count_macs(0);
   } else {
-    const PointPrediction p = predict_point(mode, net_.arch, net_.net, &wm_, w, test, ctx_.threads());
+    int started_at = 0;
+    const PointPrediction p = layers_ ? layers_->run(net_.net, w, test, ctx_.threads(), next_change, started_at)
+                                      : predict_point(mode, net_.arch, net_.net, &wm_, w, test, ctx_.threads());
+    count_macs(started_at);
     pred = p.predictions;
     r.zero_operand_macs_by_weight_bits = p.zero_operand_macs_by_weight_bits();
     r.transient_bit_errors = p.transient_bit_errors;
@@ -150,53 +180,94 @@ std::pair<int64_t, int64_t> StudyChain::evaluate(const LayerWeights& w, PointRec
   return {a.correct, a.robust_wrong};
 }
 
+void StudyChain::walk(const std::vector<int>& needed, const std::map<int, PointRecord>& known,
+                      const std::function<void(Step&)>& visit) {
+  LayerWeights previous, last_weights;  // at the previous value; at the last point with a result
+  bool have_last = false;
+  size_t next = 0;
+  for (int v = 0; v <= needed.back(); ++v) {
+    Step s;
+    s.v = v;
+    s.r.network = network_;
+    s.r.value = v;
+    s.r.chip = chip_;
+    s.r.images = ctx_.test().count;
+    apply_faults(v, s.r);
+    FaultReport fr;
+    s.w = read_all_weights(net_.net, wm_, fr);
+    s.r.bits_stored = fr.bits_stored;
+    s.r.error_counts() = fr;  // transient_bit_errors: 0 (evaluate() counts them)
+    s.r.weights_as_previous_value = v > 0 && s.w == previous;
+    const bool wanted = next < needed.size() && needed[next] == v;
+    if (known.count(v)) {
+      s.source = Source::Known;
+    } else if (wanted) {
+      s.source = reuse_ && s.w == net_.stored                 ? Source::Clean
+                 : reuse_ && have_last && s.w == last_weights ? Source::Previous
+                                                              : Source::Run;
+    }
+    visit(s);
+    if (s.source != Source::Skip) {
+      last_weights = s.w;
+      have_last = true;
+    }
+    if (wanted) ++next;
+    previous = std::move(s.w);
+  }
+}
+
+std::map<int, int> StudyChain::plan_next_changes(const std::vector<int>& needed,
+                                                 const std::map<int, PointRecord>& known) {
+  std::map<int, int> next_change;
+  LayerWeights run_weights;
+  int run_value = -1;
+  walk(needed, known, [&](Step& s) {
+    if (s.source != Source::Run) return;
+    if (run_value >= 0) next_change[run_value] = first_changed_layer(s.w, run_weights);
+    run_weights = s.w;
+    run_value = s.v;
+  });
+  return next_change;
+}
+
 void StudyChain::run(const std::vector<int>& needed, const std::map<int, PointRecord>& known,
                      const std::function<void(const PointRecord&)>& done) {
   if (needed.empty()) return;
-  LayerWeights previous, last_weights;
-  const PointRecord* last = nullptr;  // the last point with a result (computed or known)
-  PointRecord last_copy;
-  size_t next = 0;
-  for (int v = 0; v <= needed.back(); ++v) {
-    PointRecord r;
-    r.network = network_;
-    r.value = v;
-    r.chip = chip_;
-    r.images = ctx_.test().count;
-    apply_faults(v, r);
-    FaultReport fr;
-    LayerWeights w = read_all_weights(net_.net, wm_, fr);
-    r.bits_stored = fr.bits_stored;
-    r.error_counts() = fr;  // transient_bit_errors: 0 (evaluate() counts them)
-    r.weights_as_previous_value = v > 0 && w == previous;
-    const bool wanted = next < needed.size() && needed[next] == v;
-    if (const auto k = known.find(v); k != known.end()) {
-      last_copy = k->second;
-      last = &last_copy;
-      last_weights = w;
-    } else if (wanted) {
-      if (reuse_ && w == net_.stored) {
+  // Partial re-runs: a first walk finds, for each point to run, where the next one first differs,
+  // so that it leaves its activations there (the walks read the same weights: faults are a pure
+  // function of chip and value).
+  const std::map<int, int> next_change = layers_ ? plan_next_changes(needed, known) : std::map<int, int>();
+  PointRecord last;  // the last point with a result (computed or known)
+  walk(needed, known, [&](Step& s) {
+    PointRecord& r = s.r;
+    switch (s.source) {
+      case Source::Skip:
+        return;
+      case Source::Known:
+        last = known.at(s.v);
+        return;
+      case Source::Clean:
         r.correct = net_.correct_clean;
         r.robust_wrong = r.images - net_.correct_clean;
         r.zero_operand_macs_by_weight_bits = net_.clean_zero_macs;
         ++stats_.reused_clean;
-      } else if (reuse_ && last && w == last_weights) {
-        r.correct = last->correct;
-        r.robust_wrong = last->robust_wrong;
-        r.zero_operand_macs_by_weight_bits = last->zero_operand_macs_by_weight_bits;
+        break;
+      case Source::Previous:
+        r.correct = last.correct;
+        r.robust_wrong = last.robust_wrong;
+        r.zero_operand_macs_by_weight_bits = last.zero_operand_macs_by_weight_bits;
         ++stats_.reused_previous;
-      } else {
-        std::tie(r.correct, r.robust_wrong) = evaluate(w, r);
+        break;
+      case Source::Run: {
+        const auto n = next_change.find(s.v);
+        std::tie(r.correct, r.robust_wrong) = evaluate(s.w, r, n == next_change.end() ? -1 : n->second);
         ++stats_.computed;
+        break;
       }
-      last_copy = r;
-      last = &last_copy;
-      last_weights = w;
-      done(r);
     }
-    if (wanted) ++next;
-    previous = std::move(w);
-  }
+    last = r;
+    done(r);
+  });
 }
 
 }  // namespace lvsim

@@ -78,6 +78,10 @@ struct StudyExecution {
   std::string out_dir;
   bool quiet = false;
   bool reuse = true;  // reuse results of points whose weights as read are unchanged (exact)
+  // Fast mode, with reuse: run a changed point only from its first changed layer, from the
+  // activations an earlier point left there (exact); one set of them may take at most this much.
+  bool layer_reuse = true;
+  int64_t layer_reuse_budget_bytes = int64_t(256) << 20;
   // Called on the calling thread after every finished point (the Python API's progress callback);
   // may throw to stop the study, which then resumes from its journal.
   std::function<void(int64_t done, int64_t total)> on_progress;

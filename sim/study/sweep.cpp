@@ -199,7 +199,7 @@ void SweepRun::run_round(const std::vector<ChainTask>& tasks, StudyJournal* jour
     std::map<int, PointRecord> known;
     for (int v = 0; v <= t.values.back(); ++v)
       if (const PointRecord* r = records_.find(t.network, v, t.chip)) known[v] = *r;
-    StudyChain chain(ctx_, t.network, t.chip, exec_.reuse);
+    StudyChain chain(ctx_, t.network, t.chip, exec_);
     chain.run(t.values, known, [&](const PointRecord& r) {
       if (root) {
         accept(r, journal, fresh);
@@ -216,16 +216,13 @@ void SweepRun::run_round(const std::vector<ChainTask>& tasks, StudyJournal* jour
 
 void SweepRun::gather_stats() {
   if (comm_.rank() != 0) {
-    comm_.send_to_root(
-        nlohmann::json::array({stats_.computed, stats_.reused_clean, stats_.reused_previous, stats_.images_run})
-            .dump());
+    comm_.send_to_root(nlohmann::json(stats_.to_array()).dump());
     return;
   }
   std::string text;
   for (int worker = 1; worker < comm_.size(); ++worker) {
     comm_.receive_from_worker(text, true);
-    const auto j = nlohmann::json::parse(text);
-    stats_ += ChainStats{j[0].get<int64_t>(), j[1].get<int64_t>(), j[2].get<int64_t>(), j[3].get<int64_t>()};
+    stats_ += ChainStats::from_array(nlohmann::json::parse(text).get<std::vector<int64_t>>());
   }
 }
 
@@ -250,6 +247,9 @@ SweepOutcome SweepRun::run(StudyJournal* journal, const std::vector<PointRecord>
   out.computed = stats_.computed;
   out.reused_clean = stats_.reused_clean;
   out.reused_previous = stats_.reused_previous;
+  out.resumed = stats_.resumed;
+  out.macs_skipped = stats_.macs_skipped;
+  out.macs_run = stats_.macs_run;
   out.wall_time_s = progress_.elapsed_s();
   if (comm_.rank() == 0) {
     const StudyOutputs o = build_study_outputs(ctx_, records_.all());

@@ -19,6 +19,9 @@ struct SweepOutcome {
   int64_t computed = 0;         // test set run by this process (all ranks on rank 0)
   int64_t reused_clean = 0;     // weights as stored
   int64_t reused_previous = 0;  // weights as at the chain's previous point
+  int64_t resumed = 0;          // of the computed: run from a later layer on (partial re-runs)
+  int64_t macs_skipped = 0;     // MACs x images of the layers the resumed points did not run
+  int64_t macs_run = 0;         // MACs x images of the layers the computed points ran
   double wall_time_s = 0;
   std::string out_dir;
   std::string summary_text;               // rank 0: the summary as a terminal table (study_summary_text)

@@ -426,20 +426,31 @@ void FastInference::count_zero_operands(int layer, int64_t n, Workspace& ws) con
   }
 }
 
-void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const {
-  const Shape& is = net_.input_shape;
-  const int64_t in_size = is.size(), plane = int64_t(is.h) * is.w;
-  ws.input.resize(size_t(n * in_size + kSlackBytes));
-  for (int64_t i = 0; i < n; ++i)
-    for (int c = 0; c < is.c; ++c) {
-      const uint8_t* lut = input_lut_.data() + c * 256;
-      const uint8_t* px = pixels + i * in_size + c * plane;
-      uint8_t* x = ws.input.data() + i * in_size + c;
-      for (int64_t j = 0; j < plane; ++j) x[j * is.c] = lut[px[j]];
-    }
+void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse, const Resume* resume,
+                              int64_t first) const {
   ws.act.resize(net_.layers.size());
-  for (size_t l = 0; l < net_.layers.size(); ++l)
+  size_t from = 0;
+  if (resume && resume->start) {
+    load_boundary(*resume->start, first, n, ws);
+    from = size_t(resume->start->boundary);
+  } else {
+    const Shape& is = net_.input_shape;
+    const int64_t in_size = is.size(), plane = int64_t(is.h) * is.w;
+    ws.input.resize(size_t(n * in_size + kSlackBytes));
+    for (int64_t i = 0; i < n; ++i)
+      for (int c = 0; c < is.c; ++c) {
+        const uint8_t* lut = input_lut_.data() + c * 256;
+        const uint8_t* px = pixels + i * in_size + c * plane;
+        uint8_t* x = ws.input.data() + i * in_size + c;
+        for (int64_t j = 0; j < plane; ++j) x[j * is.c] = lut[px[j]];
+      }
+  }
+  for (size_t l = from; l < net_.layers.size(); ++l) {
+    if (resume)
+      for (FastActivations* a : resume->capture)
+        if (size_t(a->boundary) == l) store_boundary(*a, first, n, ws);
     if (!fuse || !skip_when_fused_[l]) run_layer(int(l), n, ws, fuse);  // else computed by its producer, or never read
+  }
 }
 
 void FastInference::run_layer(int layer, int64_t n, Workspace& ws, bool fuse) const {
@@ -525,11 +536,19 @@ std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* p
 
 std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count, int threads,
                                            const ImageWeightChanges& changes, LayerZeroCounts* zero_counts) const {
+  return scores_resumed(pixels, count, threads, changes, zero_counts, Resume{});
+}
+
+std::vector<uint8_t> FastInference::scores_resumed(const uint8_t* pixels, int64_t count, int threads,
+                                                   const ImageWeightChanges& changes, LayerZeroCounts* zero_counts,
+                                                   const Resume& resume) const {
   const int64_t image_size = net_.input_shape.size();
   const Shape& os = net_.layers[size_t(net_.output)].out_shape;
   const int64_t out_size = os.size();
   std::vector<uint8_t> out(size_t(std::max<int64_t>(count, 0) * out_size));
   if (count <= 0) return out;
+  check_resume(resume, count, bool(changes), zero_counts != nullptr);
+  for (FastActivations* a : resume.capture) prepare_capture(*a, count);
   const int64_t batches = (count + kBatchImages - 1) / kBatchImages;
   threads = int(std::clamp<int64_t>(threads, 1, batches));
   // Images are independent and each lands in its own slot, so neither the batch a thread picks
@@ -551,7 +570,7 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
           changes(first + i, ws.changes);
           prepare_corrections(ws.changes, ws, i);
         }
-      run_batch(pixels + first * image_size, n, ws, true);
+      run_batch(pixels ? pixels + first * image_size : nullptr, n, ws, true, &resume, first);
       const uint8_t* codes = ws.act[size_t(net_.output)].data();
       for (int64_t i = 0; i < n; ++i) to_chw(codes + i * out_size, os, out.data() + (first + i) * out_size);
     }
@@ -559,9 +578,13 @@ std::vector<uint8_t> FastInference::scores(const uint8_t* pixels, int64_t count,
   };
   run_on_threads(threads, work);
   if (zero_counts) {
+    LayerZeroCounts total;
+    total.reset(net_.layers.size());
+    for (const LayerZeroCounts& z : zeros) total.add(z);
+    finish_zero_counts(resume, total);
     zero_counts->operand_macs.resize(net_.layers.size(), 0);
     zero_counts->activation_codes.resize(net_.layers.size(), 0);
-    for (const LayerZeroCounts& z : zeros) zero_counts->add(z);
+    zero_counts->add(total);
   }
   return out;
 }

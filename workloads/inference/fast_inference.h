@@ -29,6 +29,21 @@ struct WeightChange {
 /// predict/scores). Called once per image, from worker threads at once: must be thread-safe.
 using ImageWeightChanges = std::function<void(int64_t image, std::vector<WeightChange>& changes)>;
 
+/// The activations of a set of images at a layer boundary: the codes (channels-last, as the fast
+/// path holds them) of every tensor that the layers from `boundary` on read and the layers before
+/// it produced, and the zero-operand MACs of the layers before it. A run resumed there computes
+/// only the layers from `boundary` on; its results equal a full run's on any weights that equal,
+/// in every layer before `boundary`, the weights these activations were computed with.
+struct FastActivations {
+  int boundary = 0;
+  int64_t images = 0;
+  std::vector<int> tensors;     // producing layer of each held tensor (-1: the preprocessed input)
+  std::vector<int64_t> offset;  // per tensor: its byte offset within an image's record
+  int64_t image_bytes = 0;      // one image's record: its tensors, one after another
+  std::vector<uint8_t> codes;   // images x image_bytes
+  LayerZeroCounts zeros;        // per layer before `boundary`, over the images (empty: not counted)
+};
+
 /// Runs a quantized network on given weight patterns with the int8 GEMM kernels.
 class FastInference {
  public:
@@ -63,6 +78,19 @@ class FastInference {
   std::vector<uint8_t> scores(const uint8_t* pixels, int64_t count, int threads,
                               const ImageWeightChanges& changes = nullptr, LayerZeroCounts* zeros = nullptr) const;
 
+  /// Whether a run can stop before layer `boundary` and resume there (0 < boundary < layer count):
+  /// no layer before it computes a fused relu or max-pool at or after it.
+  bool resumable_at(int boundary) const;
+  /// Bytes per image of the activations held at `boundary` (FastActivations::image_bytes).
+  int64_t boundary_bytes(int boundary) const;
+  /// predict() resumed at start->boundary from the activations `start` of the same `count` images
+  /// (nullptr: from `pixels`, unused otherwise), computed with this engine's patterns in every layer
+  /// before that boundary (the caller's contract). Each of `capture` receives the activations at its
+  /// `boundary` (set by the caller: resumable, after start's). zero_operand_macs as predict(),
+  /// every layer (start's counts for the layers before its boundary). No per-image weight changes.
+  std::vector<int> predict_resumed(const uint8_t* pixels, int64_t count, int threads, const FastActivations* start,
+                                   const std::vector<FastActivations*>& capture, LayerZeroCounts* zeros) const;
+
   /// Output codes of every layer for one image (index = layer index), as golden run_all_layers
   /// on the engine's patterns with `changes` applied.
   std::vector<std::vector<uint8_t>> run_all_layers(const uint8_t* pixels,
@@ -91,6 +119,24 @@ class FastInference {
     uint8_t* y = nullptr;  // the image's output at the group's first channel
     Int8GemmA a{};
   };
+  // Where a run over images starts and what it captures (predict_resumed; empty: a plain run).
+  struct Resume {
+    const FastActivations* start = nullptr;
+    std::vector<FastActivations*> capture;
+  };
+  std::vector<uint8_t> scores_resumed(const uint8_t* pixels, int64_t count, int threads,
+                                      const ImageWeightChanges& changes, LayerZeroCounts* zero_counts,
+                                      const Resume& resume) const;
+  // The tensors held at `boundary` (FastActivations::tensors), in layer order.
+  std::vector<int> boundary_tensors(int boundary) const;
+  void check_resume(const Resume& resume, int64_t count, bool changes, bool count_zeros) const;
+  // A capture's layout at its boundary, codes sized for `count` images.
+  void prepare_capture(FastActivations& a, int64_t count) const;
+  // Images [first, first + n) of `a` into / out of the workspace's buffers.
+  void load_boundary(const FastActivations& a, int64_t first, int64_t n, Workspace& ws) const;
+  void store_boundary(FastActivations& a, int64_t first, int64_t n, const Workspace& ws) const;
+  // The zero-operand totals of a resumed run: start's layers before its boundary, then the captures'.
+  void finish_zero_counts(const Resume& resume, LayerZeroCounts& total) const;
   // The corrections of one image's weight changes, per layer, into ws (batch slot `slot`).
   void prepare_corrections(const std::vector<WeightChange>& changes, Workspace& ws, int64_t slot) const;
   // Adds a layer's corrections of batch slot `slot` (group g) to the int32 GEMM results c (row r,
@@ -99,7 +145,9 @@ class FastInference {
                          const int64_t* segment_offset, int32_t* c, int64_t ldc, const Workspace& ws) const;
   // fuse: write a conv/linear layer's output through its relu when that relu is its only
   // consumer (predict only: the conv's own output is then never materialised).
-  void run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse) const;
+  // resume: images [first, first + n) start at resume->start's boundary and fill its captures.
+  void run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, bool fuse, const Resume* resume = nullptr,
+                 int64_t first = 0) const;
   void run_layer(int layer, int64_t n, Workspace& ws, bool fuse) const;
   // Adds the zero-operand MACs of conv/linear `layer` for the n images of the batch.
   void count_zero_operands(int layer, int64_t n, Workspace& ws) const;
