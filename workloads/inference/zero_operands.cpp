@@ -2,6 +2,7 @@
 
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 namespace lvsim {
 
@@ -79,25 +80,28 @@ void ZeroOperandCounter::init_weights(const std::vector<int64_t>& zero_w, const 
     if (taps_x_[size_t(cx)] > 0) runs_x_.push_back({x, x1, cx});
     x = x1;
   }
-  // The classes of input positions that some tap reads, numbered compactly.
-  lanes_ = 64 % in_.c == 0 ? 64 : in_.c;
+  // The classes of input positions that some tap reads, numbered compactly; 64 lanes per class
+  // only when that buffer is not larger than the input (a linear layer has a class per position).
   inner_id_.assign(sets_y.size() * sets_x.size(), -1);
+  std::vector<std::pair<size_t, int>> inner;  // (class_y, class_x) in id order
   for (int iy = 0; iy < in_.h; ++iy) {
     const size_t cy = size_t(class_y_[size_t(iy + ph_)]);
     if (taps_y_[cy] == 0) continue;
     for (const Run& r : runs_x_) {
       int& id = inner_id_[cy * sets_x.size() + size_t(r.cx)];
-      if (id >= 0) continue;
-      id = int(nz_weight_.size() / size_t(lanes_));
-      for (int j = 0; j < lanes_; ++j) {
-        const int c = j % in_.c;
-        int64_t gated = 0;
-        for (int ky : sets_y[cy])
-          for (int kx : sets_x[size_t(r.cx)]) gated += zero_w[size_t(c * taps + ky * kw_ + kx)];
-        nz_weight_.push_back(gated - n_per_group_ * taps_y_[cy] * taps_x_[size_t(r.cx)]);
-      }
+      if (id < 0) id = int(inner.size()), inner.emplace_back(cy, r.cx);
     }
   }
+  const bool wide = 64 % in_.c == 0 && int64_t(inner.size()) * 64 <= in_.size();
+  lanes_ = wide ? 64 : in_.c;
+  for (const auto& [cy, cx] : inner)
+    for (int j = 0; j < lanes_; ++j) {
+      const int c = j % in_.c;
+      int64_t gated = 0;
+      for (int ky : sets_y[cy])
+        for (int kx : sets_x[size_t(cx)]) gated += zero_w[size_t(c * taps + ky * kw_ + kx)];
+      nz_weight_.push_back(gated - n_per_group_ * taps_y_[cy] * taps_x_[size_t(cx)]);
+    }
 }
 
 uint8_t ZeroOperandCounter::code(const uint8_t* input, CodeLayout layout, int c, int y, int x) const {
@@ -133,11 +137,11 @@ int64_t ZeroOperandCounter::count(const uint8_t* input, CodeLayout layout) const
       const int64_t first = int64_t(iy) * in_.w + r.x0, len = r.x1 - r.x0;
       if (lanes) {
         count_lanes(input + first * C, len * C, za_, acc);
-      } else if (layout == CodeLayout::ChannelsLast) {
+      } else if (layout == CodeLayout::ChannelsLast && C > 1) {
         const uint8_t* v = input + first * C;
         for (int64_t p = 0; p < len; ++p, v += C)
           for (int c = 0; c < C; ++c) acc[c] += v[c] != za_;
-      } else {  // one channel's run is contiguous; lane c % lanes_ (lanes_ = 64 repeats the channels)
+      } else {  // one channel's run is contiguous (channels first, or a single channel)
         for (int c = 0; c < C; ++c) {
           const uint8_t* v = input + c * plane + first;
           int32_t n = 0;

@@ -56,7 +56,8 @@ class ZeroOperandCounter {
   // count() = base_ + sum over (class, lane) of nz_weight_[inner_id * lanes_ + lane] times the
   // non-zero activations of that lane at input positions of that class. Classes are numbered
   // compactly (inner_id_[class_y * classes_x + class_x], -1: no input position read by a tap);
-  // lanes_ is 64 when C divides 64 (lane j: channel j % C, for counting 64 codes at a time), else C.
+  // lanes_ is 64 when C divides 64 and classes x 64 lanes are no more than the input's codes (lane j:
+  // channel j % C, for counting 64 codes at a time), else C.
   int64_t base_ = 0;
   int lanes_ = 1;
   std::vector<int> inner_id_;
