@@ -3,15 +3,25 @@
 // 196*B x 800 x 64 GEMM (the second conv's shape) for every kernel, and this machine's vpdpbusd
 // ceiling (register-resident, per thread count) to compare them with. Uses
 // workloads/networks/fmnist-cnn.json and /usr/share/datasets/fashion-mnist when present, else the
-// same architecture with random weights and random pixels (the label says which). Figures:
-// docs/performance.md.
+// same architecture with random weights and random pixels (the label says which).
+// `bench_fast_path --side-by-side[=ROUNDS]` instead measures, in one run and alternating every
+// round, the int8 ceiling, the fast path before issue 24's kernel work (bench/previous/) and the
+// current one, on the shipped CNN and the seed-like SimpleNet, 1 and 2 threads, zero-operand
+// counting off and on, and prints medians and ratios, then where the time goes per layer and
+// stage (FastInference::profile). Figures: docs/performance.md.
 #include <benchmark/benchmark.h>
 
 #include <immintrin.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <thread>
 
+#include "bench/previous/fast_inference.h"
 #include "common/rng.h"
 #include "workloads/data/dataset.h"
 #include "workloads/import/network_loader.h"
@@ -274,11 +284,135 @@ void layer_gemm(benchmark::State& state, int layer) {
                  " N=" + std::to_string(L.out_channels));
 }
 
+// ---- side by side: ceiling, previous and current fast path in one run (--side-by-side) ----
+
+double seconds_of(const std::function<void()>& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The vpdpbusd ceiling on `threads` threads, GMAC/s (BM_VnniCeiling's loop, once).
+double ceiling_gmacs(int threads) {
+  const int64_t iterations = 2'000'000;
+  const double s = seconds_of([&] {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back([&] { benchmark::DoNotOptimize(vnni_peak_loop(iterations)); });
+    for (auto& th : pool) th.join();
+  });
+  return double(threads) * double(iterations) * 24 * 64 * 1e-9 / s;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0.0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct NamedNetwork {
+  std::string key;
+  Network net;
+};
+
+// The shipped CNN and the seed-like SimpleNet (3x3 convs with GroupNorm), when present.
+std::vector<NamedNetwork> side_by_side_networks() {
+  std::vector<NamedNetwork> nets{{"cnn", reference_cnn()}};
+  const std::string simple = std::string(LVSIM_SOURCE_DIR) + "/workloads/networks/fmnist-simplenet-normal-q8.json";
+  if (std::filesystem::exists(simple)) nets.push_back({"simplenet", load_network(simple)});
+  return nets;
+}
+
+// One configuration: medians over rounds of the ceiling, previous and current GMAC/s (nominal
+// MACs), and of the per-round ratios; checks that both paths give the same predictions and counts.
+void side_by_side_row(const NamedNetwork& nn, const FastInference& cur, const previous::FastInference& prev,
+                      const uint8_t* px, int64_t images, int threads, bool count, int rounds) {
+  const double gmac = double(images) * double(nn.net.total_macs()) * 1e-9;
+  std::vector<double> ceil, p, c, pr, cr, cp;
+  bool same = true;
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<int64_t> zp;  // the previous path counts zero-operand MACs only
+    LayerZeroCounts zc;       // the current one also counts zero activation codes (activation sparsity)
+    std::vector<int> yp, yc;
+    const double tc = ceiling_gmacs(threads);
+    auto run_prev = [&] { yp = prev.predict(px, images, threads, nullptr, count ? &zp : nullptr); };
+    auto run_cur = [&] { yc = cur.predict(px, images, threads, nullptr, count ? &zc : nullptr); };
+    double sp, sc;
+    if (r % 2) {
+      sc = seconds_of(run_cur), sp = seconds_of(run_prev);
+    } else {
+      sp = seconds_of(run_prev), sc = seconds_of(run_cur);
+    }
+    same = same && yp == yc && zp == zc.operand_macs;
+    ceil.push_back(tc), p.push_back(gmac / sp), c.push_back(gmac / sc);
+    pr.push_back(gmac / sp / tc), cr.push_back(gmac / sc / tc), cp.push_back(sp / sc);
+  }
+  std::printf("%-10s %7d %5s %9.0f %9.0f %7.1f%% %9.0f %7.1f%% %9.2f %9.0f %s\n", nn.key.c_str(), threads,
+              count ? "on" : "off", median(ceil), median(p), 100 * median(pr), median(c), 100 * median(cr), median(cp),
+              double(images) / (gmac / median(c)), same ? "yes" : "NO");
+}
+
+// Where the current fast path's time goes on one thread, counting on: per conv/linear layer its
+// stages (the layers without a GEMM after it go to "other"), GMAC/s and share of the ceiling.
+void layer_table(const NamedNetwork& nn, const FastInference& cur, const uint8_t* px, int64_t images) {
+  const double ceil = ceiling_gmacs(1);
+  const auto prof = cur.profile(px, images, true);
+  double total = 0;
+  for (const auto& l : prof)
+    for (double s : l) total += s;
+  std::printf("\n%s, 1 thread, zero counting on, %lld images: ceiling %.0f GMAC/s, %.1f us/image\n", nn.key.c_str(),
+              (long long)images, ceil, 1e6 * total / double(images));
+  std::printf("%-8s %8s", "layer", "MMAC");
+  for (const char* s : kFastStageNames) std::printf(" %8s", s);
+  std::printf(" %9s %6s %8s %7s\n", "us/image", "share", "GMAC/s", "ceiling");
+  const Network& net = nn.net;
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    if (!net.layers[l].has_weights() && l != 0) continue;
+    std::array<double, kFastStages> st = prof[l];
+    for (size_t k = l + 1; k < net.layers.size() && !net.layers[k].has_weights(); ++k)
+      for (int s = 0; s < kFastStages; ++s) st[size_t(s)] += prof[k][size_t(s)];
+    double t = 0;
+    for (double s : st) t += s;
+    const double macs = double(net.layers[l].macs());
+    std::printf("%-8s %8.3f", net.layers[l].name.c_str(), macs * 1e-6);
+    for (double s : st) std::printf(" %8.2f", 1e6 * s / double(images));
+    const double g = macs * double(images) * 1e-9 / t;
+    std::printf(" %9.2f %5.1f%% %8.0f %6.1f%%\n", 1e6 * t / double(images), 100 * t / total, g, 100 * g / ceil);
+  }
+}
+
+void side_by_side(int rounds, const std::vector<uint8_t>& px, int64_t images, bool real) {
+  std::printf("fast path side by side, %d rounds (medians), %lld %s images; GMAC/s of nominal MACs\n", rounds,
+              (long long)images, real ? "fashion-mnist-test" : "random");
+  std::printf("%-10s %7s %5s %9s %9s %8s %9s %8s %9s %9s %s\n", "network", "threads", "count", "ceiling", "previous",
+              "of ceil", "current", "of ceil", "cur/prev", "images/s", "identical");
+  const std::vector<NamedNetwork> nets = side_by_side_networks();
+  for (const NamedNetwork& nn : nets) {
+    const FastInference cur(nn.net, stored_weights(nn.net));
+    const previous::FastInference prev(nn.net, stored_weights(nn.net));
+    for (int threads : {1, 2})
+      for (bool count : {false, true}) side_by_side_row(nn, cur, prev, px.data(), images, threads, count, rounds);
+  }
+  for (const NamedNetwork& nn : nets) layer_table(nn, FastInference(nn.net, stored_weights(nn.net)), px.data(), images);
+}
+
 }  // namespace
 
 // The per-layer benchmarks are registered here, not at static initialisation: they need the
 // network, whose importer must not run before main.
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--side-by-side", 0) == 0) {
+      const int rounds = arg.size() > 15 ? std::stoi(arg.substr(15)) : 5;
+      side_by_side(rounds, pixels(), kImages, real_images());
+      return 0;
+    }
+    if (arg == "--profile") {  // only the per-layer tables
+      for (const NamedNetwork& nn : side_by_side_networks())
+        layer_table(nn, FastInference(nn.net, stored_weights(nn.net)), pixels().data(), kImages);
+      return 0;
+    }
+  }
   benchmark::Initialize(&argc, argv);
   const Network& net = reference_cnn();
   for (size_t l = 0; l < net.layers.size(); ++l)

@@ -101,6 +101,7 @@ void FastInference::run_conv(int layer, int64_t n, Workspace& ws, uint8_t* dst, 
       c.img = img, c.g = g, c.plane = p, c.sums = need_sum ? ws.box_sum.data() : nullptr, c.y = y + g * ng;
       c.rq = Int8Requant{G.c0.data() + g * ng,    G.c1.data() + g * ng,   G.multiplier.data() + g * ng,
                          G.shift.data() + g * ng, L.out_quant.zero_point, min_code};
+      fast_lap(ws.profile, layer, FastStage::Pack);
       if (window_major)
         conv_window_major(c, *P, ws);
       else if (P)
@@ -127,6 +128,7 @@ void FastInference::conv_window_major(const ConvGroup& c, const Layer& P, Worksp
     for (int64_t i = 0; i < nrows; ++i) ws.pool_sum[size_t(i)] = c.sums[G.pool_row_pixel[size_t(i)]];
   }
   const int64_t chunk = pool_chunk_windows(window);
+  fast_lap(ws.profile, c.layer, FastStage::Pack);
   Int8GemmA ac = c.a;
   for (int64_t q = 0; q < pooled; q += chunk) {
     const int64_t nq = std::min(chunk, pooled - q);
@@ -135,10 +137,12 @@ void FastInference::conv_window_major(const ConvGroup& c, const Layer& P, Worksp
       int8_gemm(kernel_, ac, nq * window, G.b[size_t(c.g)], ws.c.data(), c.ldc);
     else
       gemm_plan(G.plan_window_major[size_t(q / chunk)], ac, G.b[size_t(c.g)], ws, c.ldc);
+    fast_lap(ws.profile, c.layer, FastStage::Gemm);
     apply_corrections(c.layer, c.img, c.g, ac.rows, nq * window, ac.segment_offset, ws.c.data(), c.ldc, ws);
     const Int8MaxPool mp{window, 1, int(nq), 1, window, 1, window};
     int8_requantize_maxpool(kernel_, ws.c.data(), c.ldc, c.ng, c.sums ? ws.pool_sum.data() + q * window : nullptr, c.rq,
                             mp, c.y + q * c.out_c, c.out_c);
+    fast_lap(ws.profile, c.layer, FastStage::Output);
   }
 }
 
@@ -154,10 +158,12 @@ void FastInference::conv_pooled(const ConvGroup& c, const Layer& P, int out_w, i
     const int64_t rows = (int64_t(rows_p - 1) * P.stride_h + P.kernel_h) * out_w;
     ac.rows = ws.rows.data() + first;
     int8_gemm(kernel_, ac, rows, G.b[size_t(c.g)], ws.c.data(), c.ldc);
+    fast_lap(ws.profile, c.layer, FastStage::Gemm);
     apply_corrections(c.layer, c.img, c.g, ac.rows, rows, ac.segment_offset, ws.c.data(), c.ldc, ws);
     const Int8MaxPool mp{out_w, rows_p, po.w, P.kernel_h, P.kernel_w, P.stride_h, P.stride_w};
     int8_requantize_maxpool(kernel_, ws.c.data(), c.ldc, c.ng, c.sums ? c.sums + first : nullptr, c.rq, mp,
                             c.y + int64_t(py) * po.w * c.out_c, c.out_c);
+    fast_lap(ws.profile, c.layer, FastStage::Output);
   }
 }
 
@@ -173,9 +179,11 @@ void FastInference::conv_plain(const ConvGroup& c, const Shape& out, int chunk_r
       int8_gemm(kernel_, ac, rows, G.b[size_t(c.g)], ws.c.data(), c.ldc);
     else
       gemm_plan(G.plan_plain[size_t(oy / chunk_rows)], ac, G.b[size_t(c.g)], ws, c.ldc);
+    fast_lap(ws.profile, c.layer, FastStage::Gemm);
     apply_corrections(c.layer, c.img, c.g, ac.rows, rows, ac.segment_offset, ws.c.data(), c.ldc, ws);
     int8_requantize(kernel_, ws.c.data(), c.ldc, rows, c.ng, c.sums ? c.sums + first : nullptr, c.rq,
                     c.y + first * c.out_c, c.out_c);
+    fast_lap(ws.profile, c.layer, FastStage::Output);
   }
 }
 

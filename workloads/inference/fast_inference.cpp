@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -213,8 +214,8 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
       }
     }
   }
-  // A relu is fused into its producer when it is the producer's only consumer and the producer
-  // is not the network output.
+  // A relu is fused into its producer (a conv/linear layer, or a groupnorm: its table) when it is the producer's only
+  // consumer and the producer is not the network output.
   std::vector<int> consumers(net.layers.size(), 0);
   for (const Layer& L : net.layers)
     for (int src : L.inputs)
@@ -223,7 +224,8 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
     const Layer& L = net.layers[l];
     if (L.type != LayerType::Relu || L.inputs.size() != 1 || L.inputs[0] < 0) continue;
     const size_t src = size_t(L.inputs[0]);
-    if (net.layers[src].has_weights() && consumers[src] == 1 && int(src) != net.output) {
+    const bool fusable = net.layers[src].has_weights() || net.layers[src].type == LayerType::GroupNorm;
+    if (fusable && consumers[src] == 1 && int(src) != net.output) {
       fused_relu_[src] = int(l);
       skip_when_fused_[l] = 1;
     }
@@ -286,6 +288,26 @@ FastInference::FastInference(const Network& net, const LayerWeights& weights, In
     const Shape read = L.type == LayerType::Linear ? source_shape(net, linear_src_[l]) : L.in_shape;
     zero_counters_[l].emplace(L, patterns_[l].data(), read);
   }
+}
+
+std::vector<std::array<double, kFastStages>> FastInference::profile(const uint8_t* pixels, int64_t count,
+                                                                    bool count_zeros) const {
+  Workspace ws;
+  ws.count_zeros = count_zeros;
+  FastProfile prof;
+  ws.profile = &prof;
+  const auto wall0 = std::chrono::steady_clock::now();
+  const uint64_t tick0 = FastProfile::now();
+  for (int64_t first = 0; first < count; first += kBatchImages) {
+    prof.last = FastProfile::now();
+    run_batch(pixels + first * net_.input_shape.size(), std::min<int64_t>(kBatchImages, count - first), ws, true);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  const double per_tick = seconds / double(std::max<uint64_t>(1, FastProfile::now() - tick0));
+  std::vector<std::array<double, kFastStages>> out(net_.layers.size(), std::array<double, kFastStages>{});
+  for (size_t l = 0; l < std::min(out.size(), prof.ticks.size()); ++l)
+    for (int s = 0; s < kFastStages; ++s) out[l][size_t(s)] = double(prof.ticks[l][size_t(s)]) * per_tick;
+  return out;
 }
 
 int64_t FastInference::gemm_macs_per_image() const {
@@ -396,12 +418,15 @@ void FastInference::run_linear(int layer, int64_t n, Workspace& ws, uint8_t* dst
     }
   }
   const Int8GemmA a{ws.rows.data(), ws.segment_offset.data(), 1, G.segment_length};
+  fast_lap(ws.profile, layer, FastStage::Pack);
   int8_gemm(kernel_, a, n, G.b[0], ws.c.data(), ldc);
+  fast_lap(ws.profile, layer, FastStage::Gemm);
   for (int64_t i = 0; i < n; ++i)  // each image's own weight changes on its own GEMM row
     apply_corrections(layer, i, 0, ws.rows.data() + i, 1, ws.segment_offset.data(), ws.c.data() + i * ldc, ldc, ws);
   const Int8Requant rq{G.c0.data(), G.c1.data(), G.multiplier.data(), G.shift.data(), L.out_quant.zero_point, min_code};
   int8_requantize(kernel_, ws.c.data(), ldc, n, L.out_channels, G.group_needs_sum[0] ? ws.box_sum.data() : nullptr, rq,
                   dst, out_size);
+  fast_lap(ws.profile, layer, FastStage::Output);
 }
 
 void FastInference::count_zero_operands(int layer, int64_t n, Workspace& ws) const {
@@ -445,6 +470,7 @@ void FastInference::run_batch(const uint8_t* pixels, int64_t n, Workspace& ws, b
         for (int64_t j = 0; j < plane; ++j) x[j * is.c] = lut[px[j]];
       }
   }
+  fast_lap(ws.profile, 0, FastStage::Input);
   for (size_t l = from; l < net_.layers.size(); ++l) {
     if (resume)
       for (FastActivations* a : resume->capture)
@@ -478,6 +504,7 @@ void FastInference::run_layer(int layer, int64_t n, Workspace& ws, bool fuse) co
   // relu(requantize(acc)) = clamp(requantize(acc), z, 255) with z the relu's zero point.
   const int32_t min_code = relu >= 0 ? net_.layers[size_t(relu)].in_quant.zero_point : 0;
   if (ws.count_zeros && L.has_weights()) count_zero_operands(layer, n, ws);
+  fast_lap(ws.profile, layer, FastStage::Count);
   switch (L.type) {
     case LayerType::Conv2d:
       run_conv(layer, n, ws, gemm_dst, min_code, pool);
@@ -506,7 +533,7 @@ void FastInference::run_layer(int layer, int64_t n, Workspace& ws, bool fuse) co
           for (const auto& [index, pattern] : ws.norm_changes[size_t(i)][l]) ws.norm_params[size_t(index)] = pattern;
           params = &ws.norm_params;
         }
-        group_norm_hwc(L, *params, source(0) + i * in.size(), dst + i * out_size);
+        group_norm_hwc(L, *params, source(0) + i * in.size(), gemm_dst + i * out_size, min_code);
       }
       break;
     case LayerType::Add:
@@ -518,6 +545,7 @@ void FastInference::run_layer(int layer, int64_t n, Workspace& ws, bool fuse) co
       }
       break;
   }
+  if (!L.has_weights()) fast_lap(ws.profile, layer, FastStage::Other);
 }
 
 std::vector<std::vector<uint8_t>> FastInference::run_all_layers(const uint8_t* pixels,

@@ -4,11 +4,13 @@
 // results do not depend on the thread count. Design and measurements: docs/performance.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
 
+#include "workloads/inference/fast_profile.h"
 #include "workloads/inference/int8_gemm.h"
 #include "workloads/inference/reference_inference.h"
 #include "workloads/inference/zero_operands.h"
@@ -95,6 +97,10 @@ class FastInference {
   /// on the engine's patterns with `changes` applied.
   std::vector<std::vector<uint8_t>> run_all_layers(const uint8_t* pixels,
                                                    const std::vector<WeightChange>& changes = {}) const;
+
+  /// Seconds per (layer, stage) of one pass of predict over `count` images on this thread, with
+  /// zero-operand counting if `count_zeros` (fast_profile.h): where the time goes.
+  std::vector<std::array<double, kFastStages>> profile(const uint8_t* pixels, int64_t count, bool count_zeros) const;
 
   /// Multiply-accumulates the GEMM kernels execute per image: K rounded up to 4-byte steps
   /// (zero weights), N not rounded, and without the zero padding of convs whose input zero

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "workloads/inference/fast_inference.h"
+#include "workloads/inference/fast_profile.h"
 #include "workloads/inference/int8_gemm.h"
 
 namespace lvsim {
@@ -83,6 +84,7 @@ struct FastInference::Workspace {
   // [batch slot][layer]: weights whose operand became zero (+1) or stopped being zero (-1) with
   // that image's changes; they correct the zero-operand count of the engine's own patterns.
   std::vector<std::vector<std::vector<std::pair<int64_t, int>>>> zero_flips;
+  FastProfile* profile = nullptr;  // FastInference::profile only: time per layer and stage
 };
 
 namespace fast_detail {

@@ -19,7 +19,8 @@ void to_chw(const uint8_t* hwc, const Shape& s, uint8_t* chw);
 void pool_hwc(const Layer& L, const Shape& in, int64_t n, const uint8_t* x, uint8_t* y);
 
 /// Group normalization of one image (docs/quantization.md, "Group normalization"); `params` are
-/// the stored patterns of gamma then beta, as read.
-void group_norm_hwc(const Layer& L, const std::vector<uint8_t>& params, const uint8_t* x, uint8_t* y);
+/// the stored patterns of gamma then beta, as read. Output codes below min_code are raised to it (a
+/// fused relu with that zero point; 0: none).
+void group_norm_hwc(const Layer& L, const std::vector<uint8_t>& params, const uint8_t* x, uint8_t* y, int min_code = 0);
 
 }  // namespace lvsim

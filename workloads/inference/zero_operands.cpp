@@ -2,6 +2,7 @@
 
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 namespace lvsim {
 
@@ -56,15 +57,51 @@ ZeroOperandCounter::ZeroOperandCounter(const Layer& L, const uint8_t* patterns, 
   classes_x_ = int(sets_x.size());
   for (const auto& s : sets_y) taps_y_.push_back(int64_t(s.size()));
   for (const auto& s : sets_x) taps_x_.push_back(int64_t(s.size()));
-  gated_.assign(sets_y.size() * sets_x.size() * size_t(in_.c), 0);
-  for (size_t cy = 0; cy < sets_y.size(); ++cy)
-    for (size_t cx = 0; cx < sets_x.size(); ++cx)
-      for (int c = 0; c < in_.c; ++c) {
-        int64_t s = 0;
-        for (int ky : sets_y[cy])
-          for (int kx : sets_x[cx]) s += zero_w[size_t(c * taps + ky * kw_ + kx)];
-        gated_[(cy * sets_x.size() + cx) * size_t(in_.c) + size_t(c)] = s;
-      }
+  init_weights(zero_w, sets_y, sets_x);
+}
+
+// Every im2col entry is one (output pixel, channel, tap) reading one padded input position (y, x),
+// and the taps reading it are those of its row class times those of its column class (`entries`
+// of them). An entry with a zero activation gates all N filters of its group; one with a non-zero
+// activation gates the filters whose weight at that tap is zero (`gated`, summed over the taps).
+// So count = N * (entries of all padding and input positions) + sum over non-zero activations of
+// (gated - N * entries) of their class and channel: base_ + nz_weight_ . (non-zeros per class).
+void ZeroOperandCounter::init_weights(const std::vector<int64_t>& zero_w, const std::vector<std::vector<int>>& sets_y,
+                                      const std::vector<std::vector<int>>& sets_x) {
+  const int64_t taps = int64_t(kh_) * kw_;
+  base_ = 0;
+  for (int y = 0; y < in_.h + 2 * ph_; ++y)
+    for (int x = 0; x < in_.w + 2 * pw_; ++x)
+      base_ += taps_y_[size_t(class_y_[size_t(y)])] * taps_x_[size_t(class_x_[size_t(x)])] * in_.c * n_per_group_;
+  for (int x = 0; x < in_.w;) {
+    const int cx = class_x_[size_t(x + pw_)];
+    int x1 = x + 1;
+    while (x1 < in_.w && class_x_[size_t(x1 + pw_)] == cx) ++x1;
+    if (taps_x_[size_t(cx)] > 0) runs_x_.push_back({x, x1, cx});
+    x = x1;
+  }
+  // The classes of input positions that some tap reads, numbered compactly; 64 lanes per class
+  // only when that buffer is not larger than the input (a linear layer has a class per position).
+  inner_id_.assign(sets_y.size() * sets_x.size(), -1);
+  std::vector<std::pair<size_t, int>> inner;  // (class_y, class_x) in id order
+  for (int iy = 0; iy < in_.h; ++iy) {
+    const size_t cy = size_t(class_y_[size_t(iy + ph_)]);
+    if (taps_y_[cy] == 0) continue;
+    for (const Run& r : runs_x_) {
+      int& id = inner_id_[cy * sets_x.size() + size_t(r.cx)];
+      if (id < 0) id = int(inner.size()), inner.emplace_back(cy, r.cx);
+    }
+  }
+  const bool wide = 64 % in_.c == 0 && int64_t(inner.size()) * 64 <= in_.size();
+  lanes_ = wide ? 64 : in_.c;
+  for (const auto& [cy, cx] : inner)
+    for (int j = 0; j < lanes_; ++j) {
+      const int c = j % in_.c;
+      int64_t gated = 0;
+      for (int ky : sets_y[cy])
+        for (int kx : sets_x[size_t(cx)]) gated += zero_w[size_t(c * taps + ky * kw_ + kx)];
+      nz_weight_.push_back(gated - n_per_group_ * taps_y_[cy] * taps_x_[size_t(cx)]);
+    }
 }
 
 uint8_t ZeroOperandCounter::code(const uint8_t* input, CodeLayout layout, int c, int y, int x) const {
@@ -72,50 +109,51 @@ uint8_t ZeroOperandCounter::code(const uint8_t* input, CodeLayout layout, int c,
   return layout == CodeLayout::ChannelsLast ? input[pos * in_.c + c] : input[c * int64_t(in_.h) * in_.w + pos];
 }
 
-// Every im2col entry is one (output pixel, channel, tap) reading one padded input position (y, x),
-// and the taps reading it are those of its row class times those of its column class. An entry
-// with a zero activation gates all N filters of its group; one with a non-zero activation gates
-// the filters whose weight at that tap is zero, summed per class in gated_.
+namespace {
+
+// Adds v[i] != za to lane[i % 64] for i < n: the run's codes in 64 byte lanes (vectorizes).
+void count_lanes(const uint8_t* __restrict v, int64_t n, uint8_t za, int32_t* __restrict lane) {
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64)
+    for (int j = 0; j < 64; ++j) lane[j] += v[i + j] != za;
+  for (int j = 0; i + j < n; ++j) lane[j] += v[i + j] != za;
+}
+
+}  // namespace
+
+// Non-zero activations per (class, lane), then their weights (init_weights). Channels-last with C
+// dividing 64: a run of positions is contiguous and its byte i belongs to channel i % C, so the run
+// is counted in 64 byte lanes per class, each lane weighted as its channel. Otherwise lane = channel.
 int64_t ZeroOperandCounter::count(const uint8_t* input, CodeLayout layout) const {
-  const int hp = in_.h + 2 * ph_, wp = in_.w + 2 * pw_;
-  int64_t zero_entries = 0, gated_by_weights = 0;
-  for (int y = 0; y < hp; ++y) {
-    const int cy = class_y_[size_t(y)];
+  const int C = in_.c;
+  const int64_t plane = int64_t(in_.h) * in_.w;
+  const bool lanes = layout == CodeLayout::ChannelsLast && lanes_ == 64;
+  std::vector<int32_t> nz(nz_weight_.size(), 0);  // per (class, lane): non-zero activations
+  for (int iy = 0; iy < in_.h; ++iy) {
+    const int cy = class_y_[size_t(iy + ph_)];
     if (taps_y_[size_t(cy)] == 0) continue;
-    const int iy = y - ph_;
-    for (int x = 0; x < wp; ++x) {
-      const int cx = class_x_[size_t(x)];
-      const int64_t entries = taps_y_[size_t(cy)] * taps_x_[size_t(cx)];
-      if (entries == 0) continue;
-      const int ix = x - pw_;
-      if (iy < 0 || iy >= in_.h || ix < 0 || ix >= in_.w) {  // padding: every channel reads zero
-        zero_entries += entries * in_.c;
-        continue;
-      }
-      const int64_t* gated = gated_.data() + (size_t(cy) * size_t(classes_x_) + size_t(cx)) * size_t(in_.c);
-      // Branch-free over channels (zero codes are about half of them after a relu); the
-      // channels-last loop (the fast path's) is contiguous and vectorizes.
-      const int64_t pos = int64_t(iy) * in_.w + ix;
-      int64_t zero_channels = 0;
-      if (layout == CodeLayout::ChannelsLast) {
-        const uint8_t* v = input + pos * in_.c;
-        for (int c = 0; c < in_.c; ++c) {
-          const int64_t zero = v[c] == za_;
-          zero_channels += zero;
-          gated_by_weights += gated[c] & (zero - 1);
-        }
-      } else {
-        const int64_t plane = int64_t(in_.h) * in_.w;
-        for (int c = 0; c < in_.c; ++c) {
-          const int64_t zero = input[c * plane + pos] == za_;
-          zero_channels += zero;
-          gated_by_weights += gated[c] & (zero - 1);
+    for (const Run& r : runs_x_) {
+      int32_t* acc = nz.data() + size_t(inner_id_[size_t(cy) * size_t(classes_x_) + size_t(r.cx)]) * size_t(lanes_);
+      const int64_t first = int64_t(iy) * in_.w + r.x0, len = r.x1 - r.x0;
+      if (lanes) {
+        count_lanes(input + first * C, len * C, za_, acc);
+      } else if (layout == CodeLayout::ChannelsLast && C > 1) {
+        const uint8_t* v = input + first * C;
+        for (int64_t p = 0; p < len; ++p, v += C)
+          for (int c = 0; c < C; ++c) acc[c] += v[c] != za_;
+      } else {  // one channel's run is contiguous (channels first, or a single channel)
+        for (int c = 0; c < C; ++c) {
+          const uint8_t* v = input + c * plane + first;
+          int32_t n = 0;
+          for (int64_t p = 0; p < len; ++p) n += v[p] != za_;
+          acc[c] += n;
         }
       }
-      zero_entries += zero_channels * entries;
     }
   }
-  return zero_entries * n_per_group_ + gated_by_weights;
+  int64_t total = base_;
+  for (size_t i = 0; i < nz.size(); ++i) total += nz_weight_[i] * nz[i];
+  return total;
 }
 
 int64_t ZeroOperandCounter::nonzero_activations_of(int64_t index, const uint8_t* input, CodeLayout layout) const {

@@ -34,6 +34,8 @@ class ZeroOperandCounter {
   bool zero_weight(int64_t index, uint8_t pattern) const;
 
  private:
+  void init_weights(const std::vector<int64_t>& zero_w, const std::vector<std::vector<int>>& sets_y,
+                    const std::vector<std::vector<int>>& sets_x);
   uint8_t code(const uint8_t* input, CodeLayout layout, int c, int y, int x) const;
 
   const WeightTensor* weight_;
@@ -47,9 +49,20 @@ class ZeroOperandCounter {
   std::vector<int> class_y_, class_x_;
   std::vector<int64_t> taps_y_, taps_x_;
   int classes_x_ = 0;
-  // gated_[(class_y * classes_x + class_x) * C + c]: MACs gated by zero weights when a non-zero
-  // activation sits at a position of that class in channel c (zero weights summed over its taps).
-  std::vector<int64_t> gated_;
+  // A row of the input (unpadded x) as runs [x0, x1) of one column class read by some tap.
+  struct Run {
+    int x0, x1, cx;
+  };
+  std::vector<Run> runs_x_;
+  // count() = base_ + sum over (class, lane) of nz_weight_[inner_id * lanes_ + lane] times the
+  // non-zero activations of that lane at input positions of that class. Classes are numbered
+  // compactly (inner_id_[class_y * classes_x + class_x], -1: no input position read by a tap);
+  // lanes_ is 64 when C divides 64 and classes x 64 lanes are no more than the input's codes (lane j:
+  // channel j % C, for counting 64 codes at a time), else C.
+  int64_t base_ = 0;
+  int lanes_ = 1;
+  std::vector<int> inner_id_;
+  std::vector<int64_t> nz_weight_;
 };
 
 /// The data-dependent zero counts of a pass over images, per layer (index = layer; 0 for layers
