@@ -9,9 +9,12 @@ if [ "${1:-}" = --lvsim-only ]; then
     -DLVSIM_PYTHON=OFF >/dev/null
   cmake --build build -j"$(nproc)" --target lvsim
 else
-  PYTHON_OPTION=()
-  if dpkg -s pybind11-dev python3-dev >/dev/null 2>&1; then PYTHON_OPTION=(-DLVSIM_PYTHON=ON); fi
+  OPTIONS=()
+  if dpkg -s pybind11-dev python3-dev >/dev/null 2>&1; then OPTIONS=(-DLVSIM_PYTHON=ON); fi
+  # A build first configured by --lvsim-only (before tools/test.sh installed OpenMPI) has LVSIM_MPI
+  # cached OFF: switch it on once MPI is there.
+  if dpkg -s libopenmpi-dev >/dev/null 2>&1; then OPTIONS+=(-DLVSIM_MPI=ON); fi
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLVSIM_BUILD_TESTS=ON -DLVSIM_BUILD_BENCHMARKS=ON \
-    "${PYTHON_OPTION[@]}" >/dev/null
+    "${OPTIONS[@]}" >/dev/null
   cmake --build build -j"$(nproc)"
 fi

@@ -204,7 +204,8 @@ std::pair<double, double> merged_range(const std::vector<std::vector<RangeObserv
 
 }  // namespace
 
-void calibrate(Network& net, const Dataset& train, int64_t images, CalibrationMethod method, int threads) {
+void calibrate(Network& net, const Dataset& train, int64_t images, CalibrationMethod method, int threads,
+               FloatKernels kernels) {
   check_fits(train, net);
   const std::string file = net.source_file.empty() ? net.name : net.source_file;
   if (images < 1) throw ConfigError(located(file, "calibration images", "must be at least 1"));
@@ -220,7 +221,7 @@ void calibrate(Network& net, const Dataset& train, int64_t images, CalibrationMe
     const std::vector<int> targets = state.pass_targets(in_scale_known, all_known);
     if (all_known) break;
     if (targets.empty()) throw std::logic_error("calibration cannot make progress");
-    const FloatNetwork fnet(net, in_scale_known);
+    const FloatNetwork fnet(net, in_scale_known, kernels);
     const auto obs = observe_ranges(net, fnet, train, images, threads, targets, method);
     for (size_t i = 0; i < targets.size(); ++i) {
       auto [lo, hi] = merged_range(obs, i, method);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "workloads/data/dataset.h"
+#include "workloads/inference/float_kernels.h"
 #include "workloads/network/network.h"
 
 namespace lvsim {
@@ -29,7 +30,9 @@ CalibrationMethod calibration_method_from_name(const std::string& name, const st
 /// post-relu range, lo = 0. Relu, pool and flatten layers take their input's quantization. Ends
 /// by calling finalize_network(net), so the network is ready to run. The result does not depend
 /// on `threads` (0: one per hardware thread). ConfigError if the images do not fit the network,
-/// images < 1, or finalize_network rejects the scales.
-void calibrate(Network& net, const Dataset& train, int64_t images, CalibrationMethod method, int threads = 0);
+/// images < 1, or finalize_network rejects the scales. `kernels`: the float conv/linear kernels
+/// (FloatKernels::Loops only for bench/bench_calibration.cpp's side-by-side timing).
+void calibrate(Network& net, const Dataset& train, int64_t images, CalibrationMethod method, int threads = 0,
+               FloatKernels kernels = FloatKernels::Gemm);
 
 }  // namespace lvsim

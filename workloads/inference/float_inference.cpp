@@ -53,7 +53,8 @@ double channel_value(const std::vector<double>& v, int c, double dflt) {
 
 }  // namespace
 
-FloatNetwork::FloatNetwork(const Network& net, const std::vector<bool>& in_scale_known) : net_(net) {
+FloatNetwork::FloatNetwork(const Network& net, const std::vector<bool>& in_scale_known, FloatKernels kernels)
+    : net_(net), kernels_(kernels) {
   const std::string file = net.source_file.empty() ? net.name : net.source_file;
   weight_.resize(net.layers.size());
   bias_.resize(net.layers.size());
@@ -123,38 +124,6 @@ FloatActivations FloatNetwork::run(const uint8_t* pixels) const {
 
 namespace {
 
-// Row-wise im2col: for each tap (input channel, ky, kx) gather the input value under every output
-// position once (0 at padding), then add it, weighted, to every output channel of the group: long
-// contiguous inner loops that vectorize.
-void float_conv(const Layer& l, const Shape& is, const Shape& os, const std::vector<float>& in,
-                const std::vector<float>& w, const std::vector<float>& bias, std::vector<float>& out) {
-  const int cin_g = is.c / l.groups, cout_g = l.out_channels / l.groups;
-  const int64_t plane = int64_t(os.h) * os.w;
-  for (int o = 0; o < l.out_channels; ++o)
-    std::fill(out.begin() + o * plane, out.begin() + (o + 1) * plane, bias[size_t(o)]);
-  std::vector<float> col(static_cast<size_t>(plane));
-  for (int g = 0; g < l.groups; ++g)
-    for (int ci = 0; ci < cin_g; ++ci) {
-      const float* src = in.data() + int64_t(g * cin_g + ci) * is.h * is.w;
-      for (int ky = 0; ky < l.kernel_h; ++ky)
-        for (int kx = 0; kx < l.kernel_w; ++kx) {
-          for (int oy = 0; oy < os.h; ++oy) {
-            const int iy = oy * l.stride_h - l.pad_h + ky;
-            float* crow = col.data() + int64_t(oy) * os.w;
-            for (int ox = 0; ox < os.w; ++ox) {
-              const int ix = ox * l.stride_w - l.pad_w + kx;
-              crow[ox] = (iy < 0 || iy >= is.h || ix < 0 || ix >= is.w) ? 0.0f : src[int64_t(iy) * is.w + ix];
-            }
-          }
-          for (int o = g * cout_g; o < (g + 1) * cout_g; ++o) {
-            const float wv = w[size_t(((int64_t(o) * cin_g + ci) * l.kernel_h + ky) * l.kernel_w + kx)];
-            float* dst = out.data() + o * plane;
-            for (int64_t p = 0; p < plane; ++p) dst[p] += wv * col[static_cast<size_t>(p)];
-          }
-        }
-    }
-}
-
 // Max- or average-pool; padding is ignored (an average divides by the whole window).
 void float_pool(const Layer& l, const Shape& is, const Shape& os, const std::vector<float>& in,
                 std::vector<float>& out) {
@@ -211,26 +180,12 @@ std::vector<float> FloatNetwork::run_layer(int li, const FloatActivations& a) co
   std::vector<float> out(size_t(os.size()), 0.0f);
   switch (l.type) {
     case LayerType::Conv2d:
-      float_conv(l, is, os, in, weight_[size_t(li)], bias_[size_t(li)], out);
+      float_conv2d(kernels_, l, is, os, in.data(), weight_[size_t(li)].data(), bias_[size_t(li)].data(), out.data());
       break;
-    case LayerType::Linear: {
-      const std::vector<float>& w = weight_[size_t(li)];
-      const int64_t k = is.size();
-      for (int o = 0; o < l.out_channels; ++o) {
-        const float* wr = w.data() + int64_t(o) * k;
-        // Eight interleaved partial sums (a fixed order, so still deterministic) let the dot
-        // product vectorize without reassociating floats behind the compiler's back.
-        float part[8] = {};
-        int64_t i = 0;
-        for (; i + 8 <= k; i += 8)
-          for (int j = 0; j < 8; ++j) part[j] += wr[i + j] * in[size_t(i + j)];
-        float acc = 0.0f;
-        for (; i < k; ++i) acc += wr[i] * in[size_t(i)];
-        for (int j = 0; j < 8; ++j) acc += part[j];
-        out[size_t(o)] = bias_[size_t(li)][size_t(o)] + acc;
-      }
+    case LayerType::Linear:
+      float_linear(kernels_, l.out_channels, is.size(), in.data(), weight_[size_t(li)].data(), bias_[size_t(li)].data(),
+                   out.data());
       break;
-    }
     case LayerType::Relu:
       for (size_t i = 0; i < out.size(); ++i) out[i] = std::max(in[i], 0.0f);
       break;

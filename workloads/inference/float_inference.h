@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "workloads/inference/float_kernels.h"
 #include "workloads/network/network.h"
 
 namespace lvsim {
@@ -24,7 +25,9 @@ class FloatNetwork {
   /// in_quant; else zero. `in_scale_known[l] == false` marks a layer whose in_quant is not known
   /// yet: an int32 bias there is taken as zero (its outputs are then not meaningful). Empty: all
   /// known. Throws ConfigError when a layer's shapes are inconsistent with its parameters.
-  explicit FloatNetwork(const Network& net, const std::vector<bool>& in_scale_known = {});
+  /// `kernels`: how conv2d and linear layers are computed (float_kernels.h).
+  explicit FloatNetwork(const Network& net, const std::vector<bool>& in_scale_known = {},
+                        FloatKernels kernels = FloatKernels::Gemm);
 
   /// Runs one image of raw pixels (C x H x W): input x = (p * pixel_scale - mean[c]) / std[c].
   /// Thread-safe (const); the result does not depend on which thread runs it.
@@ -36,6 +39,7 @@ class FloatNetwork {
   std::vector<float> run_layer(int l, const FloatActivations& a) const;
 
   const Network& net_;
+  FloatKernels kernels_;
   std::vector<std::vector<float>> weight_;  // per layer, [out][per_out] as in WeightTensor
   std::vector<std::vector<float>> bias_;    // per layer, [out]
 };
