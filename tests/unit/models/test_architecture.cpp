@@ -42,8 +42,10 @@ TEST_CASE("architecture files: unknown keys and bad values are located errors", 
   CHECK(p.name == "test_arch_bad");
 }
 
-TEST_CASE("architecture: array.weight_prefetch is a boolean, off by default", "[architecture]") {
+TEST_CASE("architecture: array.weight_prefetch is a boolean, off by default, on in the TPU v4 preset",
+          "[architecture]") {
   CHECK_FALSE(ArchitectureParams::from_json_file(LVSIM_SOURCE_DIR "/presets/arch/edge-16x16.json").weight_prefetch);
+  CHECK(ArchitectureParams::from_json_file(LVSIM_SOURCE_DIR "/presets/arch/tpu-v4-128x128.json").weight_prefetch);
   const std::string path = LVSIM_BINARY_DIR "/test_arch_prefetch.json";
   auto write = [&](const std::string& array, const std::string& dram) {
     std::ofstream(path) << R"({"array": {"rows": 4, "cols": 4, "dataflow": "weight_stationary", )" << array
