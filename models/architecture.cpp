@@ -83,6 +83,7 @@ void read_array(JsonObject& a, ArchitectureParams& p) {
                           : o == "energy" ? MappingObjective::Energy
                                           : MappingObjective::Edp;
   }
+  p.weight_prefetch = a.get_bool("weight_prefetch", false);
   a.finish();
 }
 
@@ -144,6 +145,10 @@ ArchitectureParams ArchitectureParams::from_json(JsonObject& o) {
     p.weight_sram.streamed = d.get_enum("weights", {"resident", "streamed"}, "resident") == "streamed";
     d.finish();
   }
+  if (p.weight_prefetch && p.weight_sram.streamed)
+    o.fail(
+        "array.weight_prefetch",
+        "needs resident weights (dram.weights \"resident\"): a streamed layer's first fold waits for its DRAM burst");
   o.finish();
   return p;
 }

@@ -50,6 +50,10 @@ struct ArchitectureParams {
   // When given, `dataflow` is the first of them (the dataflow of layers the mapper has not mapped).
   std::vector<Dataflow> supported_dataflows;
   MappingObjective mapping_objective = MappingObjective::Cycles;  // key array.mapping_objective
+  // Key array.weight_prefetch (default false; resident weights only): each layer's first fold's
+  // weight words are fetched while the previous layer runs, hiding up to
+  // weight_prefetch_window_cycles of that fetch (models/timing_model.h, docs/timing-model.md).
+  bool weight_prefetch = false;
   PeParams pe;
   WeightSramParams weight_sram;
   int64_t input_buffer_bytes = 256 * 1024;   // activation codes of a layer's inputs (+ im2col source)
@@ -72,7 +76,7 @@ struct ArchitectureParams {
     return layer >= 0 && size_t(layer) < layer_dataflows.size() ? layer_dataflows[size_t(layer)] : dataflow;
   }
   /// Reads an architecture object (keys: name, array{rows, cols, dataflow | dataflows,
-  /// mapping_objective}, pe{...}, weight_sram{...},
+  /// mapping_objective, weight_prefetch}, pe{...}, weight_sram{...},
   /// input_buffer_bytes, output_buffer_bytes, post_processing_lanes, clock_hz, optional
   /// gating{pe_clock_gating, zero_operand_gating}, dram{bandwidth_bytes_per_s,
   /// inferences_per_model_load, weights}); unknown keys rejected.

@@ -84,6 +84,17 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   burst_unit_ = -1;
   begin_fetch(0);
   state_ = State::WaitFetch;
+  prefetch_first_fold(weight_prefetch_window_cycles(arch_, net, layer));
+}
+
+// array.weight_prefetch: the first fold's words are read in the `window` cycles before the layer
+// (the previous layer's last fold and post-processing), at most read_ports_per_bank per bank per
+// cycle, and counted as this layer's reads; the fold starts at once when they are all in, else the
+// rest is fetched while the array waits.
+void Controller::prefetch_first_fold(int64_t window) {
+  for (int64_t c = -window; c < 0 && !fetch_.done; ++c) fetch_cycle(c);
+  reads_now_.clear();
+  if (fetch_.done) begin_fold(0);
 }
 
 // The groupnorm's parameter words, all of them, read at most `ports` per bank per cycle (the

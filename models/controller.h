@@ -79,6 +79,8 @@ class Controller {
   void start_group_norm();
   void begin_param_fetch();
   void begin_fetch(int fold);
+  /// array.weight_prefetch: reads the first fold's words in the `window` cycles before the layer.
+  void prefetch_first_fold(int64_t window);
   /// Streamed weights: the DRAM streamer's part of cycle c (bursts end and start).
   void stream_cycle(int64_t c);
   /// Reads this cycle's words of the pending fetch (cycle c), once its unit is in the SRAM.

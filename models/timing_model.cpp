@@ -49,6 +49,16 @@ std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Wei
   return fetch;
 }
 
+int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
+  const int n = int(net.layers.size());
+  if (!arch.weight_prefetch || arch.weight_sram.streamed || !net.layers.at(size_t(layer)).has_weights()) return 0;
+  int prev = (layer + n - 1) % n;
+  while (net.layers[size_t(prev)].type == LayerType::Flatten) prev = (prev + n - 1) % n;  // ends at `layer` at worst
+  const Layer& P = net.layers[size_t(prev)];
+  const int64_t post = PostProcessingUnit::layer_cycles(P, arch.post_processing_lanes);
+  return P.has_weights() ? fold_cycles(arch, map_gemm(arch, net, prev).stream) + post : post;
+}
+
 int64_t network_dram_bytes(const Network& net, int layer) {
   const Layer& L = net.layers.at(size_t(layer));
   int64_t bytes = 0;
@@ -193,14 +203,15 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   t.fold_cycles = fold_cycles(arch, T);
   t.array_cycles = t.folds * t.fold_cycles;
   // Double-buffered weight staging: fold f+1's words are fetched while fold f runs; the first
-  // fold's fetch is never hidden.
+  // fold's fetch is hidden only by array.weight_prefetch, up to the window before the layer.
   const WeightLayout layout(arch.weight_sram, net);
   const FoldPlan folds = plan_folds(arch, g);
   const std::vector<int64_t> fetch = fold_fetch_cycles(arch, layout, layer, folds, &t.weight_words_read);
   const WeightStreamPlan plan = plan_weight_stream(arch, net, layer, layout, folds);
   if (plan.empty()) {
+    const int64_t window = weight_prefetch_window_cycles(arch, net, layer);
     for (size_t f = 0; f < fetch.size(); ++f)
-      t.stall_cycles += f == 0 ? fetch[f] : std::max<int64_t>(0, fetch[f] - t.fold_cycles);
+      t.stall_cycles += std::max<int64_t>(0, fetch[f] - (f == 0 ? window : t.fold_cycles));
   } else {
     t.stall_cycles = streamed_array_end(plan, fetch, t.fold_cycles) - t.array_cycles;
     a.weight_sram_writes = plan.words;

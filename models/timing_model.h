@@ -67,6 +67,15 @@ ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& ne
 /// Closed form of layer `layer` (any type; layers without weights: post-processing only).
 LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int layer);
 
+/// array.weight_prefetch (docs/timing-model.md, "Weight prefetch"): the cycles, just before layer
+/// `layer` starts, in which its first fold's weight words are already being fetched. They are the
+/// cycles of the layer run before it in which the weight SRAM's read ports and the second staging
+/// buffer are free: its last fold and its post-processing when it has weights, its post-processing
+/// when it has none. The layer run before is layer - 1 (flatten views, which take no cycles,
+/// skipped); for layer 0 it is the network's last layer, run by the previous inference (back-to-back
+/// inferences). 0 when the option is off, the layer has no weights, or weights are streamed.
+int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Network& net, int layer);
+
 /// Cycles to fetch each fold's weight words (models/dataflow.h: the plan's folds, in order): the
 /// words of a fold spread over the banks, max over banks of ceil(words / read ports per bank).
 /// `total_words`, when given, receives the words fetched by all folds.

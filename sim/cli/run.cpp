@@ -297,6 +297,7 @@ RunReport describe_run(const RunOptions& opt, const RunInputs& in, int threads) 
     rep.mapping_objective = mapping_objective_name(in.arch.mapping_objective);
     for (Dataflow d : in.arch.supported_dataflows) rep.supported_dataflows.push_back(dataflow_name(d));
   }
+  rep.weight_prefetch = in.arch.weight_prefetch;
   rep.array_rows = in.arch.rows;
   rep.array_cols = in.arch.cols;
   rep.clock_hz = in.op.clock_hz;

@@ -112,6 +112,7 @@ TopologyReport run_topology(const RunOptions& opt, const std::string& topology_p
       {"cols", arch.cols},       {"dataflow", arch.maps_layers() ? "per_layer" : dataflow_name(arch.dataflow)},
       {"clock_hz", op.clock_hz}, {"weights", arch.weight_sram.streamed ? "streamed" : "resident"}};
   if (arch.maps_layers()) add_mapping_json(j["architecture"], arch);
+  if (arch.weight_prefetch) j["architecture"]["weight_prefetch"] = true;
   j["technology"] = tech.name;
   j["energy_unit"] = tech.energy_unit;
   if (opt.weight_bits) j["weight_bits"] = *opt.weight_bits;

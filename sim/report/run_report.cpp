@@ -116,6 +116,7 @@ nlohmann::json RunReport::to_json() const {
     j["arch"]["dataflows"] = supported_dataflows;
     j["arch"]["mapping_objective"] = mapping_objective;
   }
+  if (weight_prefetch) j["arch"]["weight_prefetch"] = true;
   j["total_cycles"] = total_cycles;
   j["cycles_per_image"] = images ? total_cycles / images : 0;
   j["simulated_time_s"] = simulated_time_s;

@@ -93,6 +93,7 @@ struct RunReport {
   std::string arch_name, dataflow;               // dataflow "per_layer" when the mapper chose each layer's
   std::string mapping_objective;                 // the mapper's (empty: one dataflow)
   std::vector<std::string> supported_dataflows;  // what it chose among
+  bool weight_prefetch = false;                  // array.weight_prefetch (in the JSON only when on)
   int array_rows = 0, array_cols = 0;
   double clock_hz = 0;
   int64_t total_cycles = 0;     // all evaluated images

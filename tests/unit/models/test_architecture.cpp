@@ -41,3 +41,25 @@ TEST_CASE("architecture files: unknown keys and bad values are located errors", 
   CHECK(p.dataflow == Dataflow::OutputStationary);
   CHECK(p.name == "test_arch_bad");
 }
+
+TEST_CASE("architecture: array.weight_prefetch is a boolean, off by default, on in the TPU v4 preset",
+          "[architecture]") {
+  CHECK_FALSE(ArchitectureParams::from_json_file(LVSIM_SOURCE_DIR "/presets/arch/edge-16x16.json").weight_prefetch);
+  CHECK(ArchitectureParams::from_json_file(LVSIM_SOURCE_DIR "/presets/arch/tpu-v4-128x128.json").weight_prefetch);
+  const std::string path = LVSIM_BINARY_DIR "/test_arch_prefetch.json";
+  auto write = [&](const std::string& array, const std::string& dram) {
+    std::ofstream(path) << R"({"array": {"rows": 4, "cols": 4, "dataflow": "weight_stationary", )" << array
+                        << R"(}, "pe": {"weight_bits_max": 8}, "weight_sram": {"banks": 4, "rows_per_bank": 64, )"
+                        << R"("word_bits": 64}, "input_buffer_bytes": 10, "output_buffer_bytes": 10, )"
+                        << R"("post_processing_lanes": 2, "clock_hz": 1e8)" << dram << "}";
+  };
+  write(R"("weight_prefetch": true)", "");
+  CHECK(ArchitectureParams::from_json_file(path).weight_prefetch);
+  write(R"("weight_prefetch": 1)", "");
+  CHECK_THROWS_WITH(ArchitectureParams::from_json_file(path), Catch::Contains("array.weight_prefetch: expected true"));
+  write(R"("weight_prefetch": true)", R"(, "dram": {"weights": "streamed"})");
+  CHECK_THROWS_WITH(ArchitectureParams::from_json_file(path),
+                    Catch::Contains("array.weight_prefetch: needs resident weights"));
+  write(R"("weight_prefetch": false)", R"(, "dram": {"weights": "streamed"})");
+  CHECK_FALSE(ArchitectureParams::from_json_file(path).weight_prefetch);
+}
