@@ -33,6 +33,10 @@ struct ChainStats {
   }
 };
 
+/// Chip `chip` of the study (its index in the chip list): the technology's chip model on a voltage
+/// axis, the study's rate model otherwise. Every command built on a study takes its chips here.
+FaultSource chain_fault_source(const StudyContext& ctx, int chip);
+
 class StudyChain {
  public:
   StudyChain(const StudyContext& ctx, int network, int chip, bool reuse);
