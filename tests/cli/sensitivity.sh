@@ -61,6 +61,15 @@ PY
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['ber']==0.01 and d['fault_model']=='stuck_at'
   and len(d['rows'])==5))" "$T/ber.json" && ok "--ber 0.01 --ber-model stuck_at: 5 rows" || fail "--ber run"
 
+# The fast path's map equals the golden reference engine's, row by row (10 images, one chip).
+for mode in fast golden; do
+  "$LVSIM" sensitivity --network "$NET" --data "$DATA" --images 10 --chips 3..3 --tech "$TECH" --voltage 0.78 \
+    --mode $mode --quiet --json "$T/$mode.json" >/dev/null 2>"$T/$mode.stderr" || fail "--mode $mode: $(cat "$T/$mode.stderr")"
+done
+python3 -c "import json,sys; f,g=(json.load(open(p)) for p in sys.argv[1:]); sys.exit(not (f['rows']==g['rows'] and
+  f['rows'][0]['bit_errors_mean']>0 and f['mode']=='fast' and g['mode']=='golden'))" "$T/fast.json" "$T/golden.json" &&
+  ok "--mode golden: the same rows as fast" || fail "--mode golden rows differ from fast"
+
 bash "$SRC/tests/cli/report_render.sh" "$T/t1/s.html" || fail "report does not render"
 
 # Bad input: one line, exit 2, none of the outputs written.
