@@ -10,7 +10,8 @@ CLI::Validator positive_integer() {
 }
 
 void add_study_input_options(CLI::App* cmd, StudyInputOptions& o) {
-  cmd->add_option("--network", o.networks, "Network file, or NAME=FILE; repeat to compare networks on the same chips");
+  cmd->add_option("--network", o.networks,
+                  "Network file, or NAME=FILE (sweep: repeat to compare networks on the same chips)");
   cmd->add_option("--data", o.data_dir, "Data set directory (IDX or CIFAR-10 binary)");
   cmd->add_option("--images", o.images, "Test images per point (default: all)")->check(positive_integer());
   cmd->add_option("--arch", o.arch_path, "Architecture file (default: built-in edge-16x16)");
