@@ -160,7 +160,8 @@ TEST_CASE("sensitivity: each scope equals the fault map restricted to it, recomp
   CHECK(bit_bits == got[0].bit_errors);
 }
 
-TEST_CASE("sensitivity: a scope without wrong bits is the clean network; rows summarize the chips", "[sensitivity]") {
+TEST_CASE("sensitivity: a scope without wrong bits is the clean network, and rows summarize the chips",
+          "[sensitivity]") {
   const Fixture f;
   const auto scopes = sensitivity_scopes(f.net, SensitivityBy::Layer);
   const std::vector<ScopeChipResult> clean = evaluate_scopes(f.evaluation(), f.stored, scopes);
