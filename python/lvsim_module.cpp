@@ -22,7 +22,9 @@
 #include "sim/cli/option_values.h"
 #include "sim/cli/run.h"
 #include "sim/cli/run_option_table.h"
+#include "sim/cli/sensitivity_command.h"
 #include "sim/cli/topology_run.h"
+#include "sim/report/sensitivity_outputs.h"
 #include "sim/study/explore.h"
 #include "sim/study/study_comm.h"
 #include "sim/study/sweep.h"
@@ -217,6 +219,31 @@ std::function<void(int64_t, int64_t)> progress_function(const py::object& progre
   };
 }
 
+// `lvsim sensitivity`: the same command-line struct, spec builder and map; the JSON document back.
+std::string py_sensitivity(const std::string& network, const std::string& data, std::optional<double> voltage,
+                           std::optional<double> ber, const std::string& chips, std::optional<int64_t> images,
+                           const std::string& by, const std::string& arch, const std::string& tech,
+                           const std::string& ber_model, std::optional<double> stuck_at_1_fraction,
+                           const std::string& mode, int threads) {
+  lvsim::SensitivityCommandLine cl;
+  cl.inputs.networks = {network};
+  cl.inputs.data_dir = data;
+  cl.voltage_v = voltage;
+  cl.ber = ber;
+  cl.inputs.chips = chips;
+  cl.inputs.images = images;
+  cl.by = by;
+  cl.inputs.arch_path = arch;
+  cl.inputs.tech_path = tech;
+  cl.inputs.ber_model = ber_model;
+  cl.inputs.stuck_at_1_fraction = stuck_at_1_fraction;
+  cl.inputs.mode = mode;
+  cl.inputs.threads = threads;
+  py::gil_scoped_release nogil;
+  const lvsim::SensitivitySpec spec = lvsim::sensitivity_spec(cl);
+  return lvsim::sensitivity_json(lvsim::run_sensitivity(spec, threads)).dump(2) + "\n";
+}
+
 py::dict py_sweep(const std::string& study_text, const std::string& origin, const std::string& out, int threads,
                   bool quiet, bool reuse, const py::object& progress) {
   lvsim::StudyExecution exec;
@@ -372,6 +399,9 @@ PYBIND11_MODULE(_lvsim, m) {
     for (const lvsim::RunOptionEntry& e : lvsim::run_option_table()) names.push_back(e.cli_name);
     return names;
   });
+  m.def("sensitivity", &py_sensitivity, py::arg("network"), py::arg("data"), py::arg("voltage"), py::arg("ber"),
+        py::arg("chips"), py::arg("images"), py::arg("by"), py::arg("arch"), py::arg("tech"), py::arg("ber_model"),
+        py::arg("stuck_at_1_fraction"), py::arg("mode"), py::arg("threads"));
   m.def("sweep", &py_sweep, py::arg("study_text"), py::arg("origin"), py::arg("out"), py::arg("threads"),
         py::arg("quiet"), py::arg("reuse"), py::arg("progress"));
   m.def("explore", &py_explore, py::arg("text"), py::arg("origin"), py::arg("out"), py::arg("threads"),

@@ -25,7 +25,7 @@ from . import _lvsim
 from ._lvsim import Network
 
 __version__ = _lvsim.__version__
-__all__ = ["run", "run_topology", "sweep", "explore", "load_network", "import_onnx", "from_torch", "chip", "Chip", "Network",
+__all__ = ["run", "run_topology", "sweep", "sensitivity", "explore", "load_network", "import_onnx", "from_torch", "chip", "Chip", "Network",
            "RunResult", "TopologyResult", "StudyResult", "Error", "InvalidInputError", "MissingFileError", "table"]
 
 
@@ -449,6 +449,37 @@ def sweep(study, *, out=None, threads=None, reuse=True, progress=None):
         points, summary = _json.loads(r.pop("points_json")), _json.loads(r.pop("summary_json"))
         summary_text = r.pop("summary_text")
     return StudyResult(points, summary, summary_text, None if out is None else r["out_dir"], r)
+
+
+def _chips(chips):
+    """The text of --chips: a count N (seeds 1..N), a list of seeds, or the command line's text."""
+    if isinstance(chips, str):
+        return chips
+    if isinstance(chips, (list, tuple)):
+        return ",".join(str(_seed(c, "--chips")) for c in chips)
+    return str(_positive(chips, "--chips"))
+
+
+def _number(value, option):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(f"command line: {option}: expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+def sensitivity(network, data, *, chips, voltage=None, ber=None, images=None, by="layer", arch=None, tech=None,
+                ber_model=None, stuck_at_1_fraction=None, mode=None, threads=None):
+    """`lvsim sensitivity --json`: per layer (by="layer"), per bit position ("bit") or both, the
+    accuracy and RErr drop when only that scope's stored weights see each chip's faults at one
+    weight-SRAM `voltage` (V) or fault rate `ber`. chips: a count N (seeds 1..N) or a list of
+    seeds. Returns the JSON document as a dict; its "rows" as a NumPy array: lvsim.table(d["rows"])."""
+    text = _lvsim.sensitivity(_path(network, "--network", required=True), _path(data, "--data", required=True),
+                              _number(voltage, "--voltage"), _number(ber, "--ber"), _chips(chips),
+                              _positive(images, "--images"), by, _path(arch, "--arch"), _path(tech, "--tech"),
+                              ber_model or "", _number(stuck_at_1_fraction, "--stuck-at-1-fraction"), mode or "",
+                              _positive(threads, "--threads") or 0)
+    return _json.loads(text)
 
 
 def explore(exploration, *, out=None, threads=None, force=False, progress=None):

@@ -20,6 +20,8 @@
 #include "sim/cli/recost.h"
 #include "sim/cli/run.h"
 #include "sim/cli/run_option_table.h"
+#include "sim/cli/sensitivity_command.h"
+#include "sim/cli/study_options.h"
 #include "sim/cli/topology_run.h"
 #include "sim/cli/validate_command.h"
 #include "sim/study/explore.h"
@@ -33,10 +35,9 @@ namespace {
 /// `lvsim sweep` as typed: a study file and/or flags that override it (empty / unset: not given).
 struct SweepCommandLine {
   std::string study_path;
-  std::vector<std::string> networks;  // FILE or NAME=FILE
-  std::string data_dir, arch_path, tech_path, mode, calib, voltages, ber_list, chips, ber_model, norm_params;
-  std::optional<int64_t> images, calib_images;
-  std::optional<double> v_logic_v, v_sram_v, stuck_at_1_fraction, transient_ber, ci_width;
+  lvsim::StudyInputOptions inputs;  // shared with lvsim sensitivity (sim/cli/study_options.h)
+  std::string voltages, ber_list;
+  std::optional<double> v_logic_v, v_sram_v, transient_ber, ci_width;
   std::optional<int> min_chips;
   std::vector<double> max_drop;
   std::vector<double> max_rerr_increase;
@@ -59,13 +60,11 @@ struct CommandLine {
   bool explore_force = false;
 };
 
+using lvsim::positive_integer;
+
 /// A seed: a plain decimal integer in [0, 2^64 - 1] (no sign, no blanks: "-1" must not wrap).
 CLI::Validator seed_value() {
   return CLI::Validator([](std::string& s) { return lvsim::seed_problem(s); }, "SEED");
-}
-
-CLI::Validator positive_integer() {
-  return CLI::Validator([](std::string& s) { return lvsim::positive_integer_problem(s); }, "POSITIVE");
 }
 
 // `lvsim run`: every entry of the run option table (sim/cli/run_option_table.h), its setter called
@@ -121,16 +120,9 @@ void add_sweep_command(CLI::App& app, CommandLine& cl) {
   CLI::App* sw = app.add_subcommand(
       "sweep", "Study accuracy and energy over weight-SRAM voltages (or bit error rates) and many chips");
   sw->add_option("--study", o.study_path, "Study file (docs/studies.md); the options below override it");
-  sw->add_option("--network", o.networks, "Network file, or NAME=FILE; repeat to compare networks on the same chips");
-  sw->add_option("--data", o.data_dir, "Data set directory (IDX or CIFAR-10 binary)");
-  sw->add_option("--images", o.images, "Test images per point (default: all)")->check(positive_integer());
-  sw->add_option("--arch", o.arch_path, "Architecture file (default: built-in edge-16x16)");
-  sw->add_option("--tech", o.tech_path, "Technology file (default: built-in 45nm)");
+  lvsim::add_study_input_options(sw, o.inputs);
   sw->add_option("--voltages", o.voltages, "Weight-SRAM voltages: FROM:TO:STEP (e.g. 0.90:0.70:-0.01) or a,b,c");
   sw->add_option("--ber-list", o.ber_list, "Bit error rates instead of voltages: FROM:TO:STEP or a,b,c");
-  sw->add_option("--chips", o.chips, "Chips: N (seeds 1..N), FIRST..LAST, or a,b,c");
-  sw->add_option("--ber-model", o.ber_model, "With --ber-list: bit_flip or stuck_at");
-  sw->add_option("--stuck-at-1-fraction", o.stuck_at_1_fraction, "stuck_at: share of stuck cells stuck at 1");
   sw->add_option("--transient-ber", o.transient_ber, "Transient read errors per bit, fresh per image and layer");
   sw->add_option("--v-logic", o.v_logic_v, "Array/logic voltage in V (default: nominal)");
   sw->add_option("--v-sram", o.v_sram_v, "With --ber-list: the weight-SRAM voltage energy is costed at");
@@ -140,18 +132,7 @@ void add_sweep_command(CLI::App& app, CommandLine& cl) {
       ->delimiter(',');
   sw->add_option("--ci-width", o.ci_width, "Adaptive chip count: stop adding chips once the 95% CI is this narrow");
   sw->add_option("--min-chips", o.min_chips, "Adaptive chip count: at least this many chips (default 5)");
-  sw->add_option("--mode", o.mode, "fast (default), golden or cycle (SystemC; small studies)")
-      ->check(CLI::IsMember({"golden", "fast", "cycle"}));
-  sw->add_option("--calib-images", o.calib_images, "Training images for activation calibration (default 512)")
-      ->check(positive_integer());
-  sw->add_option("--calib", o.calib, "Calibration: min-max or percentile")
-      ->check(CLI::IsMember({"min-max", "percentile"}));
-  sw->add_option("--norm-params", o.norm_params,
-                 "Where GroupNorm parameters live: sram (default; they see its faults) or register (protected)");
-  sw->add_option("--threads", o.exec.threads, "Worker threads per process (default: all cores)")
-      ->check(positive_integer());
   sw->add_option("--out", o.exec.out_dir, "Output directory (results, journal, report.html)")->required();
-  sw->add_flag("--quiet", o.exec.quiet, "No progress on stderr");
   sw->add_flag("--no-reuse", o.no_reuse, "Run every point even when its weights are unchanged (same results)");
   sw->add_flag("--no-layer-reuse", o.no_layer_reuse,
                "Run changed points from the first layer, not from their first changed one (same results)");
@@ -226,39 +207,13 @@ lvsim::StudySpec sweep_spec(const SweepCommandLine& o) {
   const bool file = !o.study_path.empty();
   if (file) s = lvsim::read_study_file(o.study_path);
   const std::string origin = file ? o.study_path : "command line";
-  if (!o.networks.empty()) {
-    s.networks.clear();
-    for (const std::string& n : o.networks) {
-      const size_t eq = n.find('=');
-      s.networks.push_back(eq == std::string::npos ? lvsim::StudyNetwork{"", n}
-                                                   : lvsim::StudyNetwork{n.substr(0, eq), n.substr(eq + 1)});
-    }
-  }
-  if (!o.data_dir.empty()) s.data_dir = o.data_dir;
-  if (o.images) s.images = *o.images;
-  if (!o.arch_path.empty()) s.arch_path = o.arch_path;
-  if (!o.tech_path.empty()) s.tech_path = o.tech_path;
   if (!o.voltages.empty() && !o.ber_list.empty())
     throw lvsim::ConfigError("command line: --voltages: give either --voltages or --ber-list, not both");
-  if (!o.voltages.empty()) {
-    s.axis = lvsim::StudyAxis::VSram;
-    s.values = lvsim::parse_value_list(o.voltages, "command line: --voltages");
-    s.fault_model = "chip";
-    s.v_sram_v.reset();
-  }
-  if (!o.ber_list.empty()) {
-    s.axis = lvsim::StudyAxis::Ber;
-    s.values = lvsim::parse_value_list(o.ber_list, "command line: --ber-list");
-    if (s.fault_model == "chip") s.fault_model = "bit_flip";
-  }
-  if (!o.ber_model.empty()) {
-    if (o.ber_model != "bit_flip" && o.ber_model != "stuck_at")
-      throw lvsim::ConfigError("command line: --ber-model: expected bit_flip or stuck_at, got \"" + o.ber_model + "\"");
-    if (s.axis != lvsim::StudyAxis::Ber) throw lvsim::ConfigError("command line: --ber-model: needs --ber-list");
-    s.fault_model = o.ber_model;
-  }
-  if (!o.chips.empty()) s.chip_seeds = lvsim::parse_chip_list(o.chips, "command line: --chips");
-  if (o.stuck_at_1_fraction) s.stuck_at_1_fraction = *o.stuck_at_1_fraction;
+  if (!o.voltages.empty())
+    lvsim::set_study_axis(s, lvsim::StudyAxis::VSram, lvsim::parse_value_list(o.voltages, "command line: --voltages"));
+  if (!o.ber_list.empty())
+    lvsim::set_study_axis(s, lvsim::StudyAxis::Ber, lvsim::parse_value_list(o.ber_list, "command line: --ber-list"));
+  lvsim::apply_study_input_options(o.inputs, s, "--ber-list");
   if (o.transient_ber) s.transient_ber = *o.transient_ber;
   if (o.v_logic_v) s.v_logic_v = o.v_logic_v;
   if (o.v_sram_v) s.v_sram_v = o.v_sram_v;
@@ -268,14 +223,6 @@ lvsim::StudySpec sweep_spec(const SweepCommandLine& o) {
   if (o.min_chips) {
     if (!s.ci_width) throw lvsim::ConfigError("command line: --min-chips: needs --ci-width (an adaptive chip count)");
     s.min_chips = *o.min_chips;
-  }
-  if (!o.mode.empty()) s.mode = lvsim::run_mode_from_name(o.mode, "command line: --mode");
-  if (o.calib_images) s.calib_images = *o.calib_images;
-  if (!o.calib.empty()) s.calib_method = lvsim::calibration_method_from_name(o.calib, "--calib");
-  if (!o.norm_params.empty()) {
-    if (o.norm_params != "sram" && o.norm_params != "register")
-      throw lvsim::ConfigError("command line: --norm-params: expected sram or register, got \"" + o.norm_params + "\"");
-    s.norm_params_in_sram = o.norm_params == "sram";
   }
   if (!file) {  // without a study file these have no default
     if (s.networks.empty()) throw lvsim::ConfigError("command line: --network: required (or give --study)");
@@ -295,6 +242,8 @@ int run_sweep_command(const SweepCommandLine& o) {
   const std::unique_ptr<lvsim::StudyComm> comm = lvsim::make_study_comm();
   try {
     lvsim::StudyExecution exec = o.exec;
+    exec.threads = o.inputs.threads;
+    exec.quiet = o.inputs.quiet;
     exec.reuse = !o.no_reuse;
     exec.layer_reuse = !o.no_layer_reuse;
     if (o.layer_reuse_mib) exec.layer_reuse_budget_bytes = *o.layer_reuse_mib << 20;
@@ -405,6 +354,8 @@ extern "C" int sc_main(int argc, char** argv) {
   add_explore_command(app, cl);
   lvsim::ValidateCommandLine validate_cl;
   lvsim::add_validate_command(app, validate_cl);
+  lvsim::SensitivityCommandLine sensitivity_cl;
+  lvsim::add_sensitivity_command(app, sensitivity_cl);
 
   try {
     app.parse(argc, argv);
@@ -428,6 +379,8 @@ extern "C" int sc_main(int argc, char** argv) {
       return lvsim::run_validate_command(validate_cl);
     } else if (app.got_subcommand("explore")) {
       return run_explore_command(cl);
+    } else if (app.got_subcommand("sensitivity")) {
+      return lvsim::run_sensitivity_command(sensitivity_cl);
     } else if (app.got_subcommand("sweep")) {
       return run_sweep_command(cl.sweep);
     } else if (app.got_subcommand("import") || app.got_subcommand("calibrate")) {

@@ -222,8 +222,9 @@ Json study_entry(const StudyContext& ctx) {
   return j;
 }
 
-/// CSV with the rows' keys as columns (objects flattened as key_member, e.g. energy_breakdown_pj).
-std::string to_csv(const std::vector<Json>& rows) {
+}  // namespace
+
+std::string rows_to_csv(const std::vector<nlohmann::ordered_json>& rows) {
   if (rows.empty()) return "";
   std::vector<std::pair<std::string, std::string>> cols;  // (column, member path)
   for (const auto& [k, v] : rows[0].items()) {
@@ -250,6 +251,8 @@ std::string to_csv(const std::vector<Json>& rows) {
   }
   return out.str();
 }
+
+namespace {
 
 /// thresholds.csv: one row per network, criterion (accuracy_drop or rerr_increase), bound and
 /// statistic (mean over chips or worst chip), with the value found and the energy it saves.
@@ -336,8 +339,8 @@ StudyOutputs build_study_outputs(const StudyContext& ctx, const std::vector<Poin
   out.summary_json = summary.dump(1) + "\n";
   out.points = nlohmann::json::parse(out.points_json);
   out.summary = nlohmann::json::parse(out.summary_json);
-  out.points_csv = to_csv(point_rows);
-  out.summary_csv = to_csv(summary_rows);
+  out.points_csv = rows_to_csv(point_rows);
+  out.summary_csv = rows_to_csv(summary_rows);
   out.thresholds_csv = thresholds_csv(networks, study_axis_name(s.axis));
   return out;
 }

@@ -36,6 +36,10 @@ std::string study_summary_text(const nlohmann::json& summary);
 /// break (the study and exploration tables).
 std::string csv_cell(const nlohmann::ordered_json& v);
 
+/// CSV with the rows' keys as columns, in the first row's order (objects flattened: an
+/// energy_breakdown_pj member x becomes column energy_breakdown_x_pj); cells as csv_cell writes them.
+std::string rows_to_csv(const std::vector<nlohmann::ordered_json>& rows);
+
 /// How many chips a (network, value) reports, given the accuracies of its first chips in chip
 /// order: all chips, or with an adaptive chip count the shortest prefix whose 95% confidence
 /// interval is at most ci_width wide; -1 while more chips are needed to decide.

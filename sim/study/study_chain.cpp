@@ -13,9 +13,6 @@
 
 namespace lvsim {
 
-namespace {
-
-/// The chain's chip: the technology's chip model on a voltage axis, the study's rate model otherwise.
 FaultSource chain_fault_source(const StudyContext& ctx, int chip) {
   const StudySpec& s = ctx.spec();
   const uint64_t seed = s.chip_seeds[size_t(chip)];
@@ -25,8 +22,6 @@ FaultSource chain_fault_source(const StudyContext& ctx, int chip) {
   rp.stuck_at_1_fraction = s.stuck_at_1_fraction;
   return FaultSource::rate(rp, ctx.geometry(), seed, "study");
 }
-
-}  // namespace
 
 std::vector<int64_t> ChainStats::to_array() const {
   return {computed, reused_clean, reused_previous, images_run, resumed, macs_skipped, macs_run};

@@ -44,6 +44,10 @@ struct ChainStats {
   static ChainStats from_array(const std::vector<int64_t>& a);
 };
 
+/// Chip `chip` of the study (its index in the chip list): the technology's chip model on a voltage
+/// axis, the study's rate model otherwise. Every command built on a study takes its chips here.
+FaultSource chain_fault_source(const StudyContext& ctx, int chip);
+
 class StudyChain {
  public:
   /// exec.reuse: take the results of unchanged points; exec.layer_reuse: run changed points (fast

@@ -58,6 +58,8 @@ CAPS = [
     ("sweep", lambda argv: True, "--images", 20, "images per study point"),
     ("sweep", lambda argv: "--ci-width" in argv, "--chips", 5, "adaptive chip count: at least --min-chips (5)"),
     ("sweep", lambda argv: True, "--chips", 2, "chips per study point"),
+    ("sensitivity", lambda argv: True, "--images", 20, "images per scope and chip"),
+    ("sensitivity", lambda argv: True, "--chips", 2, "chips of the map"),
 ]
 
 # Presets whose work is set inside the file, edited in the scratch copy: (file, edit, why).
