@@ -71,4 +71,18 @@ ArchitectureParams map_layers(const ArchitectureParams& arch, const Network& net
   return mapped;
 }
 
+std::string MappingDescription::text() const {
+  if (!mapped()) return dataflow;
+  std::string s = "per-layer dataflow (mapper, objective " + objective + ":";
+  for (const std::string& d : dataflows) s += " " + d;
+  return s + ")";
+}
+
+MappingDescription describe_mapping(const ArchitectureParams& arch) {
+  if (!arch.maps_layers()) return {dataflow_name(arch.dataflow), {}, {}};
+  MappingDescription m{"per_layer", mapping_objective_name(arch.mapping_objective), {}};
+  for (Dataflow d : arch.supported_dataflows) m.dataflows.push_back(dataflow_name(d));
+  return m;
+}
+
 }  // namespace lvsim

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "energy/energy_model.h"
 #include "energy/technology.h"
@@ -38,5 +39,18 @@ Dataflow choose_dataflow(const ArchitectureParams& arch, const Network& net, int
 /// the array supports more than one dataflow (arch.maps_layers()); `arch` unchanged otherwise.
 /// `tech` is needed (ConfigError without it) for the energy objectives.
 ArchitectureParams map_layers(const ArchitectureParams& arch, const Network& net, const TechnologyParams* tech);
+
+/// How a run reports its array's mapping (the one wording of text, JSON and compute report): the
+/// dataflow's name, or "per_layer" with the mapper's objective and the dataflows it chose among.
+struct MappingDescription {
+  std::string dataflow;                // dataflow_name(arch.dataflow), or "per_layer"
+  std::string objective;               // mapping_objective_name (empty: one dataflow)
+  std::vector<std::string> dataflows;  // the supported dataflows' names (empty: one dataflow)
+
+  bool mapped() const { return !objective.empty(); }
+  /// The hardware line's wording: the dataflow, or "per-layer dataflow (mapper, objective X: a b)".
+  std::string text() const;
+};
+MappingDescription describe_mapping(const ArchitectureParams& arch);
 
 }  // namespace lvsim

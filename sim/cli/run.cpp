@@ -292,11 +292,7 @@ RunReport describe_run(const RunOptions& opt, const RunInputs& in, int threads) 
   rep.images = in.test.count;
   rep.macs_per_image = in.net.total_macs();
   rep.arch_name = in.arch.name;
-  rep.dataflow = in.arch.maps_layers() ? "per_layer" : dataflow_name(in.arch.dataflow);
-  if (in.arch.maps_layers()) {
-    rep.mapping_objective = mapping_objective_name(in.arch.mapping_objective);
-    for (Dataflow d : in.arch.supported_dataflows) rep.supported_dataflows.push_back(dataflow_name(d));
-  }
+  rep.mapping = describe_mapping(in.arch);
   rep.weight_prefetch = in.arch.weight_prefetch;
   rep.array_rows = in.arch.rows;
   rep.array_cols = in.arch.cols;

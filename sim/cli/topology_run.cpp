@@ -36,21 +36,6 @@ nlohmann::json layer_json(const std::string& name, const LayerTiming& t, const E
           {"energy_pj", em.breakdown(t.counts, op).total_pj()}};
 }
 
-/// The array's dataflow, or the mapper's objective and the dataflows it chose among.
-std::string dataflow_text(const ArchitectureParams& arch) {
-  if (!arch.maps_layers()) return dataflow_name(arch.dataflow);
-  std::string s =
-      std::string("per-layer dataflow (mapper, objective ") + mapping_objective_name(arch.mapping_objective) + ":";
-  for (Dataflow d : arch.supported_dataflows) s += std::string(" ") + dataflow_name(d);
-  return s + ")";
-}
-
-void add_mapping_json(nlohmann::json& a, const ArchitectureParams& arch) {
-  a["dataflows"] = nlohmann::json::array();
-  for (Dataflow d : arch.supported_dataflows) a["dataflows"].push_back(dataflow_name(d));
-  a["mapping_objective"] = mapping_objective_name(arch.mapping_objective);
-}
-
 std::string report_text(const nlohmann::json& j, const ArchitectureParams& arch) {
   const double e = j.at("energy_per_inference_pj").get<double>();
   const bool units = j.at("energy_unit") == "normalized";
@@ -60,7 +45,7 @@ std::string report_text(const nlohmann::json& j, const ArchitectureParams& arch)
                   j.at("topology_file").get<std::string>(), j.at("layers").size(), si(j.at("macs").get<double>(), ""),
                   si(j.at("weight_bytes").get<double>(), "B"));
   s += fmt::format("hardware    {}: {}x{} {}, clock {}, weights {}\n", arch.name, arch.rows, arch.cols,
-                   dataflow_text(arch), si(arch.clock_hz, "Hz"),
+                   describe_mapping(arch).text(), si(arch.clock_hz, "Hz"),
                    arch.weight_sram.streamed ? "streamed from DRAM" : "resident");
   s +=
       fmt::format("time        {} cycles, {} per inference, utilization {:.1f}%\n", j.at("total_cycles").get<int64_t>(),
@@ -111,7 +96,7 @@ TopologyReport run_topology(const RunOptions& opt, const std::string& topology_p
       {"name", arch.name},       {"rows", arch.rows},
       {"cols", arch.cols},       {"dataflow", arch.maps_layers() ? "per_layer" : dataflow_name(arch.dataflow)},
       {"clock_hz", op.clock_hz}, {"weights", arch.weight_sram.streamed ? "streamed" : "resident"}};
-  if (arch.maps_layers()) add_mapping_json(j["architecture"], arch);
+  add_mapping_json(j["architecture"], describe_mapping(arch));
   if (arch.weight_prefetch) j["architecture"]["weight_prefetch"] = true;
   j["technology"] = tech.name;
   j["energy_unit"] = tech.energy_unit;

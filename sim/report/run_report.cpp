@@ -110,12 +110,12 @@ nlohmann::json RunReport::to_json() const {
   j["wall_time_s"] = wall_time_s;
   j["images_per_second"] = images_per_second;
   j["macs_per_image"] = macs_per_image;
-  j["arch"] = {
-      {"name", arch_name}, {"rows", array_rows}, {"cols", array_cols}, {"dataflow", dataflow}, {"clock_hz", clock_hz}};
-  if (!mapping_objective.empty()) {
-    j["arch"]["dataflows"] = supported_dataflows;
-    j["arch"]["mapping_objective"] = mapping_objective;
-  }
+  j["arch"] = {{"name", arch_name},
+               {"rows", array_rows},
+               {"cols", array_cols},
+               {"dataflow", mapping.dataflow},
+               {"clock_hz", clock_hz}};
+  add_mapping_json(j["arch"], mapping);
   if (weight_prefetch) j["arch"]["weight_prefetch"] = true;
   j["total_cycles"] = total_cycles;
   j["cycles_per_image"] = images ? total_cycles / images : 0;
@@ -200,7 +200,7 @@ std::string RunReport::to_text() const {
   std::string s;
   s += fmt::format("network     {} ({}), {} MACs/image\n", network_name, network_file, macs_per_image);
   s += fmt::format("data        {} ({} test images)\n", data_dir, images);
-  s += fmt::format("hardware    {}: {}x{} {}, clock {}\n", arch_name, array_rows, array_cols, dataflow_text(),
+  s += fmt::format("hardware    {}: {}x{} {}, clock {}\n", arch_name, array_rows, array_cols, mapping.text(),
                    si(clock_hz, "Hz"));
   s += fmt::format("mode        {} ({} thread{}){}\n", run_mode_name(mode), threads, threads == 1 ? "" : "s",
                    calibrated ? ", activations calibrated" : "");
@@ -245,15 +245,8 @@ std::string RunReport::to_text() const {
   return s + layer_table_text();
 }
 
-std::string RunReport::dataflow_text() const {
-  if (mapping_objective.empty()) return dataflow;
-  std::string s = "per-layer dataflow (mapper, objective " + mapping_objective + ":";
-  for (const std::string& d : supported_dataflows) s += " " + d;
-  return s + ")";
-}
-
 std::string RunReport::layer_table_text() const {
-  const bool mapped = !mapping_objective.empty();
+  const bool mapped = mapping.mapped();
   std::string s = fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12} {:>6} {:>11} {:>12} {:>9}{}\n", "layer",
                               "type", "input", "output", "MACs", "bits", "cycles/img", "util%", "SRAM reads",
                               "energy/img", "sparsity%", mapped ? "  dataflow" : "");
@@ -270,6 +263,12 @@ std::string RunReport::layer_table_text() const {
   s += fmt::format("{:<10} {:<10} {:>10} {:>10} {:>11} {:>4} {:>12}\n", "total", "", "", "", macs_per_image, "",
                    total_cycles / n);
   return s;
+}
+
+void add_mapping_json(nlohmann::json& arch, const MappingDescription& m) {
+  if (!m.mapped()) return;
+  arch["dataflows"] = m.dataflows;
+  arch["mapping_objective"] = m.objective;
 }
 
 }  // namespace lvsim

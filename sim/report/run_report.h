@@ -13,6 +13,7 @@
 #include "energy/action_counts.h"
 #include "energy/energy_model.h"
 #include "memory/weight_error_counts.h"
+#include "models/mapper.h"
 #include "models/run_mode.h"
 #include "workloads/network/network.h"
 
@@ -90,10 +91,9 @@ struct RunReport {
   int64_t macs_per_image = 0;
 
   // Hardware and time
-  std::string arch_name, dataflow;               // dataflow "per_layer" when the mapper chose each layer's
-  std::string mapping_objective;                 // the mapper's (empty: one dataflow)
-  std::vector<std::string> supported_dataflows;  // what it chose among
-  bool weight_prefetch = false;                  // array.weight_prefetch (in the JSON only when on)
+  std::string arch_name;
+  MappingDescription mapping;    // the dataflow, or the mapper's objective and choices (models/mapper.h)
+  bool weight_prefetch = false;  // array.weight_prefetch (in the JSON only when on)
   int array_rows = 0, array_cols = 0;
   double clock_hz = 0;
   int64_t total_cycles = 0;     // all evaluated images
@@ -119,8 +119,11 @@ struct RunReport {
 
  private:
   std::string energy_accounting_text() const;
-  std::string dataflow_text() const;     // the array's dataflow, or the mapper's objective and choices
   std::string layer_table_text() const;  // the per-layer table (with each layer's dataflow when mapped)
 };
+
+/// The mapper's keys of a report's architecture object ("dataflows", "mapping_objective"), only
+/// when it maps layers (docs/report.md).
+void add_mapping_json(nlohmann::json& arch, const MappingDescription& m);
 
 }  // namespace lvsim

@@ -8,10 +8,12 @@ SRC=$2
 NET=$SRC/workloads/networks/fmnist-cnn.json
 DATA=/usr/share/datasets/fashion-mnist
 T=$(mktemp -d)
-trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+failures=()
+# On exit: the failures again, last (a long test's log is often cut in the middle), then clean up.
+trap '[ ${#failures[@]} -gt 0 ] && printf "FAILED: %s\n" "${failures[@]}"; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 fails=0
 export PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); failures+=("$(printf '%s' "$*" | head -c 400)"); }
 ok() { echo "ok   $*"; }
 
 # expect_rejected NAME PATTERN [-F] [-x PATH]... -- ARGS...: the bad-input contract of every command:
