@@ -50,15 +50,22 @@ size_t CsvTable::column_index(const std::string& column) const {
   throw FormatError(located(path_, "column '" + column + "'", "not in the header"));
 }
 
-double CsvTable::number(size_t row, const std::string& column) const {
+const std::string& CsvTable::text(size_t row, const std::string& column) const {
   const size_t c = column_index(column);
-  const std::string where = "line " + std::to_string(row + 2) + " column '" + column + "'";
-  if (c >= rows_[row].size()) throw FormatError(located(path_, where, "missing"));
-  const std::string& s = rows_[row][c];
+  if (c >= rows_[row].size()) throw FormatError(located(path_, where(row, column), "missing"));
+  return rows_[row][c];
+}
+
+std::string CsvTable::where(size_t row, const std::string& column) const {
+  return "line " + std::to_string(row + 2) + " column '" + column + "'";
+}
+
+double CsvTable::number(size_t row, const std::string& column) const {
+  const std::string& s = text(row, column);
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
   if (s.empty() || *end != '\0' || !std::isfinite(v))
-    throw FormatError(located(path_, where, "'" + s + "' is not a number"));
+    throw FormatError(located(path_, where(row, column), "'" + s + "' is not a number"));
   return v;
 }
 

@@ -15,6 +15,11 @@ class CsvTable {
   /// The number in `column` of data row `row`; FormatError naming the file, line and column when
   /// the column is absent or the cell is not a finite number.
   double number(size_t row, const std::string& column) const;
+  /// The cell in `column` of data row `row` as written (blanks trimmed); FormatError as number().
+  const std::string& text(size_t row, const std::string& column) const;
+  const std::string& path() const { return path_; }
+  /// "line N column 'C'", for errors about a cell.
+  std::string where(size_t row, const std::string& column) const;
 
  private:
   std::string path_;

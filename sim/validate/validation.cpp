@@ -20,6 +20,7 @@ const std::vector<std::pair<std::string, CheckFamily>>& families() {
       {"timeloop-45nm", timeloop_checks},
       {"published-sizes", published_count_checks},
       {"fault-model", fault_model_checks},
+      {"measured-chips", measured_chip_checks},
   };
   return f;
 }

@@ -36,5 +36,6 @@ std::vector<ValidationCheck> tpu_v4_checks(const ValidationPaths& p);
 std::vector<ValidationCheck> timeloop_checks(const ValidationPaths& p);
 std::vector<ValidationCheck> published_count_checks(const ValidationPaths& p);
 std::vector<ValidationCheck> fault_model_checks(const ValidationPaths& p);
+std::vector<ValidationCheck> measured_chip_checks(const ValidationPaths& p);
 
 }  // namespace lvsim
