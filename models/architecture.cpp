@@ -130,6 +130,7 @@ ArchitectureParams ArchitectureParams::from_json(JsonObject& o) {
   p.input_buffer_bytes = o.get_int("input_buffer_bytes", 1, int64_t(1) << 40);
   p.output_buffer_bytes = o.get_int("output_buffer_bytes", 1, int64_t(1) << 40);
   p.post_processing_lanes = int(o.get_int("post_processing_lanes", 1, 1 << 20));
+  p.post_processing_overlap = o.get_bool("post_processing_overlap", false);
   p.clock_hz = o.get_double("clock_hz", 1e3, 1e12);
   if (o.has("gating")) {
     JsonObject g = o.get_object("gating");

@@ -59,6 +59,10 @@ struct ArchitectureParams {
   int64_t input_buffer_bytes = 256 * 1024;   // activation codes of a layer's inputs (+ im2col source)
   int64_t output_buffer_bytes = 512 * 1024;  // int32 accumulators of one group of a layer's outputs
   int post_processing_lanes = 16;            // output elements the post-processing unit finishes per cycle
+  // Key post_processing_overlap (default false): the post-processing unit requantizes a layer's
+  // outputs alongside its last fold, from the cycle the fold's first output leaves the array; only
+  // the job's cycles beyond that window follow the array (exposed_post_cycles, docs/timing-model.md).
+  bool post_processing_overlap = false;
   double clock_hz = 500e6;
   // Gating (key "gating"; default: both on, what a modern accelerator does).
   bool pe_clock_gating = true;      // idle PEs and PEs outside a fold's rows x cols do not clock registers

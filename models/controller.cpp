@@ -240,6 +240,7 @@ void Controller::begin_fold(int fold) {
   mapped_pes_ += cur_.rows * cur_.cols;
   array_.set_mapped(int(cur_.rows), int(cur_.cols));
   phase_cycle_ = 0;
+  output_window_ = -1;
   state_ = gm_.dataflow == Dataflow::OutputStationary ? State::OsCompute : State::Load;
   if (fold + 1 < int(plan_.folds.size()))
     begin_fetch(fold + 1);
@@ -293,6 +294,7 @@ void Controller::collect_stream(int64_t n, const int32_t* out) {
   const bool first = cur_.row0 == 0;
   const int64_t lo = std::max<int64_t>(0, n - (R - 1) - (T - 1)), hi = std::min<int64_t>(cur_.cols, n - (R - 1) + 1);
   if (hi <= lo) return;
+  if (output_window_ < 0) output_window_ = T + R + arch_.cols - 2 - n;  // this cycle to the fold's end
   const int64_t g = cur_.group, t0 = n - (R - 1) - lo;
   if (gm_.dataflow == Dataflow::WeightStationary) {
     // out_buf[g][t][col0 + c]: t falls by one as c rises by one.
@@ -444,6 +446,7 @@ void Controller::after_edge() {
       if (d < cur_.rows) {
         int32_t* slot = out_buf_.data() + (cur_.group * gm_.m + cur_.row0 + d) * gm_.n + cur_.col0;
         accumulate_run(slot, 1, array_.top_out(), cur_.cols, true);
+        if (output_window_ < 0) output_window_ = R - d;  // this cycle to the fold's end
       }
       if (++phase_cycle_ == R) fold_ended = true;
       break;
@@ -462,8 +465,13 @@ void Controller::after_edge() {
   }
 }
 
+// post_processing_overlap: the unit ran alongside the last fold from the cycle its first output
+// left the array (output_window_ cycles); its codes are final only now, so those ticks are replayed
+// here, and the Post state holds only the job's remaining cycles.
 void Controller::finish_array_part() {
   post_.start_requantize(*net_, layer_, &out_buf_, &output_);
+  if (arch_.post_processing_overlap)
+    for (int64_t c = 0; c < output_window_ && post_.busy(); ++c) post_.tick();
   if (post_.busy())
     state_ = State::Post;
   else

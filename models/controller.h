@@ -133,7 +133,8 @@ class Controller {
   int64_t spill_bytes_ = 0;
   int64_t dram_done_ = 0;
   State state_ = State::Done;
-  int64_t phase_cycle_ = 0;  // cycle within the current state
+  int64_t phase_cycle_ = 0;     // cycle within the current state
+  int64_t output_window_ = -1;  // cycles from the current fold's first output to its end (-1: none yet)
   int64_t cycle_ = 0;
   int64_t fold_start_ = 0;
   std::vector<WordAddress> reads_now_;

@@ -36,6 +36,7 @@ class WeightStationary final : public DataflowRules {
     f.o0 = f.group * g.n + f.col0, f.o1 = f.o0 + f.cols, f.k0 = f.row0, f.k1 = f.row0 + f.rows;
   }
   int64_t scalesim_fold_cycles(int64_t R, int64_t C, int64_t T) const override { return 2 * R + C + T - 2; }
+  int64_t output_window_cycles(int64_t, int64_t C, int64_t T) const override { return C + T - 1; }
   int64_t input_passes(const GemmMapping& g) const override { return g.col_tiles; }
   void count_buffers(const GemmMapping& g, ActionCounts& a) const override {
     // Every fold streams all M pixels over its K rows; K-folds accumulate in the output buffer.
@@ -57,6 +58,7 @@ class OutputStationary final : public DataflowRules {
     f.o0 = f.group * g.n + f.col0, f.o1 = f.o0 + f.cols, f.k0 = 0, f.k1 = g.k;
   }
   int64_t scalesim_fold_cycles(int64_t R, int64_t C, int64_t T) const override { return R + C + T - 2; }
+  int64_t output_window_cycles(int64_t R, int64_t, int64_t) const override { return R; }
   int64_t input_passes(const GemmMapping& g) const override { return g.col_tiles; }
   void count_buffers(const GemmMapping& g, ActionCounts& a) const override {
     // Every fold streams its pixels' full K; each accumulator is written once, from the array.
@@ -80,6 +82,7 @@ class InputStationary final : public DataflowRules {
     f.o0 = f.group * g.n, f.o1 = f.o0 + g.n, f.k0 = f.row0, f.k1 = f.row0 + f.rows;
   }
   int64_t scalesim_fold_cycles(int64_t R, int64_t C, int64_t T) const override { return 2 * R + C + T - 2; }
+  int64_t output_window_cycles(int64_t, int64_t C, int64_t T) const override { return C + T - 1; }
   int64_t input_passes(const GemmMapping&) const override { return 1; }
   void count_buffers(const GemmMapping& g, ActionCounts& a) const override {
     // Each activation is loaded once as a stationary operand; K-folds accumulate.

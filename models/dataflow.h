@@ -63,6 +63,10 @@ class DataflowRules {
   virtual void fold_weights(const GemmMapping& g, Fold& f) const = 0;
   /// SCALE-Sim's cycles per fold for an R x C array streaming T.
   virtual int64_t scalesim_fold_cycles(int64_t R, int64_t C, int64_t T) const = 0;
+  /// Cycles of a fold (fold_cycles: 2R + C + T - 2) from the one in which its first output leaves
+  /// the array to its last, both included: WS, IS C + T - 1 (outputs leave the bottom edge from
+  /// stream cycle R - 1 on, after the R load cycles); OS R (the drain).
+  virtual int64_t output_window_cycles(int64_t R, int64_t C, int64_t T) const = 0;
   /// Passes of the array over the layer's input activations (each reads them all once).
   virtual int64_t input_passes(const GemmMapping& g) const = 0;
   /// The array part's input-buffer reads and output-buffer reads/writes (bytes) of a layer.

@@ -49,13 +49,21 @@ std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Wei
   return fetch;
 }
 
+int64_t exposed_post_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
+  const Layer& L = net.layers.at(size_t(layer));
+  const int64_t job = PostProcessingUnit::layer_cycles(L, arch.post_processing_lanes);
+  if (!arch.post_processing_overlap || !L.has_weights()) return job;
+  const GemmMapping g = map_gemm(arch, net, layer);
+  return std::max<int64_t>(0, job - dataflow_rules(g.dataflow).output_window_cycles(arch.rows, arch.cols, g.stream));
+}
+
 int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
   const int n = int(net.layers.size());
   if (!arch.weight_prefetch || arch.weight_sram.streamed || !net.layers.at(size_t(layer)).has_weights()) return 0;
   int prev = (layer + n - 1) % n;
   while (net.layers[size_t(prev)].type == LayerType::Flatten) prev = (prev + n - 1) % n;  // ends at `layer` at worst
   const Layer& P = net.layers[size_t(prev)];
-  const int64_t post = PostProcessingUnit::layer_cycles(P, arch.post_processing_lanes);
+  const int64_t post = exposed_post_cycles(arch, net, prev);
   return P.has_weights() ? fold_cycles(arch, map_gemm(arch, net, prev).stream) + post : post;
 }
 
@@ -170,7 +178,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   ActionCounts& a = t.counts;
   const int64_t R = arch.rows, C = arch.cols, pes = R * C;
   const int64_t elements = PostProcessingUnit::job_elements(L);
-  t.post_cycles = PostProcessingUnit::layer_cycles(L, arch.post_processing_lanes);
+  t.post_cycles = exposed_post_cycles(arch, net, layer);
   a.dram_bytes = network_dram_bytes(net, layer);
   if (!L.has_weights()) {
     if (L.type == LayerType::GroupNorm) {

@@ -26,7 +26,7 @@ struct LayerTiming {
   int64_t cycles = 0;        // stall + array + post
   int64_t array_cycles = 0;  // folds * fold_cycles (array busy: load/stream/compute/drain)
   int64_t stall_cycles = 0;  // array idle waiting for weight words (from the SRAM; streamed: also from DRAM)
-  int64_t post_cycles = 0;   // post-processing unit after the array (ceil(elements / lanes))
+  int64_t post_cycles = 0;   // post-processing unit after the array: exposed_post_cycles
   int64_t folds = 0;
   int64_t fold_cycles = 0;  // cycles of one fold (0 for layers without weights)
   int64_t macs = 0;         // real MACs (idle PEs excluded)
@@ -75,6 +75,12 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
 /// skipped); for layer 0 it is the network's last layer, run by the previous inference (back-to-back
 /// inferences). 0 when the option is off, the layer has no weights, or weights are streamed.
 int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Network& net, int layer);
+
+/// The post-processing cycles of layer `layer` that follow its array part (docs/timing-model.md,
+/// "Post-processing overlap"): the job's cycles (PostProcessingUnit::layer_cycles); with
+/// arch.post_processing_overlap and weights, those beyond the last fold's output window
+/// (DataflowRules::output_window_cycles), in which the unit works alongside the array.
+int64_t exposed_post_cycles(const ArchitectureParams& arch, const Network& net, int layer);
 
 /// Cycles to fetch each fold's weight words (models/dataflow.h: the plan's folds, in order): the
 /// words of a fold spread over the banks, max over banks of ceil(words / read ports per bank).

@@ -294,6 +294,7 @@ RunReport describe_run(const RunOptions& opt, const RunInputs& in, int threads) 
   rep.arch_name = in.arch.name;
   rep.mapping = describe_mapping(in.arch);
   rep.weight_prefetch = in.arch.weight_prefetch;
+  rep.post_processing_overlap = in.arch.post_processing_overlap;
   rep.array_rows = in.arch.rows;
   rep.array_cols = in.arch.cols;
   rep.clock_hz = in.op.clock_hz;

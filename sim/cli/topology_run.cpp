@@ -98,6 +98,7 @@ TopologyReport run_topology(const RunOptions& opt, const std::string& topology_p
       {"clock_hz", op.clock_hz}, {"weights", arch.weight_sram.streamed ? "streamed" : "resident"}};
   add_mapping_json(j["architecture"], describe_mapping(arch));
   if (arch.weight_prefetch) j["architecture"]["weight_prefetch"] = true;
+  if (arch.post_processing_overlap) j["architecture"]["post_processing_overlap"] = true;
   j["technology"] = tech.name;
   j["energy_unit"] = tech.energy_unit;
   if (opt.weight_bits) j["weight_bits"] = *opt.weight_bits;

@@ -12,7 +12,7 @@ void add_validate_command(CLI::App& app, ValidateCommandLine& cl) {
   v->add_flag("--json", cl.json, "Print the checks as one JSON object");
   v->add_option("--only", cl.only,
                 "Only this reference: scale-sim-v2, scale-sim-v3, tpu-v4, timeloop-45nm, "
-                "published-sizes, fault-model");
+                "published-sizes, fault-model, measured-chips");
   v->add_option("--data-dir", cl.data_dir, "Reference data folder (default: the source tree's validation/)");
 }
 

@@ -117,6 +117,7 @@ nlohmann::json RunReport::to_json() const {
                {"clock_hz", clock_hz}};
   add_mapping_json(j["arch"], mapping);
   if (weight_prefetch) j["arch"]["weight_prefetch"] = true;
+  if (post_processing_overlap) j["arch"]["post_processing_overlap"] = true;
   j["total_cycles"] = total_cycles;
   j["cycles_per_image"] = images ? total_cycles / images : 0;
   j["simulated_time_s"] = simulated_time_s;

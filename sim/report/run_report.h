@@ -92,8 +92,9 @@ struct RunReport {
 
   // Hardware and time
   std::string arch_name;
-  MappingDescription mapping;    // the dataflow, or the mapper's objective and choices (models/mapper.h)
-  bool weight_prefetch = false;  // array.weight_prefetch (in the JSON only when on)
+  MappingDescription mapping;            // the dataflow, or the mapper's objective and choices (models/mapper.h)
+  bool weight_prefetch = false;          // array.weight_prefetch (in the JSON only when on)
+  bool post_processing_overlap = false;  // post_processing_overlap (in the JSON only when on)
   int array_rows = 0, array_cols = 0;
   double clock_hz = 0;
   int64_t total_cycles = 0;     // all evaluated images

@@ -52,7 +52,13 @@ ValidationCheck within_sigmas(const std::string& what, int64_t count, int64_t n,
   const double measured = double(count) / double(n);
   const double sigma = std::sqrt(std::max(expected * (1 - expected), 1.0 / double(n)) / double(n));
   const double z = (measured - expected) / sigma;
-  return {"measured-chips", what, 100 * expected, 100 * measured, z, "sigma", fmt::format("|e| <= {:g}", kMaxSigmas),
+  return {"measured-chips",
+          what,
+          100 * expected,
+          100 * measured,
+          z,
+          "sigma",
+          fmt::format("|e| <= {:g}", kMaxSigmas),
           std::abs(z) <= kMaxSigmas};
 }
 
@@ -60,8 +66,9 @@ std::vector<ValidationCheck> chip_checks(int id, const ProfiledChip& chip, const
   const std::string file = fmt::format("{}/presets/tech/14nm-measured-chip{}.json", paths.source_dir, id);
   const TechnologyParams tech = TechnologyParams::from_json_file(file);
   if (!tech.bitcell_failure || tech.bitcell_failure->points.size() != chip.levels.size() + 1)
-    throw FormatError(located(file, "bitcell_failure.points",
-                              fmt::format("expected one point per tabulated voltage ({}) and Vmin", chip.levels.size())));
+    throw FormatError(
+        located(file, "bitcell_failure.points",
+                fmt::format("expected one point per tabulated voltage ({}) and Vmin", chip.levels.size())));
   const BitcellFailureParams& params = *tech.bitcell_failure;
   FaultGeometry g;  // the profiled map as one bank of 64-bit words, two per 128-bit row
   g.banks = 1;

@@ -63,3 +63,25 @@ TEST_CASE("architecture: array.weight_prefetch is a boolean, off by default, on 
   write(R"("weight_prefetch": false)", R"(, "dram": {"weights": "streamed"})");
   CHECK_FALSE(ArchitectureParams::from_json_file(path).weight_prefetch);
 }
+
+TEST_CASE("architecture: post_processing_overlap is a boolean, off by default, on in the TPU v4 preset",
+          "[architecture]") {
+  for (const char* preset : {"edge-16x16", "edge-16x16-streamed", "tpu-128x128"})
+    CHECK_FALSE(ArchitectureParams::from_json_file(std::string(LVSIM_SOURCE_DIR "/presets/arch/") + preset + ".json")
+                    .post_processing_overlap);
+  CHECK(
+      ArchitectureParams::from_json_file(LVSIM_SOURCE_DIR "/presets/arch/tpu-v4-128x128.json").post_processing_overlap);
+  const std::string path = LVSIM_BINARY_DIR "/test_arch_overlap.json";
+  auto write = [&](const std::string& value) {
+    std::ofstream(path) << R"({"array": {"rows": 4, "cols": 4, "dataflow": "weight_stationary"}, )"
+                        << R"("pe": {"weight_bits_max": 8}, "weight_sram": {"banks": 4, "rows_per_bank": 64, )"
+                        << R"("word_bits": 64}, "input_buffer_bytes": 10, "output_buffer_bytes": 10, )"
+                        << R"("post_processing_lanes": 2, "post_processing_overlap": )" << value
+                        << R"(, "clock_hz": 1e8})";
+  };
+  write("true");
+  CHECK(ArchitectureParams::from_json_file(path).post_processing_overlap);
+  write("\"yes\"");
+  CHECK_THROWS_WITH(ArchitectureParams::from_json_file(path),
+                    Catch::Contains("post_processing_overlap: expected true"));
+}

@@ -1,0 +1,129 @@
+// post_processing_overlap (docs/timing-model.md, "Post-processing overlap"): the cycle-level
+// controller equals the closed form with the option on (outputs equal to the golden engine), on
+// random single layers and multi-layer networks, with and without weight prefetch; the cycles it
+// hides are those the documented rule gives, written out here; and a small layer's cycles match a
+// count made by hand.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "memory/weight_memory.h"
+#include "models/controller.h"
+#include "models/timing_model.h"
+#include "tests/support/models_test_util.h"
+
+using namespace lvsim;
+
+namespace {
+
+ArchitectureParams random_arch(Dataflow df, SplitMix64& r) {
+  ArchitectureParams a;
+  a.name = "overlap";
+  a.rows = test::uniform_int(r, 1, 6);
+  a.cols = test::uniform_int(r, 1, 6);
+  a.dataflow = df;
+  const int banks[] = {1, 2, 3, 4, 16};
+  const int words[] = {8, 16, 32, 64, 24};
+  a.weight_sram.banks = banks[r.next() % 5];
+  a.weight_sram.word_bits = words[r.next() % 5];
+  a.weight_sram.read_ports_per_bank = 1 + int(r.next() % 2);
+  a.weight_sram.rows_per_bank = 1 << 16;
+  a.post_processing_lanes = 1 + int(r.next() % 8);  // from 1 (post longer than the window) up
+  a.input_buffer_bytes = a.output_buffer_bytes = 1 << 24;
+  a.post_processing_overlap = true;
+  return a;
+}
+
+// The documented rule, written out: the last fold's cycles from its first output on are
+// C + T - 1 (WS, IS) or R (OS); the job's cycles beyond them follow the array.
+int64_t expected_exposed_post(const ArchitectureParams& a, const Layer& L) {
+  const int64_t job = (L.out_shape.size() + a.post_processing_lanes - 1) / a.post_processing_lanes;
+  const int64_t T = a.dataflow == Dataflow::WeightStationary   ? L.gemm_m()
+                    : a.dataflow == Dataflow::OutputStationary ? L.gemm_k()
+                                                               : L.gemm_n();
+  const int64_t window = a.dataflow == Dataflow::OutputStationary ? a.rows : a.cols + T - 1;
+  return std::max<int64_t>(0, job - window);
+}
+
+void check_cycle_equals_closed_form(const ArchitectureParams& arch, const Network& net, uint64_t seed) {
+  WeightMemory wm(arch.weight_sram, net);
+  const std::vector<uint8_t> in = test::random_input(net, seed);
+  test::check_every_layer(arch, net, in, [&](int l, const std::vector<const std::vector<uint8_t>*>& ins) {
+    const LayerRun run = test::run_layer_per_cycle(arch, net, l, ins, wm);
+    CHECK(run.cycles == layer_timing(arch, net, l).cycles);
+    const Layer& L = net.layers[size_t(l)];
+    if (L.has_weights()) CHECK(run.timing.post_cycles == expected_exposed_post(arch, L));
+    if (!arch.weight_prefetch) {  // without prefetch the option changes nothing but the post cycles
+      ArchitectureParams off = arch;
+      off.post_processing_overlap = false;
+      const LayerTiming without = layer_timing(off, net, l);
+      CHECK(without.cycles - run.cycles == without.post_cycles - run.timing.post_cycles);
+      CHECK(without.counts.post_ops == run.counts.post_ops);
+    }
+    return run;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("post-processing overlap: cycle model == closed form on random single layers", "[controller][overlap]") {
+  const Dataflow df = GENERATE(Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary);
+  const int trial = GENERATE(range(0, 24));
+  SplitMix64 r(derive_seed(derive_seed(0x0ab, uint64_t(df)), uint64_t(trial)));
+  ArchitectureParams arch = random_arch(df, r);
+  arch.weight_prefetch = trial % 3 == 0;
+  const test::ConvShape s = test::random_shape(r);
+  const Network net = test::make_layer_network(s, test::uniform_int(r, 2, 8), r.next());
+  INFO("dataflow " << dataflow_name(df) << " array " << arch.rows << "x" << arch.cols << " lanes "
+                   << arch.post_processing_lanes << " prefetch " << arch.weight_prefetch);
+  check_cycle_equals_closed_form(arch, net, r.next());
+}
+
+TEST_CASE("post-processing overlap: cycle model == closed form on multi-layer networks", "[controller][overlap]") {
+  const Dataflow df = GENERATE(Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary);
+  const int trial = GENERATE(range(0, 8));
+  SplitMix64 r(derive_seed(derive_seed(0x0ac, uint64_t(df)), uint64_t(trial)));
+  ArchitectureParams arch = random_arch(df, r);
+  arch.weight_prefetch = trial % 2 == 0;
+  INFO("dataflow " << dataflow_name(df) << " array " << arch.rows << "x" << arch.cols << " prefetch "
+                   << arch.weight_prefetch);
+  check_cycle_equals_closed_form(arch, test::make_mini_network(r.next()), r.next());
+}
+
+TEST_CASE("post-processing overlap: a hand-counted linear layer", "[timing_model][overlap]") {
+  // 4x4 array, one bank of 8-bit words with one read port (one weight per word and cycle), one
+  // post-processing lane. Linear 4 -> 8 (M 1, K 4, N 8): two folds of 4 filters, 16 words each
+  // (16 cycles to fetch); the job requantizes 8 outputs, 8 cycles.
+  // WS: folds of 2*4 + 4 + 1 - 2 = 11 cycles; stalls 16 + (16 - 11) = 21; the last fold's first
+  // output leaves on its cycle 2R - 1 = 7 (0-based), C + T - 1 = 4 cycles before its end.
+  //   off: 21 + 22 + 8 = 51; on: 21 + 22 + (8 - 4) = 47.
+  // OS: T = K = 4, folds of 2*4 + 4 + 4 - 2 = 14 cycles; stalls 16 + (16 - 14) = 18; outputs leave
+  // in the R = 4 drain cycles.  off: 18 + 28 + 8 = 54; on: 18 + 28 + (8 - 4) = 50.
+  test::ConvShape s;
+  s.linear = true, s.cin = 4, s.cout = 8;
+  const Network net = test::make_layer_network(s, 8, 11);
+  ArchitectureParams a;
+  a.rows = a.cols = 4;
+  a.weight_sram.banks = 1;
+  a.weight_sram.word_bits = 8;
+  a.weight_sram.read_ports_per_bank = 1;
+  a.weight_sram.rows_per_bank = 1024;
+  a.post_processing_lanes = 1;
+  WeightMemory wm(a.weight_sram, net);
+  const std::vector<uint8_t> in = test::random_input(net, 12);
+  const std::vector<uint8_t> golden = run_layer(net, 0, {&in}, net.layers[0].weight.stored);
+  for (const Dataflow df : {Dataflow::WeightStationary, Dataflow::OutputStationary}) {
+    a.dataflow = df;
+    const bool ws = df == Dataflow::WeightStationary;
+    for (const bool overlap : {false, true}) {
+      a.post_processing_overlap = overlap;
+      INFO(dataflow_name(df) << " overlap " << overlap);
+      const LayerRun run = test::run_layer_per_cycle(a, net, 0, {&in}, wm);
+      const int64_t expected = ws ? (overlap ? 47 : 51) : (overlap ? 50 : 54);
+      CHECK(run.cycles == expected);
+      CHECK(run.timing.post_cycles == (overlap ? 4 : 8));
+      CHECK(layer_timing(a, net, 0).cycles == expected);
+      CHECK(run.output == golden);
+    }
+  }
+}
