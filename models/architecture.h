@@ -60,8 +60,9 @@ struct ArchitectureParams {
   int64_t output_buffer_bytes = 512 * 1024;  // int32 accumulators of one group of a layer's outputs
   int post_processing_lanes = 16;            // output elements the post-processing unit finishes per cycle
   // Key post_processing_overlap (default false): the post-processing unit requantizes a layer's
-  // outputs alongside its last fold, from the cycle the fold's first output leaves the array; only
-  // the job's cycles beyond that window follow the array (exposed_post_cycles, docs/timing-model.md).
+  // output tiles alongside the array, each from the cycle the fold completing it delivers its first
+  // output; only the cycles it still needs after the last fold follow the array
+  // (exposed_post_cycles, docs/timing-model.md "Post-processing overlap").
   bool post_processing_overlap = false;
   double clock_hz = 500e6;
   // Gating (key "gating"; default: both on, what a modern accelerator does).

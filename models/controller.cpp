@@ -31,6 +31,8 @@ void Controller::start_layer(const Network& net, int layer, const std::vector<co
   reads_now_.clear();
   fetch_ = Fetch{};
   stream_ = WeightStreamPlan{};
+  post_tiles_.clear();
+  post_wait_ = 0;
   counts_.dram_bytes = network_dram_bytes(net, layer);
   weight_dram_cycles_ = 0;
   spill_bytes_ = activation_spill_bytes(arch_, net, layer);
@@ -240,7 +242,7 @@ void Controller::begin_fold(int fold) {
   mapped_pes_ += cur_.rows * cur_.cols;
   array_.set_mapped(int(cur_.rows), int(cur_.cols));
   phase_cycle_ = 0;
-  output_window_ = -1;
+  tile_seen_ = false;
   state_ = gm_.dataflow == Dataflow::OutputStationary ? State::OsCompute : State::Load;
   if (fold + 1 < int(plan_.folds.size()))
     begin_fetch(fold + 1);
@@ -294,7 +296,7 @@ void Controller::collect_stream(int64_t n, const int32_t* out) {
   const bool first = cur_.row0 == 0;
   const int64_t lo = std::max<int64_t>(0, n - (R - 1) - (T - 1)), hi = std::min<int64_t>(cur_.cols, n - (R - 1) + 1);
   if (hi <= lo) return;
-  if (output_window_ < 0) output_window_ = T + R + arch_.cols - 2 - n;  // this cycle to the fold's end
+  if (!tile_seen_) note_output_tile(fold_start_ + R + n);  // stream cycle n follows the R load cycles
   const int64_t g = cur_.group, t0 = n - (R - 1) - lo;
   if (gm_.dataflow == Dataflow::WeightStationary) {
     // out_buf[g][t][col0 + c]: t falls by one as c rises by one.
@@ -346,7 +348,7 @@ void Controller::before_edge() {
       break;
     case State::Post:
       array_.set_mode(ArrayMode::Idle);
-      post_.tick();
+      if (post_.busy()) post_.tick();
       break;
     case State::Load: {
       array_.set_mode(ArrayMode::LoadStationary);
@@ -416,7 +418,8 @@ void Controller::after_edge() {
       break;
     case State::Post:
       ++measured_.post_cycles;
-      if (!post_.busy()) end_layer();
+      if (post_wait_ > 0) --post_wait_;
+      if (!post_.busy() && post_wait_ == 0) end_layer();
       break;
     case State::DramWait:
       ++measured_.stall_cycles;
@@ -446,7 +449,7 @@ void Controller::after_edge() {
       if (d < cur_.rows) {
         int32_t* slot = out_buf_.data() + (cur_.group * gm_.m + cur_.row0 + d) * gm_.n + cur_.col0;
         accumulate_run(slot, 1, array_.top_out(), cur_.cols, true);
-        if (output_window_ < 0) output_window_ = R - d;  // this cycle to the fold's end
+        if (!tile_seen_) note_output_tile(fold_start_ + (R + arch_.cols + T - 2) + d);
       }
       if (++phase_cycle_ == R) fold_ended = true;
       break;
@@ -465,13 +468,35 @@ void Controller::after_edge() {
   }
 }
 
-// post_processing_overlap: the unit ran alongside the last fold from the cycle its first output
-// left the array (output_window_ cycles); its codes are final only now, so those ticks are replayed
-// here, and the Post state holds only the job's remaining cycles.
+// post_processing_overlap: the cycle the current fold's first output left the array; when the
+// fold completes its output tile (its last K-fold; OS: every fold), the tile is queued for the
+// post-processing unit from that cycle on.
+void Controller::note_output_tile(int64_t cycle) {
+  tile_seen_ = true;
+  if (!arch_.post_processing_overlap) return;
+  const bool completes = gm_.dataflow == Dataflow::OutputStationary || cur_.row0 + cur_.rows == gm_.row_extent;
+  if (completes)
+    post_tiles_.push_back(
+        {cycle, gm_.dataflow == Dataflow::OutputStationary ? cur_.rows * cur_.cols : cur_.cols * gm_.stream});
+}
+
+// post_processing_overlap: the unit took the queued tiles one after the other, each from the
+// cycle it was queued, `lanes` outputs per cycle; the Post state holds the cycles it still needs
+// after the array. The codes are computed here (the accumulators are final only now).
 void Controller::finish_array_part() {
   post_.start_requantize(*net_, layer_, &out_buf_, &output_);
-  if (arch_.post_processing_overlap)
-    for (int64_t c = 0; c < output_window_ && post_.busy(); ++c) post_.tick();
+  if (arch_.post_processing_overlap) {
+    int64_t free_at = 0;
+    for (const auto& [queued, elements] : post_tiles_)
+      free_at = std::max(free_at, queued) + (elements + arch_.post_processing_lanes - 1) / arch_.post_processing_lanes;
+    while (post_.busy()) post_.tick();
+    post_wait_ = std::max<int64_t>(0, free_at - cycle_);
+    if (post_wait_ > 0)
+      state_ = State::Post;
+    else
+      end_layer();
+    return;
+  }
   if (post_.busy())
     state_ = State::Post;
   else

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "energy/action_counts.h"
@@ -89,6 +90,7 @@ class Controller {
   void stage(const Fetch& f, std::vector<int16_t>& staged);
   void begin_fold(int fold);
   void finish_array_part();
+  void note_output_tile(int64_t cycle);
   /// After post-processing: done, or wait until the DRAM has moved the layer's traffic.
   void end_layer();
   int16_t weight(int64_t o, int64_t k) const {
@@ -133,8 +135,12 @@ class Controller {
   int64_t spill_bytes_ = 0;
   int64_t dram_done_ = 0;
   State state_ = State::Done;
-  int64_t phase_cycle_ = 0;     // cycle within the current state
-  int64_t output_window_ = -1;  // cycles from the current fold's first output to its end (-1: none yet)
+  int64_t phase_cycle_ = 0;  // cycle within the current state
+  bool tile_seen_ = false;   // the current fold's first output has left the array
+  // post_processing_overlap: output tiles queued for the post-processing unit (cycle, elements),
+  // and the cycles it still runs after the array (docs/timing-model.md).
+  std::vector<std::pair<int64_t, int64_t>> post_tiles_;
+  int64_t post_wait_ = 0;
   int64_t cycle_ = 0;
   int64_t fold_start_ = 0;
   std::vector<WordAddress> reads_now_;

@@ -37,6 +37,9 @@ class WeightStationary final : public DataflowRules {
   }
   int64_t scalesim_fold_cycles(int64_t R, int64_t C, int64_t T) const override { return 2 * R + C + T - 2; }
   int64_t output_window_cycles(int64_t, int64_t C, int64_t T) const override { return C + T - 1; }
+  int64_t output_tile_elements(const GemmMapping& g, const Fold& f) const override {
+    return f.row0 + f.rows == g.row_extent ? f.cols * g.stream : 0;
+  }
   int64_t input_passes(const GemmMapping& g) const override { return g.col_tiles; }
   void count_buffers(const GemmMapping& g, ActionCounts& a) const override {
     // Every fold streams all M pixels over its K rows; K-folds accumulate in the output buffer.
@@ -59,6 +62,7 @@ class OutputStationary final : public DataflowRules {
   }
   int64_t scalesim_fold_cycles(int64_t R, int64_t C, int64_t T) const override { return R + C + T - 2; }
   int64_t output_window_cycles(int64_t R, int64_t, int64_t) const override { return R; }
+  int64_t output_tile_elements(const GemmMapping&, const Fold& f) const override { return f.rows * f.cols; }
   int64_t input_passes(const GemmMapping& g) const override { return g.col_tiles; }
   void count_buffers(const GemmMapping& g, ActionCounts& a) const override {
     // Every fold streams its pixels' full K; each accumulator is written once, from the array.
@@ -83,6 +87,9 @@ class InputStationary final : public DataflowRules {
   }
   int64_t scalesim_fold_cycles(int64_t R, int64_t C, int64_t T) const override { return 2 * R + C + T - 2; }
   int64_t output_window_cycles(int64_t, int64_t C, int64_t T) const override { return C + T - 1; }
+  int64_t output_tile_elements(const GemmMapping& g, const Fold& f) const override {
+    return f.row0 + f.rows == g.row_extent ? f.cols * g.stream : 0;
+  }
   int64_t input_passes(const GemmMapping&) const override { return 1; }
   void count_buffers(const GemmMapping& g, ActionCounts& a) const override {
     // Each activation is loaded once as a stationary operand; K-folds accumulate.

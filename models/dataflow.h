@@ -67,6 +67,9 @@ class DataflowRules {
   /// the array to its last, both included: WS, IS C + T - 1 (outputs leave the bottom edge from
   /// stream cycle R - 1 on, after the R load cycles); OS R (the drain).
   virtual int64_t output_window_cycles(int64_t R, int64_t C, int64_t T) const = 0;
+  /// Outputs fold f completes (final values leaving the array): WS, IS the fold's column tile
+  /// (cols x T) when f is its last row tile (K-fold), else 0; OS every fold's rows x cols.
+  virtual int64_t output_tile_elements(const GemmMapping& g, const Fold& f) const = 0;
   /// Passes of the array over the layer's input activations (each reads them all once).
   virtual int64_t input_passes(const GemmMapping& g) const = 0;
   /// The array part's input-buffer reads and output-buffer reads/writes (bytes) of a layer.

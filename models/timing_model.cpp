@@ -49,14 +49,6 @@ std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Wei
   return fetch;
 }
 
-int64_t exposed_post_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
-  const Layer& L = net.layers.at(size_t(layer));
-  const int64_t job = PostProcessingUnit::layer_cycles(L, arch.post_processing_lanes);
-  if (!arch.post_processing_overlap || !L.has_weights()) return job;
-  const GemmMapping g = map_gemm(arch, net, layer);
-  return std::max<int64_t>(0, job - dataflow_rules(g.dataflow).output_window_cycles(arch.rows, arch.cols, g.stream));
-}
-
 int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
   const int n = int(net.layers.size());
   if (!arch.weight_prefetch || arch.weight_sram.streamed || !net.layers.at(size_t(layer)).has_weights()) return 0;
@@ -126,13 +118,14 @@ ActionCounts model_load_counts(const ArchitectureParams& arch, const Network& ne
   return a;
 }
 
-// Streamed weights: the cycle the layer's last fold ends, from the schedule of docs/timing-model.md
+// Streamed weights: the cycle each fold ends, from the schedule of docs/timing-model.md
 // ("Streamed weights"). Cycles count from the layer's start; a burst of unit u occupies the DRAM for
 // [start, start + dram_cycles) and its words can be fetched from `ready` on; fold f's fetch starts
 // once fold f-1 has begun (double-buffered staging) and its unit is ready; fold f begins when its
 // words are fetched and fold f-1 has ended.
-static int64_t streamed_array_end(const WeightStreamPlan& plan, const std::vector<int64_t>& fetch,
-                                  int64_t fold_cycles) {
+static std::vector<int64_t> streamed_fold_ends(const WeightStreamPlan& plan, const std::vector<int64_t>& fetch,
+                                               int64_t fold_cycles) {
+  std::vector<int64_t> ends(fetch.size(), 0);
   std::vector<int64_t> ready(plan.units.size(), 0), fetched(plan.units.size(), 0);
   int64_t dram_free = 0, fold_start = 0, fold_end = 0;
   for (size_t u = 0; u < plan.units.size(); ++u) {
@@ -143,11 +136,61 @@ static int64_t streamed_array_end(const WeightStreamPlan& plan, const std::vecto
       const int64_t fetch_start = f == 0 ? ready[u] : std::max(fold_start, ready[u]);
       const int64_t fetch_end = fetch_start + fetch[size_t(f)];
       fold_start = f == 0 ? fetch_end : std::max(fold_end, fetch_end);
-      fold_end = fold_start + fold_cycles;
+      ends[size_t(f)] = fold_end = fold_start + fold_cycles;
       if (f == unit.last_fold) fetched[u] = fetch_end;
     }
   }
-  return fold_end;
+  return ends;
+}
+
+// Resident weights: each fold's end from the layer's start. Double-buffered staging fetches fold
+// f+1's words while fold f runs; fold 0's fetch overlaps the `window` cycles before the layer
+// (array.weight_prefetch). A fold waits (stalls) for the rest of its fetch.
+static std::vector<int64_t> resident_fold_ends(const std::vector<int64_t>& fetch, int64_t fold_cycles, int64_t window) {
+  std::vector<int64_t> ends(fetch.size(), 0);
+  int64_t now = 0;
+  for (size_t f = 0; f < fetch.size(); ++f) {
+    now += std::max<int64_t>(0, fetch[f] - (f == 0 ? window : fold_cycles)) + fold_cycles;
+    ends[f] = now;
+  }
+  return ends;
+}
+
+// Each fold's end cycle from the layer's start (resident or streamed weights, see above).
+static std::vector<int64_t> fold_ends(const WeightStreamPlan& plan, const std::vector<int64_t>& fetch,
+                                      int64_t fold_cycles, int64_t window) {
+  return plan.empty() ? resident_fold_ends(fetch, fold_cycles, window) : streamed_fold_ends(plan, fetch, fold_cycles);
+}
+
+// post_processing_overlap (docs/timing-model.md, "Post-processing overlap"): the unit takes each
+// output tile from the cycle the fold completing it starts to deliver outputs (output_window_cycles
+// before that fold's end), tiles in fold order, ceil(elements / lanes) cycles each. Returns the
+// cycles it runs beyond the last fold's end.
+static int64_t overlapped_post_cycles(const ArchitectureParams& arch, const GemmMapping& g, const FoldPlan& plan,
+                                      const std::vector<int64_t>& fold_end) {
+  const DataflowRules& rules = dataflow_rules(g.dataflow);
+  const int64_t window = rules.output_window_cycles(arch.rows, arch.cols, g.stream);
+  int64_t free_at = 0;
+  for (size_t f = 0; f < plan.folds.size(); ++f) {
+    const int64_t elements = rules.output_tile_elements(g, plan.folds[f]);
+    if (elements > 0)
+      free_at = std::max(free_at, fold_end[f] - window) + ceil_div(elements, arch.post_processing_lanes);
+  }
+  return std::max<int64_t>(0, free_at - fold_end.back());
+}
+
+int64_t exposed_post_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
+  const Layer& L = net.layers.at(size_t(layer));
+  const int64_t job = PostProcessingUnit::layer_cycles(L, arch.post_processing_lanes);
+  if (!arch.post_processing_overlap || !L.has_weights()) return job;
+  // The tiles' timing relative to the first fold's start does not depend on the stall before it,
+  // so the prefetch window (0 here) cannot change the result.
+  const GemmMapping g = map_gemm(arch, net, layer);
+  const WeightLayout layout(arch.weight_sram, net);
+  const FoldPlan folds = plan_folds(arch, g);
+  const std::vector<int64_t> fetch = fold_fetch_cycles(arch, layout, layer, folds, nullptr);
+  const WeightStreamPlan plan = plan_weight_stream(arch, net, layer, layout, folds);
+  return overlapped_post_cycles(arch, g, folds, fold_ends(plan, fetch, fold_cycles(arch, g.stream), 0));
 }
 
 // PE register bits written and hops (models/dataflow.cpp); every other register bit edge is idle.
@@ -178,7 +221,7 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   ActionCounts& a = t.counts;
   const int64_t R = arch.rows, C = arch.cols, pes = R * C;
   const int64_t elements = PostProcessingUnit::job_elements(L);
-  t.post_cycles = exposed_post_cycles(arch, net, layer);
+  t.post_cycles = PostProcessingUnit::layer_cycles(L, arch.post_processing_lanes);
   a.dram_bytes = network_dram_bytes(net, layer);
   if (!L.has_weights()) {
     if (L.type == LayerType::GroupNorm) {
@@ -216,12 +259,11 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   const FoldPlan folds = plan_folds(arch, g);
   const std::vector<int64_t> fetch = fold_fetch_cycles(arch, layout, layer, folds, &t.weight_words_read);
   const WeightStreamPlan plan = plan_weight_stream(arch, net, layer, layout, folds);
-  if (plan.empty()) {
-    const int64_t window = weight_prefetch_window_cycles(arch, net, layer);
-    for (size_t f = 0; f < fetch.size(); ++f)
-      t.stall_cycles += std::max<int64_t>(0, fetch[f] - (f == 0 ? window : t.fold_cycles));
-  } else {
-    t.stall_cycles = streamed_array_end(plan, fetch, t.fold_cycles) - t.array_cycles;
+  const std::vector<int64_t> ends =
+      fold_ends(plan, fetch, t.fold_cycles, plan.empty() ? weight_prefetch_window_cycles(arch, net, layer) : 0);
+  t.stall_cycles = ends.back() - t.array_cycles;
+  if (arch.post_processing_overlap) t.post_cycles = overlapped_post_cycles(arch, g, folds, ends);
+  if (!plan.empty()) {
     a.weight_sram_writes = plan.words;
     if (arch.weight_sram.secded()) a.ecc_encodes = plan.words;
     a.dram_bytes += plan.dram_bytes;

@@ -78,8 +78,9 @@ int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Netw
 
 /// The post-processing cycles of layer `layer` that follow its array part (docs/timing-model.md,
 /// "Post-processing overlap"): the job's cycles (PostProcessingUnit::layer_cycles); with
-/// arch.post_processing_overlap and weights, those beyond the last fold's output window
-/// (DataflowRules::output_window_cycles), in which the unit works alongside the array.
+/// arch.post_processing_overlap and weights, those the unit still needs after the last fold when
+/// it takes each output tile (DataflowRules::output_tile_elements) from the cycle the fold
+/// completing it delivers its first output (DataflowRules::output_window_cycles before its end).
 int64_t exposed_post_cycles(const ArchitectureParams& arch, const Network& net, int layer);
 
 /// Cycles to fetch each fold's weight words (models/dataflow.h: the plan's folds, in order): the

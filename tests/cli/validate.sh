@@ -2,15 +2,25 @@
 # lvsim validate: every published reference replayed (docs/validation.md). Checks the exit code
 # (0: all pass, 1: one fails), that every reference family prints, that --json carries the same
 # checks, --only, and the bad-input contract (exit 2, one line naming the file) on a missing or
-# corrupted copy of the data folder. The whole command must take under a minute.
+# corrupted copy of the data folder. The whole command must take under a minute: its CPU time
+# (user + system) is held to that, as ctest runs other tests beside it (wall time printed too).
 source "$(dirname "$0")/lib/cli_test.sh"
 
 "$LVSIM" validate --json >"$T/v.json" 2>/dev/null &  # beside the table run: the test's time is one run
 json_pid=$!
 start=$(date +%s)
-"$LVSIM" validate >"$T/table.txt" 2>"$T/table.err"
+/usr/bin/python3 - "$LVSIM" "$T" <<'PY'
+import resource, subprocess, sys
+lvsim, t = sys.argv[1:3]
+with open(t + "/table.txt", "w") as out, open(t + "/table.err", "w") as err:
+    rc = subprocess.call([lvsim, "validate"], stdout=out, stderr=err)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(t + "/cpu_s", "w").write("%d\n" % round(u.ru_utime + u.ru_stime))
+sys.exit(rc)
+PY
 rc=$?
 elapsed=$(( $(date +%s) - start ))
+cpu=$(cat "$T/cpu_s")
 wait $json_pid
 json_rc=$?
 cat "$T/table.txt"
@@ -21,9 +31,9 @@ nfail=$(grep -c ' FAIL$' "$T/table.txt")
 # The one-minute budget holds for the release build; under ASan + UBSan (LVSIM_SANITIZER_RUN,
 # tools/test-sanitize.sh) the same work takes 3-5x as long, so only the results are checked there.
 if [ -n "${LVSIM_SANITIZER_RUN:-}" ]; then
-  ok "validate: ${elapsed} s (sanitizer build: no time limit)"
+  ok "validate: ${cpu} s CPU, ${elapsed} s wall (sanitizer build: no time limit)"
 else
-  [ $elapsed -lt 60 ] && ok "validate: ${elapsed} s < 60 s" || fail "validate took ${elapsed} s"
+  [ "$cpu" -lt 60 ] && ok "validate: ${cpu} s CPU < 60 s (${elapsed} s wall)" || fail "validate took ${cpu} s CPU (${elapsed} s wall)"
 fi
 for ref in scale-sim-v2 scale-sim-v3 tpu-v4 timeloop-45nm published-sizes fault-model measured-chips; do
   grep -q "^$ref " "$T/table.txt" && ok "table has $ref" || fail "table lacks $ref"
