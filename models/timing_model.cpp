@@ -49,11 +49,18 @@ std::vector<int64_t> fold_fetch_cycles(const ArchitectureParams& arch, const Wei
   return fetch;
 }
 
-int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
+// The layer run before `layer`: layer - 1, flatten views skipped; for layer 0 the network's last
+// (the previous inference's); `layer` itself in a network of one layer.
+static int previous_layer(const Network& net, int layer) {
   const int n = int(net.layers.size());
-  if (!arch.weight_prefetch || arch.weight_sram.streamed || !net.layers.at(size_t(layer)).has_weights()) return 0;
   int prev = (layer + n - 1) % n;
   while (net.layers[size_t(prev)].type == LayerType::Flatten) prev = (prev + n - 1) % n;  // ends at `layer` at worst
+  return prev;
+}
+
+int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
+  if (!arch.weight_prefetch || arch.weight_sram.streamed || !net.layers.at(size_t(layer)).has_weights()) return 0;
+  const int prev = previous_layer(net, layer);
   const Layer& P = net.layers[size_t(prev)];
   const int64_t post = exposed_post_cycles(arch, net, prev);
   return P.has_weights() ? fold_cycles(arch, map_gemm(arch, net, prev).stream) + post : post;
@@ -259,8 +266,15 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   const FoldPlan folds = plan_folds(arch, g);
   const std::vector<int64_t> fetch = fold_fetch_cycles(arch, layout, layer, folds, &t.weight_words_read);
   const WeightStreamPlan plan = plan_weight_stream(arch, net, layer, layout, folds);
-  const std::vector<int64_t> ends =
-      fold_ends(plan, fetch, t.fold_cycles, plan.empty() ? weight_prefetch_window_cycles(arch, net, layer) : 0);
+  int64_t window = 0;
+  if (arch.weight_prefetch && plan.empty()) {
+    // A layer run after itself (a one-layer network) has its own fetch plan at hand.
+    window = previous_layer(net, layer) != layer ? weight_prefetch_window_cycles(arch, net, layer)
+             : arch.post_processing_overlap
+                 ? t.fold_cycles + overlapped_post_cycles(arch, g, folds, fold_ends(plan, fetch, t.fold_cycles, 0))
+                 : t.fold_cycles + t.post_cycles;
+  }
+  const std::vector<int64_t> ends = fold_ends(plan, fetch, t.fold_cycles, window);
   t.stall_cycles = ends.back() - t.array_cycles;
   if (arch.post_processing_overlap) t.post_cycles = overlapped_post_cycles(arch, g, folds, ends);
   if (!plan.empty()) {
