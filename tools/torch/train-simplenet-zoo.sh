@@ -3,6 +3,8 @@
 # the CPU, one model after the other, one thread, niced; every epoch writes a checkpoint and a rerun
 # resumes where the last one stopped (finished models are skipped). From the repository root:
 #   tools/torch/train-simplenet-zoo.sh SEED [NAME...]     (default: every model, in priority order)
+# EPOCHS=N (default 1, the shipped zoo's budget) trains every model N epochs instead, into
+# build-torch/simplenet-eN/ (the one-epoch zoo stays in build-torch/simplenet/).
 # Two lanes, as used for the shipped zoo (niced, one thread each):
 #   tools/torch/train-simplenet-zoo.sh 1 normal-q8 rquant-q8 clip-q8 asym-q8 unsigned-q8 clip005-q8 ... &
 #   tools/torch/train-simplenet-zoo.sh 1 randbet-clip-q8 saq-q8 sparse-q8 sparse-saq-q8 ...
@@ -11,12 +13,16 @@
 set -euo pipefail
 SEED=${1:?usage: train-simplenet-zoo.sh SEED [NAME...]}; shift
 PY=/usr/bin/python3
+EPOCHS=${EPOCHS:-1}
 OUT=build-torch/simplenet
+[ "$EPOCHS" = 1 ] || OUT=build-torch/simplenet-e$EPOCHS
 mkdir -p "$OUT"
 # One budget for every method: 1 epoch over all 60,000 training images, Adam with a one-cycle
 # schedule (peak lr 3e-3), batch 128, random horizontal flips (the CPU budget of a shared 2-core
 # machine: a niced one-thread lane gets 20-40 % of a core while builds run).
-COMMON="--model simplenet-narrow --epochs 1 --batch 128 --lr 3e-3 --schedule onecycle --flip --threads 1 --seed $SEED"
+# train.py also writes a resumable checkpoint every 100 steps within an epoch (a killed run loses
+# at most those).
+COMMON="--model simplenet-narrow --epochs $EPOCHS --batch 128 --lr 3e-3 --schedule onecycle --flip --threads 1 --seed $SEED"
 NORMAL="--scheme normal"
 ROBUST="--scheme robust"
 declare -A M=(
