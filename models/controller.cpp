@@ -474,10 +474,8 @@ void Controller::after_edge() {
 void Controller::note_output_tile(int64_t cycle) {
   tile_seen_ = true;
   if (!arch_.post_processing_overlap) return;
-  const bool completes = gm_.dataflow == Dataflow::OutputStationary || cur_.row0 + cur_.rows == gm_.row_extent;
-  if (completes)
-    post_tiles_.push_back(
-        {cycle, gm_.dataflow == Dataflow::OutputStationary ? cur_.rows * cur_.cols : cur_.cols * gm_.stream});
+  const int64_t elements = dataflow_rules(gm_.dataflow).output_tile_elements(gm_, cur_);
+  if (elements > 0) post_tiles_.push_back({cycle, elements});
 }
 
 // post_processing_overlap: the unit took the queued tiles one after the other, each from the
@@ -486,11 +484,9 @@ void Controller::note_output_tile(int64_t cycle) {
 void Controller::finish_array_part() {
   post_.start_requantize(*net_, layer_, &out_buf_, &output_);
   if (arch_.post_processing_overlap) {
-    int64_t free_at = 0;
-    for (const auto& [queued, elements] : post_tiles_)
-      free_at = std::max(free_at, queued) + (elements + arch_.post_processing_lanes - 1) / arch_.post_processing_lanes;
     while (post_.busy()) post_.tick();
-    post_wait_ = std::max<int64_t>(0, free_at - cycle_);
+    post_wait_ =
+        std::max<int64_t>(0, PostProcessingUnit::queue_end_cycle(post_tiles_, arch_.post_processing_lanes) - cycle_);
     if (post_wait_ > 0)
       state_ = State::Post;
     else

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "energy/action_counts.h"
@@ -137,9 +136,9 @@ class Controller {
   State state_ = State::Done;
   int64_t phase_cycle_ = 0;  // cycle within the current state
   bool tile_seen_ = false;   // the current fold's first output has left the array
-  // post_processing_overlap: output tiles queued for the post-processing unit (cycle, elements),
-  // and the cycles it still runs after the array (docs/timing-model.md).
-  std::vector<std::pair<int64_t, int64_t>> post_tiles_;
+  // post_processing_overlap: output tiles queued for the post-processing unit, and the cycles it
+  // still runs after the array (docs/timing-model.md).
+  std::vector<PostProcessingUnit::QueuedTile> post_tiles_;
   int64_t post_wait_ = 0;
   int64_t cycle_ = 0;
   int64_t fold_start_ = 0;

@@ -5,6 +5,7 @@
 // and a normalization pass (docs/timing-model.md, "Post-processing unit").
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -22,6 +23,19 @@ class PostProcessingUnit {
 
   /// Cycles a job of `elements` output elements takes: ceil(elements / lanes).
   static int64_t job_cycles(int64_t elements, int lanes) { return (elements + lanes - 1) / lanes; }
+  /// An output tile handed to the unit alongside the array (post_processing_overlap): the cycle
+  /// it is there from, and its output elements.
+  struct QueuedTile {
+    int64_t cycle = 0;
+    int64_t elements = 0;
+  };
+  /// The cycle the unit is done with `tiles`, taken in order, each when it is there and the unit
+  /// is free, job_cycles each (docs/timing-model.md, "Post-processing overlap").
+  static int64_t queue_end_cycle(const std::vector<QueuedTile>& tiles, int lanes) {
+    int64_t free_at = 0;
+    for (const QueuedTile& t : tiles) free_at = std::max(free_at, t.cycle) + job_cycles(t.elements, lanes);
+    return free_at;
+  }
   /// Output elements the unit processes for a layer (flatten: 0, it is a relabelling).
   static int64_t job_elements(const Layer& L) { return L.type == LayerType::Flatten ? 0 : L.out_shape.size(); }
   /// Cycles of one reciprocal square root: a restoring square root of D * 2^32 (48 result bits,

@@ -58,12 +58,17 @@ static int previous_layer(const Network& net, int layer) {
   return prev;
 }
 
+// The prefetch window after layer `prev`, whose post-processing follows its array for `prev_post`
+// cycles: its last fold and that post-processing, or the post-processing alone without weights.
+static int64_t window_after(const ArchitectureParams& arch, const Network& net, int prev, int64_t prev_post) {
+  return net.layers[size_t(prev)].has_weights() ? fold_cycles(arch, map_gemm(arch, net, prev).stream) + prev_post
+                                                : prev_post;
+}
+
 int64_t weight_prefetch_window_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
   if (!arch.weight_prefetch || arch.weight_sram.streamed || !net.layers.at(size_t(layer)).has_weights()) return 0;
   const int prev = previous_layer(net, layer);
-  const Layer& P = net.layers[size_t(prev)];
-  const int64_t post = exposed_post_cycles(arch, net, prev);
-  return P.has_weights() ? fold_cycles(arch, map_gemm(arch, net, prev).stream) + post : post;
+  return window_after(arch, net, prev, exposed_post_cycles(arch, net, prev));
 }
 
 int64_t network_dram_bytes(const Network& net, int layer) {
@@ -177,13 +182,12 @@ static int64_t overlapped_post_cycles(const ArchitectureParams& arch, const Gemm
                                       const std::vector<int64_t>& fold_end) {
   const DataflowRules& rules = dataflow_rules(g.dataflow);
   const int64_t window = rules.output_window_cycles(arch.rows, arch.cols, g.stream);
-  int64_t free_at = 0;
+  std::vector<PostProcessingUnit::QueuedTile> tiles;
   for (size_t f = 0; f < plan.folds.size(); ++f) {
     const int64_t elements = rules.output_tile_elements(g, plan.folds[f]);
-    if (elements > 0)
-      free_at = std::max(free_at, fold_end[f] - window) + ceil_div(elements, arch.post_processing_lanes);
+    if (elements > 0) tiles.push_back({fold_end[f] - window, elements});
   }
-  return std::max<int64_t>(0, free_at - fold_end.back());
+  return std::max<int64_t>(0, PostProcessingUnit::queue_end_cycle(tiles, arch.post_processing_lanes) - fold_end.back());
 }
 
 int64_t exposed_post_cycles(const ArchitectureParams& arch, const Network& net, int layer) {
@@ -269,10 +273,12 @@ LayerTiming layer_timing(const ArchitectureParams& arch, const Network& net, int
   int64_t window = 0;
   if (arch.weight_prefetch && plan.empty()) {
     // A layer run after itself (a one-layer network) has its own fetch plan at hand.
-    window = previous_layer(net, layer) != layer ? weight_prefetch_window_cycles(arch, net, layer)
-             : arch.post_processing_overlap
-                 ? t.fold_cycles + overlapped_post_cycles(arch, g, folds, fold_ends(plan, fetch, t.fold_cycles, 0))
-                 : t.fold_cycles + t.post_cycles;
+    const int prev = previous_layer(net, layer);
+    const int64_t prev_post = prev != layer ? exposed_post_cycles(arch, net, prev)
+                              : arch.post_processing_overlap
+                                  ? overlapped_post_cycles(arch, g, folds, fold_ends(plan, fetch, t.fold_cycles, 0))
+                                  : t.post_cycles;
+    window = window_after(arch, net, prev, prev_post);
   }
   const std::vector<int64_t> ends = fold_ends(plan, fetch, t.fold_cycles, window);
   t.stall_cycles = ends.back() - t.array_cycles;

@@ -21,6 +21,25 @@ inline int uniform_int(SplitMix64& r, int lo, int hi) {
   return lo + int(r.next() % uint64_t(hi - lo + 1));
 }
 
+/// A rows x cols array in dataflow df with a random weight-SRAM geometry (banks, word bits, read
+/// ports), 1-8 post-processing lanes and buffers large enough for any test layer.
+inline ArchitectureParams random_sram_arch(int rows, int cols, Dataflow df, SplitMix64& r) {
+  ArchitectureParams a;
+  a.name = "test";
+  a.rows = rows;
+  a.cols = cols;
+  a.dataflow = df;
+  const int banks[] = {1, 2, 3, 4, 16};
+  const int words[] = {8, 16, 32, 64, 24};
+  a.weight_sram.banks = banks[r.next() % 5];
+  a.weight_sram.word_bits = words[r.next() % 5];
+  a.weight_sram.read_ports_per_bank = 1 + int(r.next() % 2);
+  a.weight_sram.rows_per_bank = 1 << 16;
+  a.post_processing_lanes = 1 + int(r.next() % 8);
+  a.input_buffer_bytes = a.output_buffer_bytes = 1 << 24;
+  return a;
+}
+
 struct ConvShape {
   bool linear = false;
   int cin = 1, h = 1, w = 1, cout = 1, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, groups = 1;

@@ -13,19 +13,9 @@ using namespace lvsim;
 namespace {
 
 ArchitectureParams random_arch(Dataflow df, SplitMix64& r) {
-  ArchitectureParams a;
-  a.name = "prefetch";
-  a.rows = test::uniform_int(r, 1, 6);
-  a.cols = test::uniform_int(r, 1, 6);
-  a.dataflow = df;
-  const int banks[] = {1, 2, 3, 4, 16};
-  const int words[] = {8, 16, 32, 64, 24};
-  a.weight_sram.banks = banks[r.next() % 5];
-  a.weight_sram.word_bits = words[r.next() % 5];
-  a.weight_sram.read_ports_per_bank = 1 + int(r.next() % 2);
-  a.weight_sram.rows_per_bank = 1 << 16;
-  a.post_processing_lanes = 1 + int(r.next() % 8);
-  a.input_buffer_bytes = a.output_buffer_bytes = 1 << 24;
+  const int rows = test::uniform_int(r, 1, 6);
+  const int cols = test::uniform_int(r, 1, 6);
+  ArchitectureParams a = test::random_sram_arch(rows, cols, df, r);
   a.weight_prefetch = true;
   return a;
 }
