@@ -84,12 +84,7 @@ grep -q 'data-lvsim-plot="accuracy"' "$T/a/report.html" || fail "report.html has
 bash "$SRC/tests/cli/report_render.sh" "$T/a/report.html" >"$T/render.log" 2>&1 || fail "report render: $(cat "$T/render.log")"
 
 # MPI (Debian openmpi-bin; CI installs it): 2 ranks, same bytes.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-# Under the sanitizer build, leak checks are off for the MPI run only (Open MPI's plugins keep
-# allocations LeakSanitizer cannot attribute; docs/reliability.md); ASan/UBSan errors still fail it.
-MPI_ENV=()
-if [ -n "${ASAN_OPTIONS:-}" ]; then MPI_ENV=(env "ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0"); fi
-"${MPI_ENV[@]}" mpirun -n 2 --oversubscribe "$LVSIM" explore --exploration "$T/ex.json" --out "$T/mpi" --threads 1 --quiet \
+mpirun_2 "$LVSIM" explore --exploration "$T/ex.json" --out "$T/mpi" --threads 1 --quiet \
   >"$T/log" 2>&1 || fail "2-rank explore: $(cat "$T/log")"
 cmp -s "$T/mpi/points.json" "$T/first.json" || fail "2 MPI ranks: points.json differs"
 

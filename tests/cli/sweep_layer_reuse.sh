@@ -46,8 +46,7 @@ same_outputs "$T/layers" "$T/partial" "resumed from a journal of $((keep - 1)) p
 
 # Under MPI the chains are spread over the ranks, each keeping its own activations.
 if command -v mpirun >/dev/null; then
-  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-  mpirun -n 2 --oversubscribe "$LVSIM" sweep "${STUDY[@]}" --threads 1 --quiet --out "$T/mpi" >/dev/null 2>"$T/mpi.log" ||
+  mpirun_2 "$LVSIM" sweep "${STUDY[@]}" --threads 1 --quiet --out "$T/mpi" >/dev/null 2>"$T/mpi.log" ||
     fail "2-rank sweep (exit $?): $(tail -n 8 "$T/mpi.log")"
   same_outputs "$T/layers" "$T/mpi" "2 MPI ranks"
 else

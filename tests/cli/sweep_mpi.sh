@@ -8,9 +8,6 @@ if ! command -v mpirun >/dev/null; then
   echo "FAIL: mpirun not found: install the Debian packages openmpi-bin libopenmpi-dev (tools/install-deps.sh)"
   exit 1
 fi
-# Root in CI containers; one machine: more ranks than cores is fine.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-MPIRUN=(mpirun -n 2 --oversubscribe)
 ALL="points.json points.csv summary.json summary.csv report.html"
 same() {
   local f
@@ -20,13 +17,13 @@ same() {
 
 STUDY=(--network "$NET" --data "$DATA" --images 500 --voltages 0.62:0.50:-0.04 --chips 5 --quiet --threads 1)
 "$LVSIM" sweep "${STUDY[@]}" --out "$T/one" || fail "1-process sweep"
-"${MPIRUN[@]}" "$LVSIM" sweep "${STUDY[@]}" --out "$T/two" >"$T/log" 2>&1 || fail "2-rank sweep: $(cat "$T/log")"
+mpirun_2 "$LVSIM" sweep "${STUDY[@]}" --out "$T/two" >"$T/log" 2>&1 || fail "2-rank sweep: $(cat "$T/log")"
 same "$T/one" "$T/two" "2 MPI ranks: outputs identical to 1 process"
 
 ADAPT=(--network "$NET" --data "$DATA" --images 300 --voltages 0.56:0.50:-0.02 --chips 12 --ci-width 0.02
        --min-chips 3 --quiet --threads 1)
 "$LVSIM" sweep "${ADAPT[@]}" --out "$T/a1" || fail "1-process adaptive sweep"
-"${MPIRUN[@]}" "$LVSIM" sweep "${ADAPT[@]}" --out "$T/a2" >"$T/log" 2>&1 || fail "2-rank adaptive sweep: $(cat "$T/log")"
+mpirun_2 "$LVSIM" sweep "${ADAPT[@]}" --out "$T/a2" >"$T/log" 2>&1 || fail "2-rank adaptive sweep: $(cat "$T/log")"
 same "$T/a1" "$T/a2" "adaptive chip count under 2 MPI ranks: outputs identical to 1 process"
 /usr/bin/python3 "$SRC/tests/cli/check_sweep_stats.py" "$T/a1" || fail "adaptive statistics"
 
@@ -34,13 +31,13 @@ same "$T/a1" "$T/a2" "adaptive chip count under 2 MPI ranks: outputs identical t
 SLOW=(--network "$NET" --data "$DATA" --images 1000 --voltages 0.60:0.50:-0.02 --chips 4 --threads 1 --no-reuse
       --quiet)
 "$LVSIM" sweep "${SLOW[@]}" --out "$T/slow-one" || fail "1-process slow sweep"
-"${MPIRUN[@]}" "$LVSIM" sweep "${SLOW[@]}" --out "$T/slow-two" >"$T/log" 2>&1 &
+mpirun_2 "$LVSIM" sweep "${SLOW[@]}" --out "$T/slow-two" >"$T/log" 2>&1 &
 pid=$!
 while kill -0 $pid 2>/dev/null && [ "$(cat "$T/slow-two/journal.jsonl" 2>/dev/null | wc -l)" -lt 9 ]; do sleep 0.005; done
 pkill -KILL -f "lvsim sweep.*$T/slow-two"
 wait $pid 2>/dev/null
 have=$(($(wc -l <"$T/slow-two/journal.jsonl") - 1))
 [ "$have" -lt 24 ] && [ ! -e "$T/slow-two/summary.json" ] || fail "the ranks were not killed mid-study ($have points)"
-"${MPIRUN[@]}" "$LVSIM" sweep "${SLOW[@]}" --out "$T/slow-two" >"$T/log" 2>&1 || fail "resumed 2-rank sweep: $(cat "$T/log")"
+mpirun_2 "$LVSIM" sweep "${SLOW[@]}" --out "$T/slow-two" >"$T/log" 2>&1 || fail "resumed 2-rank sweep: $(cat "$T/log")"
 same "$T/slow-one" "$T/slow-two" "killed with $have/24 points, resumed under MPI: outputs identical to 1 process"
 exit $((fails > 0))
